@@ -1,0 +1,1 @@
+//! Real envelope encryption (AES-256-CTR/GCM, key derivation, key wrap, SSE-C, client-side).

@@ -1,0 +1,3 @@
+//! Counters, histograms and the per-second time series a run fills, and the result types.
+
+pub mod results;

@@ -1,0 +1,166 @@
+//! What a run produces, as plain data: the serde structs behind `summary.json` and the
+//! per-second time series, plus the latency histograms. Exporters read only these types.
+
+use hdrhistogram::Histogram;
+use serde::Serialize;
+
+/// Schema tag written into `summary.json`.
+pub const SUMMARY_SCHEMA: &str = "bksim.summary.v1";
+/// Latency histograms record microseconds, from 1 µs to one simulated day, 3 significant digits.
+pub const HIST_LOW_US: u64 = 1;
+pub const HIST_HIGH_US: u64 = 86_400_000_000;
+pub const HIST_SIGFIG: u8 = 3;
+
+/// A new, empty latency histogram with the project's bounds (values in microseconds).
+pub fn new_latency_histogram() -> Histogram<u64> {
+    Histogram::new_with_bounds(HIST_LOW_US, HIST_HIGH_US, HIST_SIGFIG)
+        .expect("constant histogram bounds are valid")
+}
+
+/// Everything one `bksim run` produced, all variants, in the order they were declared.
+#[derive(Debug, Clone)]
+pub struct RunResults {
+    pub scenario: String,
+    pub description: String,
+    pub seed: u64,
+    pub simulated_seconds: f64,
+    pub warmup_seconds: f64,
+    pub variants: Vec<VariantResults>,
+}
+
+/// One variant's results.
+#[derive(Debug, Clone)]
+pub struct VariantResults {
+    pub summary: VariantSummary,
+    /// Latency of completed requests, first send to success, backoff included (µs).
+    pub latency_put: Histogram<u64>,
+    pub latency_get: Histogram<u64>,
+    /// One row per simulated second from 0 until the last request finished.
+    pub timeseries: Vec<SecondRow>,
+    /// Discrete events the engine processed for this variant (for `run.json`, not summary).
+    pub events: u64,
+}
+
+/// The deterministic per-variant block of `summary.json`.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct VariantSummary {
+    pub name: String,
+    pub requests: PerOp<OpCounts>,
+    pub latency_ms: PerOp<LatencySummary>,
+    pub kms: KmsSummary,
+    pub cloudtrail: CloudTrailSummary,
+    /// Bucket keys S3 obtained from KMS with GenerateDataKey (new bucket keys for writes).
+    pub bucket_keys_issued: u64,
+    /// Bucket keys S3 unwrapped with Decrypt to read objects (cache misses on reads).
+    pub bucket_keys_decrypted: u64,
+    pub s3_slowdown: Slowdown,
+    /// Notes from validation that apply to this variant (e.g. a setting that was ignored).
+    pub notes: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Default)]
+pub struct PerOp<T> {
+    pub put: T,
+    pub get: T,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq, Default)]
+pub struct OpCounts {
+    /// Requests that arrived (after warm-up).
+    pub offered: u64,
+    /// Requests that finally succeeded.
+    pub completed: u64,
+    /// Requests that ran out of attempts or retry quota.
+    pub failed: u64,
+    /// Attempts beyond the first, over all requests.
+    pub retries: u64,
+    /// GETs that found no object to read (nothing written yet); never sent.
+    pub no_object: u64,
+}
+
+/// Latency percentiles in milliseconds (3 decimals), over completed requests.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Default)]
+pub struct LatencySummary {
+    pub count: u64,
+    pub p50: f64,
+    pub p90: f64,
+    pub p99: f64,
+    pub p999: f64,
+    pub max: f64,
+    pub mean: f64,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Default)]
+pub struct KmsSummary {
+    /// The quota this variant ran against, requests per second.
+    pub quota_rps: u64,
+    /// Calls that reached KMS from this scenario's traffic, throttled ones included.
+    pub requests: u64,
+    /// Of those, rejected with ThrottlingException.
+    pub throttled: u64,
+    pub by_operation: ByOperation,
+    /// Highest number of this scenario's KMS calls in one simulated second.
+    pub peak_rps: u64,
+    /// Other applications' calls sharing the quota (`kms.background_rps`), and how many of
+    /// them were throttled. Not part of `requests` nor of the cost.
+    pub background_requests: u64,
+    pub background_throttled: u64,
+    /// Cost of the calls KMS served during the measured time, USD.
+    pub cost_usd: f64,
+    /// The same traffic scaled to a 30-day month (free tier applied when enabled), USD.
+    pub cost_usd_per_month: f64,
+    /// Customer-managed KMS keys the scenario uses, and their storage cost per month, USD.
+    pub keys: u64,
+    pub key_cost_usd_per_month: f64,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq, Default)]
+#[allow(non_snake_case)]
+pub struct ByOperation {
+    pub GenerateDataKey: u64,
+    pub Decrypt: u64,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Default)]
+pub struct CloudTrailSummary {
+    /// One event per KMS call (throttled calls are logged with an error code).
+    pub kms_events: u64,
+    /// Events whose encryption context is `aws:s3:arn` = an object ARN (no bucket key).
+    pub object_arn_context: u64,
+    /// Events whose encryption context is `aws:s3:arn` = the bucket ARN (bucket key).
+    pub bucket_arn_context: u64,
+    /// Events from client-side encryption (`cse-kms`): the client's own context.
+    pub client_context: u64,
+    /// Events per day at the measured rate.
+    pub kms_events_per_day: f64,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq, Default)]
+pub struct Slowdown {
+    /// 503 SlowDown because KMS throttled S3's call.
+    pub kms: u64,
+    /// 503 SlowDown because a prefix exceeded its request rate.
+    pub prefix: u64,
+}
+
+/// One simulated second of one variant (all traffic, warm-up included).
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq, Default)]
+pub struct SecondRow {
+    pub second: u64,
+    pub put_offered: u64,
+    pub put_completed: u64,
+    pub put_failed: u64,
+    pub get_offered: u64,
+    pub get_completed: u64,
+    pub get_failed: u64,
+    /// Calls from this scenario that reached KMS (throttled included).
+    pub kms_requests: u64,
+    pub kms_throttled: u64,
+    pub generate_data_key: u64,
+    pub decrypt: u64,
+    pub background_requests: u64,
+    pub slowdown_kms: u64,
+    pub slowdown_prefix: u64,
+    /// Requests in flight (sent or waiting to retry, not yet finished) at the end of the second.
+    pub in_flight: u64,
+}

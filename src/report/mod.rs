@@ -1,0 +1,1 @@
+//! Exporters: one file per output format, each written atomically.

@@ -1,0 +1,5 @@
+//! The scenario file: parsing with positions, dotted-path overrides, validation into
+//! [`Scenario`], defaults and presets.
+
+mod model;
+pub use model::*;

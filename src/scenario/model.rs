@@ -1,0 +1,255 @@
+//! The validated scenario: plain data the simulation model reads, every value checked and in
+//! internal units (nanoseconds, bytes, requests per second). Nothing here knows about TOML.
+
+use crate::engine::time::Nanos;
+
+/// A scenario with one variant's overrides applied and every value validated.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scenario {
+    pub name: String,
+    pub description: String,
+    pub seed: u64,
+    /// Simulated time during which new requests arrive. In-flight work drains after it.
+    pub duration: Nanos,
+    /// Requests first sent before this time (and KMS calls made before it) are left out of
+    /// the statistics. The time series keeps every second.
+    pub warmup: Nanos,
+    pub kms: KmsConfig,
+    pub s3: S3Config,
+    pub client: ClientConfig,
+    pub buckets: Vec<Bucket>,
+    pub workloads: Vec<Workload>,
+    /// Plain-language notes produced by validation that a user must see (for example "bucket
+    /// keys are not supported with DSSE-KMS: the setting is ignored for bucket 'x'").
+    pub notes: Vec<String>,
+    /// Where each model parameter's value came from (scenario file, override, published AWS
+    /// fact or assumption). Ordered by parameter path; feeds the "Assumptions" report section.
+    pub provenance: Vec<Provenance>,
+}
+
+/// Where one parameter's value came from.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Provenance {
+    /// Dotted path, e.g. `kms.quota_rps`.
+    pub path: String,
+    /// The value as the user would write it, e.g. `"10000"` or `"5m"`.
+    pub value: String,
+    pub source: ValueSource,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum ValueSource {
+    /// Set in the scenario file at this line.
+    Scenario { line: usize },
+    /// Set by a variant's `set` table or by `--set`.
+    Override { by: String },
+    /// A default that is a published AWS fact; `reference` names the fact sheet section and URL.
+    Fact { reference: String },
+    /// A default that is an assumption (no published figure); `note` says why this value.
+    Assumption { note: String },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct KmsConfig {
+    /// AWS Region name as written (`eu-central-1`), without any `legacy-2021:` prefix.
+    pub region: String,
+    /// Which quota table the region preset came from: `current` or `legacy-2021`.
+    pub quota_table: String,
+    /// Requests per second for the shared symmetric cryptographic-operation quota.
+    pub quota_rps: u64,
+    pub limiter: LimiterKind,
+    pub latency: LatencyDist,
+    /// Other applications' calls in the same account and Region (Poisson), requests/s.
+    pub background_rps: f64,
+    /// USD per 10,000 requests.
+    pub price_per_10k: f64,
+    /// Subtract the 20,000 free requests per month from the monthly cost.
+    pub free_tier: bool,
+    /// USD per customer-managed KMS key per month (storage).
+    pub key_price_per_month: f64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum LimiterKind {
+    /// At most `quota_rps` calls admitted in each aligned one-second window.
+    FixedWindow,
+    /// Tokens refill at `quota_rps` per second up to `burst`; the bucket starts full.
+    TokenBucket { burst: u64 },
+}
+
+/// A latency distribution.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum LatencyDist {
+    Fixed(Nanos),
+    /// Lognormal fitted to a median and a 99th percentile (p99 >= median).
+    LogNormal { median: Nanos, p99: Nanos },
+    /// Exponential with the given mean (for queueing checks against analytic results).
+    Exponential { mean: Nanos },
+}
+
+/// An object size distribution, in bytes.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum SizeDist {
+    Fixed(u64),
+    LogNormal { median: u64, p99: u64 },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct S3Config {
+    pub frontend_hosts: u32,
+    /// How long S3 keeps a bucket key after KMS returned it.
+    pub bucket_key_ttl: Nanos,
+    /// S3's own service time per request, KMS time excluded.
+    pub latency: LatencyDist,
+    /// Per-prefix request rates; 0 = unlimited.
+    pub prefix_put_rps: u64,
+    pub prefix_get_rps: u64,
+    /// Concurrent misses of one bucket-key cache entry wait for a single KMS call.
+    pub single_flight: bool,
+    /// Objects at or above this size are uploaded as multipart uploads.
+    pub multipart_threshold: u64,
+    pub multipart_part_size: u64,
+    /// Bytes per second one connection moves (upload or download); `None` = size costs no time.
+    pub transfer_rate: Option<f64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RetryMode {
+    None,
+    Standard,
+    Adaptive,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClientConfig {
+    pub retry: RetryMode,
+    /// Attempts including the first (1 when `retry` is `None`).
+    pub max_attempts: u32,
+    pub base_delay: Nanos,
+    pub max_backoff: Nanos,
+    /// Retry-quota tokens per session; 0 disables the quota.
+    pub retry_quota: u32,
+    /// Tokens one retry takes from the quota.
+    pub retry_cost: u32,
+    pub connections_per_session: u32,
+    /// Client-side data-key cache for `cse-kms` (AWS Encryption SDK caching semantics).
+    pub data_key_cache: Option<DataKeyCache>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct DataKeyCache {
+    pub max_age: Nanos,
+    pub max_messages: u64,
+    pub max_bytes: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Encryption {
+    None,
+    SseS3,
+    SseC,
+    SseKms,
+    DsseKms,
+    CseKms,
+}
+
+impl Encryption {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Encryption::None => "none",
+            Encryption::SseS3 => "sse-s3",
+            Encryption::SseC => "sse-c",
+            Encryption::SseKms => "sse-kms",
+            Encryption::DsseKms => "dsse-kms",
+            Encryption::CseKms => "cse-kms",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Bucket {
+    pub name: String,
+    pub encryption: Encryption,
+    /// Effective setting: always false for modes that cannot use a bucket key.
+    pub bucket_key: bool,
+    pub kms_key: String,
+    pub prefixes: u32,
+    /// Objects that exist before the run starts, for GET workloads.
+    pub existing: Option<Population>,
+}
+
+/// Objects already in a bucket when the run starts, described statistically so that no
+/// per-object state is kept: object `i` was written at a time spread evenly over
+/// `written_over` before the start, by one of `writer_sessions` sessions, on one host.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Population {
+    pub objects: u64,
+    pub written_over: Nanos,
+    pub writer_sessions: u32,
+    /// Whether those objects were written with a bucket key.
+    pub bucket_key: bool,
+    pub size: SizeDist,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Op {
+    Put,
+    Get,
+}
+
+impl Op {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Op::Put => "put",
+            Op::Get => "get",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReadFrom {
+    /// The bucket's pre-existing population.
+    Existing,
+    /// Objects written earlier in this run (a bounded, uniform sample of them).
+    Written,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Workload {
+    pub name: String,
+    /// Index into `Scenario::buckets`.
+    pub bucket: usize,
+    pub op: Op,
+    pub arrival: Arrival,
+    pub sessions: u32,
+    /// Object sizes for PUT. GETs of existing objects use the population's sizes, GETs of
+    /// written objects the size each was written with.
+    pub size: SizeDist,
+    pub read_from: ReadFrom,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Arrival {
+    /// Open loop, exponential inter-arrival times at `rate` (modulated by `profile`).
+    Poisson { rate: f64, profile: RateProfile },
+    /// Open loop, evenly spaced at `rate` (modulated by `profile`), the first at time 0.
+    Constant { rate: f64, profile: RateProfile },
+    /// Closed loop: `concurrency` clients, each sending its next request `think` after its
+    /// last one ended.
+    Closed { concurrency: u32, think: Nanos },
+}
+
+/// How an open-loop rate changes over simulated time. `base` is the arrival's `rate`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RateProfile {
+    Flat,
+    /// From `at[i]` on, the rate is `rate[i]`; before `at[0]`, the base rate. `at` ascending.
+    Steps { at: Vec<Nanos>, rate: Vec<f64> },
+    /// Linear from the base rate at `start` to `to` at `end`, `to` afterwards.
+    Ramp { to: f64, start: Nanos, end: Nanos },
+    /// `rate` during [at, at + length) (repeating every `every` when set), base elsewhere.
+    Burst { rate: f64, at: Nanos, length: Nanos, every: Option<Nanos> },
+    /// base · (trough + (1 − trough) · (1 + cos(2π (t − peak_at) / period)) / 2).
+    Diurnal { period: Nanos, trough: f64, peak_at: Nanos },
+}
