@@ -1,5 +1,395 @@
 //! The scenario file: parsing with positions, dotted-path overrides, validation into
 //! [`Scenario`], defaults and presets.
+//!
+//! ```text
+//! file --ScenarioFile::load--> raw document (+ declared or default variants)
+//!      --resolve(variant, extra overrides)--> overrides applied --> validated Scenario
+//! ```
+//!
+//! Every key and its default is documented in `scenarios/README.md`.
 
+mod error;
 mod model;
+mod overrides;
+mod presets;
+mod raw;
+mod units;
+mod validate;
+
+pub use error::{ErrorKind, ScenarioError, Via};
 pub use model::*;
+pub use overrides::Override;
+pub use presets::{RegionPreset, is_region_name, region_preset};
+pub use units::{format_duration, format_size, parse_byte_rate, parse_duration, parse_size};
+
+use std::path::{Path, PathBuf};
+
+use raw::{Origin, RawKind, RawTable, RawValue};
+
+/// A scenario file as read: its text, the raw document with positions, and its variants.
+#[derive(Debug, Clone)]
+pub struct ScenarioFile {
+    path: PathBuf,
+    text: String,
+    root: RawTable,
+    name: String,
+    variants: Vec<VariantSpec>,
+    declared: bool,
+}
+
+/// A named set of overrides: a `[[variant]]` of the file, or one of the default variants.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VariantSpec {
+    pub name: String,
+    pub description: String,
+    pub overrides: Vec<Override>,
+}
+
+impl ScenarioFile {
+    /// Reads and parses a scenario file (see [`ScenarioFile::parse`]).
+    pub fn load(path: &Path) -> Result<Self, ScenarioError> {
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            ScenarioError::new(
+                ErrorKind::Io,
+                path,
+                format!("cannot read the scenario file: {e}"),
+            )
+        })?;
+        Self::parse(path, &text)
+    }
+
+    /// Parses scenario text: TOML syntax, the scenario `name`, and the structure of the
+    /// `[[variant]]` tables. Everything else is checked by [`ScenarioFile::resolve`].
+    pub fn parse(path_for_messages: &Path, text: &str) -> Result<Self, ScenarioError> {
+        let file = path_for_messages;
+        let doc = toml_edit::Document::parse(text.to_string()).map_err(|e| {
+            let mut err = ScenarioError::new(
+                ErrorKind::Syntax,
+                file,
+                format!("invalid TOML: {}", e.message().trim_end()),
+            );
+            if let Some(span) = e.span() {
+                let (line, column) = raw::LineIndex::new(text).position(span.start);
+                err = err.at(line, column);
+            }
+            err
+        })?;
+        let root = raw::from_document(&doc);
+        let name = validate::scenario_name(file, &root)?;
+        let (variants, declared) = match root.get("variant") {
+            Some(entry) => (declared_variants(file, &entry.value)?, true),
+            None => (default_variants(&root), false),
+        };
+        Ok(ScenarioFile {
+            path: file.to_path_buf(),
+            text: text.to_string(),
+            root,
+            name,
+            variants,
+            declared,
+        })
+    }
+
+    /// The scenario name (a checked identifier, `[A-Za-z0-9_-]+`).
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The path used in messages.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The file's text as read.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// The variants: the file's `[[variant]]` tables in order, or, when it declares none,
+    /// `per-object` and `bucket-key` (bucket keys off / on for every sse-kms bucket) when a
+    /// bucket uses sse-kms, otherwise a single `baseline` with no overrides.
+    pub fn variants(&self) -> &[VariantSpec] {
+        &self.variants
+    }
+
+    /// Whether the variants come from `[[variant]]` tables (rather than the defaults).
+    pub fn variants_declared(&self) -> bool {
+        self.declared
+    }
+
+    /// The base document with the named variant's overrides (when `Some`) and then `extra`
+    /// applied, validated.
+    pub fn resolve(
+        &self,
+        variant: Option<&str>,
+        extra: &[Override],
+    ) -> Result<Scenario, ScenarioError> {
+        let mut root = self.root.clone();
+        if let Some(name) = variant {
+            let spec = self.variant(name)?;
+            for o in &spec.overrides {
+                overrides::apply(&self.path, &mut root, o)?;
+            }
+        }
+        for o in extra {
+            overrides::apply(&self.path, &mut root, o)?;
+        }
+        validate::validate(&self.path, &root)
+    }
+
+    /// Every variant resolved with `extra`, in order: what `bksim validate` checks.
+    pub fn resolve_all(
+        &self,
+        extra: &[Override],
+    ) -> Result<Vec<(String, Scenario)>, ScenarioError> {
+        self.variants
+            .iter()
+            .map(|v| Ok((v.name.clone(), self.resolve(Some(&v.name), extra)?)))
+            .collect()
+    }
+
+    /// The variant called `name`, or an error listing the known names.
+    pub fn variant(&self, name: &str) -> Result<&VariantSpec, ScenarioError> {
+        self.variants
+            .iter()
+            .find(|v| v.name == name)
+            .ok_or_else(|| {
+                let known: Vec<&str> = self.variants.iter().map(|v| v.name.as_str()).collect();
+                ScenarioError::new(
+                    ErrorKind::Invalid,
+                    &self.path,
+                    format!("no variant named '{name}' (known: {})", known.join(", ")),
+                )
+                .with_key("variant")
+                .with_hint(error::did_you_mean(name, known.iter().copied()))
+            })
+    }
+}
+
+fn origin_line(o: &Origin) -> Option<usize> {
+    match o {
+        Origin::File { line, .. } => Some(*line),
+        Origin::Override { line, .. } => *line,
+    }
+}
+
+fn located(file: &Path, origin: &Origin, key: &str, message: String) -> ScenarioError {
+    let e = ScenarioError::new(ErrorKind::Invalid, file, message).with_key(key);
+    match origin {
+        Origin::File { line, column } => e.at(*line, *column),
+        Origin::Override { .. } => e,
+    }
+}
+
+/// The `[[variant]]` tables, checked for structure.
+fn declared_variants(file: &Path, value: &RawValue) -> Result<Vec<VariantSpec>, ScenarioError> {
+    let RawKind::Array(items) = &value.kind else {
+        return Err(located(
+            file,
+            &value.origin,
+            "variant",
+            format!(
+                "expected an array of tables ([[variant]]), found {}",
+                value.kind.type_name()
+            ),
+        ));
+    };
+    if items.is_empty() {
+        return Err(located(
+            file,
+            &value.origin,
+            "variant",
+            "declare at least one [[variant]], or leave `variant` out for the defaults".into(),
+        ));
+    }
+    let mut out: Vec<VariantSpec> = Vec::new();
+    let mut lines: Vec<Option<usize>> = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        let Some(t) = item.as_table() else {
+            return Err(located(
+                file,
+                &item.origin,
+                "variant",
+                format!(
+                    "expected a table in [[variant]], found {}",
+                    item.kind.type_name()
+                ),
+            ));
+        };
+        let Some(name_entry) = t.get("name") else {
+            return Err(located(
+                file,
+                &item.origin,
+                &format!("variant[{i}].name"),
+                "missing required key".into(),
+            ));
+        };
+        let name = match &name_entry.value.kind {
+            RawKind::String(s)
+                if !s.is_empty()
+                    && s.chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') =>
+            {
+                s.clone()
+            }
+            _ => {
+                return Err(located(
+                    file,
+                    &name_entry.value.origin,
+                    &format!("variant[{i}].name"),
+                    format!(
+                        "{} is not a valid name: use a string of letters, digits, '_' and '-'",
+                        name_entry.value.to_toml()
+                    ),
+                ));
+            }
+        };
+        let path = format!("variant.{name}");
+        if let Some(j) = out.iter().position(|v| v.name == name) {
+            let first = lines[j]
+                .map(|l| format!(" (the first is at line {l})"))
+                .unwrap_or_default();
+            return Err(located(
+                file,
+                &name_entry.value.origin,
+                &format!("{path}.name"),
+                format!("two [[variant]] are named '{name}'{first}"),
+            ));
+        }
+        for e in &t.entries {
+            if !["name", "description", "set"].contains(&e.key.as_str()) {
+                return Err(located(
+                    file,
+                    &e.key_origin,
+                    &format!("{path}.{}", e.key),
+                    "unknown key".into(),
+                )
+                .with_hint(error::did_you_mean(&e.key, ["name", "description", "set"])));
+            }
+        }
+        let description = match t.get("description") {
+            None => String::new(),
+            Some(e) => match &e.value.kind {
+                RawKind::String(s) => s.clone(),
+                other => {
+                    return Err(located(
+                        file,
+                        &e.value.origin,
+                        &format!("{path}.description"),
+                        format!("expected a string, found {}", other.type_name()),
+                    ));
+                }
+            },
+        };
+        let mut overrides = Vec::new();
+        if let Some(set) = t.get("set") {
+            let RawKind::Table(set_table) = &set.value.kind else {
+                return Err(located(
+                    file,
+                    &set.value.origin,
+                    &format!("{path}.set"),
+                    format!(
+                        "expected a table of dotted paths, found {}",
+                        set.value.kind.type_name()
+                    ),
+                )
+                .with_hint(Some(
+                    "e.g. set = { \"bucket.ingest.bucket_key\" = false }".into(),
+                )));
+            };
+            flatten_set(file, &name, &path, "", set_table, &mut overrides)?;
+        }
+        lines.push(origin_line(&item.origin));
+        out.push(VariantSpec {
+            name,
+            description,
+            overrides,
+        });
+    }
+    Ok(out)
+}
+
+/// Turns a variant's `set` table into overrides: each key is a dotted path (quoted,
+/// `"bucket.ingest.bucket_key" = false`, or written as TOML dotted keys); a value that is a
+/// table written as a table replaces that sub-table whole.
+fn flatten_set(
+    file: &Path,
+    variant: &str,
+    vpath: &str,
+    prefix: &str,
+    t: &RawTable,
+    out: &mut Vec<Override>,
+) -> Result<(), ScenarioError> {
+    for e in &t.entries {
+        let path = if prefix.is_empty() {
+            e.key.clone()
+        } else {
+            format!("{prefix}.{}", e.key)
+        };
+        if let RawKind::Table(sub) = &e.value.kind
+            && sub.dotted
+        {
+            flatten_set(file, variant, vpath, &path, sub, out)?;
+            continue;
+        }
+        overrides::check_path(&path)
+            .map_err(|m| located(file, &e.key_origin, &format!("{vpath}.set"), m))?;
+        let line = origin_line(&e.key_origin);
+        let by = match line {
+            Some(l) => format!("variant '{variant}' (line {l})"),
+            None => format!("variant '{variant}'"),
+        };
+        out.push(Override::from_raw(&path, e.value.clone(), &by));
+    }
+    Ok(())
+}
+
+/// The default variants: `per-object` and `bucket-key` when some bucket uses sse-kms,
+/// otherwise `baseline`.
+fn default_variants(root: &RawTable) -> Vec<VariantSpec> {
+    let sse_kms: Vec<String> = match root.get("bucket").map(|e| &e.value.kind) {
+        Some(RawKind::Array(items)) => items
+            .iter()
+            .filter_map(|b| {
+                let t = b.as_table()?;
+                (t.get("encryption")?.value.as_str()? == "sse-kms")
+                    .then(|| t.get("name")?.value.as_str().map(String::from))?
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
+    if sse_kms.is_empty() {
+        return vec![VariantSpec {
+            name: "baseline".into(),
+            description: "the scenario as written".into(),
+            overrides: Vec::new(),
+        }];
+    }
+    let make = |name: &str, on: bool, description: &str| VariantSpec {
+        name: name.into(),
+        description: description.into(),
+        overrides: sse_kms
+            .iter()
+            .map(|b| {
+                Override::with_line(
+                    &format!("bucket.{b}.bucket_key"),
+                    &toml_edit::Value::from(on),
+                    &format!("default variant '{name}'"),
+                    None,
+                )
+            })
+            .collect(),
+    };
+    vec![
+        make(
+            "per-object",
+            false,
+            "S3 Bucket Keys off for every sse-kms bucket: one KMS call per object",
+        ),
+        make(
+            "bucket-key",
+            true,
+            "S3 Bucket Keys on for every sse-kms bucket",
+        ),
+    ]
+}
