@@ -22,25 +22,20 @@ pub enum ErrorKind {
 /// `scenarios/x.toml:9:1: kms.qouta_rps: unknown key (did you mean `quota_rps`?)` or, for a
 /// value that an override set,
 /// `scenarios/x.toml: variant 'fast' (line 40) sets workload.nope.arrival.rate: no [[workload]] named 'nope' (known: uploads, reads)`.
+/// The details are boxed so that `Result<_, ScenarioError>` stays small.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ScenarioError {
-    pub kind: ErrorKind,
-    /// The scenario file the problem belongs to.
-    pub file: PathBuf,
-    /// 1-based line in `file`, when the problem has one (for an override from a variant, the
-    /// line of its `set` entry).
-    pub line: Option<usize>,
-    /// 1-based column (characters) in `file`, when the problem is at a place in the file.
-    pub column: Option<usize>,
-    /// The dotted key the problem concerns (`kms.quota_rps`, `bucket.ingest.encryption`).
-    pub key: Option<String>,
-    /// When the offending value was set by an override rather than written in the file: who
-    /// set it (`variant 'fast' (line 40)`, `--set`) and the override's path.
-    pub via: Option<Via>,
-    /// What is wrong.
-    pub message: String,
-    /// How to fix it, when we can tell (`did you mean `quota_rps`?`).
-    pub hint: Option<String>,
+pub struct ScenarioError(Box<Detail>);
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Detail {
+    kind: ErrorKind,
+    file: PathBuf,
+    line: Option<usize>,
+    column: Option<usize>,
+    key: Option<String>,
+    via: Option<Via>,
+    message: String,
+    hint: Option<String>,
 }
 
 /// The override responsible for a value, for error messages.
@@ -54,7 +49,7 @@ pub struct Via {
 
 impl ScenarioError {
     pub(crate) fn new(kind: ErrorKind, file: &Path, message: impl Into<String>) -> Self {
-        ScenarioError {
+        ScenarioError(Box::new(Detail {
             kind,
             file: file.to_path_buf(),
             line: None,
@@ -63,62 +58,115 @@ impl ScenarioError {
             via: None,
             message: message.into(),
             hint: None,
-        }
+        }))
     }
 
     pub(crate) fn with_key(mut self, key: impl Into<String>) -> Self {
         let key = key.into();
-        self.key = if key.is_empty() { None } else { Some(key) };
+        self.0.key = if key.is_empty() { None } else { Some(key) };
         self
     }
 
     pub(crate) fn with_hint(mut self, hint: Option<String>) -> Self {
-        self.hint = hint;
+        self.0.hint = hint;
         self
     }
 
     pub(crate) fn at(mut self, line: usize, column: usize) -> Self {
-        self.line = Some(line);
-        self.column = Some(column);
+        self.0.line = Some(line);
+        self.0.column = Some(column);
         self
+    }
+
+    /// Marks the error as caused by an override (`by` set `path`), at `line` if known.
+    pub(crate) fn via(mut self, by: &str, path: &str, line: Option<usize>) -> Self {
+        self.0.via = Some(Via {
+            by: by.to_string(),
+            path: path.to_string(),
+        });
+        self.0.line = line;
+        self.0.column = None;
+        self
+    }
+
+    /// What kind of problem this is.
+    pub fn kind(&self) -> ErrorKind {
+        self.0.kind
+    }
+
+    /// The scenario file the problem belongs to (`--set` for a malformed `--set` argument).
+    pub fn file(&self) -> &Path {
+        &self.0.file
+    }
+
+    /// 1-based line in the file, when the problem has one (for an override from a variant,
+    /// the line of its `set` entry).
+    pub fn line(&self) -> Option<usize> {
+        self.0.line
+    }
+
+    /// 1-based column (in characters), when the problem is at a place in the file.
+    pub fn column(&self) -> Option<usize> {
+        self.0.column
+    }
+
+    /// The dotted key concerned (`kms.quota_rps`, `bucket.ingest.encryption`).
+    pub fn key(&self) -> Option<&str> {
+        self.0.key.as_deref()
+    }
+
+    /// The override that set the offending value, when an override did.
+    pub fn via_override(&self) -> Option<&Via> {
+        self.0.via.as_ref()
+    }
+
+    /// What is wrong, without location or hint.
+    pub fn message(&self) -> &str {
+        &self.0.message
+    }
+
+    /// How to fix it, when known (`did you mean `quota_rps`?`).
+    pub fn hint(&self) -> Option<&str> {
+        self.0.hint.as_deref()
     }
 }
 
 impl fmt::Display for ScenarioError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.file.display())?;
-        match (&self.via, self.line, self.column) {
+        let d = &*self.0;
+        write!(f, "{}", d.file.display())?;
+        match (&d.via, d.line, d.column) {
             (Some(via), _, _) => {
                 if via.by.starts_with("--") {
                     write!(f, ": {} {}", via.by, via.path)?;
                 } else {
                     write!(f, ": {} sets {}", via.by, via.path)?;
                 }
-                match &self.key {
+                match &d.key {
                     Some(key) if *key != via.path => write!(f, ": {key}")?,
                     _ => {}
                 }
             }
             (None, Some(line), Some(column)) => {
                 write!(f, ":{line}:{column}")?;
-                if let Some(key) = &self.key {
+                if let Some(key) = &d.key {
                     write!(f, ": {key}")?;
                 }
             }
             (None, Some(line), None) => {
                 write!(f, ":{line}")?;
-                if let Some(key) = &self.key {
+                if let Some(key) = &d.key {
                     write!(f, ": {key}")?;
                 }
             }
             (None, None, _) => {
-                if let Some(key) = &self.key {
+                if let Some(key) = &d.key {
                     write!(f, ": {key}")?;
                 }
             }
         }
-        write!(f, ": {}", self.message)?;
-        if let Some(hint) = &self.hint {
+        write!(f, ": {}", d.message)?;
+        if let Some(hint) = &d.hint {
             write!(f, " ({hint})")?;
         }
         Ok(())

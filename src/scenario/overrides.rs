@@ -8,7 +8,7 @@
 use std::path::Path;
 use std::str::FromStr;
 
-use super::error::{ErrorKind, ScenarioError, Via};
+use super::error::{ErrorKind, ScenarioError};
 use super::raw::{self, Origin, RawKind, RawTable, RawValue};
 
 /// One dotted-path override.
@@ -27,15 +27,10 @@ impl Override {
     /// valid TOML it is taken as a bare string (`--set s3.bucket_key_ttl=5m`). The origin is
     /// `--set`.
     pub fn parse_cli(arg: &str) -> Result<Override, ScenarioError> {
-        let cli_error = |message: String| ScenarioError {
-            kind: ErrorKind::Invalid,
-            file: "--set".into(),
-            line: None,
-            column: None,
-            key: None,
-            via: None,
-            message,
-            hint: Some("write --set PATH=VALUE, e.g. --set kms.quota_rps=20000".into()),
+        let cli_error = |message: String| {
+            ScenarioError::new(ErrorKind::Invalid, Path::new("--set"), message).with_hint(Some(
+                "write --set PATH=VALUE, e.g. --set kms.quota_rps=20000".into(),
+            ))
         };
         let Some((path, value)) = arg.split_once('=') else {
             return Err(cli_error(format!("'{arg}' has no '='")));
@@ -126,15 +121,11 @@ pub(crate) fn check_path(path: &str) -> Result<(), String> {
 
 /// An error about an override, located at the override.
 fn override_error(file: &Path, o: &Override, message: String) -> ScenarioError {
-    let mut e = ScenarioError::new(ErrorKind::Invalid, file, message).with_key(o.path.clone());
-    if let Origin::Override { by, path, line } = o.origin() {
-        e.via = Some(Via {
-            by: by.clone(),
-            path: path.clone(),
-        });
-        e.line = *line;
+    let e = ScenarioError::new(ErrorKind::Invalid, file, message).with_key(o.path.clone());
+    match o.origin() {
+        Origin::Override { by, path, line } => e.via(by, path, *line),
+        Origin::File { .. } => e,
     }
-    e
 }
 
 /// Applies `o` to `root`.

@@ -171,7 +171,7 @@ pub fn format_duration(ns: Nanos) -> String {
         return "0s".into();
     }
     for (scale, unit) in UNITS {
-        if ns % scale == 0 {
+        if ns.is_multiple_of(scale) {
             return format!("{}{unit}", ns / scale);
         }
     }
@@ -187,7 +187,7 @@ pub fn format_size(bytes: u64) -> String {
         (1 << 10, "KiB"),
     ];
     for (scale, unit) in UNITS {
-        if bytes != 0 && bytes % scale == 0 {
+        if bytes != 0 && bytes.is_multiple_of(scale) {
             return format!("{}{unit}", bytes / scale);
         }
     }

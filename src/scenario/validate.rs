@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use super::error::{ErrorKind, ScenarioError, Via, did_you_mean};
+use super::error::{ErrorKind, ScenarioError, did_you_mean};
 use super::model::*;
 use super::presets::{self, *};
 use super::raw::{Origin, RawKind, RawTable, RawValue};
@@ -101,13 +101,7 @@ impl<'f> Ctx<'f> {
             .with_hint(p.hint);
         match origin {
             Some(Origin::File { line, column }) => e = e.at(*line, *column),
-            Some(Origin::Override { by, path, line }) => {
-                e.via = Some(Via {
-                    by: by.clone(),
-                    path: path.clone(),
-                });
-                e.line = *line;
-            }
+            Some(Origin::Override { by, path, line }) => e = e.via(by, path, *line),
             None => {}
         }
         e
