@@ -310,8 +310,9 @@ fn declared_variants(file: &Path, value: &RawValue) -> Result<Vec<VariantSpec>, 
 }
 
 /// Turns a variant's `set` table into overrides: each key is a dotted path (quoted,
-/// `"bucket.ingest.bucket_key" = false`, or written as TOML dotted keys); a value that is a
-/// table written as a table replaces that sub-table whole.
+/// `"bucket.ingest.bucket_key" = false`, TOML dotted keys, or `[variant.set.kms]` sections,
+/// whose keys are paths under `kms`); an inline-table value (`"kms.latency" = { ... }`)
+/// replaces that sub-table whole.
 fn flatten_set(
     file: &Path,
     variant: &str,
@@ -327,7 +328,7 @@ fn flatten_set(
             format!("{prefix}.{}", e.key)
         };
         if let RawKind::Table(sub) = &e.value.kind
-            && sub.dotted
+            && (sub.dotted || !sub.inline)
         {
             flatten_set(file, variant, vpath, &path, sub, out)?;
             continue;

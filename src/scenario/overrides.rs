@@ -176,10 +176,7 @@ pub(crate) fn apply(file: &Path, root: &mut RawTable, o: &Override) -> Result<()
                 table = t;
                 i += 1;
             }
-            RawKind::Array(items)
-                if !items.is_empty()
-                    && items.iter().all(|v| matches!(v.kind, RawKind::Table(_))) =>
-            {
+            RawKind::Array(items) if items.iter().all(|v| matches!(v.kind, RawKind::Table(_))) => {
                 let name = segs[i + 1];
                 let known: Vec<String> = items
                     .iter()

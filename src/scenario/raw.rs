@@ -46,6 +46,8 @@ pub(crate) struct RawTable {
     pub entries: Vec<RawEntry>,
     /// Made by dotted-key syntax (`a.b = 1`) rather than written as a table.
     pub dotted: bool,
+    /// Written as an inline table value (`{ ... }`), not as a `[section]`.
+    pub inline: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -254,6 +256,7 @@ fn table_from_items<'i>(
     let mut table = RawTable {
         entries: Vec::new(),
         dotted,
+        inline: false,
     };
     for (key, key_span, item) in items {
         let key_origin = index.origin(key_span, table_origin);
@@ -322,7 +325,7 @@ fn from_value_spanned(index: &LineIndex, v: &Value, fallback: &Origin) -> RawVal
                 .collect(),
         ),
         Value::InlineTable(t) => {
-            let table = table_from_items(
+            let mut table = table_from_items(
                 index,
                 t.iter().map(|(k, _)| {
                     let (key, item) = t.get_key_value(k).expect("key from iteration");
@@ -331,6 +334,7 @@ fn from_value_spanned(index: &LineIndex, v: &Value, fallback: &Origin) -> RawVal
                 &origin,
                 t.is_dotted(),
             );
+            table.inline = true;
             RawKind::Table(table)
         }
         other => scalar_kind(other),
@@ -364,6 +368,7 @@ pub(crate) fn from_value(v: &Value, origin: &Origin) -> RawValue {
                 })
                 .collect(),
             dotted: t.is_dotted(),
+            inline: true,
         }),
         other => scalar_kind(other),
     };

@@ -49,6 +49,7 @@ impl From<units::UnitError> for Problem {
 static EMPTY_TABLE: RawTable = RawTable {
     entries: Vec::new(),
     dotted: false,
+    inline: false,
 };
 
 /// A table being validated: its raw contents, dotted path and where it is.
@@ -1722,5 +1723,92 @@ fn rate_profile(ctx: &mut Ctx, t: &Tbl) -> R<RateProfile> {
                 peak_at,
             })
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn v(kind: RawKind) -> RawValue {
+        RawValue {
+            kind,
+            origin: Origin::File { line: 1, column: 1 },
+        }
+    }
+
+    #[test]
+    fn kms_key_arns() {
+        assert_eq!(
+            kms_key_region(
+                "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+            ),
+            Some("eu-west-1")
+        );
+        assert_eq!(
+            kms_key_region("arn:aws-us-gov:kms:us-gov-west-1:111122223333:alias/app/logs"),
+            Some("us-gov-west-1")
+        );
+        for bad in [
+            "alias/logs",
+            "arn:aws:s3:::bucket",
+            "arn:aws:kms:eu-west-1:1111:key/k",
+            "arn:aws:kms:nowhere:111122223333:key/k",
+            "arn:aws:kms:eu-west-1:111122223333:key/",
+            "arn:aws:kms:eu-west-1:111122223333:grant/k",
+        ] {
+            assert_eq!(kms_key_region(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn whole_numbers_are_strict() {
+        assert_eq!(whole(&v(RawKind::Integer(5)), "x", 1, 10).ok(), Some(5));
+        let e = whole(&v(RawKind::Float(5.0)), "hosts", 1, 10).unwrap_err();
+        assert_eq!(e.msg, "expected a whole number of hosts, found 5.0");
+        assert!(e.hint.unwrap().contains("without a decimal point"));
+        assert!(whole(&v(RawKind::Float(5.5)), "x", 1, 10).is_err());
+        assert_eq!(
+            whole(&v(RawKind::Integer(-5)), "requests per second", 1, 10)
+                .unwrap_err()
+                .msg,
+            "expected a whole number of requests per second, found -5"
+        );
+        assert!(
+            whole(&v(RawKind::Integer(11)), "x", 1, 10)
+                .unwrap_err()
+                .msg
+                .contains("at most 10")
+        );
+        assert!(whole(&v(RawKind::String("5".into())), "x", 1, 10).is_err());
+    }
+
+    #[test]
+    fn numbers_reject_nan_inf_and_negatives() {
+        assert_eq!(number(&v(RawKind::Integer(3)), "x").ok(), Some(3.0));
+        assert_eq!(number(&v(RawKind::Float(0.5)), "x").ok(), Some(0.5));
+        for x in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY, -0.5] {
+            assert!(number(&v(RawKind::Float(x)), "x").is_err(), "{x}");
+        }
+        assert!(positive_number(&v(RawKind::Integer(0)), "x").is_err());
+        assert!(number(&v(RawKind::Boolean(true)), "x").is_err());
+    }
+
+    #[test]
+    fn identifiers() {
+        assert!(identifier(&v(RawKind::String("per-object_2".into()))).is_ok());
+        for bad in ["", "a b", "a.b", "a/b", "é"] {
+            assert!(
+                identifier(&v(RawKind::String(bad.into()))).is_err(),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn durations_accept_zero_integer_only() {
+        assert_eq!(duration(&v(RawKind::Integer(0))).ok(), Some(0));
+        assert!(duration(&v(RawKind::Integer(5))).is_err());
+        assert!(positive_duration(&v(RawKind::String("0s".into()))).is_err());
     }
 }

@@ -426,6 +426,24 @@ fn variant_overrides_apply() {
     );
     assert_eq!(p.value, "false");
 
+    // `[variant.set]` sections: keys under a section are paths below it, not a replacement.
+    let text = with(
+        "",
+        "[kms]\nregion = \"eu-west-2\"\n[[variant]]\nname = \"v\"\n[variant.set.kms]\nquota_rps = 7\n[variant.set]\n\"s3.frontend_hosts\" = 3\n",
+    );
+    let f = ScenarioFile::parse(Path::new("x.toml"), &text).unwrap();
+    let paths: Vec<&str> = f.variants()[0]
+        .overrides
+        .iter()
+        .map(|o| o.path.as_str())
+        .collect();
+    assert_eq!(paths, ["kms.quota_rps", "s3.frontend_hosts"]);
+    let v = f.resolve(Some("v"), &[]).unwrap();
+    assert_eq!(
+        (v.kms.region.as_str(), v.kms.quota_rps, v.s3.frontend_hosts),
+        ("eu-west-2", 7, 3)
+    );
+
     // Dotted (unquoted) keys in `set` and several entries.
     let fast = file.resolve(Some("fast-kms"), &[]).unwrap();
     assert_eq!(fast.kms.latency, LatencyDist::Fixed(MS));
