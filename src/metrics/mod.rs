@@ -1,3 +1,4 @@
 //! Counters, histograms and the per-second time series a run fills, and the result types.
 
 pub mod results;
+pub mod summary;
