@@ -36,7 +36,11 @@ fn us_to_ms(us: u64) -> f64 {
 
 /// Fractional microseconds to milliseconds rounded to 3 decimals (half away from zero).
 fn round_us_to_ms(us: f64) -> f64 {
-    if us.is_finite() { us.round() / 1000.0 } else { 0.0 }
+    if us.is_finite() {
+        us.round() / 1000.0
+    } else {
+        0.0
+    }
 }
 
 #[cfg(test)]

@@ -45,7 +45,11 @@ pub fn hgrm(h: &Histogram<u64>) -> String {
 /// Java's `outputPercentileDistribution(out, ticks_per_half_distance, scaling)` in its plain
 /// text form: values divided by `scaling` and printed with as many decimals as the histogram
 /// has significant digits.
-pub fn percentile_distribution(h: &Histogram<u64>, ticks_per_half_distance: u32, scaling: f64) -> String {
+pub fn percentile_distribution(
+    h: &Histogram<u64>,
+    ticks_per_half_distance: u32,
+    scaling: f64,
+) -> String {
     let digits = usize::from(h.sigfig());
     let mut out = String::with_capacity(4096);
     out.push_str(&format!(
@@ -59,7 +63,10 @@ pub fn percentile_distribution(h: &Histogram<u64>, ticks_per_half_distance: u32,
         let quantile_text = pad(&java_fixed(quantile, 12), 2);
         if row.level != 100.0 {
             let inverse = pad(&java_fixed(1.0 / (1.0 - quantile), 2), 14);
-            out.push_str(&format!("{value} {quantile_text} {:>10} {inverse}\n", row.total));
+            out.push_str(&format!(
+                "{value} {quantile_text} {:>10} {inverse}\n",
+                row.total
+            ));
         } else {
             out.push_str(&format!("{value} {quantile_text} {:>10}\n", row.total));
         }
@@ -131,7 +138,11 @@ fn java_percentiles(h: &Histogram<u64>, ticks_per_half_distance: u32) -> Vec<Row
             }
             let current = (100.0 * cum as f64) / total as f64;
             if count != 0 && current >= level {
-                rows.push(Row { value, level, total: cum });
+                rows.push(Row {
+                    value,
+                    level,
+                    total: cum,
+                });
                 if !reached_last {
                     level += 100.0 / reporting_ticks(level, ticks_per_half_distance) as f64;
                 }
@@ -154,7 +165,9 @@ fn java_percentiles(h: &Histogram<u64>, ticks_per_half_distance: u32) -> Vec<Row
 fn reporting_ticks(level: f64, ticks_per_half_distance: u32) -> i64 {
     let halvings = ((100.0 / (100.0 - level)).ln() / 2f64.ln()) as i64;
     let slices = 2f64.powf(halvings.saturating_add(1) as f64) as i64;
-    i64::from(ticks_per_half_distance).saturating_mul(slices).max(1)
+    i64::from(ticks_per_half_distance)
+        .saturating_mul(slices)
+        .max(1)
 }
 
 /// Java's `getMean()` and `getStdDeviation()`: over bucket middles, sum first, divide once.
@@ -199,7 +212,11 @@ fn java_fixed(x: f64, decimals: usize) -> String {
     let sci = format!("{:e}", x.abs()); // shortest round-trip digits, e.g. "1.2345e-3"
     let (mantissa, exp) = sci.split_once('e').expect("`{:e}` always has an exponent");
     let exp: i64 = exp.parse().expect("`{:e}` exponent is an integer");
-    let digits: Vec<u8> = mantissa.bytes().filter(u8::is_ascii_digit).map(|b| b - b'0').collect();
+    let digits: Vec<u8> = mantissa
+        .bytes()
+        .filter(u8::is_ascii_digit)
+        .map(|b| b - b'0')
+        .collect();
 
     // Value = 0.d0 d1 d2 ... x 10^(exp + 1): lay the digits out on a fixed decimal grid with
     // `int_len` integer digits (at least one) and `decimals` fraction digits, plus one more
@@ -290,9 +307,15 @@ mod tests {
         h.record_n(1500, 3).unwrap();
         let text = hgrm(&h);
         let lines: Vec<&str> = text.lines().collect();
-        assert_eq!(lines[2], "       1.500 0.000000000000          3           1.00");
+        assert_eq!(
+            lines[2],
+            "       1.500 0.000000000000          3           1.00"
+        );
         assert_eq!(lines[3], "       1.500 1.000000000000          3");
-        assert_eq!(lines[4], "#[Mean    =        1.500, StdDeviation   =        0.000]");
+        assert_eq!(
+            lines[4],
+            "#[Mean    =        1.500, StdDeviation   =        0.000]"
+        );
         assert_eq!(lines.len(), 7);
     }
 
@@ -311,7 +334,10 @@ mod tests {
         assert_eq!(*levels.last().unwrap(), 100.0);
         // Levels strictly increase; totals never decrease.
         let rows = java_percentiles(&h, 5);
-        assert!(rows.windows(2).all(|w| w[0].level < w[1].level && w[0].total <= w[1].total));
+        assert!(
+            rows.windows(2)
+                .all(|w| w[0].level < w[1].level && w[0].total <= w[1].total)
+        );
         assert_eq!(rows.last().unwrap().total, 100_000);
     }
 

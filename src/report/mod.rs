@@ -115,7 +115,10 @@ mod tests {
 
     #[test]
     fn hgrm_names() {
-        assert_eq!(hgrm_file_name("per-object", "put"), "latency-per-object-put.hgrm");
+        assert_eq!(
+            hgrm_file_name("per-object", "put"),
+            "latency-per-object-put.hgrm"
+        );
         assert_eq!(hgrm_file_name("a b/c", "get"), "latency-a_b_c-get.hgrm");
         assert_eq!(hgrm_file_name("clé", "get"), "latency-cl_-get.hgrm");
     }

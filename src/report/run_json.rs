@@ -122,7 +122,11 @@ impl RunFacts {
                 name: v.summary.name.clone(),
                 events: v.events,
                 wall_seconds: round_to(
-                    variant_wall.get(i).copied().unwrap_or_default().as_secs_f64(),
+                    variant_wall
+                        .get(i)
+                        .copied()
+                        .unwrap_or_default()
+                        .as_secs_f64(),
                     6,
                 ),
             })
@@ -168,7 +172,11 @@ pub fn rfc3339_utc(t: SystemTime) -> String {
 
 fn per_second(n: u64, wall: Duration) -> f64 {
     let s = wall.as_secs_f64();
-    if s > 0.0 { round_to(n as f64 / s, 1) } else { 0.0 }
+    if s > 0.0 {
+        round_to(n as f64 / s, 1)
+    } else {
+        0.0
+    }
 }
 
 fn round_to(x: f64, decimals: i32) -> f64 {

@@ -20,7 +20,10 @@ pub fn comparison_table(r: &RunResults) -> String {
         r.seed,
         plain_number(r.simulated_seconds),
         if r.warmup_seconds > 0.0 {
-            format!(", first {} s excluded as warm-up", plain_number(r.warmup_seconds))
+            format!(
+                ", first {} s excluded as warm-up",
+                plain_number(r.warmup_seconds)
+            )
         } else {
             String::new()
         }
@@ -59,14 +62,20 @@ fn sections(vs: &[&VariantSummary]) -> Vec<Vec<Row>> {
 
     let mut requests = Vec::new();
     for (op, on, pick) in [
-        ("PUT", has_put, (|v: &VariantSummary| v.requests.put) as fn(&VariantSummary) -> OpCounts),
+        (
+            "PUT",
+            has_put,
+            (|v: &VariantSummary| v.requests.put) as fn(&VariantSummary) -> OpCounts,
+        ),
         ("GET", has_get, |v: &VariantSummary| v.requests.get),
     ] {
         if !on {
             continue;
         }
         requests.push(row(&format!("{op} offered"), &|v| group(pick(v).offered)));
-        requests.push(row(&format!("{op} completed"), &|v| group(pick(v).completed)));
+        requests.push(row(&format!("{op} completed"), &|v| {
+            group(pick(v).completed)
+        }));
         requests.push(row(&format!("{op} failed"), &|v| {
             count_pct(pick(v).failed, pick(v).offered)
         }));
@@ -80,20 +89,28 @@ fn sections(vs: &[&VariantSummary]) -> Vec<Vec<Row>> {
 
     let mut kms = vec![
         row("KMS requests", &|v| group(v.kms.requests)),
-        row("KMS throttled", &|v| count_pct(v.kms.throttled, v.kms.requests)),
+        row("KMS throttled", &|v| {
+            count_pct(v.kms.throttled, v.kms.requests)
+        }),
         row("KMS peak rps / quota", &|v| {
             format!("{} / {}", group(v.kms.peak_rps), group(v.kms.quota_rps))
         }),
-        row("KMS GenerateDataKey", &|v| group(v.kms.by_operation.GenerateDataKey)),
+        row("KMS GenerateDataKey", &|v| {
+            group(v.kms.by_operation.GenerateDataKey)
+        }),
         row("KMS Decrypt", &|v| group(v.kms.by_operation.Decrypt)),
     ];
     if vs.iter().any(|v| v.kms.background_requests > 0) {
-        kms.push(row("KMS background requests", &|v| group(v.kms.background_requests)));
+        kms.push(row("KMS background requests", &|v| {
+            group(v.kms.background_requests)
+        }));
         kms.push(row("KMS background throttled", &|v| {
             count_pct(v.kms.background_throttled, v.kms.background_requests)
         }));
     }
-    kms.push(row("KMS cost per month (USD)", &|v| usd(v.kms.cost_usd_per_month)));
+    kms.push(row("KMS cost per month (USD)", &|v| {
+        usd(v.kms.cost_usd_per_month)
+    }));
     if vs.iter().any(|v| v.kms.keys > 0) {
         kms.push(row("KMS key storage per month (USD)", &|v| {
             usd(v.kms.key_cost_usd_per_month)
@@ -103,11 +120,17 @@ fn sections(vs: &[&VariantSummary]) -> Vec<Vec<Row>> {
         group_f64(v.cloudtrail.kms_events_per_day, 0)
     }));
     kms.push(row("Bucket keys issued", &|v| group(v.bucket_keys_issued)));
-    kms.push(row("Bucket keys decrypted", &|v| group(v.bucket_keys_decrypted)));
+    kms.push(row("Bucket keys decrypted", &|v| {
+        group(v.bucket_keys_decrypted)
+    }));
 
     let s3 = vec![
-        row("S3 503 SlowDown (KMS throttled)", &|v| group(v.s3_slowdown.kms)),
-        row("S3 503 SlowDown (prefix limit)", &|v| group(v.s3_slowdown.prefix)),
+        row("S3 503 SlowDown (KMS throttled)", &|v| {
+            group(v.s3_slowdown.kms)
+        }),
+        row("S3 503 SlowDown (prefix limit)", &|v| {
+            group(v.s3_slowdown.prefix)
+        }),
     ];
 
     let mut latency = Vec::new();
@@ -123,13 +146,20 @@ fn sections(vs: &[&VariantSummary]) -> Vec<Vec<Row>> {
             continue;
         }
         for (name, q) in [
-            ("p50", (|l: &LatencySummary| l.p50) as fn(&LatencySummary) -> f64),
+            (
+                "p50",
+                (|l: &LatencySummary| l.p50) as fn(&LatencySummary) -> f64,
+            ),
             ("p99", |l: &LatencySummary| l.p99),
             ("p99.9", |l: &LatencySummary| l.p999),
         ] {
             latency.push(row(&format!("{op} latency {name} (ms)"), &|v| {
                 let l = pick(v);
-                if l.count == 0 { "-".to_string() } else { group_f64(q(&l), 3) }
+                if l.count == 0 {
+                    "-".to_string()
+                } else {
+                    group_f64(q(&l), 3)
+                }
             }));
         }
     }
@@ -216,7 +246,7 @@ pub fn group(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);

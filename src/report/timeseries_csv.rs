@@ -114,7 +114,12 @@ mod tests {
         };
         let v = serde_json::to_value(row).unwrap();
         for (i, n) in row_values(&row).iter().enumerate() {
-            assert_eq!(v[TIMESERIES_COLUMNS[i + 1]], *n, "{}", TIMESERIES_COLUMNS[i + 1]);
+            assert_eq!(
+                v[TIMESERIES_COLUMNS[i + 1]],
+                *n,
+                "{}",
+                TIMESERIES_COLUMNS[i + 1]
+            );
         }
     }
 
