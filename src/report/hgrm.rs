@@ -101,6 +101,9 @@ struct Row {
     total: u64,
 }
 
+/// Far more rows than any real histogram prints (5 ticks per halving: about 5 x 64 + 5).
+const MAX_ROWS: usize = 100_000;
+
 /// Java's `PercentileIterator` over the non-empty buckets (Java skips empty ones too).
 fn java_percentiles(h: &Histogram<u64>, ticks_per_half_distance: u32) -> Vec<Row> {
     let total = h.len();
@@ -120,6 +123,13 @@ fn java_percentiles(h: &Histogram<u64>, ticks_per_half_distance: u32) -> Vec<Row
     let mut at = 0_usize;
     let mut fresh = true;
     loop {
+        if rows.len() >= MAX_ROWS && !reached_last {
+            // Only reachable past ~10^15 counts, where the level steps drop below one ulp of
+            // 100 and Java would never finish: go straight to the last bucket and 100%.
+            at = buckets.len() - 1;
+            fresh = false;
+            cum = total;
+        }
         // hasNext(): more counts ahead, or one last step to 100%.
         if cum >= total {
             if reached_last {
@@ -339,6 +349,20 @@ mod tests {
                 .all(|w| w[0].level < w[1].level && w[0].total <= w[1].total)
         );
         assert_eq!(rows.last().unwrap().total, 100_000);
+    }
+
+    #[test]
+    fn astronomical_counts_terminate() {
+        let mut h = new_latency_histogram();
+        h.record_n(1, 1 << 60).unwrap();
+        h.record(2).unwrap();
+        let rows = java_percentiles(&h, 5);
+        assert!(rows.len() <= MAX_ROWS + 1);
+        let last = rows.last().unwrap();
+        assert_eq!(
+            (last.value, last.level, last.total),
+            (2, 100.0, (1 << 60) + 1)
+        );
     }
 
     #[test]
