@@ -13,7 +13,7 @@ use rayon::prelude::*;
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// Runs the `run` command, writing the table or JSON to `out`.
 pub fn run(args: &RunArgs, out: &mut dyn Write) -> Result<(), CommandError> {
@@ -62,7 +62,7 @@ pub fn run(args: &RunArgs, out: &mut dyn Write) -> Result<(), CommandError> {
         .build()
         .map_err(|e| CommandError::Failure(format!("cannot start worker threads: {e}")))?;
     let done_ms: Vec<AtomicU64> = scenarios.iter().map(|_| AtomicU64::new(0)).collect();
-    let timed: Vec<(VariantResults, f64)> = pool.install(|| {
+    let timed: Vec<(VariantResults, Duration)> = pool.install(|| {
         scenarios
             .par_iter()
             .enumerate()
@@ -74,7 +74,7 @@ pub fn run(args: &RunArgs, out: &mut dyn Write) -> Result<(), CommandError> {
                     bar.inc(ms.saturating_sub(before));
                 };
                 let r = run_variant(name, sc, Some(&mut tick));
-                (r, t0.elapsed().as_secs_f64())
+                (r, t0.elapsed())
             })
             .collect()
     });
@@ -88,19 +88,13 @@ pub fn run(args: &RunArgs, out: &mut dyn Write) -> Result<(), CommandError> {
         warmup_seconds: to_secs(base.warmup),
         variants: timed.iter().map(|(r, _)| r.clone()).collect(),
     };
+    let variant_wall: Vec<Duration> = timed.iter().map(|(_, w)| *w).collect();
     let facts = RunFacts::collect(
+        &results,
         started,
-        clock.elapsed().as_secs_f64(),
+        clock.elapsed(),
+        &variant_wall,
         pool.current_num_threads(),
-        &timed
-            .iter()
-            .map(|(r, wall)| (r.summary.name.clone(), r.events, *wall))
-            .collect::<Vec<_>>(),
-        results
-            .variants
-            .iter()
-            .map(|v| v.summary.requests.put.offered + v.summary.requests.get.offered)
-            .sum(),
     );
     report::write_outputs(&out_dir, &results, &facts)
         .map_err(|e| CommandError::Failure(e.to_string()))?;
