@@ -13,6 +13,7 @@
 //! terminal table. [`crypto`] is a real envelope-encryption library used to measure and verify
 //! what the modelled encryption costs.
 
+pub mod cli;
 pub mod crypto;
 pub mod engine;
 pub mod metrics;

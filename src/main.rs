@@ -1,5 +1,21 @@
-//! The `bksim` command: parses the command line, calls the library, maps errors to exit codes.
+//! The `bksim` command: parses the command line, calls the library, maps errors to exit codes
+//! (0 success, 2 invalid input, 1 anything else).
+
+use bksim::cli::{Cli, Command};
+use clap::Parser;
+use std::io::Write;
 
 fn main() {
-    println!("bksim");
+    let cli = Cli::parse();
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let result = match &cli.command {
+        Command::Run(args) => bksim::cli::run(args, &mut out),
+        Command::Validate(args) => bksim::cli::validate(args, &mut out),
+    };
+    let _ = out.flush();
+    if let Err(e) = result {
+        eprintln!("error: {e}");
+        std::process::exit(e.exit_code());
+    }
 }

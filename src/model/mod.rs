@@ -1,1 +1,122 @@
-//! The simulation model: workloads, clients with retry policies, the S3 front end and KMS.
+//! The simulation model: workloads, clients with retry policies, the S3 front end with its
+//! bucket-key cache and prefix limits, and a quota-limited KMS. [`run_variant`] simulates one
+//! validated scenario and returns its results.
+
+pub mod client;
+pub mod dist;
+pub mod key_cache;
+pub mod kms;
+pub mod limiter;
+pub mod objects;
+pub mod sim;
+#[doc(hidden)]
+pub mod testkit;
+#[cfg(test)]
+mod tests;
+
+use crate::engine::time::{NANOS_PER_SEC, Nanos, to_secs};
+use crate::metrics::results::{
+    ByOperation, CloudTrailSummary, KmsSummary, PerOp, Slowdown, VariantResults, VariantSummary,
+};
+use crate::metrics::summary::latency_summary;
+use crate::scenario::{Encryption, Scenario};
+use kms::{monthly_cost, request_cost, round_usd};
+
+/// Simulates one variant (a scenario with its overrides applied) and summarises it.
+/// `progress`, when given, is called from time to time with the simulated time reached.
+pub fn run_variant(name: &str, sc: &Scenario, progress: Option<sim::Progress>) -> VariantResults {
+    let finished = sim::Simulation::new(sc).run(progress);
+    let m = finished.metrics;
+    let measured = to_secs(sc.duration.saturating_sub(sc.warmup));
+    let served = m.kms_requests - m.kms_throttled;
+    let warmup_second = sc.warmup.div_ceil(NANOS_PER_SEC);
+    let peak_rps = m
+        .rows
+        .iter()
+        .filter(|r| r.second >= warmup_second)
+        .map(|r| r.kms_requests)
+        .max()
+        .unwrap_or(0);
+    let keys = distinct_kms_keys(sc);
+    let per_day = if measured > 0.0 {
+        m.kms_requests as f64 * 86_400.0 / measured
+    } else {
+        0.0
+    };
+    let summary = VariantSummary {
+        name: name.to_string(),
+        requests: PerOp {
+            put: m.put,
+            get: m.get,
+        },
+        latency_ms: PerOp {
+            put: latency_summary(&m.latency_put),
+            get: latency_summary(&m.latency_get),
+        },
+        kms: KmsSummary {
+            quota_rps: sc.kms.quota_rps,
+            requests: m.kms_requests,
+            throttled: m.kms_throttled,
+            by_operation: ByOperation {
+                GenerateDataKey: m.generate_data_key,
+                Decrypt: m.decrypt,
+            },
+            peak_rps,
+            background_requests: m.background_requests,
+            background_throttled: m.background_throttled,
+            cost_usd: round_usd(request_cost(served as f64, sc.kms.price_per_10k)),
+            cost_usd_per_month: round_usd(monthly_cost(
+                served,
+                measured,
+                sc.kms.price_per_10k,
+                sc.kms.free_tier,
+            )),
+            keys,
+            key_cost_usd_per_month: round_usd(keys as f64 * sc.kms.key_price_per_month),
+        },
+        cloudtrail: CloudTrailSummary {
+            kms_events: m.kms_requests,
+            object_arn_context: m.ctx_object,
+            bucket_arn_context: m.ctx_bucket,
+            client_context: m.ctx_client,
+            kms_events_per_day: per_day.round(),
+        },
+        bucket_keys_issued: m.bucket_keys_issued,
+        bucket_keys_decrypted: m.bucket_keys_decrypted,
+        s3_slowdown: Slowdown {
+            kms: m.slowdown_kms,
+            prefix: m.slowdown_prefix,
+        },
+        notes: sc.notes.clone(),
+    };
+    VariantResults {
+        summary,
+        latency_put: m.latency_put,
+        latency_get: m.latency_get,
+        timeseries: m.rows,
+        events: finished.events,
+    }
+}
+
+/// KMS keys the scenario's KMS-using buckets name (each costs storage per month).
+fn distinct_kms_keys(sc: &Scenario) -> u64 {
+    let mut keys: Vec<&str> = sc
+        .buckets
+        .iter()
+        .filter(|b| {
+            matches!(
+                b.encryption,
+                Encryption::SseKms | Encryption::DsseKms | Encryption::CseKms
+            )
+        })
+        .map(|b| b.kms_key.as_str())
+        .collect();
+    keys.sort_unstable();
+    keys.dedup();
+    keys.len() as u64
+}
+
+/// Simulated seconds covered by a run's measurement window.
+pub fn measured_seconds(sc: &Scenario) -> f64 {
+    to_secs(sc.duration.saturating_sub(sc.warmup as Nanos))
+}

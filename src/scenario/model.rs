@@ -133,8 +133,21 @@ pub struct ClientConfig {
     /// Tokens one retry takes from the quota.
     pub retry_cost: u32,
     pub connections_per_session: u32,
+    /// What a request does when all of its session's pooled connections are busy.
+    pub pool: PoolPolicy,
     /// Client-side data-key cache for `cse-kms` (AWS Encryption SDK caching semantics).
     pub data_key_cache: Option<DataKeyCache>,
+}
+
+/// Connection-pool behaviour when every pooled connection is busy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PoolPolicy {
+    /// botocore/urllib3 (`block=False`): open an extra connection (to a front-end host of its
+    /// own); at most `connections_per_session` idle connections are kept for reuse.
+    Grow,
+    /// Wait for a pooled connection (Java SDK v2 / Apache client): the pool is a queue with
+    /// `connections_per_session` servers.
+    Wait,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -1,0 +1,177 @@
+//! Caches of data-encryption keys with a time to live: S3's bucket-key cache (one entry per
+//! front-end host, bucket, KMS key and requester session, DESIGN.md §1) and the client-side
+//! data-key cache of `cse-kms`.
+//!
+//! An entry records when its KMS call will answer and whether it succeeded, both known when
+//! the call is made (the limiter decides at call time), so requests that find an entry still
+//! in flight simply wait for that answer (single-flight) without any extra event.
+
+use crate::engine::time::Nanos;
+use rustc_hash::FxHashMap;
+use std::hash::Hash;
+
+/// One cached (or in-flight) key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KeyEntry {
+    /// Identity of the key (objects encrypted under it record this id).
+    pub key_id: u64,
+    /// When KMS's answer reaches S3.
+    pub ready_at: Nanos,
+    /// False when the call was throttled: the entry then only tells waiters they failed.
+    pub ok: bool,
+    /// Usable until this time (exclusive).
+    pub expires_at: Nanos,
+    /// Objects (messages) and bytes encrypted under it, for client-side cache limits.
+    pub messages: u64,
+    pub bytes: u64,
+}
+
+/// What a lookup found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lookup {
+    /// A usable key.
+    Hit(KeyEntry),
+    /// A call for this entry is in flight and its answer is known: wait for it.
+    Join(KeyEntry),
+    /// Nothing usable: the caller must call KMS (and then `insert`).
+    Miss,
+}
+
+/// A TTL cache of keys, swept of dead entries from time to time so that memory stays bounded
+/// by the number of live entries.
+#[derive(Debug)]
+pub struct KeyCache<K: Hash + Eq> {
+    map: FxHashMap<K, KeyEntry>,
+    single_flight: bool,
+    next_sweep: Nanos,
+    sweep_every: Nanos,
+}
+
+impl<K: Hash + Eq + Copy> KeyCache<K> {
+    pub fn new(single_flight: bool, ttl: Nanos) -> Self {
+        let sweep_every = ttl.max(1_000_000_000);
+        KeyCache {
+            map: FxHashMap::default(),
+            single_flight,
+            next_sweep: sweep_every,
+            sweep_every,
+        }
+    }
+
+    /// Looks `key` up at `now`.
+    #[inline]
+    pub fn lookup(&mut self, key: &K, now: Nanos) -> Lookup {
+        self.maybe_sweep(now);
+        match self.map.get(key) {
+            None => Lookup::Miss,
+            Some(e) => {
+                if e.ready_at <= now {
+                    if e.ok && now < e.expires_at {
+                        Lookup::Hit(*e)
+                    } else {
+                        Lookup::Miss
+                    }
+                } else if self.single_flight {
+                    Lookup::Join(*e)
+                } else {
+                    Lookup::Miss
+                }
+            }
+        }
+    }
+
+    /// Records a KMS call made at `now` for `key`: its answer time, success and the TTL
+    /// after it.
+    #[inline]
+    pub fn insert(&mut self, key: K, now: Nanos, key_id: u64, ready_at: Nanos, ok: bool, ttl: Nanos) {
+        let entry = KeyEntry {
+            key_id,
+            ready_at,
+            ok,
+            expires_at: ready_at.saturating_add(ttl),
+            messages: 0,
+            bytes: 0,
+        };
+        match self.map.get_mut(&key) {
+            // Without single-flight a late miss can overlap an earlier call still in flight:
+            // keep whichever key becomes usable first, as S3 would keep the first it got.
+            Some(old) if old.ok && old.ready_at > now && old.ready_at <= ready_at => {}
+            Some(old) => *old = entry,
+            None => {
+                self.map.insert(key, entry);
+            }
+        }
+    }
+
+    /// Counts one more object of `bytes` under the entry (client-side cache limits).
+    pub fn account(&mut self, key: &K, bytes: u64) {
+        if let Some(e) = self.map.get_mut(key) {
+            e.messages += 1;
+            e.bytes = e.bytes.saturating_add(bytes);
+        }
+    }
+
+    /// Drops an entry (e.g. a client-side key that reached its message or byte limit).
+    pub fn evict(&mut self, key: &K) {
+        self.map.remove(key);
+    }
+
+    pub fn len(&self) -> usize {
+        self.map.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.map.is_empty()
+    }
+
+    fn maybe_sweep(&mut self, now: Nanos) {
+        if now >= self.next_sweep {
+            self.map
+                .retain(|_, e| e.ready_at > now || (e.ok && e.expires_at > now));
+            self.next_sweep = now + self.sweep_every;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hit_within_ttl_miss_after() {
+        let mut c = KeyCache::new(true, 100);
+        assert_eq!(c.lookup(&1u32, 0), Lookup::Miss);
+        c.insert(1, 0, 7, 10, true, 100);
+        assert!(matches!(c.lookup(&1, 5), Lookup::Join(e) if e.key_id == 7));
+        assert!(matches!(c.lookup(&1, 10), Lookup::Hit(e) if e.key_id == 7));
+        assert!(matches!(c.lookup(&1, 109), Lookup::Hit(_)));
+        assert_eq!(c.lookup(&1, 110), Lookup::Miss);
+    }
+
+    #[test]
+    fn without_single_flight_in_flight_entries_are_misses() {
+        let mut c = KeyCache::new(false, 100);
+        c.insert(1u32, 0, 7, 10, true, 100);
+        assert_eq!(c.lookup(&1, 5), Lookup::Miss);
+        assert!(matches!(c.lookup(&1, 10), Lookup::Hit(_)));
+    }
+
+    #[test]
+    fn failed_call_is_joined_while_in_flight_then_forgotten() {
+        let mut c = KeyCache::new(true, 100);
+        c.insert(1u32, 0, 7, 10, false, 100);
+        assert!(matches!(c.lookup(&1, 5), Lookup::Join(e) if !e.ok));
+        assert_eq!(c.lookup(&1, 10), Lookup::Miss);
+    }
+
+    #[test]
+    fn sweep_bounds_memory() {
+        let mut c = KeyCache::new(true, 1_000_000_000);
+        for i in 0..1000u32 {
+            c.insert(i, 0, i as u64, 0, true, 1_000_000_000);
+        }
+        assert_eq!(c.len(), 1000);
+        c.lookup(&5000, 3_000_000_000);
+        assert_eq!(c.len(), 0);
+    }
+}

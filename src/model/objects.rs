@@ -1,0 +1,204 @@
+//! Which objects GETs read and which key encrypted each: a bounded uniform sample of the
+//! objects written during the run, and a statistical pre-existing population whose objects'
+//! attributes are derived from their index, so that no per-object state grows with the run.
+
+use crate::engine::rng::{Stream, mix64, stable_hash};
+use crate::engine::time::Nanos;
+
+/// How an object's data key was protected, which decides what a read needs from KMS.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyRef {
+    /// No KMS involvement (none, sse-s3, sse-c).
+    NoKms,
+    /// Its own data key from GenerateDataKey (object-ARN context): a read calls Decrypt.
+    PerObject,
+    /// Derived from the bucket key with this id: a read needs that bucket key.
+    BucketKey(u64),
+    /// Client-side encryption under the data key with this id (a cached data key may have
+    /// encrypted several objects).
+    ClientKey(u64),
+}
+
+/// What a read needs to know about an object.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ObjectRecord {
+    pub key: KeyRef,
+    pub size: u64,
+    pub prefix: u32,
+}
+
+/// Ids of keys issued during a run count up from 1; population keys have the top bit set so
+/// the two can never collide.
+pub const POPULATION_KEY_BIT: u64 = 1 << 63;
+
+/// A uniform random sample (Algorithm R) of bounded size over the objects written to one
+/// bucket during the run.
+#[derive(Debug)]
+pub struct WrittenObjects {
+    sample: Vec<ObjectRecord>,
+    capacity: usize,
+    seen: u64,
+    rng: Stream,
+}
+
+/// Objects kept per bucket for reads of written objects.
+pub const WRITTEN_SAMPLE_CAPACITY: usize = 1 << 16;
+
+impl WrittenObjects {
+    pub fn new(seed: u64, bucket: &str, capacity: usize) -> Self {
+        WrittenObjects {
+            sample: Vec::new(),
+            capacity: capacity.max(1),
+            seen: 0,
+            rng: Stream::new(seed, &format!("written/{bucket}")),
+        }
+    }
+
+    pub fn record(&mut self, o: ObjectRecord) {
+        self.seen += 1;
+        if self.sample.len() < self.capacity {
+            self.sample.push(o);
+        } else {
+            let j = self.rng.below(self.seen) as usize;
+            if j < self.capacity {
+                self.sample[j] = o;
+            }
+        }
+    }
+
+    /// A uniformly chosen written object, or `None` before any was written.
+    pub fn pick(&self, rng: &mut Stream) -> Option<ObjectRecord> {
+        if self.sample.is_empty() {
+            None
+        } else {
+            Some(self.sample[rng.below(self.sample.len() as u64) as usize])
+        }
+    }
+
+    pub fn written(&self) -> u64 {
+        self.seen
+    }
+}
+
+/// The pre-existing objects of a bucket, described by counts and spans.
+#[derive(Debug, Clone)]
+pub struct Population {
+    pub objects: u64,
+    pub written_over: Nanos,
+    pub writer_sessions: u32,
+    pub hosts: u32,
+    pub prefixes: u32,
+    /// Encryption of the population: which kind of key each object carries.
+    pub kind: PopulationKeys,
+    /// Mixed into key ids so two buckets' populations never share keys.
+    pub salt: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum PopulationKeys {
+    NoKms,
+    PerObject,
+    /// Bucket keys renewed every `ttl`, per writer session and front-end host.
+    BucketKey { ttl: Nanos },
+    /// Client-side data keys; with a client cache, one per writer session and `max_age`.
+    ClientKey { reuse: Option<Nanos> },
+}
+
+impl Population {
+    pub fn new(bucket: &str, p: &crate::scenario::Population, hosts: u32, prefixes: u32, kind: PopulationKeys) -> Self {
+        Population {
+            objects: p.objects,
+            written_over: p.written_over,
+            writer_sessions: p.writer_sessions.max(1),
+            hosts: hosts.max(1),
+            prefixes: prefixes.max(1),
+            kind,
+            salt: stable_hash(&[b"population", bucket.as_bytes()]),
+        }
+    }
+
+    /// Object `i`: written at `i/objects` of the way through `written_over`, by a writer
+    /// session and on a front-end host chosen by hashing its index; its key is the one that
+    /// writer held on that host in that TTL window.
+    pub fn object(&self, i: u64, size: u64) -> ObjectRecord {
+        let h = mix64(self.salt ^ i);
+        let writer = (h % self.writer_sessions as u64) as u32;
+        let host = ((h >> 20) % self.hosts as u64) as u32;
+        let written_at =
+            ((i as u128 * self.written_over as u128) / self.objects.max(1) as u128) as u64;
+        let prefix = (i % self.prefixes as u64) as u32;
+        let key = match self.kind {
+            PopulationKeys::NoKms => KeyRef::NoKms,
+            PopulationKeys::PerObject => KeyRef::PerObject,
+            PopulationKeys::BucketKey { ttl } => {
+                let window = written_at / ttl.max(1);
+                KeyRef::BucketKey(self.key_id(&[writer as u64, host as u64, window]))
+            }
+            PopulationKeys::ClientKey { reuse: None } => KeyRef::ClientKey(self.key_id(&[i])),
+            PopulationKeys::ClientKey { reuse: Some(age) } => {
+                let window = written_at / age.max(1);
+                KeyRef::ClientKey(self.key_id(&[writer as u64, u64::MAX, window]))
+            }
+        };
+        ObjectRecord { key, size, prefix }
+    }
+
+    fn key_id(&self, parts: &[u64]) -> u64 {
+        let mut h = self.salt;
+        for p in parts {
+            h = mix64(h ^ p);
+        }
+        h | POPULATION_KEY_BIT
+    }
+
+    /// A uniformly chosen object index.
+    pub fn pick_index(&self, rng: &mut Stream) -> u64 {
+        rng.below(self.objects.max(1))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reservoir_is_bounded_and_uniform() {
+        let mut w = WrittenObjects::new(1, "b", 100);
+        for i in 0..10_000u64 {
+            w.record(ObjectRecord {
+                key: KeyRef::BucketKey(i),
+                size: 1,
+                prefix: 0,
+            });
+        }
+        assert_eq!(w.sample.len(), 100);
+        assert_eq!(w.written(), 10_000);
+        let late = w
+            .sample
+            .iter()
+            .filter(|o| matches!(o.key, KeyRef::BucketKey(i) if i >= 5000))
+            .count();
+        assert!((30..=70).contains(&late), "{late}");
+    }
+
+    #[test]
+    fn population_keys_follow_writer_host_window() {
+        let sp = crate::scenario::Population {
+            objects: 1_000_000,
+            written_over: 1_000_000_000_000,
+            writer_sessions: 2,
+            bucket_key: true,
+            size: crate::scenario::SizeDist::Fixed(1),
+        };
+        let p = Population::new("b", &sp, 1, 1, PopulationKeys::BucketKey { ttl: 100_000_000_000 });
+        let mut keys = std::collections::HashSet::new();
+        for i in 0..1_000_000 {
+            if let KeyRef::BucketKey(k) = p.object(i, 1).key {
+                assert!(k & POPULATION_KEY_BIT != 0);
+                keys.insert(k);
+            }
+        }
+        // 2 writers × 1 host × 10 windows.
+        assert_eq!(keys.len(), 20);
+    }
+}

@@ -1,0 +1,298 @@
+//! Model checks against results that do not depend on the model (DESIGN.md §4).
+
+use super::run_variant;
+use super::testkit::*;
+use crate::engine::time::{NANOS_PER_MILLI, NANOS_PER_SEC};
+use crate::scenario::*;
+
+fn no_retries(sc: &mut Scenario) {
+    sc.client.retry = RetryMode::None;
+    sc.client.max_attempts = 1;
+}
+
+#[test]
+fn offered_equals_completed_plus_failed() {
+    let sc = simple(20_000.0, 10_000, 10);
+    let r = run_variant("per-object", &sc, None);
+    let p = r.summary.requests.put;
+    assert_eq!(p.offered, p.completed + p.failed);
+    assert!(r.summary.kms.throttled > 0);
+}
+
+#[test]
+fn kms_requests_equal_s3_requests_without_bucket_keys() {
+    let mut sc = simple(2_000.0, 100_000, 10);
+    sc.s3.prefix_put_rps = 0;
+    sc.s3.prefix_get_rps = 0;
+    sc.workloads.push(Workload {
+        name: "reads".into(),
+        op: Op::Get,
+        arrival: Arrival::Poisson {
+            rate: 1_500.0,
+            profile: RateProfile::Flat,
+        },
+        ..sc.workloads[0].clone()
+    });
+    let s = run_variant("per-object", &sc, None).summary;
+    assert_eq!(s.kms.throttled, 0);
+    assert_eq!(s.requests.put.failed + s.requests.get.failed, 0);
+    assert_eq!(s.kms.by_operation.GenerateDataKey, s.requests.put.completed);
+    // Reads of nothing-yet-written objects are never sent.
+    assert_eq!(
+        s.kms.by_operation.Decrypt,
+        s.requests.get.completed,
+        "{:?}",
+        s.requests.get
+    );
+    assert!(s.requests.get.completed > 10_000);
+    assert_eq!(s.cloudtrail.object_arn_context, s.kms.requests);
+}
+
+#[test]
+fn fixed_window_admits_q_per_second_and_throttles_one_minus_q_over_lambda() {
+    let q = 1_000u64;
+    let mut sc = simple(2.0 * q as f64, q, 60);
+    no_retries(&mut sc);
+    sc.s3.prefix_put_rps = 0;
+    let s = run_variant("v", &sc, None).summary;
+    let expected = q as f64 * 60.0;
+    let done = s.requests.put.completed as f64;
+    assert!((done / expected - 1.0).abs() < 0.01, "completed {done} vs {expected}");
+    let frac = s.kms.throttled as f64 / s.kms.requests as f64;
+    let lambda = s.requests.put.offered as f64 / 60.0;
+    let predicted = 1.0 - q as f64 / lambda;
+    assert!((frac - predicted).abs() < 0.01, "throttled {frac} vs {predicted}");
+}
+
+#[test]
+fn token_bucket_admits_qt_plus_b() {
+    let (q, b) = (1_000u64, 5_000u64);
+    let mut sc = simple(2.0 * q as f64, q, 60);
+    no_retries(&mut sc);
+    sc.s3.prefix_put_rps = 0;
+    sc.kms.limiter = LimiterKind::TokenBucket { burst: b };
+    let s = run_variant("v", &sc, None).summary;
+    let expected = (q * 60 + b) as f64;
+    let done = s.requests.put.completed as f64;
+    assert!((done / expected - 1.0).abs() < 0.01, "completed {done} vs {expected}");
+}
+
+#[test]
+fn bucket_keys_issued_is_ceil_duration_over_ttl() {
+    for (duration_s, ttl_s) in [(600u64, 60u64), (650, 60), (60, 600), (300, 7)] {
+        let mut sc = simple(10.0, 10_000, duration_s);
+        sc.workloads[0].arrival = Arrival::Constant {
+            rate: 10.0,
+            profile: RateProfile::Flat,
+        };
+        sc.workloads[0].sessions = 1;
+        sc.client.connections_per_session = 1;
+        sc.s3.frontend_hosts = 1;
+        sc.s3.bucket_key_ttl = ttl_s * NANOS_PER_SEC;
+        sc.kms.latency = fixed(0);
+        sc.s3.latency = fixed(0);
+        sc.buckets[0].bucket_key = true;
+        let s = run_variant("bk", &sc, None).summary;
+        let expect = duration_s.div_ceil(ttl_s);
+        assert_eq!(s.bucket_keys_issued, expect, "D={duration_s} t={ttl_s}");
+        assert_eq!(s.kms.requests, expect);
+        assert_eq!(s.cloudtrail.bucket_arn_context, expect);
+    }
+}
+
+#[test]
+fn closed_loop_obeys_littles_law() {
+    let mut sc = simple(1.0, 1_000_000, 60);
+    let (n, kms_ms, s3_ms, think_ms) = (50u32, 10u64, 20u64, 30u64);
+    sc.workloads[0].arrival = Arrival::Closed {
+        concurrency: n,
+        think: think_ms * NANOS_PER_MILLI,
+    };
+    sc.kms.latency = fixed(kms_ms);
+    sc.s3.latency = fixed(s3_ms);
+    sc.s3.prefix_put_rps = 0;
+    let s = run_variant("v", &sc, None).summary;
+    let cycle = (kms_ms + s3_ms + think_ms) as f64 / 1000.0;
+    let expected = n as f64 / cycle;
+    let throughput = s.requests.put.completed as f64 / 60.0;
+    assert!((throughput / expected - 1.0).abs() < 0.01, "{throughput} vs {expected}");
+    assert!((s.latency_ms.put.mean - 30.0).abs() < 0.05);
+}
+
+/// Erlang C: probability that an arrival waits in an M/M/c queue with offered load a = λ/μ.
+fn erlang_c(c: u32, a: f64) -> f64 {
+    let mut sum = 0.0;
+    let mut term = 1.0;
+    for k in 0..c {
+        if k > 0 {
+            term *= a / k as f64;
+        }
+        sum += term;
+    }
+    let last = term * a / c as f64;
+    let rho = a / c as f64;
+    let top = last / (1.0 - rho);
+    top / (sum + top)
+}
+
+#[test]
+fn connection_pool_with_waiting_matches_erlang_c() {
+    // One session, c pooled connections, Poisson arrivals, exponential service (S3 only,
+    // no KMS): mean response = 1/μ + C(c, a) / (cμ − λ).
+    let (c, lambda, mean_ms) = (8u32, 300.0, 20.0);
+    let mut sc = simple(lambda, 1_000_000, 2_000);
+    sc.buckets[0].encryption = Encryption::SseS3;
+    sc.workloads[0].sessions = 1;
+    sc.client.connections_per_session = c;
+    sc.client.pool = PoolPolicy::Wait;
+    sc.s3.latency = LatencyDist::Exponential {
+        mean: (mean_ms * 1e6) as u64,
+    };
+    sc.s3.prefix_put_rps = 0;
+    let s = run_variant("v", &sc, None).summary;
+    let mu = 1000.0 / mean_ms;
+    let a = lambda / mu;
+    let wait = erlang_c(c, a) / (c as f64 * mu - lambda);
+    let expected_ms = (1.0 / mu + wait) * 1000.0;
+    let got = s.latency_ms.put.mean;
+    assert!((got / expected_ms - 1.0).abs() < 0.02, "mean {got} ms vs Erlang C {expected_ms} ms");
+}
+
+#[test]
+fn same_seed_same_results_and_variants_share_arrivals() {
+    let sc = simple(5_000.0, 3_000, 20);
+    let a = run_variant("v", &sc, None);
+    let b = run_variant("v", &sc, None);
+    assert_eq!(a.summary, b.summary);
+    assert_eq!(a.timeseries, b.timeseries);
+    let mut bk = sc.clone();
+    bk.buckets[0].bucket_key = true;
+    let c = run_variant("bk", &bk, None);
+    assert_eq!(a.summary.requests.put.offered, c.summary.requests.put.offered);
+    let offered_a: Vec<u64> = a.timeseries.iter().map(|r| r.put_offered).collect();
+    let offered_c: Vec<u64> = c.timeseries.iter().map(|r| r.put_offered).collect();
+    assert_eq!(offered_a[..20], offered_c[..20]);
+    let mut other = sc.clone();
+    other.seed = 43;
+    assert_ne!(run_variant("v", &other, None).summary, a.summary);
+}
+
+#[test]
+fn bucket_keys_remove_throttling_and_cut_kms_calls() {
+    let mut sc = simple(20_000.0, 10_000, 30);
+    sc.buckets[0].bucket_key = true;
+    let s = run_variant("bk", &sc, None).summary;
+    assert_eq!(s.kms.throttled, 0);
+    assert_eq!(s.requests.put.failed, 0);
+    // 10 sessions, each spreading over at most 100 hosts, one key per TTL window (30 s < TTL).
+    assert!(s.bucket_keys_issued <= 10 * 100, "{}", s.bucket_keys_issued);
+    assert_eq!(s.kms.requests, s.bucket_keys_issued);
+}
+
+#[test]
+fn single_flight_off_shows_the_cold_start_herd() {
+    // One session on one host: every request arriving while the first GenerateDataKey is in
+    // flight (≈ 10 ms × 20,000/s ≈ 200) misses too unless it joins that call.
+    let mut sc = simple(20_000.0, 1_000_000, 5);
+    sc.buckets[0].bucket_key = true;
+    sc.workloads[0].sessions = 1;
+    sc.s3.frontend_hosts = 1;
+    let on = run_variant("on", &sc, None).summary;
+    sc.s3.single_flight = false;
+    let off = run_variant("off", &sc, None).summary;
+    assert_eq!(on.kms.requests, 1);
+    assert!(off.kms.requests > 50, "{}", off.kms.requests);
+    assert_eq!(off.bucket_keys_issued, off.kms.requests);
+}
+
+#[test]
+fn background_traffic_shares_the_quota() {
+    let q = 1_000u64;
+    let mut sc = simple(600.0, q, 60);
+    no_retries(&mut sc);
+    sc.s3.prefix_put_rps = 0;
+    let alone = run_variant("alone", &sc, None).summary;
+    assert_eq!(alone.kms.throttled, 0);
+    sc.kms.background_rps = 600.0;
+    let shared = run_variant("shared", &sc, None).summary;
+    assert!(shared.kms.throttled > 0);
+    let bg = shared.kms.background_requests as f64;
+    assert!((bg / 36_000.0 - 1.0).abs() < 0.03, "{bg}");
+    // Together they got what the window allows: Q per second, within Poisson noise.
+    let admitted = (shared.kms.requests - shared.kms.throttled) + (shared.kms.background_requests - shared.kms.background_throttled);
+    assert!((admitted as f64 / (q * 60) as f64 - 1.0).abs() < 0.02, "{admitted}");
+}
+
+#[test]
+fn prefix_limit_binds_before_kms_when_prefixes_are_few() {
+    let mut sc = simple(5_000.0, 100_000, 20);
+    sc.buckets[0].prefixes = 1;
+    no_retries(&mut sc);
+    let s = run_variant("v", &sc, None).summary;
+    assert!(s.s3_slowdown.prefix > 0);
+    assert_eq!(s.s3_slowdown.kms, 0);
+    let done = s.requests.put.completed as f64 / 20.0;
+    assert!((done / 3_500.0 - 1.0).abs() < 0.01, "{done}");
+}
+
+#[test]
+fn multipart_makes_one_generate_and_a_decrypt_per_part() {
+    let mut sc = simple(50.0, 1_000_000, 10);
+    sc.workloads[0].size = SizeDist::Fixed(40 << 20);
+    let s = run_variant("v", &sc, None).summary;
+    let n = s.requests.put.completed;
+    assert!(n > 300);
+    assert_eq!(s.kms.by_operation.GenerateDataKey, n);
+    assert_eq!(s.kms.by_operation.Decrypt, 5 * n);
+}
+
+#[test]
+fn reads_of_old_data_save_less_than_writes_with_bucket_keys() {
+    let mut sc = simple(2_000.0, 1_000_000, 30);
+    sc.buckets[0].bucket_key = true;
+    sc.buckets[0].existing = Some(Population {
+        objects: 50_000_000,
+        written_over: 30 * 86_400 * NANOS_PER_SEC,
+        writer_sessions: 20,
+        bucket_key: true,
+        size: SizeDist::Fixed(1 << 20),
+    });
+    sc.workloads[0].op = Op::Get;
+    sc.workloads[0].read_from = ReadFrom::Existing;
+    let s = run_variant("v", &sc, None).summary;
+    let per_get = s.kms.requests as f64 / s.requests.get.completed as f64;
+    assert!(per_get > 0.9, "reads of month-old data mostly miss: {per_get}");
+    assert_eq!(s.cloudtrail.bucket_arn_context, s.kms.requests);
+}
+
+#[test]
+fn dsse_and_cse_call_kms_per_object() {
+    let mut sc = simple(1_000.0, 1_000_000, 10);
+    sc.buckets[0].encryption = Encryption::CseKms;
+    let s = run_variant("cse", &sc, None).summary;
+    assert_eq!(s.cloudtrail.client_context, s.kms.requests);
+    assert_eq!(s.kms.by_operation.GenerateDataKey, s.requests.put.completed);
+    sc.client.data_key_cache = Some(DataKeyCache {
+        max_age: 60 * NANOS_PER_SEC,
+        max_messages: 100,
+        max_bytes: u64::MAX,
+    });
+    let cached = run_variant("cse-cache", &sc, None).summary;
+    // At most one key per 101 messages per session, plus concurrent first misses.
+    assert!(cached.kms.requests * 20 < s.kms.requests, "{}", cached.kms.requests);
+    sc.buckets[0].encryption = Encryption::SseS3;
+    sc.client.data_key_cache = None;
+    assert_eq!(run_variant("s3", &sc, None).summary.kms.requests, 0);
+}
+
+#[test]
+fn adaptive_mode_reduces_throttling_versus_standard() {
+    let mut sc = simple(3_000.0, 1_000, 60);
+    sc.workloads[0].sessions = 2;
+    sc.s3.prefix_put_rps = 0;
+    let std = run_variant("standard", &sc, None).summary;
+    sc.client.retry = RetryMode::Adaptive;
+    let ad = run_variant("adaptive", &sc, None).summary;
+    let frac = |s: &crate::metrics::results::VariantSummary| s.kms.throttled as f64 / s.kms.requests as f64;
+    assert!(frac(&ad) < frac(&std), "adaptive {} vs standard {}", frac(&ad), frac(&std));
+}

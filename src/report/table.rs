@@ -1,0 +1,344 @@
+//! The comparison table `bksim run` prints: one column per variant, one row per metric, so a
+//! capacity planner sees at a glance which option throttles, what it costs and what latency
+//! clients get. Plain text, no colour, deterministic, numbers right-aligned with thousands
+//! separators; fits 100 columns for two or three variants with realistic figures. Rows for
+//! an operation nobody sent (no PUT or no GET traffic in any variant) are left out. Notes
+//! the variants carry (ignored settings, assumptions) follow the table.
+
+use std::fmt::Write;
+
+use crate::metrics::results::{LatencySummary, OpCounts, RunResults, VariantSummary};
+
+/// The table, the notes and a final newline.
+pub fn comparison_table(r: &RunResults) -> String {
+    let variants: Vec<&VariantSummary> = r.variants.iter().map(|v| &v.summary).collect();
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "Scenario {} (seed {}): {} s simulated{}",
+        r.scenario,
+        r.seed,
+        plain_number(r.simulated_seconds),
+        if r.warmup_seconds > 0.0 {
+            format!(
+                ", first {} s excluded as warm-up",
+                plain_number(r.warmup_seconds)
+            )
+        } else {
+            String::new()
+        }
+    );
+    if !r.description.trim().is_empty() {
+        let _ = writeln!(out, "{}", r.description.trim());
+    }
+    if variants.is_empty() {
+        out.push_str("(no variants ran)\n");
+        return out;
+    }
+    out.push('\n');
+
+    let sections = sections(&variants);
+    render(&mut out, &variants, &sections);
+
+    let notes = notes(&variants);
+    if !notes.is_empty() {
+        out.push_str("\nNotes:\n");
+        for n in notes {
+            let _ = writeln!(out, "  - {n}");
+        }
+    }
+    out
+}
+
+/// A row: its label and one cell per variant.
+type Row = (String, Vec<String>);
+
+fn sections(vs: &[&VariantSummary]) -> Vec<Vec<Row>> {
+    let has_put = vs.iter().any(|v| has_traffic(&v.requests.put));
+    let has_get = vs.iter().any(|v| has_traffic(&v.requests.get));
+    let row = |label: &str, f: &dyn Fn(&VariantSummary) -> String| -> Row {
+        (label.to_string(), vs.iter().map(|v| f(v)).collect())
+    };
+
+    let mut requests = Vec::new();
+    for (op, on, pick) in [
+        (
+            "PUT",
+            has_put,
+            (|v: &VariantSummary| v.requests.put) as fn(&VariantSummary) -> OpCounts,
+        ),
+        ("GET", has_get, |v: &VariantSummary| v.requests.get),
+    ] {
+        if !on {
+            continue;
+        }
+        requests.push(row(&format!("{op} offered"), &|v| group(pick(v).offered)));
+        requests.push(row(&format!("{op} completed"), &|v| {
+            group(pick(v).completed)
+        }));
+        requests.push(row(&format!("{op} failed"), &|v| {
+            count_pct(pick(v).failed, pick(v).offered)
+        }));
+        requests.push(row(&format!("{op} retries"), &|v| group(pick(v).retries)));
+        if vs.iter().any(|v| pick(v).no_object > 0) {
+            requests.push(row(&format!("{op} with no object to read"), &|v| {
+                group(pick(v).no_object)
+            }));
+        }
+    }
+
+    let mut kms = vec![
+        row("KMS requests", &|v| group(v.kms.requests)),
+        row("KMS throttled", &|v| {
+            count_pct(v.kms.throttled, v.kms.requests)
+        }),
+        row("KMS peak rps / quota", &|v| {
+            format!("{} / {}", group(v.kms.peak_rps), group(v.kms.quota_rps))
+        }),
+        row("KMS GenerateDataKey", &|v| {
+            group(v.kms.by_operation.GenerateDataKey)
+        }),
+        row("KMS Decrypt", &|v| group(v.kms.by_operation.Decrypt)),
+    ];
+    if vs.iter().any(|v| v.kms.background_requests > 0) {
+        kms.push(row("KMS background requests", &|v| {
+            group(v.kms.background_requests)
+        }));
+        kms.push(row("KMS background throttled", &|v| {
+            count_pct(v.kms.background_throttled, v.kms.background_requests)
+        }));
+    }
+    kms.push(row("KMS cost per month (USD)", &|v| {
+        usd(v.kms.cost_usd_per_month)
+    }));
+    if vs.iter().any(|v| v.kms.keys > 0) {
+        kms.push(row("KMS key storage per month (USD)", &|v| {
+            usd(v.kms.key_cost_usd_per_month)
+        }));
+    }
+    kms.push(row("CloudTrail KMS events per day", &|v| {
+        group_f64(v.cloudtrail.kms_events_per_day, 0)
+    }));
+    kms.push(row("Bucket keys issued", &|v| group(v.bucket_keys_issued)));
+    kms.push(row("Bucket keys decrypted", &|v| {
+        group(v.bucket_keys_decrypted)
+    }));
+
+    let s3 = vec![
+        row("S3 503 SlowDown (KMS throttled)", &|v| {
+            group(v.s3_slowdown.kms)
+        }),
+        row("S3 503 SlowDown (prefix limit)", &|v| {
+            group(v.s3_slowdown.prefix)
+        }),
+    ];
+
+    let mut latency = Vec::new();
+    for (op, on, pick) in [
+        (
+            "PUT",
+            has_put,
+            (|v: &VariantSummary| v.latency_ms.put) as fn(&VariantSummary) -> LatencySummary,
+        ),
+        ("GET", has_get, |v: &VariantSummary| v.latency_ms.get),
+    ] {
+        if !on {
+            continue;
+        }
+        for (name, q) in [
+            (
+                "p50",
+                (|l: &LatencySummary| l.p50) as fn(&LatencySummary) -> f64,
+            ),
+            ("p99", |l: &LatencySummary| l.p99),
+            ("p99.9", |l: &LatencySummary| l.p999),
+        ] {
+            latency.push(row(&format!("{op} latency {name} (ms)"), &|v| {
+                let l = pick(v);
+                if l.count == 0 {
+                    "-".to_string()
+                } else {
+                    group_f64(q(&l), 3)
+                }
+            }));
+        }
+    }
+
+    [requests, kms, s3, latency]
+        .into_iter()
+        .filter(|s| !s.is_empty())
+        .collect()
+}
+
+fn render(out: &mut String, vs: &[&VariantSummary], sections: &[Vec<Row>]) {
+    let label_w = sections
+        .iter()
+        .flatten()
+        .map(|(l, _)| l.chars().count())
+        .max()
+        .unwrap_or(0);
+    let col_w: Vec<usize> = (0..vs.len())
+        .map(|i| {
+            sections
+                .iter()
+                .flatten()
+                .map(|(_, cells)| cells[i].chars().count())
+                .chain(std::iter::once(vs[i].name.chars().count()))
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+
+    let mut line = format!("{:label_w$}", "");
+    for (v, w) in vs.iter().zip(&col_w) {
+        let _ = write!(line, "  {:>w$}", v.name);
+    }
+    out.push_str(line.trim_end());
+    out.push('\n');
+    for (i, section) in sections.iter().enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        for (label, cells) in section {
+            let mut line = format!("{label:label_w$}");
+            for (c, w) in cells.iter().zip(&col_w) {
+                let _ = write!(line, "  {c:>w$}");
+            }
+            out.push_str(line.trim_end());
+            out.push('\n');
+        }
+    }
+}
+
+/// Notes in first-seen order; a note every variant carries is printed once, others name
+/// the variants they apply to.
+fn notes(vs: &[&VariantSummary]) -> Vec<String> {
+    let mut seen: Vec<(&str, Vec<&str>)> = Vec::new();
+    for v in vs {
+        for n in &v.notes {
+            match seen.iter_mut().find(|(text, _)| text == n) {
+                Some((_, names)) => {
+                    if !names.contains(&v.name.as_str()) {
+                        names.push(&v.name);
+                    }
+                }
+                None => seen.push((n, vec![&v.name])),
+            }
+        }
+    }
+    seen.into_iter()
+        .map(|(text, names)| {
+            if names.len() == vs.len() && vs.len() > 1 {
+                text.to_string()
+            } else {
+                format!("{}: {text}", names.join(", "))
+            }
+        })
+        .collect()
+}
+
+fn has_traffic(c: &OpCounts) -> bool {
+    c.offered > 0 || c.completed > 0 || c.failed > 0 || c.no_object > 0
+}
+
+/// `1234567` -> `1,234,567`.
+pub fn group(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// A non-negative float with `decimals` decimals and a grouped integer part:
+/// `1234.5678, 3` -> `1,234.568`. Negative or non-finite values print as they are.
+pub fn group_f64(x: f64, decimals: usize) -> String {
+    if !x.is_finite() || x < 0.0 {
+        return format!("{x:.decimals$}");
+    }
+    let s = format!("{x:.decimals$}");
+    let (int, frac) = match s.split_once('.') {
+        Some((i, f)) => (i, Some(f)),
+        None => (s.as_str(), None),
+    };
+    let grouped = match int.parse::<u64>() {
+        Ok(n) => group(n),
+        Err(_) => int.to_string(),
+    };
+    match frac {
+        Some(f) => format!("{grouped}.{f}"),
+        None => grouped,
+    }
+}
+
+/// `12,345 (6.2%)`; the share is left out when the whole is zero or the part is zero.
+fn count_pct(part: u64, whole: u64) -> String {
+    if part == 0 || whole == 0 {
+        return group(part);
+    }
+    let pct = 100.0 * part as f64 / whole as f64;
+    if pct < 0.05 {
+        format!("{} (<0.1%)", group(part))
+    } else {
+        format!("{} ({:.1}%)", group(part), pct)
+    }
+}
+
+/// `$1,234.56`; amounts under a cent but above zero show as `<$0.01`.
+fn usd(x: f64) -> String {
+    if x > 0.0 && x < 0.005 {
+        "<$0.01".to_string()
+    } else {
+        format!("${}", group_f64(x, 2))
+    }
+}
+
+/// `120` for whole numbers, else up to three decimals without trailing zeros.
+fn plain_number(x: f64) -> String {
+    if x.fract() == 0.0 && x.abs() < 1e15 {
+        format!("{x:.0}")
+    } else {
+        let s = format!("{x:.3}");
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn grouping() {
+        assert_eq!(group(0), "0");
+        assert_eq!(group(999), "999");
+        assert_eq!(group(1000), "1,000");
+        assert_eq!(group(1234567), "1,234,567");
+        assert_eq!(group(u64::MAX), "18,446,744,073,709,551,615");
+        assert_eq!(group_f64(1234.5678, 3), "1,234.568");
+        assert_eq!(group_f64(0.5, 0), "0");
+        assert_eq!(group_f64(1_000_000.0, 0), "1,000,000");
+        assert_eq!(group_f64(12.0, 3), "12.000");
+    }
+
+    #[test]
+    fn money_and_shares() {
+        assert_eq!(usd(0.0), "$0.00");
+        assert_eq!(usd(0.001), "<$0.01");
+        assert_eq!(usd(77_760.0), "$77,760.00");
+        assert_eq!(count_pct(0, 10), "0");
+        assert_eq!(count_pct(5, 0), "5");
+        assert_eq!(count_pct(1, 1_000_000), "1 (<0.1%)");
+        assert_eq!(count_pct(1_200_000, 2_400_000), "1,200,000 (50.0%)");
+    }
+
+    #[test]
+    fn plain_numbers() {
+        assert_eq!(plain_number(120.0), "120");
+        assert_eq!(plain_number(0.5), "0.5");
+        assert_eq!(plain_number(1.25), "1.25");
+    }
+}
