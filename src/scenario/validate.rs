@@ -678,6 +678,7 @@ const CLIENT_KEYS: &[&str] = &[
     "retry_quota",
     "retry_cost",
     "connections_per_session",
+    "pool",
     "data_key_cache",
 ];
 const BUCKET_KEYS: &[&str] = &[
@@ -1139,6 +1140,19 @@ fn client_config(ctx: &mut Ctx, top: &Tbl) -> R<ClientConfig> {
         "10",
         assume(NOTE_CONNECTIONS),
     )?;
+    let pool = ctx.or_default(
+        &t,
+        "pool",
+        |v| one_of(v, &["grow", "wait"]),
+        "grow".to_string(),
+        "grow",
+        assume(NOTE_POOL),
+    )?;
+    let pool = if pool == "wait" {
+        PoolPolicy::Wait
+    } else {
+        PoolPolicy::Grow
+    };
     let data_key_cache = match ctx.sub(&t, "data_key_cache")? {
         None => None,
         Some(c) => {
@@ -1186,6 +1200,7 @@ fn client_config(ctx: &mut Ctx, top: &Tbl) -> R<ClientConfig> {
         retry_quota,
         retry_cost,
         connections_per_session,
+        pool,
         data_key_cache,
     })
 }

@@ -776,6 +776,7 @@ fn defaults_applied_exactly() {
             retry_quota: 500,
             retry_cost: 5,
             connections_per_session: 10,
+            pool: PoolPolicy::Grow,
             data_key_cache: None,
         },
         buckets: vec![Bucket {
@@ -836,6 +837,7 @@ fn defaults_applied_exactly() {
         ("client.connections_per_session", "10", "assumption".into()),
         ("client.max_attempts", "3", "fact".into()),
         ("client.max_backoff", "20s", "fact".into()),
+        ("client.pool", "grow", "assumption".into()),
         ("client.retry", "standard", "fact".into()),
         ("client.retry_cost", "5", "fact".into()),
         ("client.retry_quota", "500", "fact".into()),
@@ -924,6 +926,7 @@ fn full_file_values_and_provenance_cover_every_key() {
     assert_eq!(s.client.max_attempts, 5);
     assert_eq!(s.client.base_delay, 500 * MS);
     assert_eq!(s.client.retry_quota, 0);
+    assert_eq!(s.client.pool, PoolPolicy::Wait);
     assert_eq!(
         s.client.data_key_cache,
         Some(DataKeyCache {
@@ -1027,6 +1030,7 @@ fn full_file_values_and_provenance_cover_every_key() {
         ("client.retry_quota", "retry_quota"),
         ("client.retry_cost", "retry_cost"),
         ("client.connections_per_session", "connections_per_session"),
+        ("client.pool", "pool = "),
         ("client.data_key_cache.max_age", "data_key_cache"),
         ("client.data_key_cache.max_messages", "data_key_cache"),
         ("bucket.ingest.encryption", "encryption = \"sse-kms\""),
