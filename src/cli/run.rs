@@ -101,7 +101,8 @@ pub fn run(args: &RunArgs, out: &mut dyn Write) -> Result<(), CommandError> {
 
     let w = |e: std::io::Error| CommandError::Failure(format!("writing to stdout: {e}"));
     if args.json {
-        out.write_all(report::summary_json(&results).as_bytes()).map_err(w)?;
+        out.write_all(report::summary_json(&results).as_bytes())
+            .map_err(w)?;
     } else if !args.quiet {
         writeln!(out, "{}", report::comparison_table(&results)).map_err(w)?;
         writeln!(out, "Results written to {}/", out_dir.display()).map_err(w)?;

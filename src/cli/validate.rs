@@ -28,7 +28,13 @@ pub fn validate(args: &ValidateArgs, out: &mut dyn Write) -> Result<(), CommandE
         }
     }
     let w = |e: std::io::Error| CommandError::Failure(format!("writing to stdout: {e}"));
-    writeln!(out, "{}: valid scenario '{}'", args.file.display(), file.name()).map_err(w)?;
+    writeln!(
+        out,
+        "{}: valid scenario '{}'",
+        args.file.display(),
+        file.name()
+    )
+    .map_err(w)?;
     for l in lines {
         writeln!(out, "{l}").map_err(w)?;
     }

@@ -260,7 +260,10 @@ mod tests {
                 sum += d;
             }
             let mean = sum / n as f64;
-            assert!((mean / (cap / 2.0) - 1.0).abs() < 0.03, "attempt {attempt}: {mean}");
+            assert!(
+                (mean / (cap / 2.0) - 1.0).abs() < 0.03,
+                "attempt {attempt}: {mean}"
+            );
         }
     }
 
@@ -315,8 +318,12 @@ mod tests {
             last = at;
         }
         let immediate = gaps.iter().take_while(|g| **g == 0).count();
-        assert!(immediate >= 1 && immediate <= 200, "{immediate}");
+        assert!((1..=200).contains(&immediate), "{immediate}");
         let expect = NANOS_PER_SEC as f64 / l.fill_rate();
-        assert!(gaps[immediate + 1..].iter().all(|g| (*g as f64 - expect).abs() <= 2.0));
+        assert!(
+            gaps[immediate + 1..]
+                .iter()
+                .all(|g| (*g as f64 - expect).abs() <= 2.0)
+        );
     }
 }

@@ -83,7 +83,15 @@ impl<K: Hash + Eq + Copy> KeyCache<K> {
     /// Records a KMS call made at `now` for `key`: its answer time, success and the TTL
     /// after it.
     #[inline]
-    pub fn insert(&mut self, key: K, now: Nanos, key_id: u64, ready_at: Nanos, ok: bool, ttl: Nanos) {
+    pub fn insert(
+        &mut self,
+        key: K,
+        now: Nanos,
+        key_id: u64,
+        ready_at: Nanos,
+        ok: bool,
+        ttl: Nanos,
+    ) {
         let entry = KeyEntry {
             key_id,
             ready_at,

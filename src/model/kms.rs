@@ -94,7 +94,12 @@ pub fn request_cost(requests: f64, price_per_10k: f64) -> f64 {
 
 /// Monthly request cost of `served` calls made over `measured_seconds`, scaled to 30 days,
 /// with the free tier subtracted when enabled.
-pub fn monthly_cost(served: u64, measured_seconds: f64, price_per_10k: f64, free_tier: bool) -> f64 {
+pub fn monthly_cost(
+    served: u64,
+    measured_seconds: f64,
+    price_per_10k: f64,
+    free_tier: bool,
+) -> f64 {
     if measured_seconds <= 0.0 {
         return 0.0;
     }

@@ -99,13 +99,23 @@ pub enum PopulationKeys {
     NoKms,
     PerObject,
     /// Bucket keys renewed every `ttl`, per writer session and front-end host.
-    BucketKey { ttl: Nanos },
+    BucketKey {
+        ttl: Nanos,
+    },
     /// Client-side data keys; with a client cache, one per writer session and `max_age`.
-    ClientKey { reuse: Option<Nanos> },
+    ClientKey {
+        reuse: Option<Nanos>,
+    },
 }
 
 impl Population {
-    pub fn new(bucket: &str, p: &crate::scenario::Population, hosts: u32, prefixes: u32, kind: PopulationKeys) -> Self {
+    pub fn new(
+        bucket: &str,
+        p: &crate::scenario::Population,
+        hosts: u32,
+        prefixes: u32,
+        kind: PopulationKeys,
+    ) -> Self {
         Population {
             objects: p.objects,
             written_over: p.written_over,
@@ -190,7 +200,15 @@ mod tests {
             bucket_key: true,
             size: crate::scenario::SizeDist::Fixed(1),
         };
-        let p = Population::new("b", &sp, 1, 1, PopulationKeys::BucketKey { ttl: 100_000_000_000 });
+        let p = Population::new(
+            "b",
+            &sp,
+            1,
+            1,
+            PopulationKeys::BucketKey {
+                ttl: 100_000_000_000,
+            },
+        );
         let mut keys = std::collections::HashSet::new();
         for i in 0..1_000_000 {
             if let KeyRef::BucketKey(k) = p.object(i, 1).key {

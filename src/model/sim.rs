@@ -212,7 +212,9 @@ impl<'a> Simulation<'a> {
             }
             let population = b.existing.as_ref().map(|p| {
                 let kind = match b.encryption {
-                    Encryption::None | Encryption::SseS3 | Encryption::SseC => PopulationKeys::NoKms,
+                    Encryption::None | Encryption::SseS3 | Encryption::SseC => {
+                        PopulationKeys::NoKms
+                    }
                     Encryption::SseKms if p.bucket_key => PopulationKeys::BucketKey {
                         ttl: sc.s3.bucket_key_ttl,
                     },
@@ -323,7 +325,12 @@ impl<'a> Simulation<'a> {
                     if let Some(a) = ws.arrivals.as_mut()
                         && let Some(t) = a.next(0, duration, &mut ws.arrival_rng)
                     {
-                        self.q.schedule(t, Ev::Arrival { workload: wi as u32 });
+                        self.q.schedule(
+                            t,
+                            Ev::Arrival {
+                                workload: wi as u32,
+                            },
+                        );
                     }
                 }
             }
@@ -360,7 +367,8 @@ impl<'a> Simulation<'a> {
             }
         }
         let end = self.q.now().max(duration);
-        self.kms.catch_up_background(end, |b| self.m.background_call(b.at, b.throttled));
+        self.kms
+            .catch_up_background(end, |b| self.m.background_call(b.at, b.throttled));
         self.m.finish(end);
         if let Some(p) = progress.as_mut()
             && last < end
@@ -525,7 +533,8 @@ impl<'a> Simulation<'a> {
     #[inline]
     fn kms_call(&mut self, now: Nanos, op: KmsOpKind, ctx: Context) -> (bool, Nanos) {
         let m = &mut self.m;
-        self.kms.catch_up_background(now, |b| m.background_call(b.at, b.throttled));
+        self.kms
+            .catch_up_background(now, |b| m.background_call(b.at, b.throttled));
         let (ok, at) = self.kms.call(now);
         self.m.kms_call(now, op, ctx, !ok);
         (ok, at)
@@ -593,7 +602,8 @@ impl<'a> Simulation<'a> {
                 }
                 Phase::Put | Phase::MpuCreate => {
                     r.key = KeyRef::PerObject;
-                    let (ok, at) = self.kms_call(now, KmsOpKind::GenerateDataKey, Context::ObjectArn);
+                    let (ok, at) =
+                        self.kms_call(now, KmsOpKind::GenerateDataKey, Context::ObjectArn);
                     (at, ok)
                 }
                 Phase::MpuPart | Phase::Get => match r.key {
@@ -623,8 +633,16 @@ impl<'a> Simulation<'a> {
 
     /// S3 needs bucket key `id` to read an object (or a part): cached on this host for this
     /// session (from writing or an earlier read), or unwrapped with Decrypt.
-    fn bucket_key_for_read(&mut self, now: Nanos, host: u32, session: u32, bucket: u32, id: u64) -> (Nanos, bool) {
-        if let Lookup::Hit(e) | Lookup::Join(e) = self.bk_write.lookup(&(host, session, bucket), now)
+    fn bucket_key_for_read(
+        &mut self,
+        now: Nanos,
+        host: u32,
+        session: u32,
+        bucket: u32,
+        id: u64,
+    ) -> (Nanos, bool) {
+        if let Lookup::Hit(e) | Lookup::Join(e) =
+            self.bk_write.lookup(&(host, session, bucket), now)
             && e.key_id == id
             && e.ok
         {
@@ -661,7 +679,8 @@ impl<'a> Simulation<'a> {
                 {
                     // AWS Encryption SDK: the first use is not counted; later uses must stay
                     // within max messages and max bytes (the current message included).
-                    if e.messages < c.max_messages && e.bytes.saturating_add(r.size) <= c.max_bytes {
+                    if e.messages < c.max_messages && e.bytes.saturating_add(r.size) <= c.max_bytes
+                    {
                         hit = Some(e.key_id);
                     } else {
                         self.cse_write.evict(&ck);
@@ -674,7 +693,8 @@ impl<'a> Simulation<'a> {
                         None
                     }
                     None => {
-                        let (ok, at) = self.kms_call(now, KmsOpKind::GenerateDataKey, Context::Client);
+                        let (ok, at) =
+                            self.kms_call(now, KmsOpKind::GenerateDataKey, Context::Client);
                         let id = self.new_key_id();
                         if let Some(c) = cache {
                             self.cse_write.insert(ck, now, id, at, ok, c.max_age);
@@ -690,7 +710,8 @@ impl<'a> Simulation<'a> {
                     _ => 0,
                 };
                 let ck = (r.session, id);
-                let cached = cache.is_some() && matches!(self.cse_read.lookup(&ck, now), Lookup::Hit(_));
+                let cached =
+                    cache.is_some() && matches!(self.cse_read.lookup(&ck, now), Lookup::Hit(_));
                 if cached {
                     None
                 } else {
@@ -777,7 +798,10 @@ impl<'a> Simulation<'a> {
             Phase::ClientGenerate => {
                 let (p, parts) = {
                     let size = r.size;
-                    let (threshold, part) = (self.sc.s3.multipart_threshold, self.sc.s3.multipart_part_size);
+                    let (threshold, part) = (
+                        self.sc.s3.multipart_threshold,
+                        self.sc.s3.multipart_part_size,
+                    );
                     if size >= threshold {
                         (Phase::MpuCreate, size.div_ceil(part.max(1)).max(1) as u32)
                     } else {

@@ -39,8 +39,7 @@ fn kms_requests_equal_s3_requests_without_bucket_keys() {
     assert_eq!(s.kms.by_operation.GenerateDataKey, s.requests.put.completed);
     // Reads of nothing-yet-written objects are never sent.
     assert_eq!(
-        s.kms.by_operation.Decrypt,
-        s.requests.get.completed,
+        s.kms.by_operation.Decrypt, s.requests.get.completed,
         "{:?}",
         s.requests.get
     );
@@ -57,11 +56,17 @@ fn fixed_window_admits_q_per_second_and_throttles_one_minus_q_over_lambda() {
     let s = run_variant("v", &sc, None).summary;
     let expected = q as f64 * 60.0;
     let done = s.requests.put.completed as f64;
-    assert!((done / expected - 1.0).abs() < 0.01, "completed {done} vs {expected}");
+    assert!(
+        (done / expected - 1.0).abs() < 0.01,
+        "completed {done} vs {expected}"
+    );
     let frac = s.kms.throttled as f64 / s.kms.requests as f64;
     let lambda = s.requests.put.offered as f64 / 60.0;
     let predicted = 1.0 - q as f64 / lambda;
-    assert!((frac - predicted).abs() < 0.01, "throttled {frac} vs {predicted}");
+    assert!(
+        (frac - predicted).abs() < 0.01,
+        "throttled {frac} vs {predicted}"
+    );
 }
 
 #[test]
@@ -74,7 +79,10 @@ fn token_bucket_admits_qt_plus_b() {
     let s = run_variant("v", &sc, None).summary;
     let expected = (q * 60 + b) as f64;
     let done = s.requests.put.completed as f64;
-    assert!((done / expected - 1.0).abs() < 0.01, "completed {done} vs {expected}");
+    assert!(
+        (done / expected - 1.0).abs() < 0.01,
+        "completed {done} vs {expected}"
+    );
 }
 
 #[test]
@@ -115,7 +123,10 @@ fn closed_loop_obeys_littles_law() {
     let cycle = (kms_ms + s3_ms + think_ms) as f64 / 1000.0;
     let expected = n as f64 / cycle;
     let throughput = s.requests.put.completed as f64 / 60.0;
-    assert!((throughput / expected - 1.0).abs() < 0.01, "{throughput} vs {expected}");
+    assert!(
+        (throughput / expected - 1.0).abs() < 0.01,
+        "{throughput} vs {expected}"
+    );
     assert!((s.latency_ms.put.mean - 30.0).abs() < 0.05);
 }
 
@@ -155,7 +166,10 @@ fn connection_pool_with_waiting_matches_erlang_c() {
     let wait = erlang_c(c, a) / (c as f64 * mu - lambda);
     let expected_ms = (1.0 / mu + wait) * 1000.0;
     let got = s.latency_ms.put.mean;
-    assert!((got / expected_ms - 1.0).abs() < 0.02, "mean {got} ms vs Erlang C {expected_ms} ms");
+    assert!(
+        (got / expected_ms - 1.0).abs() < 0.02,
+        "mean {got} ms vs Erlang C {expected_ms} ms"
+    );
 }
 
 #[test]
@@ -168,7 +182,10 @@ fn same_seed_same_results_and_variants_share_arrivals() {
     let mut bk = sc.clone();
     bk.buckets[0].bucket_key = true;
     let c = run_variant("bk", &bk, None);
-    assert_eq!(a.summary.requests.put.offered, c.summary.requests.put.offered);
+    assert_eq!(
+        a.summary.requests.put.offered,
+        c.summary.requests.put.offered
+    );
     let offered_a: Vec<u64> = a.timeseries.iter().map(|r| r.put_offered).collect();
     let offered_c: Vec<u64> = c.timeseries.iter().map(|r| r.put_offered).collect();
     assert_eq!(offered_a[..20], offered_c[..20]);
@@ -219,8 +236,12 @@ fn background_traffic_shares_the_quota() {
     let bg = shared.kms.background_requests as f64;
     assert!((bg / 36_000.0 - 1.0).abs() < 0.03, "{bg}");
     // Together they got what the window allows: Q per second, within Poisson noise.
-    let admitted = (shared.kms.requests - shared.kms.throttled) + (shared.kms.background_requests - shared.kms.background_throttled);
-    assert!((admitted as f64 / (q * 60) as f64 - 1.0).abs() < 0.02, "{admitted}");
+    let admitted = (shared.kms.requests - shared.kms.throttled)
+        + (shared.kms.background_requests - shared.kms.background_throttled);
+    assert!(
+        (admitted as f64 / (q * 60) as f64 - 1.0).abs() < 0.02,
+        "{admitted}"
+    );
 }
 
 #[test]
@@ -261,7 +282,10 @@ fn reads_of_old_data_save_less_than_writes_with_bucket_keys() {
     sc.workloads[0].read_from = ReadFrom::Existing;
     let s = run_variant("v", &sc, None).summary;
     let per_get = s.kms.requests as f64 / s.requests.get.completed as f64;
-    assert!(per_get > 0.9, "reads of month-old data mostly miss: {per_get}");
+    assert!(
+        per_get > 0.9,
+        "reads of month-old data mostly miss: {per_get}"
+    );
     assert_eq!(s.cloudtrail.bucket_arn_context, s.kms.requests);
 }
 
@@ -279,7 +303,11 @@ fn dsse_and_cse_call_kms_per_object() {
     });
     let cached = run_variant("cse-cache", &sc, None).summary;
     // At most one key per 101 messages per session, plus concurrent first misses.
-    assert!(cached.kms.requests * 20 < s.kms.requests, "{}", cached.kms.requests);
+    assert!(
+        cached.kms.requests * 20 < s.kms.requests,
+        "{}",
+        cached.kms.requests
+    );
     sc.buckets[0].encryption = Encryption::SseS3;
     sc.client.data_key_cache = None;
     assert_eq!(run_variant("s3", &sc, None).summary.kms.requests, 0);
@@ -293,6 +321,13 @@ fn adaptive_mode_reduces_throttling_versus_standard() {
     let std = run_variant("standard", &sc, None).summary;
     sc.client.retry = RetryMode::Adaptive;
     let ad = run_variant("adaptive", &sc, None).summary;
-    let frac = |s: &crate::metrics::results::VariantSummary| s.kms.throttled as f64 / s.kms.requests as f64;
-    assert!(frac(&ad) < frac(&std), "adaptive {} vs standard {}", frac(&ad), frac(&std));
+    let frac = |s: &crate::metrics::results::VariantSummary| {
+        s.kms.throttled as f64 / s.kms.requests as f64
+    };
+    assert!(
+        frac(&ad) < frac(&std),
+        "adaptive {} vs standard {}",
+        frac(&ad),
+        frac(&std)
+    );
 }

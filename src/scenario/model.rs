@@ -83,9 +83,14 @@ pub enum LimiterKind {
 pub enum LatencyDist {
     Fixed(Nanos),
     /// Lognormal fitted to a median and a 99th percentile (p99 >= median).
-    LogNormal { median: Nanos, p99: Nanos },
+    LogNormal {
+        median: Nanos,
+        p99: Nanos,
+    },
     /// Exponential with the given mean (for queueing checks against analytic results).
-    Exponential { mean: Nanos },
+    Exponential {
+        mean: Nanos,
+    },
 }
 
 /// An object size distribution, in bytes.
@@ -258,11 +263,27 @@ pub enum Arrival {
 pub enum RateProfile {
     Flat,
     /// From `at[i]` on, the rate is `rate[i]`; before `at[0]`, the base rate. `at` ascending.
-    Steps { at: Vec<Nanos>, rate: Vec<f64> },
+    Steps {
+        at: Vec<Nanos>,
+        rate: Vec<f64>,
+    },
     /// Linear from the base rate at `start` to `to` at `end`, `to` afterwards.
-    Ramp { to: f64, start: Nanos, end: Nanos },
+    Ramp {
+        to: f64,
+        start: Nanos,
+        end: Nanos,
+    },
     /// `rate` during [at, at + length) (repeating every `every` when set), base elsewhere.
-    Burst { rate: f64, at: Nanos, length: Nanos, every: Option<Nanos> },
+    Burst {
+        rate: f64,
+        at: Nanos,
+        length: Nanos,
+        every: Option<Nanos>,
+    },
     /// base · (trough + (1 − trough) · (1 + cos(2π (t − peak_at) / period)) / 2).
-    Diurnal { period: Nanos, trough: f64, peak_at: Nanos },
+    Diurnal {
+        period: Nanos,
+        trough: f64,
+        peak_at: Nanos,
+    },
 }

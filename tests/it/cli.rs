@@ -46,7 +46,11 @@ fn quickstart_writes_every_output_and_is_byte_identical_across_runs() {
     ] {
         assert!(a.join(f).is_file(), "missing {f}");
     }
-    for f in ["summary.json", "timeseries.csv", "latency-per-object-put.hgrm"] {
+    for f in [
+        "summary.json",
+        "timeseries.csv",
+        "latency-per-object-put.hgrm",
+    ] {
         assert_eq!(
             std::fs::read(a.join(f)).unwrap(),
             std::fs::read(b.join(f)).unwrap(),
@@ -117,7 +121,10 @@ fn json_flag_prints_the_summary_and_table_is_default() {
     ]);
     assert!(t.status.success());
     let table = text(&t.stdout);
-    assert!(table.contains("per-object") && table.contains("bucket-key"), "{table}");
+    assert!(
+        table.contains("per-object") && table.contains("bucket-key"),
+        "{table}"
+    );
 }
 
 /// Writes `body` as a scenario file and runs `bksim run` on it; returns (exit code, stderr,
@@ -127,7 +134,12 @@ fn run_bad(name: &str, body: &str) -> (i32, String, bool) {
     let file = dir.path().join(name);
     std::fs::write(&file, body).unwrap();
     let out = dir.path().join("out");
-    let o = bksim(&["run", file.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    let o = bksim(&[
+        "run",
+        file.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
     (o.status.code().unwrap_or(-1), text(&o.stderr), out.exists())
 }
 
@@ -150,7 +162,10 @@ fn bad_scenarios_exit_2_naming_file_line_and_key_and_write_nothing() {
     let cases: [(&str, String, &str, &str); 5] = [
         (
             "unknown.toml",
-            GOOD.replace("duration = \"10s\"", "duration = \"10s\"\ndurashun = \"5s\""),
+            GOOD.replace(
+                "duration = \"10s\"",
+                "duration = \"10s\"\ndurashun = \"5s\"",
+            ),
             ":3",
             "durashun",
         ),
@@ -192,10 +207,19 @@ fn bad_scenarios_exit_2_naming_file_line_and_key_and_write_nothing() {
 
 #[test]
 fn did_you_mean_for_unknown_key_and_missing_bucket() {
-    let (_, err, _) = run_bad("dym.toml", &GOOD.replace("[[bucket]]", "[kms]\nqouta_rps = 5\n\n[[bucket]]"));
+    let (_, err, _) = run_bad(
+        "dym.toml",
+        &GOOD.replace("[[bucket]]", "[kms]\nqouta_rps = 5\n\n[[bucket]]"),
+    );
     assert!(err.contains("quota_rps"), "{err}");
-    let (_, err, _) = run_bad("dym2.toml", &GOOD.replace("bucket = \"b\"", "bucket = \"c\""));
-    assert!(err.contains("unknown") || err.contains("no bucket") || err.contains("known"), "{err}");
+    let (_, err, _) = run_bad(
+        "dym2.toml",
+        &GOOD.replace("bucket = \"b\"", "bucket = \"c\""),
+    );
+    assert!(
+        err.contains("unknown") || err.contains("no bucket") || err.contains("known"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -205,12 +229,21 @@ fn bad_flags_and_paths_exit_2() {
     assert!(text(&o.stderr).contains("no/such/file.toml"));
     let o = bksim(&["run", "scenarios/quickstart.toml", "--variant", "nope"]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(text(&o.stderr).contains("per-object"), "{}", text(&o.stderr));
+    assert!(
+        text(&o.stderr).contains("per-object"),
+        "{}",
+        text(&o.stderr)
+    );
     let o = bksim(&["run", "scenarios/quickstart.toml", "--set", "kms.quota_rps"]);
     assert_eq!(o.status.code(), Some(2));
     let o = bksim(&["run", "scenarios/quickstart.toml", "--seed", "minus-one"]);
     assert_eq!(o.status.code(), Some(2));
-    let o = bksim(&["run", "scenarios/quickstart.toml", "--set", "kms.quota_rps=-1"]);
+    let o = bksim(&[
+        "run",
+        "scenarios/quickstart.toml",
+        "--set",
+        "kms.quota_rps=-1",
+    ]);
     assert_eq!(o.status.code(), Some(2));
     assert!(text(&o.stderr).contains("kms.quota_rps"));
     let o = bksim(&["frobnicate"]);
@@ -221,13 +254,19 @@ fn bad_flags_and_paths_exit_2() {
 fn validate_checks_without_running() {
     let dir = tempfile::tempdir().unwrap();
     let o = Command::new(env!("CARGO_BIN_EXE_bksim"))
-        .args(["validate", repo("scenarios/quickstart.toml").to_str().unwrap()])
+        .args([
+            "validate",
+            repo("scenarios/quickstart.toml").to_str().unwrap(),
+        ])
         .current_dir(dir.path())
         .output()
         .unwrap();
     assert!(o.status.success(), "{}", text(&o.stderr));
     assert!(text(&o.stdout).contains("per-object"));
-    assert!(!dir.path().join("results").exists(), "validate wrote results");
+    assert!(
+        !dir.path().join("results").exists(),
+        "validate wrote results"
+    );
     let (code, _, _) = {
         let f = dir.path().join("bad.toml");
         std::fs::write(&f, GOOD.replace("rate = 100", "rate = \"fast\"")).unwrap();
@@ -245,7 +284,15 @@ fn help_explains_every_command_with_examples() {
     assert!(h.contains("run") && h.contains("validate") && h.contains("Examples"));
     let o = bksim(&["run", "--help"]);
     let h = text(&o.stdout);
-    for flag in ["--out", "--seed", "--set", "--variant", "--json", "--quiet", "Exit codes"] {
+    for flag in [
+        "--out",
+        "--seed",
+        "--set",
+        "--variant",
+        "--json",
+        "--quiet",
+        "Exit codes",
+    ] {
         assert!(h.contains(flag), "run --help lacks {flag}");
     }
 }
@@ -264,10 +311,20 @@ fn every_bundled_scenario_validates_and_runs() {
         let o = bksim(&["validate", p]);
         assert!(o.status.success(), "{p}: {}", text(&o.stderr));
         let text_src = std::fs::read_to_string(&path).unwrap();
-        assert!(text_src.starts_with('#'), "{p}: no header comment saying what it shows");
+        assert!(
+            text_src.starts_with('#'),
+            "{p}: no header comment saying what it shows"
+        );
         let out = dir.path().join(path.file_stem().unwrap());
         let o = bksim(&[
-            "run", p, "--out", out.to_str().unwrap(), "--quiet", "--set", "duration=6s", "--set",
+            "run",
+            p,
+            "--out",
+            out.to_str().unwrap(),
+            "--quiet",
+            "--set",
+            "duration=6s",
+            "--set",
             "warmup=1s",
         ]);
         assert!(o.status.success(), "{p}: {}", text(&o.stderr));
