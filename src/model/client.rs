@@ -44,12 +44,18 @@ impl RetryPolicy {
     }
 }
 
-/// One client: its retry quota and (adaptive mode) its rate limiter.
+/// One client: its retry quota and (adaptive mode) its rate limiter with the sends waiting
+/// for a token, in order.
 #[derive(Debug, Clone)]
 pub struct Client {
     quota_left: u32,
     quota_max: u32,
     pub adaptive: Option<AdaptiveLimiter>,
+    /// Requests waiting for a token, FIFO.
+    pub waiting: std::collections::VecDeque<u32>,
+    /// Generation of the pending token wake-up: a rate change schedules a new one and makes
+    /// the older one stale.
+    pub wake_generation: u32,
 }
 
 impl Client {
@@ -58,6 +64,8 @@ impl Client {
             quota_left: p.quota,
             quota_max: p.quota,
             adaptive: (p.mode == RetryMode::Adaptive).then(AdaptiveLimiter::new),
+            waiting: std::collections::VecDeque::new(),
+            wake_generation: 0,
         }
     }
 
@@ -162,7 +170,6 @@ impl AdaptiveLimiter {
             Some(last) => {
                 if now > last {
                     let fill = (now - last) * self.fill_rate;
-                    // Capacity may be negative: reservations made by waiting senders.
                     self.capacity = (self.capacity + fill).min(self.max_capacity);
                     self.last_refill = Some(now);
                 }
@@ -177,21 +184,29 @@ impl AdaptiveLimiter {
         self.capacity = self.capacity.min(self.max_capacity);
     }
 
-    /// When a request wanting to send at `now` may go. botocore blocks the sending thread
-    /// until a token is there; here a sender reserves its token (capacity may go below zero)
-    /// and is told when it will be available at the current fill rate.
-    pub fn acquire(&mut self, now_ns: Nanos) -> Nanos {
+    /// Takes a token for a send at `now` if one is there (always, while the limiter is
+    /// off). botocore blocks the sending thread until a token is there; the simulation queues
+    /// the send instead and asks [`AdaptiveLimiter::next_token_in`] when to try again.
+    pub fn try_acquire(&mut self, now_ns: Nanos) -> bool {
         if !self.enabled {
-            return now_ns;
+            return true;
         }
-        let now = to_secs(now_ns);
-        self.refill(now);
-        self.capacity -= 1.0;
-        if self.capacity >= 0.0 {
-            now_ns
+        self.refill(to_secs(now_ns));
+        if self.capacity >= 1.0 {
+            self.capacity -= 1.0;
+            true
         } else {
-            now_ns + from_secs(-self.capacity / self.fill_rate)
+            false
         }
+    }
+
+    /// How long until one token is there at the current fill rate (botocore's
+    /// `_sleep_amount`), at least 1 ns.
+    pub fn next_token_in(&mut self, now_ns: Nanos) -> Nanos {
+        self.refill(to_secs(now_ns));
+        // Rounded up (plus a nanosecond against float error), so the token is there then.
+        let secs = (1.0 - self.capacity).max(0.0) / self.fill_rate;
+        (secs * 1e9).ceil().min(u64::MAX as f64 / 2.0) as Nanos + 1
     }
 
     /// `RateClocker.record()`: the smoothed rate of responses in 0.5 s buckets.
@@ -309,21 +324,16 @@ mod tests {
         let back = to_secs(t) + k;
         let rate = CUBIC_C * (back - l.last_fail - k).powi(3) + l.w_max;
         assert!((rate - l.w_max).abs() < 1e-9);
-        // Acquire: tokens left in the bucket go at once, then sends are spaced at the fill rate.
-        let mut last = t;
-        let mut gaps = vec![];
-        for _ in 0..400 {
-            let at = l.acquire(t);
-            gaps.push(at - last);
-            last = at;
+        // Tokens left in the bucket go at once; then one every 1/fill_rate.
+        let mut immediate = 0;
+        while l.try_acquire(t) {
+            immediate += 1;
         }
-        let immediate = gaps.iter().take_while(|g| **g == 0).count();
         assert!((1..=200).contains(&immediate), "{immediate}");
+        let wait = l.next_token_in(t);
         let expect = NANOS_PER_SEC as f64 / l.fill_rate();
-        assert!(
-            gaps[immediate + 1..]
-                .iter()
-                .all(|g| (*g as f64 - expect).abs() <= 2.0)
-        );
+        assert!(wait as f64 <= expect + 1.0, "{wait} vs {expect}");
+        assert!(l.try_acquire(t + wait));
+        assert!(!l.try_acquire(t + wait));
     }
 }

@@ -21,9 +21,27 @@ pub struct KeyEntry {
     pub ok: bool,
     /// Usable until this time (exclusive).
     pub expires_at: Nanos,
-    /// Objects (messages) and bytes encrypted under it, for client-side cache limits.
-    pub messages: u64,
-    pub bytes: u64,
+}
+
+/// What the map stores per entry: 24 bytes (a failed call is `expires_at == 0`), so that a
+/// cache holding millions of keys (many readers of many bucket keys) stays small.
+#[derive(Debug, Clone, Copy)]
+struct Slot {
+    key_id: u64,
+    ready_at: Nanos,
+    expires_at: Nanos,
+}
+
+impl Slot {
+    #[inline]
+    fn entry(self) -> KeyEntry {
+        KeyEntry {
+            key_id: self.key_id,
+            ready_at: self.ready_at,
+            ok: self.expires_at != 0,
+            expires_at: self.expires_at,
+        }
+    }
 }
 
 /// What a lookup found.
@@ -41,7 +59,7 @@ pub enum Lookup {
 /// by the number of live entries.
 #[derive(Debug)]
 pub struct KeyCache<K: Hash + Eq> {
-    map: FxHashMap<K, KeyEntry>,
+    map: FxHashMap<K, Slot>,
     single_flight: bool,
     next_sweep: Nanos,
     sweep_every: Nanos,
@@ -49,7 +67,8 @@ pub struct KeyCache<K: Hash + Eq> {
 
 impl<K: Hash + Eq + Copy> KeyCache<K> {
     pub fn new(single_flight: bool, ttl: Nanos) -> Self {
-        let sweep_every = ttl.max(1_000_000_000);
+        // Sweeping every quarter TTL keeps dead entries to at most a quarter of the live ones.
+        let sweep_every = (ttl / 4).max(1_000_000_000);
         KeyCache {
             map: FxHashMap::default(),
             single_flight,
@@ -62,17 +81,17 @@ impl<K: Hash + Eq + Copy> KeyCache<K> {
     #[inline]
     pub fn lookup(&mut self, key: &K, now: Nanos) -> Lookup {
         self.maybe_sweep(now);
-        match self.map.get(key) {
+        match self.map.get(key).map(|s| s.entry()) {
             None => Lookup::Miss,
             Some(e) => {
                 if e.ready_at <= now {
                     if e.ok && now < e.expires_at {
-                        Lookup::Hit(*e)
+                        Lookup::Hit(e)
                     } else {
                         Lookup::Miss
                     }
                 } else if self.single_flight {
-                    Lookup::Join(*e)
+                    Lookup::Join(e)
                 } else {
                     Lookup::Miss
                 }
@@ -92,30 +111,23 @@ impl<K: Hash + Eq + Copy> KeyCache<K> {
         ok: bool,
         ttl: Nanos,
     ) {
-        let entry = KeyEntry {
+        let entry = Slot {
             key_id,
             ready_at,
-            ok,
-            expires_at: ready_at.saturating_add(ttl),
-            messages: 0,
-            bytes: 0,
+            expires_at: if ok {
+                ready_at.saturating_add(ttl).max(1)
+            } else {
+                0
+            },
         };
         match self.map.get_mut(&key) {
             // Without single-flight a late miss can overlap an earlier call still in flight:
             // keep whichever key becomes usable first, as S3 would keep the first it got.
-            Some(old) if old.ok && old.ready_at > now && old.ready_at <= ready_at => {}
+            Some(old) if old.expires_at != 0 && old.ready_at > now && old.ready_at <= ready_at => {}
             Some(old) => *old = entry,
             None => {
                 self.map.insert(key, entry);
             }
-        }
-    }
-
-    /// Counts one more object of `bytes` under the entry (client-side cache limits).
-    pub fn account(&mut self, key: &K, bytes: u64) {
-        if let Some(e) = self.map.get_mut(key) {
-            e.messages += 1;
-            e.bytes = e.bytes.saturating_add(bytes);
         }
     }
 
@@ -135,7 +147,7 @@ impl<K: Hash + Eq + Copy> KeyCache<K> {
     fn maybe_sweep(&mut self, now: Nanos) {
         if now >= self.next_sweep {
             self.map
-                .retain(|_, e| e.ready_at > now || (e.ok && e.expires_at > now));
+                .retain(|_, e| e.ready_at > now || e.expires_at > now);
             self.next_sweep = now + self.sweep_every;
         }
     }
@@ -175,6 +187,7 @@ mod tests {
     #[test]
     fn sweep_bounds_memory() {
         let mut c = KeyCache::new(true, 1_000_000_000);
+        assert_eq!(std::mem::size_of::<Slot>(), 24);
         for i in 0..1000u32 {
             c.insert(i, 0, i as u64, 0, true, 1_000_000_000);
         }

@@ -42,8 +42,12 @@ enum Ev {
     ClientNext { workload: u32, client: u32 },
     /// A request begins an attempt of its current call (first try or after backoff).
     Attempt { req: u32 },
-    /// The adaptive limiter let the attempt go: take a connection and send.
-    Send { req: u32 },
+    /// A token may be there for the first request waiting on a client's adaptive limiter.
+    TokenWake {
+        session: u32,
+        kms_client: bool,
+        generation: u32,
+    },
     /// S3's (or, client-side, KMS's) answer to the current attempt.
     Response { req: u32, outcome: Outcome },
 }
@@ -177,12 +181,16 @@ pub struct Simulation<'a> {
     buckets: Vec<BucketState>,
     reqs: Requests,
     prefix_limiters: Vec<Limiter>,
-    /// Bucket keys for writes: (host, session, bucket).
-    bk_write: KeyCache<(u32, u32, u32)>,
-    /// Bucket keys unwrapped for reads: (host, session, bucket, bucket key id).
-    bk_read: KeyCache<(u32, u32, u32, u64)>,
+    /// Bucket keys for writes, by [`write_key`] (host, session, bucket; the bucket fixes the
+    /// KMS key).
+    bk_write: KeyCache<u128>,
+    /// Bucket keys unwrapped for reads, by [`read_key`] (host, session, bucket key id; ids are
+    /// unique across buckets).
+    bk_read: KeyCache<u128>,
     /// Client-side data keys for writes: (session, bucket).
     cse_write: KeyCache<(u32, u32)>,
+    /// Objects and bytes encrypted under each session's cached client-side data key.
+    cse_usage: rustc_hash::FxHashMap<(u32, u32), (u64, u64)>,
     /// Client-side data keys decrypted for reads: (session, data key id).
     cse_read: KeyCache<(u32, u64)>,
     next_key_id: u64,
@@ -296,6 +304,7 @@ impl<'a> Simulation<'a> {
             bk_write: KeyCache::new(sc.s3.single_flight, ttl),
             bk_read: KeyCache::new(sc.s3.single_flight, ttl),
             cse_write: KeyCache::new(false, cse_age),
+            cse_usage: Default::default(),
             cse_read: KeyCache::new(false, cse_age),
             next_key_id: 1,
             m: Collector::new(sc.warmup, sc.duration),
@@ -356,7 +365,11 @@ impl<'a> Simulation<'a> {
                     }
                 }
                 Ev::Attempt { req } => self.attempt(now, req),
-                Ev::Send { req } => self.send(now, req),
+                Ev::TokenWake {
+                    session,
+                    kms_client,
+                    generation,
+                } => self.token_wake(now, session, kms_client, generation),
                 Ev::Response { req, outcome } => self.response(now, req, outcome),
             }
             if let Some(p) = progress.as_mut()
@@ -464,15 +477,62 @@ impl<'a> Simulation<'a> {
         } else {
             &mut s.s3
         };
-        let at = match client.adaptive.as_mut() {
-            Some(a) => a.acquire(now),
-            None => now,
+        let kms_client = Self::is_client_kms(r.phase);
+        let go = match client.adaptive.as_mut() {
+            None => true,
+            // Behind others already waiting for a token, or no token now: wait in line.
+            Some(a) => client.waiting.is_empty() && a.try_acquire(now),
         };
-        if at > now {
-            self.q.schedule(at, Ev::Send { req });
+        if go {
+            self.send(now, req);
         } else {
+            client.waiting.push_back(req);
+            if client.waiting.len() == 1 {
+                self.schedule_token_wake(now, r.session, kms_client);
+            }
+        }
+    }
+
+    fn client_mut(&mut self, session: u32, kms_client: bool) -> &mut Client {
+        let s = &mut self.sessions[session as usize];
+        if kms_client { &mut s.kms } else { &mut s.s3 }
+    }
+
+    /// Schedules the next token wake-up of a client at its current fill rate, making any
+    /// earlier one stale.
+    fn schedule_token_wake(&mut self, now: Nanos, session: u32, kms_client: bool) {
+        let c = self.client_mut(session, kms_client);
+        c.wake_generation = c.wake_generation.wrapping_add(1);
+        let generation = c.wake_generation;
+        let wait = c.adaptive.as_mut().map_or(1, |a| a.next_token_in(now));
+        self.q.schedule(
+            now + wait,
+            Ev::TokenWake {
+                session,
+                kms_client,
+                generation,
+            },
+        );
+    }
+
+    /// Sends as many waiting requests as there are tokens, in order.
+    fn token_wake(&mut self, now: Nanos, session: u32, kms_client: bool, generation: u32) {
+        if self.client_mut(session, kms_client).wake_generation != generation {
+            return;
+        }
+        loop {
+            let c = self.client_mut(session, kms_client);
+            let Some(&req) = c.waiting.front() else {
+                return;
+            };
+            let ok = c.adaptive.as_mut().is_none_or(|a| a.try_acquire(now));
+            if !ok {
+                break;
+            }
+            c.waiting.pop_front();
             self.send(now, req);
         }
+        self.schedule_token_wake(now, session, kms_client);
     }
 
     /// Sends the attempt: client-side KMS calls go straight to KMS; S3 calls take a pooled
@@ -576,7 +636,7 @@ impl<'a> Simulation<'a> {
         } else {
             match r.phase {
                 Phase::Put | Phase::MpuCreate if bucket_key => {
-                    let ck = (host, r.session, bi);
+                    let ck = write_key(host, r.session, bi);
                     match self.bk_write.lookup(&ck, now) {
                         Lookup::Hit(e) => {
                             r.key = KeyRef::BucketKey(e.key_id);
@@ -642,13 +702,13 @@ impl<'a> Simulation<'a> {
         id: u64,
     ) -> (Nanos, bool) {
         if let Lookup::Hit(e) | Lookup::Join(e) =
-            self.bk_write.lookup(&(host, session, bucket), now)
+            self.bk_write.lookup(&write_key(host, session, bucket), now)
             && e.key_id == id
             && e.ok
         {
             return (e.ready_at.max(now), true);
         }
-        let ck = (host, session, bucket, id);
+        let ck = read_key(host, session, id);
         match self.bk_read.lookup(&ck, now) {
             Lookup::Hit(_) => (now, true),
             Lookup::Join(e) => (e.ready_at, e.ok),
@@ -679,8 +739,8 @@ impl<'a> Simulation<'a> {
                 {
                     // AWS Encryption SDK: the first use is not counted; later uses must stay
                     // within max messages and max bytes (the current message included).
-                    if e.messages < c.max_messages && e.bytes.saturating_add(r.size) <= c.max_bytes
-                    {
+                    let (messages, bytes) = self.cse_usage.get(&ck).copied().unwrap_or((0, 0));
+                    if messages < c.max_messages && bytes.saturating_add(r.size) <= c.max_bytes {
                         hit = Some(e.key_id);
                     } else {
                         self.cse_write.evict(&ck);
@@ -688,7 +748,9 @@ impl<'a> Simulation<'a> {
                 }
                 match hit {
                     Some(id) => {
-                        self.cse_write.account(&ck, r.size);
+                        let u = self.cse_usage.entry(ck).or_insert((0, 0));
+                        u.0 += 1;
+                        u.1 = u.1.saturating_add(r.size);
                         r.key = KeyRef::ClientKey(id);
                         None
                     }
@@ -698,6 +760,8 @@ impl<'a> Simulation<'a> {
                         let id = self.new_key_id();
                         if let Some(c) = cache {
                             self.cse_write.insert(ck, now, id, at, ok, c.max_age);
+                            // The first use of a data key does not count (Encryption SDK).
+                            self.cse_usage.insert(ck, (0, 0));
                         }
                         r.key = KeyRef::ClientKey(id);
                         Some((ok, at))
@@ -755,6 +819,10 @@ impl<'a> Simulation<'a> {
             let client = if client_kms { &mut s.kms } else { &mut s.s3 };
             if let Some(a) = client.adaptive.as_mut() {
                 a.on_response(now, throttled);
+                // The fill rate changed: the first waiting sender's token comes at a new time.
+                if !client.waiting.is_empty() {
+                    self.schedule_token_wake(now, r.session, client_kms);
+                }
             }
         }
         match outcome {
@@ -869,4 +937,16 @@ impl<'a> Simulation<'a> {
             );
         }
     }
+}
+
+/// Cache key of a bucket key for writes: front-end host, requester session, bucket.
+#[inline]
+fn write_key(host: u32, session: u32, bucket: u32) -> u128 {
+    ((host as u128) << 64) | ((session as u128) << 32) | bucket as u128
+}
+
+/// Cache key of a bucket key unwrapped for reads: front-end host, requester session, key id.
+#[inline]
+fn read_key(host: u32, session: u32, key_id: u64) -> u128 {
+    ((host as u128) << 96) | ((session as u128) << 64) | key_id as u128
 }
