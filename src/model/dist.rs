@@ -39,9 +39,9 @@ impl LatencySampler {
             LatencySampler::LogNormal { mu, sigma } => {
                 let x = (mu + sigma * rng.normal()).exp();
                 // Cap at one simulated hour: a lognormal tail must not stall the run.
-                x.min(3.6e12).round() as Nanos
+                (x.min(3.6e12) + 0.5) as Nanos
             }
-            LatencySampler::Exponential { mean } => (mean * rng.exp1()).round() as Nanos,
+            LatencySampler::Exponential { mean } => (mean * rng.exp1() + 0.5) as Nanos,
         }
     }
 
