@@ -1,5 +1,6 @@
 //! Integration tests: one binary, one module per area.
 
 mod cli;
+mod model;
 mod report;
 mod scenario;
