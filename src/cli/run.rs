@@ -43,6 +43,10 @@ pub fn run(args: &RunArgs, out: &mut dyn Write) -> Result<(), CommandError> {
         .iter()
         .map(|name| Ok((name.clone(), file.resolve(Some(name), &extra)?)))
         .collect::<Result<_, CommandError>>()?;
+    let descriptions: Vec<String> = selected
+        .iter()
+        .map(|name| Ok(file.variant(name)?.description.clone()))
+        .collect::<Result<_, CommandError>>()?;
     let base = &scenarios[0].1;
     let out_dir = args
         .out
@@ -73,7 +77,8 @@ pub fn run(args: &RunArgs, out: &mut dyn Write) -> Result<(), CommandError> {
                     let before = done_ms[i].swap(ms, Ordering::Relaxed);
                     bar.inc(ms.saturating_sub(before));
                 };
-                let r = run_variant(name, sc, Some(&mut tick));
+                let mut r = run_variant(name, sc, Some(&mut tick));
+                r.summary.description = descriptions[i].clone();
                 (r, t0.elapsed())
             })
             .collect()

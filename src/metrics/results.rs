@@ -2,7 +2,8 @@
 //! per-second time series, plus the latency histograms. Exporters read only these types.
 
 use hdrhistogram::Histogram;
-use serde::Serialize;
+use crate::scenario::Provenance;
+use serde::{Deserialize, Serialize};
 
 /// Schema tag written into `summary.json`.
 pub const SUMMARY_SCHEMA: &str = "bksim.summary.v1";
@@ -42,9 +43,11 @@ pub struct VariantResults {
 }
 
 /// The deterministic per-variant block of `summary.json`.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct VariantSummary {
     pub name: String,
+    /// The variant's description from the scenario file ("" when none).
+    pub description: String,
     pub requests: PerOp<OpCounts>,
     pub latency_ms: PerOp<LatencySummary>,
     pub kms: KmsSummary,
@@ -56,15 +59,18 @@ pub struct VariantSummary {
     pub s3_slowdown: Slowdown,
     /// Notes from validation that apply to this variant (e.g. a setting that was ignored).
     pub notes: Vec<String>,
+    /// Every model parameter's value for this variant and where it came from (scenario
+    /// line, override, published fact or assumption), sorted by path.
+    pub parameters: Vec<Provenance>,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq, Default)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
 pub struct PerOp<T> {
     pub put: T,
     pub get: T,
 }
 
-#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Default)]
 pub struct OpCounts {
     /// Requests that arrived (after warm-up).
     pub offered: u64,
@@ -79,7 +85,7 @@ pub struct OpCounts {
 }
 
 /// Latency percentiles in milliseconds (3 decimals), over completed requests.
-#[derive(Debug, Clone, Copy, Serialize, PartialEq, Default)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Default)]
 pub struct LatencySummary {
     pub count: u64,
     pub p50: f64,
@@ -90,7 +96,7 @@ pub struct LatencySummary {
     pub mean: f64,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq, Default)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
 pub struct KmsSummary {
     /// The quota this variant ran against, requests per second.
     pub quota_rps: u64,
@@ -114,14 +120,14 @@ pub struct KmsSummary {
     pub key_cost_usd_per_month: f64,
 }
 
-#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Default)]
 #[allow(non_snake_case)]
 pub struct ByOperation {
     pub GenerateDataKey: u64,
     pub Decrypt: u64,
 }
 
-#[derive(Debug, Clone, Copy, Serialize, PartialEq, Default)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Default)]
 pub struct CloudTrailSummary {
     /// One event per KMS call (throttled calls are logged with an error code).
     pub kms_events: u64,
@@ -135,7 +141,7 @@ pub struct CloudTrailSummary {
     pub kms_events_per_day: f64,
 }
 
-#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Default)]
 pub struct Slowdown {
     /// 503 SlowDown because KMS throttled S3's call.
     pub kms: u64,
@@ -144,7 +150,7 @@ pub struct Slowdown {
 }
 
 /// One simulated second of one variant (all traffic, warm-up included).
-#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Default)]
 pub struct SecondRow {
     pub second: u64,
     pub put_offered: u64,

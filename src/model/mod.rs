@@ -45,6 +45,7 @@ pub fn run_variant(name: &str, sc: &Scenario, progress: Option<sim::Progress>) -
     };
     let summary = VariantSummary {
         name: name.to_string(),
+        description: String::new(),
         requests: PerOp {
             put: m.put,
             get: m.get,
@@ -88,6 +89,7 @@ pub fn run_variant(name: &str, sc: &Scenario, progress: Option<sim::Progress>) -
             prefix: m.slowdown_prefix,
         },
         notes: sc.notes.clone(),
+        parameters: sc.provenance.clone(),
     };
     VariantResults {
         summary,

@@ -28,7 +28,7 @@ pub struct Scenario {
 }
 
 /// Where one parameter's value came from.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Provenance {
     /// Dotted path, e.g. `kms.quota_rps`.
     pub path: String,
@@ -37,7 +37,7 @@ pub struct Provenance {
     pub source: ValueSource,
 }
 
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum ValueSource {
     /// Set in the scenario file at this line.

@@ -40,6 +40,8 @@ fn variant(name: &str, bucket_key: bool, seconds: u64, with_gets: bool) -> Varia
     let get_offered = if with_gets { 5_000 * seconds } else { 0 };
     let summary = VariantSummary {
         name: name.to_string(),
+        description: format!("the {name} variant"),
+        parameters: vec![],
         requests: PerOp {
             put: OpCounts {
                 offered,
