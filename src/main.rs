@@ -12,6 +12,7 @@ fn main() {
     let result = match &cli.command {
         Command::Run(args) => bksim::cli::run(args, &mut out),
         Command::Validate(args) => bksim::cli::validate(args, &mut out),
+        Command::Report(args) => bksim::cli::report(args, &mut out),
     };
     let _ = out.flush();
     if let Err(e) = result {

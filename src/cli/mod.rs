@@ -1,12 +1,14 @@
 //! The command line: raw arguments as clap parses them, and the commands that turn them into
 //! validated configuration and run it. `main.rs` only maps the result to an exit code.
 
+mod report;
 mod run;
 mod validate;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 
+pub use report::report;
 pub use run::run;
 pub use validate::validate;
 
@@ -51,7 +53,7 @@ impl From<crate::scenario::ScenarioError> for CommandError {
              throttled, what will KMS cost, what latency will clients see, and how much do S3 \
              Bucket Keys change that?",
     long_about = None,
-    after_help = "Examples:\n  bksim run scenarios/quickstart.toml\n  bksim run scenarios/quickstart.toml --set kms.quota_rps=20000 --variant per-object\n  bksim validate scenarios/logging-bucket.toml\n\nScenario keys are documented in scenarios/README.md.",
+    after_help = "Examples:\n  bksim run scenarios/quickstart.toml\n  bksim run scenarios/quickstart.toml --set kms.quota_rps=20000 --variant per-object\n  bksim validate scenarios/logging-bucket.toml\n  bksim report results/quickstart\n\nScenario keys are documented in scenarios/README.md.",
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -62,7 +64,7 @@ pub struct Cli {
 pub enum Command {
     /// Simulate a scenario's variants and write the results directory.
     #[command(
-        after_help = "Examples:\n  bksim run scenarios/quickstart.toml\n  bksim run scenarios/quickstart.toml --out /tmp/qs --seed 7\n  bksim run scenarios/quickstart.toml --set workload.uploads.arrival.rate=5000 --set s3.bucket_key_ttl=1m\n  bksim run scenarios/quickstart.toml --variant bucket-key --json | jq '.variants[0].kms'\n\nWrites summary.json, timeseries.csv, latency-<variant>-<op>.hgrm and run.json.\nExit codes: 0 success, 2 invalid input (scenario, flag, path), 1 anything else."
+        after_help = "Examples:\n  bksim run scenarios/quickstart.toml\n  bksim run scenarios/quickstart.toml --out /tmp/qs --seed 7\n  bksim run scenarios/quickstart.toml --set workload.uploads.arrival.rate=5000 --set s3.bucket_key_ttl=1m\n  bksim run scenarios/quickstart.toml --variant bucket-key --json | jq '.variants[0].kms'\n\nWrites summary.json, timeseries.csv, latency-<variant>-<op>.hgrm and run.json, then the\nreport: charts/*.svg and *.png, report.html and report.md.\nExit codes: 0 success, 2 invalid input (scenario, flag, path), 1 anything else."
     )]
     Run(RunArgs),
     /// Check a scenario file (and every variant of it) without running it.
@@ -70,6 +72,36 @@ pub enum Command {
         after_help = "Example:\n  bksim validate scenarios/quickstart.toml\n\nExit codes: 0 valid, 2 invalid (the message names the file, line and key)."
     )]
     Validate(ValidateArgs),
+    /// Rebuild the charts and reports of a results directory without simulating again.
+    #[command(
+        after_help = "Examples:\n  bksim report results/quickstart\n  bksim report results/quickstart --format md,svg\n\nReads summary.json, timeseries.csv and the latency-*.hgrm files (and run.json for the run\nfacts, when present); writes charts/<chart>.svg and .png, report.html and report.md.\nThe same results give byte-identical charts and report.md.\nExit codes: 0 success, 2 missing or corrupt input file (the message names it), 1 anything else."
+    )]
+    Report(ReportArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ReportArgs {
+    /// Results directory written by `bksim run`.
+    pub dir: PathBuf,
+    /// Outputs to write, comma separated [default: all].
+    #[arg(long, value_name = "LIST", value_delimiter = ',')]
+    pub format: Vec<ReportFormat>,
+    /// Print nothing but errors.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// An output of `bksim report`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ReportFormat {
+    /// report.html, self-contained (charts inline).
+    Html,
+    /// report.md, linking the SVG charts.
+    Md,
+    /// charts/*.png.
+    Png,
+    /// charts/*.svg.
+    Svg,
 }
 
 #[derive(Debug, clap::Args)]

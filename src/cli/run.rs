@@ -1,6 +1,7 @@
 //! `bksim run`: validate every selected variant first (so bad input writes nothing), simulate
 //! the variants in parallel with a progress bar on a terminal, then write the results
-//! directory and print the comparison table (or the summary JSON).
+//! directory and its report (charts, report.html, report.md) and print the comparison table
+//! (or the summary JSON).
 
 use super::{CommandError, RunArgs};
 use crate::engine::time::{Nanos, to_secs};
@@ -103,6 +104,10 @@ pub fn run(args: &RunArgs, out: &mut dyn Write) -> Result<(), CommandError> {
     );
     report::write_outputs(&out_dir, &results, &facts)
         .map_err(|e| CommandError::Failure(e.to_string()))?;
+    // Charts, report.html and report.md, from the files just written (as `bksim report`
+    // builds them). Every error names its file.
+    report::write_report(&out_dir, report::Formats::ALL)
+        .map_err(|e| CommandError::Failure(format!("writing the report: {e}")))?;
 
     let w = |e: std::io::Error| CommandError::Failure(format!("writing to stdout: {e}"));
     if args.json {

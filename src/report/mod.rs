@@ -12,6 +12,11 @@
 //! - `run.json` ([`run_json`]): wall-clock facts (not deterministic), schema `bksim.run.v1`.
 //!
 //! [`comparison_table`] is what `bksim run` prints on the terminal.
+//!
+//! The design-review report is built from those files ([`load`]): charts ([`charts`], SVG
+//! and PNG in `charts/`), `report.html` ([`html`]) and `report.md` ([`markdown`]), with the
+//! verdicts ([`verdict`]) and parameter sources ([`sources`]) they share; [`write_report`]
+//! writes them ([`render`]).
 
 use std::io;
 use std::path::{Path, PathBuf};
@@ -19,14 +24,24 @@ use std::path::{Path, PathBuf};
 use crate::metrics::results::RunResults;
 
 pub mod atomic;
+pub mod charts;
 pub mod hgrm;
+pub mod html;
+pub mod load;
+pub mod markdown;
+pub mod render;
 pub mod run_json;
+pub mod sources;
+pub mod style;
 pub mod summary_json;
 pub mod table;
 pub mod timeseries_csv;
+pub mod verdict;
 
 pub use atomic::write_atomic;
 pub use hgrm::hgrm;
+pub use load::{LoadError, LoadedRun, load_results};
+pub use render::{Formats, ReportBuildError, render_report, write_report};
 pub use run_json::{MachineFacts, RunFacts, VariantFacts, run_json};
 pub use summary_json::summary_json;
 pub use table::comparison_table;

@@ -51,9 +51,9 @@ pub fn comparison_table(r: &RunResults) -> String {
 }
 
 /// A row: its label and one cell per variant.
-type Row = (String, Vec<String>);
+pub(crate) type Row = (String, Vec<String>);
 
-fn sections(vs: &[&VariantSummary]) -> Vec<Vec<Row>> {
+pub(crate) fn sections(vs: &[&VariantSummary]) -> Vec<Vec<Row>> {
     let has_put = vs.iter().any(|v| has_traffic(&v.requests.put));
     let has_get = vs.iter().any(|v| has_traffic(&v.requests.get));
     let row = |label: &str, f: &dyn Fn(&VariantSummary) -> String| -> Row {
@@ -212,7 +212,7 @@ fn render(out: &mut String, vs: &[&VariantSummary], sections: &[Vec<Row>]) {
 
 /// Notes in first-seen order; a note every variant carries is printed once, others name
 /// the variants they apply to.
-fn notes(vs: &[&VariantSummary]) -> Vec<String> {
+pub(crate) fn notes(vs: &[&VariantSummary]) -> Vec<String> {
     let mut seen: Vec<(&str, Vec<&str>)> = Vec::new();
     for v in vs {
         for n in &v.notes {
@@ -276,7 +276,7 @@ pub fn group_f64(x: f64, decimals: usize) -> String {
 }
 
 /// `12,345 (6.2%)`; the share is left out when the whole is zero or the part is zero.
-fn count_pct(part: u64, whole: u64) -> String {
+pub(crate) fn count_pct(part: u64, whole: u64) -> String {
     if part == 0 || whole == 0 {
         return group(part);
     }
@@ -289,7 +289,7 @@ fn count_pct(part: u64, whole: u64) -> String {
 }
 
 /// `$1,234.56`; amounts under a cent but above zero show as `<$0.01`.
-fn usd(x: f64) -> String {
+pub(crate) fn usd(x: f64) -> String {
     if x > 0.0 && x < 0.005 {
         "<$0.01".to_string()
     } else {
@@ -298,7 +298,7 @@ fn usd(x: f64) -> String {
 }
 
 /// `120` for whole numbers, else up to three decimals without trailing zeros.
-fn plain_number(x: f64) -> String {
+pub(crate) fn plain_number(x: f64) -> String {
     if x.fract() == 0.0 && x.abs() < 1e15 {
         format!("{x:.0}")
     } else {

@@ -1,0 +1,602 @@
+//! Reading a results directory back: `summary.json`, `timeseries.csv`, the
+//! `latency-<variant>-<op>.hgrm` files and (optionally) `run.json`, as `bksim report` and the
+//! report writer after `bksim run` need them.
+//!
+//! Every error names the file, and the line where one applies: a reviewer handed a results
+//! directory with a truncated histogram learns which file to regenerate. Nothing here
+//! panics on bad input. The checks are those that catch truncation and hand edits (schema tag,
+//! CSV header and field count, seconds in order, every variant present in every file, the
+//! HdrHistogram footer), not a re-validation of the model's numbers.
+
+use std::collections::BTreeMap;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::metrics::results::{SUMMARY_SCHEMA, SecondRow, VariantSummary};
+use crate::report::timeseries_csv::TIMESERIES_COLUMNS;
+use crate::report::{RUN_FILE, SUMMARY_FILE, TIMESERIES_FILE, hgrm_file_name};
+
+/// A results directory that could not be read. Every variant names the file.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error("{}: file not found (is this a `bksim run` results directory?)", path.display())]
+    Missing { path: PathBuf },
+    #[error("cannot read {}: {error}", path.display())]
+    Read { path: PathBuf, error: io::Error },
+    /// The file is not what bksim writes there. `line` is 1-based; 0 when it does not apply.
+    #[error("{}{}: {message}", path.display(), line_suffix(*line))]
+    Corrupt {
+        path: PathBuf,
+        line: usize,
+        message: String,
+    },
+}
+
+fn line_suffix(line: usize) -> String {
+    if line == 0 {
+        String::new()
+    } else {
+        format!(", line {line}")
+    }
+}
+
+impl LoadError {
+    /// The file that could not be read.
+    pub fn path(&self) -> &Path {
+        match self {
+            LoadError::Missing { path }
+            | LoadError::Read { path, .. }
+            | LoadError::Corrupt { path, .. } => path,
+        }
+    }
+
+    fn corrupt(path: &Path, line: usize, message: impl Into<String>) -> LoadError {
+        LoadError::Corrupt {
+            path: path.to_path_buf(),
+            line,
+            message: message.into(),
+        }
+    }
+}
+
+/// `summary.json` as written by [`crate::report::summary_json`].
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+pub struct SummaryFile {
+    pub schema: String,
+    pub bksim_version: String,
+    pub scenario: String,
+    pub description: String,
+    pub seed: u64,
+    pub simulated_seconds: f64,
+    pub warmup_seconds: f64,
+    pub variants: Vec<VariantSummary>,
+}
+
+/// The wall-clock facts of `run.json` that the report shows.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+pub struct RunInfo {
+    pub bksim_version: String,
+    pub started_at: String,
+    pub wall_seconds: f64,
+    pub threads: usize,
+    pub events_per_second: f64,
+    pub simulated_requests_per_second: f64,
+    pub machine: MachineInfo,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+pub struct MachineInfo {
+    pub hostname: String,
+    pub os: String,
+    pub arch: String,
+    pub cpu_model: Option<String>,
+    pub logical_cpus: usize,
+}
+
+/// One row of an HdrHistogram percentile distribution.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PercentilePoint {
+    /// Latency in milliseconds.
+    pub value_ms: f64,
+    /// 0 … 1.
+    pub percentile: f64,
+    pub total_count: u64,
+}
+
+/// A `.hgrm` file: its rows and footer.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct PercentileCurve {
+    pub points: Vec<PercentilePoint>,
+    pub total_count: u64,
+    pub max_ms: f64,
+    pub mean_ms: f64,
+}
+
+/// Latency distributions of one variant.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct VariantLatency {
+    pub put: PercentileCurve,
+    pub get: PercentileCurve,
+}
+
+/// Everything in a results directory, variants in the order of `summary.json`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LoadedRun {
+    pub summary: SummaryFile,
+    /// Per variant (same order as `summary.variants`), one row per simulated second.
+    pub timeseries: Vec<Vec<SecondRow>>,
+    /// Per variant (same order as `summary.variants`).
+    pub latency: Vec<VariantLatency>,
+    /// `None` when the directory has no `run.json`.
+    pub run: Option<RunInfo>,
+}
+
+/// Reads a results directory. `run.json` may be absent (the report then says the run facts
+/// are unknown); every other file must be there and well-formed.
+pub fn load_results(dir: &Path) -> Result<LoadedRun, LoadError> {
+    if !dir.is_dir() {
+        return Err(LoadError::Missing {
+            path: dir.to_path_buf(),
+        });
+    }
+    let summary_path = dir.join(SUMMARY_FILE);
+    let summary = parse_summary(&summary_path, &read(&summary_path)?)?;
+
+    let ts_path = dir.join(TIMESERIES_FILE);
+    let mut by_variant = parse_timeseries(&ts_path, &read(&ts_path)?)?;
+    let mut timeseries = Vec::with_capacity(summary.variants.len());
+    for v in &summary.variants {
+        match by_variant.remove(&v.name) {
+            Some(rows) => timeseries.push(rows),
+            None => {
+                return Err(LoadError::corrupt(
+                    &ts_path,
+                    0,
+                    format!("no rows for variant '{}' of {SUMMARY_FILE}", v.name),
+                ));
+            }
+        }
+    }
+    if let Some(extra) = by_variant.keys().next() {
+        return Err(LoadError::corrupt(
+            &ts_path,
+            0,
+            format!("variant '{extra}' is not in {SUMMARY_FILE}"),
+        ));
+    }
+
+    let mut latency = Vec::with_capacity(summary.variants.len());
+    for v in &summary.variants {
+        let curve = |op: &str| -> Result<PercentileCurve, LoadError> {
+            let p = dir.join(hgrm_file_name(&v.name, op));
+            parse_hgrm(&p, &read(&p)?)
+        };
+        latency.push(VariantLatency {
+            put: curve("put")?,
+            get: curve("get")?,
+        });
+    }
+
+    let run_path = dir.join(RUN_FILE);
+    let run = match std::fs::read_to_string(&run_path) {
+        Ok(text) => Some(parse_json::<RunInfo>(&run_path, &text)?),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => None,
+        Err(error) => {
+            return Err(LoadError::Read {
+                path: run_path,
+                error,
+            });
+        }
+    };
+
+    Ok(LoadedRun {
+        summary,
+        timeseries,
+        latency,
+        run,
+    })
+}
+
+fn read(path: &Path) -> Result<String, LoadError> {
+    match std::fs::read(path) {
+        Ok(bytes) => String::from_utf8(bytes)
+            .map_err(|e| LoadError::corrupt(path, 0, format!("not UTF-8 text ({e})"))),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Err(LoadError::Missing {
+            path: path.to_path_buf(),
+        }),
+        Err(error) => Err(LoadError::Read {
+            path: path.to_path_buf(),
+            error,
+        }),
+    }
+}
+
+fn parse_json<T: for<'de> Deserialize<'de>>(path: &Path, text: &str) -> Result<T, LoadError> {
+    serde_json::from_str(text).map_err(|e| {
+        // serde_json's message ends with " at line L column C"; the line goes in our field.
+        let msg = e.to_string();
+        let msg = match msg.rfind(" at line ") {
+            Some(i) => format!("{} (column {})", &msg[..i], e.column()),
+            None => msg,
+        };
+        LoadError::corrupt(path, e.line(), format!("not a valid file: {msg}"))
+    })
+}
+
+/// Parses `summary.json` text; `path` is for messages.
+pub fn parse_summary(path: &Path, text: &str) -> Result<SummaryFile, LoadError> {
+    // Check the schema first, so a summary of another version says so rather than naming the
+    // first field that changed.
+    #[derive(Deserialize)]
+    struct Tag {
+        schema: Option<String>,
+    }
+    let tag: Tag = parse_json(path, text)?;
+    match tag.schema.as_deref() {
+        Some(SUMMARY_SCHEMA) => {}
+        Some(other) => {
+            return Err(LoadError::corrupt(
+                path,
+                0,
+                format!("schema is '{other}', this bksim reads '{SUMMARY_SCHEMA}'"),
+            ));
+        }
+        None => {
+            return Err(LoadError::corrupt(
+                path,
+                0,
+                format!("no \"schema\" field (expected '{SUMMARY_SCHEMA}')"),
+            ));
+        }
+    }
+    let s: SummaryFile = parse_json(path, text)?;
+    if s.variants.is_empty() {
+        return Err(LoadError::corrupt(path, 0, "no variants"));
+    }
+    for (i, v) in s.variants.iter().enumerate() {
+        if s.variants[..i].iter().any(|w| w.name == v.name) {
+            return Err(LoadError::corrupt(
+                path,
+                0,
+                format!("variant '{}' appears twice", v.name),
+            ));
+        }
+    }
+    Ok(s)
+}
+
+/// Parses `timeseries.csv` text into rows per variant name; `path` is for messages.
+pub fn parse_timeseries(
+    path: &Path,
+    text: &str,
+) -> Result<BTreeMap<String, Vec<SecondRow>>, LoadError> {
+    let mut lines = text.lines().enumerate().map(|(i, l)| (i + 1, l));
+    let header = TIMESERIES_COLUMNS.join(",");
+    match lines.next() {
+        Some((_, l)) if l == header => {}
+        Some((n, l)) => {
+            return Err(LoadError::corrupt(
+                path,
+                n,
+                format!("header is '{}', expected '{header}'", truncate(l, 80)),
+            ));
+        }
+        None => return Err(LoadError::corrupt(path, 0, "empty file")),
+    }
+    let mut out: BTreeMap<String, Vec<SecondRow>> = BTreeMap::new();
+    for (n, line) in lines {
+        if line.is_empty() {
+            continue;
+        }
+        let fields = split_csv(line).map_err(|m| LoadError::corrupt(path, n, m))?;
+        if fields.len() != TIMESERIES_COLUMNS.len() {
+            return Err(LoadError::corrupt(
+                path,
+                n,
+                format!(
+                    "{} fields, expected {}",
+                    fields.len(),
+                    TIMESERIES_COLUMNS.len()
+                ),
+            ));
+        }
+        let mut nums = [0u64; 15];
+        for (i, f) in fields[1..].iter().enumerate() {
+            nums[i] = f.parse().map_err(|_| {
+                LoadError::corrupt(
+                    path,
+                    n,
+                    format!(
+                        "column '{}': '{}' is not a whole number",
+                        TIMESERIES_COLUMNS[i + 1],
+                        truncate(f, 40)
+                    ),
+                )
+            })?;
+        }
+        let row = SecondRow {
+            second: nums[0],
+            put_offered: nums[1],
+            put_completed: nums[2],
+            put_failed: nums[3],
+            get_offered: nums[4],
+            get_completed: nums[5],
+            get_failed: nums[6],
+            kms_requests: nums[7],
+            kms_throttled: nums[8],
+            generate_data_key: nums[9],
+            decrypt: nums[10],
+            background_requests: nums[11],
+            slowdown_kms: nums[12],
+            slowdown_prefix: nums[13],
+            in_flight: nums[14],
+        };
+        let rows = out.entry(fields[0].clone()).or_default();
+        if let Some(last) = rows.last()
+            && row.second <= last.second
+        {
+            return Err(LoadError::corrupt(
+                path,
+                n,
+                format!(
+                    "second {} of variant '{}' follows second {}",
+                    row.second, fields[0], last.second
+                ),
+            ));
+        }
+        rows.push(row);
+    }
+    Ok(out)
+}
+
+/// Splits one RFC 4180 line (no embedded line breaks: bksim never writes them).
+fn split_csv(line: &str) -> Result<Vec<String>, String> {
+    let mut fields = Vec::new();
+    let mut cur = String::new();
+    let mut chars = line.chars().peekable();
+    let mut at_start = true;
+    loop {
+        if at_start && chars.peek() == Some(&'"') {
+            chars.next();
+            loop {
+                match chars.next() {
+                    Some('"') if chars.peek() == Some(&'"') => {
+                        chars.next();
+                        cur.push('"');
+                    }
+                    Some('"') => break,
+                    Some(c) => cur.push(c),
+                    None => return Err("unterminated quoted field".into()),
+                }
+            }
+            match chars.next() {
+                None => {
+                    fields.push(std::mem::take(&mut cur));
+                    return Ok(fields);
+                }
+                Some(',') => {
+                    fields.push(std::mem::take(&mut cur));
+                    at_start = true;
+                    continue;
+                }
+                Some(c) => return Err(format!("'{c}' after a closing quote")),
+            }
+        }
+        at_start = false;
+        match chars.next() {
+            None => {
+                fields.push(cur);
+                return Ok(fields);
+            }
+            Some(',') => {
+                fields.push(std::mem::take(&mut cur));
+                at_start = true;
+            }
+            Some(c) => cur.push(c),
+        }
+    }
+}
+
+/// Parses the text of a `.hgrm` file (HdrHistogram's percentile output, values in ms).
+pub fn parse_hgrm(path: &Path, text: &str) -> Result<PercentileCurve, LoadError> {
+    let mut curve = PercentileCurve::default();
+    let mut saw_header = false;
+    let (mut saw_max, mut saw_mean) = (false, false);
+    for (i, line) in text.lines().enumerate() {
+        let n = i + 1;
+        let t = line.trim();
+        if t.is_empty() {
+            continue;
+        }
+        if !saw_header {
+            if t.split_whitespace().collect::<Vec<_>>()
+                == ["Value", "Percentile", "TotalCount", "1/(1-Percentile)"]
+            {
+                saw_header = true;
+                continue;
+            }
+            return Err(LoadError::corrupt(
+                path,
+                n,
+                "expected the HdrHistogram header 'Value Percentile TotalCount 1/(1-Percentile)'",
+            ));
+        }
+        if let Some(footer) = t.strip_prefix("#[") {
+            // `#[Mean    =       67.608, StdDeviation   =      161.346]`
+            for pair in footer.trim_end_matches(']').split(',') {
+                let Some((k, v)) = pair.split_once('=') else {
+                    return Err(LoadError::corrupt(path, n, "malformed footer"));
+                };
+                let (k, v) = (k.trim(), v.trim());
+                let num = || -> Result<f64, LoadError> {
+                    v.parse::<f64>().map_err(|_| {
+                        LoadError::corrupt(path, n, format!("footer {k}: '{v}' is not a number"))
+                    })
+                };
+                match k {
+                    "Mean" => {
+                        curve.mean_ms = num()?;
+                        saw_mean = true;
+                    }
+                    "Max" => {
+                        curve.max_ms = num()?;
+                        saw_max = true;
+                    }
+                    "Total count" => curve.total_count = num()? as u64,
+                    _ => {}
+                }
+            }
+            continue;
+        }
+        if saw_max || saw_mean {
+            return Err(LoadError::corrupt(path, n, "data after the footer"));
+        }
+        let f: Vec<&str> = t.split_whitespace().collect();
+        if f.len() != 3 && f.len() != 4 {
+            return Err(LoadError::corrupt(
+                path,
+                n,
+                format!("{} columns, expected 3 or 4", f.len()),
+            ));
+        }
+        let bad = |what: &str, s: &str| {
+            LoadError::corrupt(
+                path,
+                n,
+                format!("{what} '{}' is not a number", truncate(s, 30)),
+            )
+        };
+        let value_ms: f64 = f[0].parse().map_err(|_| bad("value", f[0]))?;
+        let percentile: f64 = f[1].parse().map_err(|_| bad("percentile", f[1]))?;
+        let total_count: u64 = f[2].parse().map_err(|_| bad("count", f[2]))?;
+        if !value_ms.is_finite() || !(0.0..=1.0).contains(&percentile) {
+            return Err(LoadError::corrupt(
+                path,
+                n,
+                format!("percentile {percentile} out of 0…1 or value not finite"),
+            ));
+        }
+        if let Some(last) = curve.points.last()
+            && percentile < last.percentile
+        {
+            return Err(LoadError::corrupt(path, n, "percentiles out of order"));
+        }
+        curve.points.push(PercentilePoint {
+            value_ms,
+            percentile,
+            total_count,
+        });
+    }
+    if !saw_header {
+        return Err(LoadError::corrupt(path, 0, "empty file"));
+    }
+    if !(saw_max && saw_mean) {
+        return Err(LoadError::corrupt(
+            path,
+            0,
+            "truncated: no '#[Mean' / '#[Max' footer",
+        ));
+    }
+    Ok(curve)
+}
+
+fn truncate(s: &str, n: usize) -> String {
+    if s.chars().count() <= n {
+        s.to_string()
+    } else {
+        let mut t: String = s.chars().take(n).collect();
+        t.push('…');
+        t
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HGRM: &str = "       Value     Percentile TotalCount 1/(1-Percentile)
+
+       1.000 0.000000000000          1           1.00
+       2.000 0.500000000000          2           2.00
+       4.000 1.000000000000          4
+#[Mean    =        2.250, StdDeviation   =        1.090]
+#[Max     =        4.000, Total count    =            4]
+#[Buckets =           27, SubBuckets     =         2048]
+";
+
+    #[test]
+    fn hgrm_rows_and_footer() {
+        let c = parse_hgrm(Path::new("x.hgrm"), HGRM).unwrap();
+        assert_eq!(c.points.len(), 3);
+        assert_eq!(c.points[1].value_ms, 2.0);
+        assert_eq!(c.points[1].percentile, 0.5);
+        assert_eq!(c.total_count, 4);
+        assert_eq!(c.max_ms, 4.0);
+        assert_eq!(c.mean_ms, 2.25);
+    }
+
+    #[test]
+    fn hgrm_errors_name_file_and_line() {
+        let p = Path::new("dir/latency-a-put.hgrm");
+        let e = parse_hgrm(p, &HGRM.replace("2.000 0.5", "2.000 zero")).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "dir/latency-a-put.hgrm, line 4: percentile 'zero' is not a number"
+        );
+        let cut: String = HGRM.lines().take(4).collect::<Vec<_>>().join("\n");
+        let e = parse_hgrm(p, &cut).unwrap_err();
+        assert!(e.to_string().contains("truncated"), "{e}");
+        assert!(parse_hgrm(p, "").unwrap_err().to_string().contains("empty"));
+        let e = parse_hgrm(p, "hello\n").unwrap_err();
+        assert!(e.to_string().contains("line 1"), "{e}");
+    }
+
+    #[test]
+    fn csv_fields() {
+        assert_eq!(split_csv("a,1,2").unwrap(), ["a", "1", "2"]);
+        assert_eq!(split_csv("\"a,b\",1").unwrap(), ["a,b", "1"]);
+        assert_eq!(
+            split_csv("\"say \"\"hi\"\"\",1").unwrap(),
+            ["say \"hi\"", "1"]
+        );
+        assert_eq!(split_csv("x,").unwrap(), ["x", ""]);
+        assert!(split_csv("\"open,1").is_err());
+    }
+
+    #[test]
+    fn timeseries_errors_name_file_and_line() {
+        let p = Path::new("timeseries.csv");
+        let header = TIMESERIES_COLUMNS.join(",");
+        let row = "v,0,1,1,0,0,0,0,1,0,1,0,0,0,0,0";
+        let ok = parse_timeseries(p, &format!("{header}\n{row}\n")).unwrap();
+        assert_eq!(ok["v"].len(), 1);
+        let e = parse_timeseries(p, &format!("{header}\n{row}\nv,1,2\n")).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "timeseries.csv, line 3: 3 fields, expected 16"
+        );
+        let e = parse_timeseries(p, &format!("{header}\n{row}\n{row}\n")).unwrap_err();
+        assert!(e.to_string().contains("line 3: second 0"), "{e}");
+        let e = parse_timeseries(p, "a,b\n").unwrap_err();
+        assert!(e.to_string().contains("line 1: header"), "{e}");
+        let e = parse_timeseries(
+            p,
+            &format!("{header}\n{}", row.replace(",1,0,1,", ",x,0,1,")),
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("'x' is not a whole number"), "{e}");
+    }
+
+    #[test]
+    fn summary_schema_and_syntax_errors() {
+        let p = Path::new("summary.json");
+        let e = parse_summary(p, "{\"schema\": \"bksim.summary.v9\"}").unwrap_err();
+        assert!(e.to_string().contains("bksim.summary.v9"), "{e}");
+        let e = parse_summary(p, "{\n\"schema\": \"bksim.summary.v1\",\n}").unwrap_err();
+        assert!(e.to_string().starts_with("summary.json, line 3: "), "{e}");
+        let e = parse_summary(p, "{\"schema\": \"bksim.summary.v1\"}").unwrap_err();
+        assert!(e.to_string().contains("missing field"), "{e}");
+    }
+}

@@ -1,0 +1,167 @@
+//! `report.md`: the verdicts, the comparison table, the charts (relative links to
+//! `charts/*.svg`) and the assumptions with their sources, in GitHub-flavoured Markdown ready
+//! to paste into a design document. Deterministic: nothing from the wall clock (run facts
+//! are in `report.html` only).
+
+use std::fmt::Write;
+
+use crate::metrics::results::VariantSummary;
+use crate::report::charts::Chart;
+use crate::report::load::LoadedRun;
+use crate::report::render::CHARTS_DIR;
+use crate::report::sources::{self, Span};
+use crate::report::table::{self, plain_number};
+use crate::report::verdict::verdicts;
+
+/// The text of `report.md` for `run` with `charts` (their SVG files are linked).
+pub fn report_md(run: &LoadedRun, charts: &[Chart]) -> String {
+    let s = &run.summary;
+    let mut out = String::new();
+    let _ = writeln!(out, "# {}: design-review report\n", cell(&s.scenario));
+    if !s.description.trim().is_empty() {
+        let _ = writeln!(out, "{}\n", s.description.trim());
+    }
+    let _ = writeln!(out, "{}\n", run_line(run));
+
+    out.push_str("## Verdict\n\n");
+    for v in verdicts(run) {
+        let _ = writeln!(
+            out,
+            "- **{}: {}.** {}",
+            cell(&v.variant),
+            v.headline,
+            v.sentences.join(" ")
+        );
+    }
+    out.push('\n');
+
+    out.push_str("## Comparison\n\n");
+    let vs: Vec<&VariantSummary> = s.variants.iter().collect();
+    out.push_str("| |");
+    for v in &vs {
+        let _ = write!(out, " {} |", cell(&v.name));
+    }
+    out.push('\n');
+    out.push_str("|---|");
+    for _ in &vs {
+        out.push_str("---:|");
+    }
+    out.push('\n');
+    for section in table::sections(&vs) {
+        for (label, cells) in section {
+            let _ = write!(out, "| {} |", cell(&label));
+            for c in cells {
+                let _ = write!(out, " {} |", cell(&c));
+            }
+            out.push('\n');
+        }
+    }
+    out.push('\n');
+    let notes = table::notes(&vs);
+    if !notes.is_empty() {
+        out.push_str("Notes:\n\n");
+        for n in notes {
+            let _ = writeln!(out, "- {n}");
+        }
+        out.push('\n');
+    }
+
+    out.push_str("## Charts\n\n");
+    for c in charts {
+        let _ = writeln!(
+            out,
+            "![{}]({CHARTS_DIR}/{}.svg)\n\n*{}* PNG: [{CHARTS_DIR}/{}.png]({CHARTS_DIR}/{}.png)\n",
+            c.caption.trim_end_matches('.'),
+            c.stem,
+            c.caption,
+            c.stem,
+            c.stem
+        );
+    }
+
+    out.push_str("## Assumptions and sources\n\n");
+    out.push_str(
+        "Every model parameter, its value and where the value came from: the scenario file, \
+         an override (a variant's `set` table or `--set`), a published AWS fact (linked to its \
+         source) or an assumption (no published figure).\n\n",
+    );
+    out.push_str("| parameter | value | source | detail |\n|---|---|---|---|\n");
+    for row in sources::parameter_rows(run) {
+        let multi = row.values.len() > 1 || !row.values[0].variants.is_empty();
+        let mut values = Vec::new();
+        let mut kinds = Vec::new();
+        let mut details = Vec::new();
+        for pv in &row.values {
+            let who = if multi {
+                format!("{}: ", pv.variants.join(", "))
+            } else {
+                String::new()
+            };
+            values.push(format!("{}`{}`", cell(&who), code(&pv.value)));
+            kinds.push(format!("{}{}", cell(&who), sources::kind_label(&pv.source)));
+            details.push(format!(
+                "{}{}",
+                cell(&who),
+                spans_md(&sources::detail(&pv.source))
+            ));
+        }
+        let _ = writeln!(
+            out,
+            "| `{}` | {} | {} | {} |",
+            code(&row.path),
+            values.join("<br>"),
+            kinds.join("<br>"),
+            details.join("<br>")
+        );
+    }
+    out
+}
+
+/// "Seed 42 · 600 s simulated, first 60 s excluded as warm-up · bksim 0.1.0".
+pub(crate) fn run_line(run: &LoadedRun) -> String {
+    let s = &run.summary;
+    let mut line = format!(
+        "Seed {} · {} s simulated",
+        s.seed,
+        plain_number(s.simulated_seconds)
+    );
+    if s.warmup_seconds > 0.0 {
+        let _ = write!(
+            line,
+            ", first {} s excluded as warm-up",
+            plain_number(s.warmup_seconds)
+        );
+    }
+    let _ = write!(line, " · bksim {}", s.bksim_version);
+    line
+}
+
+fn spans_md(text: &str) -> String {
+    sources::spans(text)
+        .into_iter()
+        .map(|s| match s {
+            Span::Text(t) => cell(&t),
+            Span::Fact {
+                label,
+                url: Some(u),
+            } => format!("[{label}]({u})"),
+            Span::Fact { label, url: None } => label,
+            Span::Url(u) => format!("<{u}>"),
+        })
+        .collect()
+}
+
+/// Text safe in a table cell: pipes escaped, line breaks flattened, no HTML.
+fn cell(s: &str) -> String {
+    s.replace('\\', "\\\\")
+        .replace('|', "\\|")
+        .replace('<', "&lt;")
+        .replace(['\n', '\r'], " ")
+}
+
+/// Text inside backticks in a table cell.
+fn code(s: &str) -> String {
+    s.replace('|', "\\|")
+        .replace('`', "'")
+        .replace(['\n', '\r'], " ")
+}

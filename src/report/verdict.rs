@@ -1,0 +1,380 @@
+//! What the report says about each variant, in plain words and independent of format: was
+//! it throttled, where (which seconds, warm-up or measured period) and by what (the KMS quota
+//! or S3's per-prefix request rate); the peak KMS rate against the quota and the headroom
+//! left; monthly KMS cost; p99 latency; failures. `report.html` and `report.md` print the
+//! same sentences.
+//!
+//! Totals come from `summary.json` (measured period, warm-up excluded); *where* comes from
+//! the per-second time series, which covers the whole run.
+
+use crate::metrics::results::{OpCounts, SecondRow, VariantSummary};
+use crate::report::load::LoadedRun;
+use crate::report::table::{group, group_f64, plain_number, usd};
+
+/// One variant's verdict.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Verdict {
+    pub variant: String,
+    /// Position in the scenario (its colour).
+    pub index: usize,
+    /// Short judgement, e.g. "Throttled by the KMS quota".
+    pub headline: String,
+    /// Throttled at all in the measured period (KMS or S3 prefix).
+    pub throttled: bool,
+    /// Plain sentences, each ending with a full stop.
+    pub sentences: Vec<String>,
+}
+
+/// The verdict of every variant, in scenario order.
+pub fn verdicts(run: &LoadedRun) -> Vec<Verdict> {
+    let s = &run.summary;
+    let region = parameter(run, "kms.region");
+    s.variants
+        .iter()
+        .zip(&run.timeseries)
+        .enumerate()
+        .map(|(i, (v, rows))| verdict(i, v, rows, s.warmup_seconds, region.as_deref()))
+        .collect()
+}
+
+fn parameter(run: &LoadedRun, path: &str) -> Option<String> {
+    run.summary
+        .variants
+        .iter()
+        .flat_map(|v| &v.parameters)
+        .find(|p| p.path == path)
+        .map(|p| p.value.clone())
+}
+
+fn verdict(
+    index: usize,
+    v: &VariantSummary,
+    rows: &[SecondRow],
+    warmup: f64,
+    region: Option<&str>,
+) -> Verdict {
+    let warm = warmup.ceil() as u64;
+    let kms_secs: Vec<u64> = seconds_where(rows, |r| r.kms_throttled > 0 || r.slowdown_kms > 0);
+    let prefix_secs: Vec<u64> = seconds_where(rows, |r| r.slowdown_prefix > 0);
+    let kms_measured = v.kms.throttled > 0 || v.s3_slowdown.kms > 0;
+    let prefix_measured = v.s3_slowdown.prefix > 0;
+    let throttled = kms_measured || prefix_measured;
+
+    let headline = match (kms_measured, prefix_measured) {
+        (true, true) => {
+            "Throttled by the KMS quota and by S3's per-prefix request rate".to_string()
+        }
+        (true, false) => "Throttled by the KMS quota".to_string(),
+        (false, true) => "Throttled by S3's per-prefix request rate, not by KMS".to_string(),
+        (false, false) if !kms_secs.is_empty() || !prefix_secs.is_empty() => {
+            "Throttled only during warm-up".to_string()
+        }
+        (false, false) => "Not throttled".to_string(),
+    };
+
+    let mut sentences = Vec::new();
+
+    // Where and why.
+    if !kms_secs.is_empty() {
+        let mut s = if v.kms.throttled > 0 {
+            format!(
+                "KMS rejected {} of {} calls with ThrottlingException",
+                group(v.kms.throttled),
+                group(v.kms.requests)
+            )
+        } else {
+            "KMS rejected calls with ThrottlingException".to_string()
+        };
+        if v.kms.requests > 0 && v.kms.throttled > 0 {
+            s.push_str(&format!(
+                " ({})",
+                pct(v.kms.throttled as f64 / v.kms.requests as f64)
+            ));
+        }
+        s.push_str(&format!(
+            " {}",
+            where_text(&kms_secs, rows.len() as u64, warm)
+        ));
+        if v.s3_slowdown.kms > 0 {
+            s.push_str(&format!(
+                "; S3 answered {} requests with 503 SlowDown because KMS throttled its call",
+                group(v.s3_slowdown.kms)
+            ));
+        }
+        s.push('.');
+        sentences.push(s);
+    }
+    if !prefix_secs.is_empty() {
+        sentences.push(format!(
+            "S3 answered {} requests with 503 SlowDown because a prefix exceeded its request \
+             rate, {}.",
+            group(v.s3_slowdown.prefix),
+            where_text(&prefix_secs, rows.len() as u64, warm)
+        ));
+    }
+
+    // Peak against the quota.
+    let quota = v.kms.quota_rps;
+    let quota_name = match region {
+        Some(r) if !r.is_empty() => format!("{r}'s quota of {} requests/s", group(quota)),
+        _ => format!("the quota of {} requests/s", group(quota)),
+    };
+    let peak = v.kms.peak_rps;
+    let with_bg = v.kms.background_requests > 0;
+    let account_peak = rows
+        .iter()
+        .filter(|r| r.second >= warm)
+        .map(|r| r.kms_requests + r.background_requests)
+        .max()
+        .unwrap_or(0);
+    let mut s = if with_bg {
+        format!(
+            "Peak {} KMS requests/s from this scenario, {} with other applications' calls, \
+             against {quota_name}",
+            group(peak),
+            group(account_peak)
+        )
+    } else {
+        format!("Peak {} KMS requests/s against {quota_name}", group(peak))
+    };
+    let top = if with_bg { account_peak } else { peak };
+    if quota > 0 {
+        let share = top as f64 / quota as f64;
+        if top >= quota {
+            s.push_str(&format!(": {} of the quota, no headroom", pct(share)));
+        } else {
+            s.push_str(&format!(
+                ": {} of the quota, headroom {} requests/s ({})",
+                pct(share),
+                group(quota - top),
+                pct(1.0 - share)
+            ));
+        }
+    }
+    s.push('.');
+    sentences.push(s);
+    if v.kms.background_throttled > 0 {
+        sentences.push(format!(
+            "Other applications sharing the quota were throttled too: {} of their {} calls \
+             ({}).",
+            group(v.kms.background_throttled),
+            group(v.kms.background_requests),
+            pct(v.kms.background_throttled as f64 / v.kms.background_requests as f64)
+        ));
+    }
+
+    // Failures and retries.
+    let ops: Vec<(&str, &OpCounts)> = [("PUT", &v.requests.put), ("GET", &v.requests.get)]
+        .into_iter()
+        .filter(|(_, c)| c.offered > 0)
+        .collect();
+    let failed: Vec<String> = ops
+        .iter()
+        .filter(|(_, c)| c.failed > 0)
+        .map(|(op, c)| {
+            format!(
+                "{} of {} {op}s ({})",
+                group(c.failed),
+                group(c.offered),
+                pct(c.failed as f64 / c.offered as f64)
+            )
+        })
+        .collect();
+    let retries: u64 = ops.iter().map(|(_, c)| c.retries).sum();
+    if !failed.is_empty() {
+        sentences.push(format!(
+            "{} failed after the SDK's retries ran out.",
+            capitalize(&join_and(&failed))
+        ));
+    } else if !ops.is_empty() {
+        if retries > 0 {
+            sentences.push(format!(
+                "No request failed; {} retries absorbed the throttling.",
+                group(retries)
+            ));
+        } else {
+            sentences.push("No request failed.".to_string());
+        }
+    }
+
+    // Cost.
+    let mut s = format!(
+        "KMS costs {} per 30-day month in requests",
+        usd(v.kms.cost_usd_per_month)
+    );
+    if v.kms.key_cost_usd_per_month > 0.0 {
+        s.push_str(&format!(
+            " plus {} for key storage",
+            usd(v.kms.key_cost_usd_per_month)
+        ));
+    }
+    s.push_str(&format!(
+        "; CloudTrail records {} KMS events per day.",
+        group_f64(v.cloudtrail.kms_events_per_day, 0)
+    ));
+    sentences.push(s);
+
+    // Latency.
+    let lat: Vec<String> = [("PUT", &v.latency_ms.put), ("GET", &v.latency_ms.get)]
+        .into_iter()
+        .filter(|(_, l)| l.count > 0)
+        .map(|(op, l)| format!("{op} p99 {} (p50 {})", ms(l.p99), ms(l.p50)))
+        .collect();
+    if !lat.is_empty() {
+        sentences.push(format!(
+            "Latency, retries and backoff included: {}.",
+            lat.join("; ")
+        ));
+    }
+
+    for n in &v.notes {
+        let n = n.trim_end_matches('.');
+        sentences.push(format!("Note: {n}."));
+    }
+
+    Verdict {
+        variant: v.name.clone(),
+        index,
+        headline,
+        throttled,
+        sentences,
+    }
+}
+
+fn seconds_where(rows: &[SecondRow], f: impl Fn(&SecondRow) -> bool) -> Vec<u64> {
+    rows.iter().filter(|r| f(r)).map(|r| r.second).collect()
+}
+
+/// "in 600 of 601 seconds (0–599 s, warm-up included)".
+fn where_text(secs: &[u64], total: u64, warm: u64) -> String {
+    let ranges = ranges(secs);
+    let n = secs.len() as u64;
+    let in_warm = secs.iter().filter(|s| **s < warm).count() as u64;
+    let list = if ranges.len() <= 3 {
+        ranges
+            .iter()
+            .map(|&(a, b)| {
+                if a == b {
+                    format!("{a} s")
+                } else {
+                    format!("{a}–{b} s")
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    } else {
+        format!(
+            "{} separate stretches between {} s and {} s",
+            ranges.len(),
+            ranges[0].0,
+            ranges[ranges.len() - 1].1
+        )
+    };
+    let phase = if warm == 0 {
+        String::new()
+    } else if in_warm == n {
+        ", all during warm-up".to_string()
+    } else if in_warm == 0 {
+        ", all after warm-up".to_string()
+    } else {
+        ", warm-up included".to_string()
+    };
+    format!(
+        "in {} of {} simulated seconds ({list}{phase})",
+        group(n),
+        group(total)
+    )
+}
+
+/// Consecutive runs of seconds: `[1,2,3,7]` → `[(1,3),(7,7)]`.
+fn ranges(secs: &[u64]) -> Vec<(u64, u64)> {
+    let mut out: Vec<(u64, u64)> = Vec::new();
+    for &s in secs {
+        match out.last_mut() {
+            Some((_, b)) if *b + 1 == s => *b = s,
+            _ => out.push((s, s)),
+        }
+    }
+    out
+}
+
+fn pct(x: f64) -> String {
+    let p = 100.0 * x;
+    if p > 0.0 && p < 0.1 {
+        "<0.1%".to_string()
+    } else if p >= 10.0 {
+        format!("{p:.0}%")
+    } else {
+        format!("{p:.1}%")
+    }
+}
+
+/// Milliseconds, three significant digits: `879 ms`, `31.7 ms`, `2.49 s`, `7.3 min`.
+pub(crate) fn ms(x: f64) -> String {
+    if x >= 60_000.0 {
+        format!("{} min", plain_number((x / 60_000.0 * 10.0).round() / 10.0))
+    } else if x >= 10_000.0 {
+        format!("{:.1} s", x / 1000.0)
+    } else if x >= 1000.0 {
+        format!("{:.2} s", x / 1000.0)
+    } else if x >= 100.0 {
+        format!("{x:.0} ms")
+    } else if x >= 10.0 {
+        format!("{x:.1} ms")
+    } else {
+        format!("{x:.2} ms")
+    }
+}
+
+fn join_and(items: &[String]) -> String {
+    match items.len() {
+        0 => String::new(),
+        1 => items[0].clone(),
+        n => format!("{} and {}", items[..n - 1].join(", "), items[n - 1]),
+    }
+}
+
+fn capitalize(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),
+        None => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn where_and_ranges() {
+        assert_eq!(ranges(&[1, 2, 3, 7]), vec![(1, 3), (7, 7)]);
+        assert_eq!(
+            where_text(&[0, 1, 2], 600, 60),
+            "in 3 of 600 simulated seconds (0–2 s, all during warm-up)"
+        );
+        assert_eq!(
+            where_text(&[100, 102, 104, 106], 600, 60),
+            "in 4 of 600 simulated seconds (4 separate stretches between 100 s and 106 s, all after warm-up)"
+        );
+        assert_eq!(
+            where_text(&(0..600).collect::<Vec<_>>(), 601, 60),
+            "in 600 of 601 simulated seconds (0–599 s, warm-up included)"
+        );
+    }
+
+    #[test]
+    fn number_words() {
+        assert_eq!(pct(0.365), "37%");
+        assert_eq!(pct(0.026), "2.6%");
+        assert_eq!(pct(0.0001), "<0.1%");
+        assert_eq!(ms(879.103), "879 ms");
+        assert_eq!(ms(31.663), "31.7 ms");
+        assert_eq!(ms(2494.0), "2.49 s");
+        assert_eq!(ms(436_207.0), "7.3 min");
+        assert_eq!(
+            join_and(&["a".into(), "b".into(), "c".into()]),
+            "a, b and c"
+        );
+    }
+}
