@@ -36,7 +36,8 @@ h3 { font-size: 19px; margin: 0 0 6px; }
 .verdict .desc { color: #555; margin: 0 0 6px; }
 .verdict p { margin: 4px 0; }
 table { border-collapse: collapse; margin: 8px 0; }
-th, td { padding: 4px 10px; border-bottom: 1px solid #e4e4e4; vertical-align: top; }
+th, td { padding: 4px 10px; border-bottom: 1px solid #e4e4e4; vertical-align: top;
+  text-align: left; }
 table.compare td.num, table.compare th.num { text-align: right; font-variant-numeric: tabular-nums;
   white-space: nowrap; }
 table.compare tbody + tbody tr:first-child td { border-top: 2px solid #ccc; }

@@ -540,7 +540,7 @@ mod tests {
     #[test]
     fn hgrm_errors_name_file_and_line() {
         let p = Path::new("dir/latency-a-put.hgrm");
-        let e = parse_hgrm(p, &HGRM.replace("2.000 0.5", "2.000 zero")).unwrap_err();
+        let e = parse_hgrm(p, &HGRM.replace("0.500000000000", "zero")).unwrap_err();
         assert_eq!(
             e.to_string(),
             "dir/latency-a-put.hgrm, line 4: percentile 'zero' is not a number"

@@ -67,15 +67,17 @@ pub fn report_md(run: &LoadedRun, charts: &[Chart]) -> String {
     }
 
     out.push_str("## Charts\n\n");
+    let _ = writeln!(
+        out,
+        "PNG versions for slides are next to the SVGs in `{CHARTS_DIR}/`.\n"
+    );
     for c in charts {
         let _ = writeln!(
             out,
-            "![{}]({CHARTS_DIR}/{}.svg)\n\n*{}* PNG: [{CHARTS_DIR}/{}.png]({CHARTS_DIR}/{}.png)\n",
+            "![{}]({CHARTS_DIR}/{}.svg)\n\n*{}*\n",
             c.caption.trim_end_matches('.'),
             c.stem,
             c.caption,
-            c.stem,
-            c.stem
         );
     }
 

@@ -145,6 +145,20 @@ pub fn spans(text: &str) -> Vec<Span> {
     if !plain.is_empty() {
         out.push(Span::Text(plain));
     }
+    // `aws-facts §2 https://aws.amazon.com/kms/pricing/`: the reference already links there.
+    let mut i = 0;
+    while i + 2 < out.len() {
+        let dup = matches!(
+            (&out[i], &out[i + 1], &out[i + 2]),
+            (Span::Fact { url: Some(u), .. }, Span::Text(t), Span::Url(v))
+                if t.trim().is_empty() && u == v
+        );
+        if dup {
+            out.drain(i + 1..i + 3);
+        } else {
+            i += 1;
+        }
+    }
     out
 }
 
@@ -249,11 +263,12 @@ mod tests {
                     label: "aws-facts §2".into(),
                     url: Some("https://aws.amazon.com/kms/pricing/")
                 },
-                Span::Text(" ".into()),
-                Span::Url("https://aws.amazon.com/kms/pricing/".into()),
                 Span::Text(" ($0.03 per 10,000)".into()),
             ]
         );
+        let s = spans("aws-facts §9.1 see https://example.org/x, here");
+        assert_eq!(s[2], Span::Url("https://example.org/x".into()));
+        assert_eq!(s[3], Span::Text(", here".into()));
         let s = spans("not published (aws-facts §12)");
         assert_eq!(
             s[1],

@@ -47,9 +47,10 @@ pub const TICK_SIZE: f64 = 20.0;
 pub const LEGEND_SIZE: f64 = 21.0;
 pub const ANNOTATION_SIZE: f64 = 19.0;
 
-/// Colour-blind-safe palette (Okabe & Ito, without the yellow that vanishes on white), in
-/// the order variants are declared. More variants than colours cycle through it again.
-const PALETTE: [RGBColor; 7] = [
+/// Colour-blind-safe palette (Okabe & Ito without the yellow that vanishes on white, then
+/// three of Tol's muted colours), in the order variants are declared. More variants than
+/// colours cycle through it again.
+const PALETTE: [RGBColor; 10] = [
     RGBColor(0, 114, 178),   // blue
     RGBColor(213, 94, 0),    // vermillion
     RGBColor(0, 158, 115),   // bluish green
@@ -57,6 +58,9 @@ const PALETTE: [RGBColor; 7] = [
     RGBColor(230, 159, 0),   // orange
     RGBColor(86, 180, 233),  // sky blue
     RGBColor(90, 90, 90),    // dark grey
+    RGBColor(136, 34, 85),   // wine
+    RGBColor(153, 153, 51),  // olive
+    RGBColor(51, 34, 136),   // indigo
 ];
 
 /// The colour of the `i`-th variant.
@@ -96,7 +100,7 @@ mod tests {
         assert!(register_fonts());
         assert!(register_fonts());
         assert_eq!(variant_hex(0), "#0072b2");
-        assert_eq!(variant_hex(7), variant_hex(0));
+        assert_eq!(variant_hex(10), variant_hex(0));
         assert_ne!(variant_hex(0), variant_hex(1));
         assert_eq!(tint(RGBColor(0, 0, 0), 1.0), RGBColor(255, 255, 255));
         assert_eq!(tint(RGBColor(10, 20, 30), 0.0), RGBColor(10, 20, 30));

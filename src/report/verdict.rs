@@ -298,11 +298,12 @@ fn ranges(secs: &[u64]) -> Vec<(u64, u64)> {
     out
 }
 
+/// A share as the comparison table prints it: `36.5%`, `<0.1%`; `162%` from 100 % up.
 fn pct(x: f64) -> String {
     let p = 100.0 * x;
-    if p > 0.0 && p < 0.1 {
+    if p > 0.0 && p < 0.05 {
         "<0.1%".to_string()
-    } else if p >= 10.0 {
+    } else if p >= 100.0 {
         format!("{p:.0}%")
     } else {
         format!("{p:.1}%")
@@ -345,6 +346,43 @@ fn capitalize(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::report::charts::tests::synthetic;
+
+    #[test]
+    fn verdicts_say_what_throttled_where_and_how_much() {
+        let run = synthetic(&["per-object", "bucket-key", "quiet"], 60, 15_000, false);
+        let v = verdicts(&run);
+        assert_eq!(v.len(), 3);
+        assert_eq!(v[0].headline, "Throttled by the KMS quota");
+        assert!(v[0].throttled);
+        let t0 = v[0].sentences.join(" ");
+        assert!(
+            t0.contains("in 60 of 60 simulated seconds (0–59 s, warm-up included)"),
+            "{t0}"
+        );
+        assert!(
+            t0.contains("eu-west-3's quota of 10,000 requests/s"),
+            "{t0}"
+        );
+        assert!(t0.contains("no headroom"), "{t0}");
+        assert!(
+            t0.contains("failed after the SDK's retries ran out"),
+            "{t0}"
+        );
+        assert!(t0.contains("PUT p99 80.0 ms"), "{t0}");
+        assert_eq!(
+            v[1].headline,
+            "Throttled by S3's per-prefix request rate, not by KMS"
+        );
+        let t1 = v[1].sentences.join(" ");
+        assert!(
+            t1.contains("because a prefix exceeded its request rate"),
+            "{t1}"
+        );
+        assert!(t1.contains("headroom 8,029 requests/s (80.3%)"), "{t1}");
+        assert_eq!(v[2].headline, "Not throttled");
+        assert!(v[2].sentences.iter().any(|s| s == "No request failed."));
+    }
 
     #[test]
     fn where_and_ranges() {
@@ -365,7 +403,8 @@ mod tests {
 
     #[test]
     fn number_words() {
-        assert_eq!(pct(0.365), "37%");
+        assert_eq!(pct(0.365), "36.5%");
+        assert_eq!(pct(1.6161), "162%");
         assert_eq!(pct(0.026), "2.6%");
         assert_eq!(pct(0.0001), "<0.1%");
         assert_eq!(ms(879.103), "879 ms");

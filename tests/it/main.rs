@@ -3,4 +3,5 @@
 mod cli;
 mod model;
 mod report;
+mod report_html;
 mod scenario;

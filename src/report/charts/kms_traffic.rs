@@ -209,10 +209,17 @@ pub(super) fn draw<DB: DrawingBackend>(root: &Area<DB>, v: &RunView) -> Res<()> 
                 ShapeStyle::from(MUTED).stroke_width(2),
             ))
             .map_err(e)?;
-        let note = text(ANNOTATION_SIZE, MUTED, false).pos(Pos::new(HPos::Left, VPos::Top));
+        // The label goes right of the line, or left of it near the right edge.
+        let right = stop < x_end * 0.8;
+        let (h, dx) = if right {
+            (HPos::Left, 8)
+        } else {
+            (HPos::Right, -8)
+        };
+        let note = text(ANNOTATION_SIZE, MUTED, false).pos(Pos::new(h, VPos::Top));
         chart
             .draw_series(std::iter::once(
-                EmptyElement::at((stop, y1)) + Text::new("arrivals stop", (8, 6), note),
+                EmptyElement::at((stop, y1)) + Text::new("arrivals stop", (dx, 6), note),
             ))
             .map_err(e)?;
     }

@@ -195,7 +195,8 @@ pub fn render_png(run: &LoadedRun, chart: &Chart) -> Result<Vec<u8>, ChartError>
         let mut enc = png::Encoder::new(&mut out, w, h);
         enc.set_color(png::ColorType::Rgb);
         enc.set_depth(png::BitDepth::Eight);
-        enc.set_compression(png::Compression::Balanced);
+        enc.set_compression(png::Compression::Fast);
+        enc.set_filter(png::Filter::Up);
         let mut writer = enc.write_header().map_err(encode_err)?;
         writer.write_image_data(&pixels).map_err(encode_err)?;
         writer.finish().map_err(encode_err)?;
@@ -208,4 +209,296 @@ fn xml_escape(s: &str) -> String {
         .replace('<', "&lt;")
         .replace('>', "&gt;")
         .replace('"', "&quot;")
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::metrics::results::{
+        CloudTrailSummary, KmsSummary, LatencySummary, OpCounts, PerOp, SecondRow, Slowdown,
+        VariantSummary,
+    };
+    use crate::report::load::{PercentileCurve, PercentilePoint, SummaryFile, VariantLatency};
+    use crate::scenario::{Provenance, ValueSource};
+
+    /// A plausible latency curve: `base` ms at the median, doubling per decade of tail.
+    fn curve(count: u64, base: f64) -> PercentileCurve {
+        if count == 0 {
+            return PercentileCurve::default();
+        }
+        let mut points = vec![PercentilePoint {
+            value_ms: base / 4.0,
+            percentile: 0.0,
+            total_count: 1,
+        }];
+        for k in 1..=12 {
+            let p = 1.0 - 0.5f64.powi(k);
+            points.push(PercentilePoint {
+                value_ms: base * 2f64.powf(k as f64 / 3.3),
+                percentile: p,
+                total_count: (count as f64 * p) as u64,
+            });
+        }
+        points.push(PercentilePoint {
+            value_ms: base * 20.0,
+            percentile: 1.0,
+            total_count: count,
+        });
+        PercentileCurve {
+            points,
+            total_count: count,
+            max_ms: base * 20.0,
+            mean_ms: base * 1.5,
+        }
+    }
+
+    /// A synthetic results directory: `names.len()` variants over `seconds` seconds; variant
+    /// `i` sends `rate / (i+1)^3` KMS calls per second against a 10,000 rps quota, the first
+    /// one throttled above it; GETs only when `gets`.
+    pub(crate) fn synthetic(names: &[&str], seconds: u64, rate: u64, gets: bool) -> LoadedRun {
+        let quota = 10_000u64;
+        let mut variants = Vec::new();
+        let mut timeseries = Vec::new();
+        let mut latency = Vec::new();
+        for (i, name) in names.iter().enumerate() {
+            let r = rate / (i as u64 + 1).pow(3);
+            let throttled = r.saturating_sub(quota);
+            let rows: Vec<SecondRow> = (0..seconds)
+                .map(|s| {
+                    let wobble = (s * 7919 + i as u64 * 31) % 97;
+                    let kms = if r > 0 { r + wobble } else { 0 };
+                    let thr = if throttled > 0 { throttled + wobble } else { 0 };
+                    SecondRow {
+                        second: s,
+                        put_offered: r,
+                        put_completed: r - throttled / 2,
+                        put_failed: throttled / 2,
+                        get_offered: if gets { r / 2 } else { 0 },
+                        get_completed: if gets { r / 2 } else { 0 },
+                        kms_requests: kms,
+                        kms_throttled: thr,
+                        generate_data_key: kms,
+                        slowdown_kms: thr,
+                        slowdown_prefix: if i == 1 && s % 50 == 0 { 40 } else { 0 },
+                        background_requests: 0,
+                        ..SecondRow::default()
+                    }
+                })
+                .collect();
+            let measured = seconds.saturating_sub(2).max(1);
+            let requests = r * measured;
+            let put = OpCounts {
+                offered: r * measured,
+                completed: (r - throttled / 2) * measured,
+                failed: throttled / 2 * measured,
+                retries: throttled * measured,
+                no_object: 0,
+            };
+            let get = if gets {
+                OpCounts {
+                    offered: r / 2 * measured,
+                    completed: r / 2 * measured,
+                    ..OpCounts::default()
+                }
+            } else {
+                OpCounts::default()
+            };
+            let lat = |c: &OpCounts, base: f64| LatencySummary {
+                count: c.completed,
+                p50: base,
+                p90: base * 2.0,
+                p99: base * 4.0,
+                p999: base * 8.0,
+                max: base * 20.0,
+                mean: base * 1.5,
+            };
+            let base = 20.0 * (i as f64 + 1.0);
+            variants.push(VariantSummary {
+                name: name.to_string(),
+                description: format!("variant {i}"),
+                requests: PerOp { put, get },
+                latency_ms: PerOp {
+                    put: lat(&put, base),
+                    get: lat(&get, base),
+                },
+                kms: KmsSummary {
+                    quota_rps: quota,
+                    requests,
+                    throttled: throttled * measured,
+                    peak_rps: r + 96,
+                    cost_usd: requests as f64 * 3e-6,
+                    cost_usd_per_month: requests as f64 * 3e-6 * 2_592_000.0 / measured as f64,
+                    keys: 1,
+                    key_cost_usd_per_month: 1.0,
+                    ..KmsSummary::default()
+                },
+                cloudtrail: CloudTrailSummary {
+                    kms_events: requests,
+                    object_arn_context: if i == 0 { requests } else { 0 },
+                    bucket_arn_context: if i == 0 { 0 } else { requests },
+                    client_context: 0,
+                    kms_events_per_day: requests as f64 * 86_400.0 / measured as f64,
+                },
+                bucket_keys_issued: 0,
+                bucket_keys_decrypted: 0,
+                s3_slowdown: Slowdown {
+                    kms: throttled * measured,
+                    prefix: if i == 1 { 40 } else { 0 },
+                },
+                notes: vec![],
+                parameters: vec![
+                    Provenance {
+                        path: "kms.quota_rps".into(),
+                        value: quota.to_string(),
+                        source: ValueSource::Fact {
+                            reference: "aws-facts §1.1 https://docs.aws.amazon.com/kms/latest/developerguide/requests-per-second.html".into(),
+                        },
+                    },
+                    Provenance {
+                        path: "kms.region".into(),
+                        value: "eu-west-3".into(),
+                        source: ValueSource::Scenario { line: 3 },
+                    },
+                    Provenance {
+                        path: "s3.bucket_key_ttl".into(),
+                        value: "5m".into(),
+                        source: ValueSource::Assumption {
+                            note: "not published (aws-facts §3.1)".into(),
+                        },
+                    },
+                ],
+            });
+            timeseries.push(rows);
+            latency.push(VariantLatency {
+                put: curve(put.completed, base),
+                get: curve(get.completed, base),
+            });
+        }
+        LoadedRun {
+            summary: SummaryFile {
+                schema: crate::metrics::results::SUMMARY_SCHEMA.into(),
+                bksim_version: "0.0.0-test".into(),
+                scenario: "synthetic".into(),
+                description: "A synthetic run for chart tests".into(),
+                seed: 1,
+                simulated_seconds: seconds.saturating_sub(1) as f64,
+                warmup_seconds: 2.0,
+                variants,
+            },
+            timeseries,
+            latency,
+            run: None,
+        }
+    }
+
+    fn check_svg(svg: &str, what: &str) {
+        let doc = roxmltree::Document::parse(svg)
+            .unwrap_or_else(|e| panic!("{what}: SVG is not well-formed XML: {e}"));
+        let root = doc.root_element();
+        assert_eq!(root.tag_name().name(), "svg", "{what}");
+        assert_eq!(root.attribute("width"), Some("1280"), "{what}");
+        assert_eq!(root.attribute("height"), Some("720"), "{what}");
+        assert!(doc.descendants().any(|n| n.has_tag_name("title")), "{what}");
+        assert!(
+            doc.descendants().filter(|n| n.has_tag_name("text")).count() > 5,
+            "{what}"
+        );
+    }
+
+    fn check_png(png_bytes: &[u8], what: &str) {
+        let decoder = png::Decoder::new(std::io::Cursor::new(png_bytes));
+        let mut reader = decoder
+            .read_info()
+            .unwrap_or_else(|e| panic!("{what}: PNG does not decode: {e}"));
+        let mut buf = vec![0; reader.output_buffer_size().unwrap()];
+        let info = reader.next_frame(&mut buf).unwrap();
+        assert_eq!((info.width, info.height), (1280, 720), "{what}");
+        assert_eq!(info.color_type, png::ColorType::Rgb, "{what}");
+        let px = &buf[..info.buffer_size()];
+        let colours: std::collections::HashSet<&[u8]> = px.chunks(3).collect();
+        assert!(colours.len() > 10, "{what}: {} colours", colours.len());
+        // Text was drawn: there are dark pixels in the title strip.
+        let dark = px[..(1280 * 3 * 60)]
+            .chunks(3)
+            .filter(|p| p.iter().all(|c| *c < 80))
+            .count();
+        assert!(dark > 200, "{what}: no title text ({dark} dark pixels)");
+    }
+
+    #[test]
+    fn every_chart_renders_well_formed_svg_and_decodable_png_deterministically() {
+        let run = synthetic(&["per-object", "bucket-key"], 120, 15_000, true);
+        let list = charts_for(&run);
+        assert_eq!(
+            list.iter().map(|c| c.stem).collect::<Vec<_>>(),
+            [
+                "kms-traffic",
+                "throttling",
+                "latency-put",
+                "latency-get",
+                "cost",
+                "cloudtrail"
+            ]
+        );
+        for c in &list {
+            let svg = render_svg(&run, c).unwrap();
+            check_svg(&svg, c.stem);
+            assert_eq!(svg, render_svg(&run, c).unwrap(), "{}: SVG differs", c.stem);
+            let png = render_png(&run, c).unwrap();
+            check_png(&png, c.stem);
+            assert_eq!(png, render_png(&run, c).unwrap(), "{}: PNG differs", c.stem);
+        }
+    }
+
+    #[test]
+    fn edge_cases_render() {
+        let runs = [
+            // One variant, no traffic at all.
+            synthetic(&["idle"], 5, 0, false),
+            // Many variants with long names (palette cycles), GETs, a prefix limit.
+            synthetic(
+                &[
+                    "per-object-data-keys-baseline",
+                    "bucket-key-with-a-rather-long-name",
+                    "c",
+                    "d",
+                    "e",
+                    "f",
+                    "g",
+                    "h",
+                ],
+                30,
+                40_000,
+                true,
+            ),
+            // Long enough to bin the time axis and use minutes.
+            synthetic(&["a", "b"], 4_000, 12_000, false),
+        ];
+        for run in &runs {
+            let list = charts_for(run);
+            for c in &list {
+                check_svg(&render_svg(run, c).unwrap(), c.stem);
+            }
+        }
+        // No completed requests: no latency charts.
+        assert!(
+            !charts_for(&runs[0])
+                .iter()
+                .any(|c| matches!(c.kind, ChartKind::Latency(_)))
+        );
+        // PNGs of the busiest one.
+        for c in charts_for(&runs[1]) {
+            check_png(&render_png(&runs[1], &c).unwrap(), c.stem);
+        }
+    }
+
+    #[test]
+    fn long_runs_are_binned() {
+        let run = synthetic(&["a"], 4_000, 12_000, false);
+        let svg = render_svg(&run, &charts_for(&run)[0]).unwrap();
+        assert!(
+            svg.contains("simulated time (min), mean per 3-s bin"),
+            "axis label"
+        );
+    }
 }
