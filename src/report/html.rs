@@ -1,19 +1,17 @@
-//! `report.html`: one self-contained page for a design review. The charts are inline (SVG
-//! as `data:` URIs), styles are in the page, there is no script and nothing is fetched from
+//! `report.html`: one self-contained page for a design review. The charts are inline SVG,
+//! styles are in the page, there is no script and nothing is fetched from
 //! the network. Sections: verdict per variant, comparison table, charts, assumptions and
 //! sources (every parameter with its value and source, facts linked to the fact sheet's
 //! URLs), notes, and the run facts from `run.json` (the only part that is not deterministic).
 
 use std::fmt::Write;
 
-use base64::Engine;
-
 use crate::metrics::results::VariantSummary;
 use crate::report::charts::Chart;
 use crate::report::load::LoadedRun;
 use crate::report::markdown::run_line;
 use crate::report::sources::{self, Span};
-use crate::report::style::{self, HEIGHT, WIDTH};
+use crate::report::style;
 use crate::report::table;
 use crate::report::verdict::verdicts;
 
@@ -47,7 +45,7 @@ td.kind { white-space: nowrap; }
 .kind-fact { color: #1b6e3c; } .kind-assumption { color: #a8300a; }
 .kind-scenario, .kind-override { color: #333; }
 figure { margin: 24px 0; }
-figure img { display: block; width: 100%; max-width: 1280px; height: auto;
+figure svg { display: block; width: 100%; max-width: 1280px; height: auto;
   border: 1px solid #e4e4e4; }
 figcaption { color: #555; margin-top: 6px; }
 dl.facts { display: grid; grid-template-columns: max-content auto; gap: 4px 16px; }
@@ -141,15 +139,14 @@ pub fn report_html(run: &LoadedRun, charts: &[(&Chart, &str)]) -> String {
         "<section id=\"charts\">\n<h2>Charts</h2>\n<p>The same charts are in \
          <code>charts/</code> next to this file, as SVG and PNG.</p>\n",
     );
-    let b64 = base64::engine::general_purpose::STANDARD;
     for (c, svg) in charts {
+        // The chart's SVG inline: text stays selectable and searchable, and the page's diff
+        // follows the chart's. plotters' SVG has no ids, scripts or external references.
+        let svg = svg.trim_end().replacen("<svg ", "<svg role=\"img\" ", 1);
         let _ = writeln!(
             o,
-            "<figure id=\"chart-{}\" class=\"chart\">\n<img src=\"data:image/svg+xml;base64,{}\" \
-             width=\"{WIDTH}\" height=\"{HEIGHT}\" alt=\"{}\">\n<figcaption>{}</figcaption>\n</figure>",
+            "<figure id=\"chart-{}\" class=\"chart\">\n{svg}\n<figcaption>{}</figcaption>\n</figure>",
             c.stem,
-            b64.encode(svg.as_bytes()),
-            esc(&format!("{}: {}", s.scenario, c.caption)),
             esc(&c.caption)
         );
     }

@@ -197,7 +197,8 @@ fn markdown_links_resolve_to_files() {
 
 #[test]
 fn missing_or_corrupt_inputs_are_errors_naming_the_file() {
-    let cases: Vec<(&str, Box<dyn Fn(&Path)>, &str)> = vec![
+    type Damage = Box<dyn Fn(&Path)>;
+    let cases: Vec<(&str, Damage, &str)> = vec![
         (
             "summary.json",
             Box::new(|d: &Path| fs::remove_file(d.join("summary.json")).unwrap()),
@@ -449,13 +450,14 @@ impl Drop for Browser {
 
 const PAGE_FACTS: &str = r#"(async () => {
   const figs = [...document.querySelectorAll('figure.chart')];
-  await Promise.all(figs.map(f => f.querySelector('img').decode().catch(() => null)));
   return {
     charts: figs.map(f => {
-      const img = f.querySelector('img');
-      const r = img.getBoundingClientRect();
+      const svg = f.querySelector('svg');
+      if (!svg) return { id: f.id, width: 0, height: 0, texts: 0, drawn: 0 };
+      const r = svg.getBoundingClientRect();
+      const b = svg.getBBox();
       return { id: f.id, width: r.width, height: r.height,
-               naturalWidth: img.naturalWidth, naturalHeight: img.naturalHeight };
+               texts: svg.querySelectorAll('text').length, drawn: b.width * b.height };
     }),
     verdict: (document.querySelector('#verdict') || {}).innerText || '',
     sections: [...document.querySelectorAll('section')].map(s => s.id),
@@ -538,7 +540,7 @@ fn report_html_in_headless_chromium() {
     let charts = facts["charts"].as_array().unwrap();
     assert_eq!(charts.len(), n_charts, "{facts}");
     for c in charts {
-        for k in ["width", "height", "naturalWidth", "naturalHeight"] {
+        for k in ["width", "height", "texts", "drawn"] {
             assert!(
                 c[k].as_f64().unwrap_or(0.0) > 0.0,
                 "chart {} has {k} 0: {c}",

@@ -434,7 +434,7 @@ pub(crate) fn fmt_count(v: f64) -> String {
         format!("{}B", trim(v / 1e9))
     } else if a >= 1e6 {
         format!("{}M", trim(v / 1e6))
-    } else if a >= 1.0 || a == 0.0 {
+    } else if v.fract() == 0.0 || a >= 100.0 {
         group_float(v)
     } else {
         trim(v)
@@ -640,6 +640,8 @@ mod tests {
         assert_eq!(fmt_count(20_000.0), "20,000");
         assert_eq!(fmt_count(1_500_000.0), "1.5M");
         assert_eq!(fmt_count(0.5), "0.5");
+        assert_eq!(fmt_count(1.5), "1.5");
+        assert_eq!(fmt_count(2_500.0), "2,500");
         assert_eq!(fmt_words(88_560.0), "88,560");
         assert_eq!(fmt_words(51_025_485.0), "51.0 million");
         assert_eq!(fmt_words(2_721_359_200.0), "2.72 billion");
