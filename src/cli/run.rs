@@ -106,8 +106,9 @@ pub fn run(args: &RunArgs, out: &mut dyn Write) -> Result<(), CommandError> {
         .map_err(|e| CommandError::Failure(e.to_string()))?;
     // Charts, report.html and report.md, from the files just written (as `bksim report`
     // builds them). Every error names its file.
-    report::write_report(&out_dir, report::Formats::ALL)
-        .map_err(|e| CommandError::Failure(format!("writing the report: {e}")))?;
+    report::write_report(&out_dir, report::Formats::ALL).map_err(|e| {
+        CommandError::Failure(format!("writing the report in {}: {e}", out_dir.display()))
+    })?;
 
     let w = |e: std::io::Error| CommandError::Failure(format!("writing to stdout: {e}"));
     if args.json {
@@ -116,6 +117,12 @@ pub fn run(args: &RunArgs, out: &mut dyn Write) -> Result<(), CommandError> {
     } else if !args.quiet {
         writeln!(out, "{}", report::comparison_table(&results)).map_err(w)?;
         writeln!(out, "Results written to {}/", out_dir.display()).map_err(w)?;
+        writeln!(
+            out,
+            "Report: {}",
+            out_dir.join(report::render::REPORT_HTML).display()
+        )
+        .map_err(w)?;
     }
     Ok(())
 }

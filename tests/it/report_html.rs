@@ -566,3 +566,44 @@ fn report_html_in_headless_chromium() {
     assert_eq!(facts["remote"], json!([]), "the page loads something");
     b.call(None, "Browser.close", json!({}));
 }
+
+#[test]
+fn report_help_and_bad_format() {
+    let o = bksim(&["report", "--help"]);
+    assert!(o.status.success());
+    let h = text(&o.stdout);
+    for s in ["--format", "html", "png", "Examples", "Exit codes"] {
+        assert!(h.contains(s), "report --help lacks {s}");
+    }
+    assert!(text(&bksim(&["--help"]).stdout).contains("report"));
+    let o = bksim(&["report", results().to_str().unwrap(), "--format", "pdf"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o.stderr).contains("pdf"));
+}
+
+#[test]
+fn run_fails_with_exit_1_naming_the_path_when_the_report_cannot_be_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    fs::create_dir(&out).unwrap();
+    // A file where the charts directory should go.
+    fs::write(out.join("charts"), "not a directory").unwrap();
+    let o = bksim(&[
+        "run",
+        "scenarios/backup-burst.toml",
+        "--out",
+        out.to_str().unwrap(),
+        "--quiet",
+        "--set",
+        "duration=3s",
+        "--set",
+        "warmup=1s",
+    ]);
+    let err = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains(&out.join("charts").display().to_string()),
+        "{err}"
+    );
+    assert!(!out.join("report.html").exists());
+}
