@@ -261,8 +261,8 @@ impl Scale {
         }
     }
 
-    /// A log axis from the decade at or below `min_pos` to the decade at or above `max`
-    /// times `1 + pad`. With `zero_floor`, one more half decade below takes the zeros.
+    /// A log axis from the decade at or below `min_pos` to the round number (1, 2 or 5 times
+    /// a power of ten) at or above `max` times `1 + pad`. With `zero_floor`, one more half decade below takes the zeros.
     pub fn log(min_pos: f64, max: f64, pad: f64, zero_floor: bool) -> Scale {
         let min_pos = if min_pos > 0.0 { min_pos } else { 1.0 };
         let max = max.max(min_pos);
@@ -270,7 +270,7 @@ impl Scale {
         if zero_floor {
             lo /= 3.0;
         }
-        let hi = 10f64.powf((max * (1.0 + pad)).log10().ceil());
+        let hi = nice_ceil(max * (1.0 + pad));
         Scale {
             log: true,
             lo,
@@ -279,26 +279,43 @@ impl Scale {
         }
     }
 
-    /// Log when the largest of `peaks` is [`LOG_RATIO`] times the smallest positive one (or
-    /// more), else linear. `extra` values (a quota line) must fit but do not decide.
-    pub fn auto(peaks: &[f64], extra: &[f64], pad: f64, zero_floor: bool) -> Scale {
+    /// For lines with the given `peaks` (each line's maximum) and `floor` (the smallest
+    /// positive value of any line): log when the largest peak is [`LOG_RATIO`] times the
+    /// smallest positive one or more, reaching down to `floor` so no positive value is drawn
+    /// as zero; else linear. `extra` values (a quota line) must fit but do not decide.
+    pub fn auto(peaks: &[f64], floor: f64, extra: &[f64], pad: f64, zero_floor: bool) -> Scale {
         let max = peaks
             .iter()
             .chain(extra)
             .copied()
             .filter(|v| v.is_finite())
             .fold(0.0, f64::max);
-        let min_pos = peaks
+        let min_peak = peaks
             .iter()
             .copied()
             .filter(|v| *v > 0.0 && v.is_finite())
             .fold(f64::INFINITY, f64::min);
         let top = peaks.iter().copied().fold(0.0, f64::max);
-        if min_pos.is_finite() && top / min_pos >= LOG_RATIO {
-            Scale::log(min_pos, max, pad, zero_floor)
+        if min_peak.is_finite() && top / min_peak >= LOG_RATIO {
+            let floor = if floor > 0.0 {
+                floor.min(min_peak)
+            } else {
+                min_peak
+            };
+            Scale::log(floor, max, pad, zero_floor)
         } else {
             Scale::linear(max, pad)
         }
+    }
+
+    /// The smallest positive value of `lines` (infinity when there is none).
+    pub fn min_positive(lines: &[Vec<(f64, f64)>]) -> f64 {
+        lines
+            .iter()
+            .flatten()
+            .map(|p| p.1)
+            .filter(|v| *v > 0.0)
+            .fold(f64::INFINITY, f64::min)
     }
 
     /// The plotted coordinate of `v`.
@@ -326,11 +343,16 @@ impl Scale {
                 if decades <= 2 {
                     for m in [2.0f64, 5.0] {
                         let v = 10f64.powi(d) * m;
-                        if v <= self.hi {
+                        if v <= self.hi * (1.0 + 1e-9) {
                             t.push(v.log10());
                         }
                     }
                 }
+            }
+            // The top of the axis, when it is not a decade, gets its own tick.
+            let top = self.hi.log10();
+            if t.last().is_none_or(|l| top - l > 1e-9) {
+                t.push(top);
             }
             t
         } else {
@@ -357,6 +379,25 @@ impl Scale {
     pub fn suffix(&self) -> &'static str {
         if self.log { " (log scale)" } else { "" }
     }
+}
+
+/// The smallest of 1, 2 or 5 times a power of ten at or above `v` (> 0).
+pub(crate) fn nice_ceil(v: f64) -> f64 {
+    if v <= 0.0 || !v.is_finite() {
+        return 1.0;
+    }
+    let mag = 10f64.powf(v.log10().floor());
+    let f = v / mag;
+    let m = if f <= 1.0 + 1e-9 {
+        1.0
+    } else if f <= 2.0 + 1e-9 {
+        2.0
+    } else if f <= 5.0 + 1e-9 {
+        5.0
+    } else {
+        10.0
+    };
+    m * mag
 }
 
 /// A round step (1, 2 or 5 times a power of ten) near `raw`.
@@ -617,20 +658,24 @@ mod tests {
         let s = Scale::linear(32_322.0, 0.1);
         assert_eq!(s.hi, 40_000.0);
         assert_eq!(s.ticks(), vec![0.0, 10_000.0, 20_000.0, 30_000.0, 40_000.0]);
-        let l = Scale::auto(&[32_322.0, 529.0], &[20_000.0], 0.2, true);
+        let l = Scale::auto(&[32_322.0, 529.0], 1.0, &[20_000.0], 0.2, true);
+        assert!(l.lo < 1.0, "{l:?}");
         assert!(l.log, "peaks 61x apart: {l:?}");
-        assert!(!Scale::auto(&[32_322.0, 5_000.0], &[], 0.1, false).log);
+        assert!(!Scale::auto(&[32_322.0, 5_000.0], 1.0, &[], 0.1, false).log);
     }
 
     #[test]
     fn log_scale_ticks_and_labels() {
         let l = Scale::log(3.0, 32_322.0, 0.2, true);
         assert!(l.log);
-        assert_eq!(l.hi, 100_000.0);
+        assert_eq!(l.hi, 50_000.0);
+        assert_eq!(nice_ceil(1_110_000.0), 2_000_000.0);
+        assert_eq!(nice_ceil(1_000.0), 1_000.0);
         let t = l.ticks();
         assert_eq!(l.label(t[0], fmt_count), "0");
         assert_eq!(l.label(t[1], fmt_count), "1");
-        assert_eq!(l.label(*t.last().unwrap(), fmt_count), "100,000");
+        assert_eq!(l.label(*t.last().unwrap(), fmt_count), "50,000");
+        assert_eq!(l.label(t[t.len() - 2], fmt_count), "10,000");
         assert_eq!(l.map(0.0), l.lo.log10());
     }
 

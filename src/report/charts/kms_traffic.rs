@@ -60,7 +60,7 @@ pub(super) fn draw<DB: DrawingBackend>(root: &Area<DB>, v: &RunView) -> Res<()> 
         .map(|l| l.iter().map(|p| p.1).fold(0.0, f64::max))
         .collect();
     let extra: Vec<f64> = quotas.iter().map(|q| *q as f64).collect();
-    let y = Scale::auto(&peaks, &extra, 0.25, true);
+    let y = Scale::auto(&peaks, Scale::min_positive(&lines), &extra, 0.25, true);
     let x_end = v.end_second as f64 / t.unit;
 
     let region = v.parameter("kms.region").unwrap_or("");

@@ -140,7 +140,8 @@ fn panel<DB: DrawingBackend>(
         .map(|l| l.points.iter().map(|p| p.1).fold(0.0, f64::max))
         .collect();
     let nothing = peaks.iter().all(|p| *p <= 0.0);
-    let y = Scale::auto(&peaks, &[], 0.15, true);
+    let points: Vec<Vec<(f64, f64)>> = lines.iter().map(|l| l.points.clone()).collect();
+    let y = Scale::auto(&peaks, Scale::min_positive(&points), &[], 0.15, true);
     let x_end = v.end_second as f64 / t.unit;
     let mut chart = ChartBuilder::on(area)
         .margin_left(16)
