@@ -213,7 +213,12 @@ pub fn report_html(run: &LoadedRun, charts: &[(&Chart, &str)]) -> String {
                 ("started", r.started_at.clone()),
                 (
                     "wall time",
-                    format!("{} s on {} thread(s)", r.wall_seconds, r.threads),
+                    format!(
+                        "{:.2} s on {} thread{}",
+                        r.wall_seconds,
+                        r.threads,
+                        if r.threads == 1 { "" } else { "s" }
+                    ),
                 ),
                 (
                     "throughput",
