@@ -12,6 +12,9 @@ fn main() {
     let result = match &cli.command {
         Command::Run(args) => bksim::cli::run(args, &mut out),
         Command::Validate(args) => bksim::cli::validate(args, &mut out),
+        Command::Sweep(args) => bksim::cli::sweep(args, &mut out),
+        Command::Merge(args) => bksim::cli::merge(args, &mut out),
+        Command::Capacity(args) => bksim::cli::capacity(args, &mut out),
     };
     let _ = out.flush();
     if let Err(e) = result {

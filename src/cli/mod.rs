@@ -1,14 +1,20 @@
 //! The command line: raw arguments as clap parses them, and the commands that turn them into
 //! validated configuration and run it. `main.rs` only maps the result to an exit code.
 
+mod capacity;
 mod run;
+mod sweep;
 mod validate;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 
+pub use capacity::capacity;
 pub use run::run;
+pub use sweep::{merge, sweep};
 pub use validate::validate;
+
+use crate::scenario::{Override, ScenarioFile};
 
 /// Exit code for success.
 pub const EXIT_OK: i32 = 0;
@@ -65,6 +71,21 @@ pub enum Command {
         after_help = "Examples:\n  bksim run scenarios/quickstart.toml\n  bksim run scenarios/quickstart.toml --out /tmp/qs --seed 7\n  bksim run scenarios/quickstart.toml --set workload.uploads.arrival.rate=5000 --set s3.bucket_key_ttl=1m\n  bksim run scenarios/quickstart.toml --variant bucket-key --json | jq '.variants[0].kms'\n\nWrites summary.json, timeseries.csv, latency-<variant>-<op>.hgrm and run.json.\nExit codes: 0 success, 2 invalid input (scenario, flag, path), 1 anything else."
     )]
     Run(RunArgs),
+    /// Run every variant at every point of a parameter grid, on all cores.
+    #[command(
+        after_help = "Examples:\n  bksim sweep scenarios/quickstart.toml --param workload.uploads.arrival.rate=5000..40000:5000\n  bksim sweep scenarios/quickstart.toml --param kms.quota_rps=10000,20000 --param s3.bucket_key_ttl=1m,5m,15m\n  bksim sweep scenarios/quickstart.toml --param workload.uploads.arrival.rate=1000..64000:x2 --shard 0/4 --out shards/\n\nLIST is a,b,c or start..end:step or start..end:xN (geometric). A scenario's [sweep] table\nholds the same (\"dotted.path\" = [values] or = \"LIST\"); --param replaces an entry of it.\nWrites sweep.csv and sweep.json (or, with --shard, one shard file for `bksim merge`).\nOutput is the same whatever the thread count."
+    )]
+    Sweep(SweepArgs),
+    /// Combine the shard files of a sharded sweep into the output of an unsharded one.
+    #[command(
+        after_help = "Example:\n  bksim merge shards/ --out results/quickstart-sweep\n\nEvery shard I/N must be present exactly once and all must come from the same sweep."
+    )]
+    Merge(MergeArgs),
+    /// Find, per variant, the highest value of a parameter that meets the constraints.
+    #[command(
+        after_help = "Examples:\n  bksim capacity scenarios/quickstart.toml --target workload.uploads.arrival.rate\n  bksim capacity scenarios/logging-bucket.toml --target workload.log-shippers.sessions --max-p99 250ms --json\n\nBrackets by doubling or halving from the scenario's value, then bisects to 1%.\nThe binding constraint is the first violated just above the answer, in the order\nkms-quota, s3-prefix, latency, failures."
+    )]
+    Capacity(CapacityArgs),
     /// Check a scenario file (and every variant of it) without running it.
     #[command(
         after_help = "Example:\n  bksim validate scenarios/quickstart.toml\n\nExit codes: 0 valid, 2 invalid (the message names the file, line and key)."
@@ -103,10 +124,159 @@ pub struct RunArgs {
 }
 
 #[derive(Debug, clap::Args)]
+pub struct SweepArgs {
+    /// Scenario file (TOML).
+    pub file: PathBuf,
+    /// A swept parameter: dotted path and values (repeatable; the last varies fastest).
+    #[arg(long = "param", value_name = "PATH=LIST")]
+    pub param: Vec<String>,
+    /// Output directory [default: results/<scenario name>-sweep/].
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Override applied at every point (repeatable), as `run --set`.
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    pub set: Vec<String>,
+    /// Seed for every run, instead of the scenario's `seed`.
+    #[arg(long, value_name = "N")]
+    pub seed: Option<u64>,
+    /// Run only this variant at each point (repeatable; default: all).
+    #[arg(long = "variant", value_name = "NAME")]
+    pub variant: Vec<String>,
+    /// Run only share I of N of the grid (points p with p mod N = I, 0 <= I < N) and write a
+    /// shard file for `bksim merge`.
+    #[arg(long, value_name = "I/N")]
+    pub shard: Option<String>,
+    /// Print sweep.json on stdout instead of the table.
+    #[arg(long)]
+    pub json: bool,
+    /// Print nothing but errors.
+    #[arg(long, short)]
+    pub quiet: bool,
+    /// Worker threads [default: all cores]. Results do not depend on it.
+    #[arg(long, short = 'j', value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1024))]
+    pub threads: Option<u32>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct MergeArgs {
+    /// Shard files, or directories holding shard-I-of-N.json files.
+    #[arg(required = true, value_name = "DIR")]
+    pub inputs: Vec<PathBuf>,
+    /// Output directory [default: results/<scenario name>-sweep/].
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Print nothing but errors.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CapacityArgs {
+    /// Scenario file (TOML).
+    pub file: PathBuf,
+    /// The parameter to push up: an arrival rate (`workload.NAME.arrival.rate`), sessions
+    /// (`workload.NAME.sessions`), concurrency (`workload.NAME.arrival.concurrency`)...
+    #[arg(long, value_name = "PATH")]
+    pub target: String,
+    /// Largest acceptable share of KMS calls throttled (and of S3 attempts refused by a
+    /// prefix limit).
+    #[arg(long, value_name = "FRACTION", default_value = "0.1%")]
+    pub max_throttle: String,
+    /// Largest acceptable p99 latency of any operation (e.g. 250ms) [default: no limit].
+    #[arg(long, value_name = "DURATION")]
+    pub max_p99: Option<String>,
+    /// Largest acceptable number of failed requests, or a percentage (0.1%).
+    #[arg(long, value_name = "N", default_value = "0")]
+    pub max_failed: String,
+    /// Value to start the search from [default: the target's value in the scenario].
+    #[arg(long, value_name = "X")]
+    pub start: Option<String>,
+    /// Override applied to every run (repeatable), as `run --set`.
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    pub set: Vec<String>,
+    /// Seed for every run, instead of the scenario's `seed`.
+    #[arg(long, value_name = "N")]
+    pub seed: Option<u64>,
+    /// Search only this variant (repeatable; default: all).
+    #[arg(long = "variant", value_name = "NAME")]
+    pub variant: Vec<String>,
+    /// Print the result as JSON (schema bksim.capacity.v1).
+    #[arg(long)]
+    pub json: bool,
+    /// Print nothing but errors.
+    #[arg(long, short)]
+    pub quiet: bool,
+    /// Worker threads [default: all cores]. Results do not depend on it.
+    #[arg(long, short = 'j', value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1024))]
+    pub threads: Option<u32>,
+}
+
+#[derive(Debug, clap::Args)]
 pub struct ValidateArgs {
     /// Scenario file (TOML).
     pub file: PathBuf,
     /// Also check these overrides, as `run --set` would apply them.
     #[arg(long = "set", value_name = "PATH=VALUE")]
     pub set: Vec<String>,
+}
+
+/// `--seed` and `--set` as overrides, in that order.
+pub(crate) fn base_overrides(
+    seed: Option<u64>,
+    sets: &[String],
+) -> Result<Vec<Override>, CommandError> {
+    let mut extra = Vec::new();
+    if let Some(seed) = seed {
+        let seed = i64::try_from(seed)
+            .map_err(|_| CommandError::Input(format!("--seed {seed}: must be at most 2^63 - 1")))?;
+        extra.push(Override::new("seed", seed, "--seed"));
+    }
+    for s in sets {
+        extra.push(Override::parse_cli(s)?);
+    }
+    Ok(extra)
+}
+
+/// The variants named on the command line (checked), or all of the scenario's.
+pub(crate) fn select_variants(
+    file: &ScenarioFile,
+    names: &[String],
+) -> Result<Vec<String>, CommandError> {
+    if names.is_empty() {
+        return Ok(file.variants().iter().map(|v| v.name.clone()).collect());
+    }
+    let mut out: Vec<String> = Vec::new();
+    for n in names {
+        file.variant(n)?;
+        if !out.contains(n) {
+            out.push(n.clone());
+        }
+    }
+    Ok(out)
+}
+
+/// An output directory must be a directory if it exists.
+pub(crate) fn check_out_dir(dir: &std::path::Path) -> Result<(), CommandError> {
+    if dir.exists() && !dir.is_dir() {
+        return Err(CommandError::Input(format!(
+            "--out {}: exists and is not a directory",
+            dir.display()
+        )));
+    }
+    Ok(())
+}
+
+/// A rayon pool of `threads` workers (all cores when None).
+pub(crate) fn thread_pool(threads: Option<u32>) -> Result<rayon::ThreadPool, CommandError> {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads.map(|t| t as usize).unwrap_or(0))
+        .build()
+        .map_err(|e| CommandError::Failure(format!("cannot start worker threads: {e}")))
+}
+
+/// A progress bar style from a template (falls back to the default on a bad template).
+pub(crate) fn progress_style(template: &str) -> indicatif::ProgressStyle {
+    indicatif::ProgressStyle::with_template(template)
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+        .progress_chars("=> ")
 }

@@ -7,8 +7,8 @@ use crate::engine::time::{Nanos, to_secs};
 use crate::metrics::results::{RunResults, VariantResults};
 use crate::model::run_variant;
 use crate::report::{self, RunFacts};
-use crate::scenario::{Override, Scenario, ScenarioFile};
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use crate::scenario::{Scenario, ScenarioFile};
+use indicatif::{ProgressBar, ProgressDrawTarget};
 use rayon::prelude::*;
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -21,23 +21,8 @@ pub fn run(args: &RunArgs, out: &mut dyn Write) -> Result<(), CommandError> {
     let clock = Instant::now();
     let file = ScenarioFile::load(&args.file)?;
 
-    let mut extra = Vec::new();
-    if let Some(seed) = args.seed {
-        extra.push(Override::new("seed", seed as i64, "--seed"));
-    }
-    for s in &args.set {
-        extra.push(Override::parse_cli(s)?);
-    }
-    let selected: Vec<String> = if args.variant.is_empty() {
-        file.variants().iter().map(|v| v.name.clone()).collect()
-    } else {
-        for name in &args.variant {
-            file.variant(name)?;
-        }
-        let mut names = args.variant.clone();
-        names.dedup();
-        names
-    };
+    let extra = super::base_overrides(args.seed, &args.set)?;
+    let selected = super::select_variants(&file, &args.variant)?;
     // Validate everything before anything is written.
     let scenarios: Vec<(String, Scenario)> = selected
         .iter()
@@ -52,19 +37,11 @@ pub fn run(args: &RunArgs, out: &mut dyn Write) -> Result<(), CommandError> {
         .out
         .clone()
         .unwrap_or_else(|| PathBuf::from("results").join(file.name()));
-    if out_dir.exists() && !out_dir.is_dir() {
-        return Err(CommandError::Input(format!(
-            "--out {}: exists and is not a directory",
-            out_dir.display()
-        )));
-    }
+    super::check_out_dir(&out_dir)?;
 
     let show_progress = !args.quiet && std::io::stderr().is_terminal();
     let bar = progress_bar(show_progress, &scenarios);
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(args.threads.map(|t| t as usize).unwrap_or(0))
-        .build()
-        .map_err(|e| CommandError::Failure(format!("cannot start worker threads: {e}")))?;
+    let pool = super::thread_pool(args.threads)?;
     let done_ms: Vec<AtomicU64> = scenarios.iter().map(|_| AtomicU64::new(0)).collect();
     let timed: Vec<(VariantResults, Duration)> = pool.install(|| {
         scenarios
@@ -121,13 +98,9 @@ fn progress_bar(show: bool, scenarios: &[(String, Scenario)]) -> ProgressBar {
     }
     let total_ms: u64 = scenarios.iter().map(|(_, s)| s.duration / 1_000_000).sum();
     let bar = ProgressBar::with_draw_target(Some(total_ms), ProgressDrawTarget::stderr());
-    bar.set_style(
-        ProgressStyle::with_template(
-            "{spinner} simulating {msg} [{bar:30}] {percent}% of simulated time, eta {eta}",
-        )
-        .unwrap_or_else(|_| ProgressStyle::default_bar())
-        .progress_chars("=> "),
-    );
+    bar.set_style(super::progress_style(
+        "{spinner} simulating {msg} [{bar:30}] {percent}%, eta {eta}",
+    ));
     bar.set_message(format!("{} variant(s)", scenarios.len()));
     bar
 }

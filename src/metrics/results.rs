@@ -1,8 +1,8 @@
 //! What a run produces, as plain data: the serde structs behind `summary.json` and the
 //! per-second time series, plus the latency histograms. Exporters read only these types.
 
-use hdrhistogram::Histogram;
 use crate::scenario::Provenance;
+use hdrhistogram::Histogram;
 use serde::{Deserialize, Serialize};
 
 /// Schema tag written into `summary.json`.

@@ -739,13 +739,7 @@ pub(crate) fn validate(file: &Path, root: &RawTable) -> R<Scenario> {
         path: String::new(),
         origin: None,
     };
-    if let Some(e) = root.get("sweep") {
-        return Err(ctx.error(
-            Some(&e.key_origin),
-            "sweep",
-            problem("sweeps are not supported yet"),
-        ));
-    }
+    // `[sweep]` describes a parameter grid, not the model: `ScenarioFile::sweep` reads it.
     ctx.check_keys(&top, TOP_KEYS, |_| None)?;
 
     let name = ctx.req_quiet(&top, "name", Some("e.g. name = \"quickstart\""), identifier)?;

@@ -4,3 +4,4 @@ mod cli;
 mod model;
 mod report;
 mod scenario;
+mod sweep;

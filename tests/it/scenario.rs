@@ -194,10 +194,6 @@ fn more_messages() {
             &with("warmup = \"2m\"", ""),
             "warmup: warmup (2m) must be shorter than duration (1m)",
         ),
-        (
-            &with("sweep = {}", ""),
-            "sweep: sweeps are not supported yet",
-        ),
         (&with("colour = 1", ""), "colour: unknown key"),
         (
             &with("", "[s3]\nmultipart_part_size = \"4MiB\"\n"),
