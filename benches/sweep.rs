@@ -41,7 +41,10 @@ fn sweep_scaling(c: &mut Criterion) {
     let mut g = c.benchmark_group("sweep");
     g.sample_size(10);
     for threads in [1usize, 2] {
-        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
         g.bench_function(format!("threads-{threads}"), |b| {
             b.iter(|| pool.install(|| sweep.run(Shard::ALL, &|| {}).unwrap()))
         });

@@ -77,9 +77,9 @@ struct ConstraintsOut {
 
 pub fn capacity(args: &CapacityArgs, out: &mut dyn Write) -> Result<(), CommandError> {
     let file = ScenarioFile::load(&args.file)?;
-    let base = base_overrides(args.seed, &args.set)?;
+    let base = base_overrides(args.scenario.seed, &args.scenario.set)?;
     let c = constraints(args)?;
-    let variants = super::select_variants(&file, &args.variant)?;
+    let variants = super::select_variants(&file, &args.scenario.variant)?;
     let target = args.target.trim();
     // The starting value: --start, or the target's value in the scenario.
     let first = file.resolve(Some(&variants[0]), &base)?;
@@ -127,7 +127,7 @@ pub fn capacity(args: &CapacityArgs, out: &mut dyn Write) -> Result<(), CommandE
     for v in &variants {
         file.resolve(Some(v), &probe_overrides)?;
     }
-    let pool = thread_pool(args.threads)?;
+    let pool = thread_pool(args.output.threads)?;
     let results: Vec<VariantCapacity> = pool.install(|| {
         variants
             .par_iter()
@@ -135,7 +135,7 @@ pub fn capacity(args: &CapacityArgs, out: &mut dyn Write) -> Result<(), CommandE
             .collect::<Result<_, _>>()
     })?;
     let w = |e: std::io::Error| CommandError::Failure(format!("writing to stdout: {e}"));
-    if args.json {
+    if args.output.json {
         let r = Report {
             schema: CAPACITY_SCHEMA,
             scenario: file.name(),
@@ -154,7 +154,7 @@ pub fn capacity(args: &CapacityArgs, out: &mut dyn Write) -> Result<(), CommandE
         out.write_all(s.as_bytes()).map_err(w)?;
         return Ok(());
     }
-    if args.quiet {
+    if args.output.quiet {
         return Ok(());
     }
     writeln!(

@@ -93,13 +93,9 @@ pub enum Command {
     Validate(ValidateArgs),
 }
 
+/// How a command reads the scenario: seed, overrides, variants.
 #[derive(Debug, clap::Args)]
-pub struct RunArgs {
-    /// Scenario file (TOML). See scenarios/README.md for every key.
-    pub file: PathBuf,
-    /// Output directory [default: results/<scenario name>/].
-    #[arg(long, value_name = "DIR")]
-    pub out: Option<PathBuf>,
+pub struct ScenarioOptions {
     /// Seed for every random stream, instead of the scenario's `seed`.
     #[arg(long, value_name = "N")]
     pub seed: Option<u64>,
@@ -111,16 +107,33 @@ pub struct RunArgs {
     /// Run only this variant (repeatable; default: all of the scenario's variants).
     #[arg(long = "variant", value_name = "NAME")]
     pub variant: Vec<String>,
-    /// Print the summary JSON on stdout instead of the comparison table.
+}
+
+/// How a command prints and how many threads it uses.
+#[derive(Debug, clap::Args)]
+pub struct OutputOptions {
+    /// Print the results as JSON on stdout instead of the table.
     #[arg(long)]
     pub json: bool,
     /// Print nothing but errors (no table, no progress bar).
     #[arg(long, short)]
     pub quiet: bool,
-    /// Worker threads for running variants in parallel [default: all cores]. Results do not
-    /// depend on it.
+    /// Worker threads [default: all cores]. Results do not depend on it.
     #[arg(long, short = 'j', value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1024))]
     pub threads: Option<u32>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct RunArgs {
+    /// Scenario file (TOML). See scenarios/README.md for every key.
+    pub file: PathBuf,
+    /// Output directory [default: results/<scenario name>/].
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    #[command(flatten)]
+    pub scenario: ScenarioOptions,
+    #[command(flatten)]
+    pub output: OutputOptions,
 }
 
 #[derive(Debug, clap::Args)]
@@ -133,28 +146,14 @@ pub struct SweepArgs {
     /// Output directory [default: results/<scenario name>-sweep/].
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
-    /// Override applied at every point (repeatable), as `run --set`.
-    #[arg(long = "set", value_name = "PATH=VALUE")]
-    pub set: Vec<String>,
-    /// Seed for every run, instead of the scenario's `seed`.
-    #[arg(long, value_name = "N")]
-    pub seed: Option<u64>,
-    /// Run only this variant at each point (repeatable; default: all).
-    #[arg(long = "variant", value_name = "NAME")]
-    pub variant: Vec<String>,
     /// Run only share I of N of the grid (points p with p mod N = I, 0 <= I < N) and write a
     /// shard file for `bksim merge`.
     #[arg(long, value_name = "I/N")]
     pub shard: Option<String>,
-    /// Print sweep.json on stdout instead of the table.
-    #[arg(long)]
-    pub json: bool,
-    /// Print nothing but errors.
-    #[arg(long, short)]
-    pub quiet: bool,
-    /// Worker threads [default: all cores]. Results do not depend on it.
-    #[arg(long, short = 'j', value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1024))]
-    pub threads: Option<u32>,
+    #[command(flatten)]
+    pub scenario: ScenarioOptions,
+    #[command(flatten)]
+    pub output: OutputOptions,
 }
 
 #[derive(Debug, clap::Args)]
@@ -191,24 +190,10 @@ pub struct CapacityArgs {
     /// Value to start the search from [default: the target's value in the scenario].
     #[arg(long, value_name = "X")]
     pub start: Option<String>,
-    /// Override applied to every run (repeatable), as `run --set`.
-    #[arg(long = "set", value_name = "PATH=VALUE")]
-    pub set: Vec<String>,
-    /// Seed for every run, instead of the scenario's `seed`.
-    #[arg(long, value_name = "N")]
-    pub seed: Option<u64>,
-    /// Search only this variant (repeatable; default: all).
-    #[arg(long = "variant", value_name = "NAME")]
-    pub variant: Vec<String>,
-    /// Print the result as JSON (schema bksim.capacity.v1).
-    #[arg(long)]
-    pub json: bool,
-    /// Print nothing but errors.
-    #[arg(long, short)]
-    pub quiet: bool,
-    /// Worker threads [default: all cores]. Results do not depend on it.
-    #[arg(long, short = 'j', value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1024))]
-    pub threads: Option<u32>,
+    #[command(flatten)]
+    pub scenario: ScenarioOptions,
+    #[command(flatten)]
+    pub output: OutputOptions,
 }
 
 #[derive(Debug, clap::Args)]

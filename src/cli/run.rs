@@ -21,8 +21,8 @@ pub fn run(args: &RunArgs, out: &mut dyn Write) -> Result<(), CommandError> {
     let clock = Instant::now();
     let file = ScenarioFile::load(&args.file)?;
 
-    let extra = super::base_overrides(args.seed, &args.set)?;
-    let selected = super::select_variants(&file, &args.variant)?;
+    let extra = super::base_overrides(args.scenario.seed, &args.scenario.set)?;
+    let selected = super::select_variants(&file, &args.scenario.variant)?;
     // Validate everything before anything is written.
     let scenarios: Vec<(String, Scenario)> = selected
         .iter()
@@ -39,9 +39,9 @@ pub fn run(args: &RunArgs, out: &mut dyn Write) -> Result<(), CommandError> {
         .unwrap_or_else(|| PathBuf::from("results").join(file.name()));
     super::check_out_dir(&out_dir)?;
 
-    let show_progress = !args.quiet && std::io::stderr().is_terminal();
+    let show_progress = !args.output.quiet && std::io::stderr().is_terminal();
     let bar = progress_bar(show_progress, &scenarios);
-    let pool = super::thread_pool(args.threads)?;
+    let pool = super::thread_pool(args.output.threads)?;
     let done_ms: Vec<AtomicU64> = scenarios.iter().map(|_| AtomicU64::new(0)).collect();
     let timed: Vec<(VariantResults, Duration)> = pool.install(|| {
         scenarios
@@ -82,10 +82,10 @@ pub fn run(args: &RunArgs, out: &mut dyn Write) -> Result<(), CommandError> {
         .map_err(|e| CommandError::Failure(e.to_string()))?;
 
     let w = |e: std::io::Error| CommandError::Failure(format!("writing to stdout: {e}"));
-    if args.json {
+    if args.output.json {
         out.write_all(report::summary_json(&results).as_bytes())
             .map_err(w)?;
-    } else if !args.quiet {
+    } else if !args.output.quiet {
         writeln!(out, "{}", report::comparison_table(&results)).map_err(w)?;
         writeln!(out, "Results written to {}/", out_dir.display()).map_err(w)?;
     }

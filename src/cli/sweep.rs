@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 
 pub fn sweep(args: &SweepArgs, out: &mut dyn Write) -> Result<(), CommandError> {
     let file = ScenarioFile::load(&args.file)?;
-    let base = base_overrides(args.seed, &args.set)?;
+    let base = base_overrides(args.scenario.seed, &args.scenario.set)?;
     let mut params = Vec::new();
     let shown = args.file.display().to_string();
     for e in file.sweep()? {
@@ -26,7 +26,7 @@ pub fn sweep(args: &SweepArgs, out: &mut dyn Write) -> Result<(), CommandError> 
         params.push(p);
     }
     let grid = Grid::new(params).map_err(CommandError::Input)?;
-    let variants = super::select_variants(&file, &args.variant)?;
+    let variants = super::select_variants(&file, &args.scenario.variant)?;
     let shard = match &args.shard {
         Some(s) => Shard::parse(s).map_err(CommandError::Input)?,
         None => Shard::ALL,
@@ -56,7 +56,7 @@ pub fn sweep(args: &SweepArgs, out: &mut dyn Write) -> Result<(), CommandError> 
     super::check_out_dir(&out_dir)?;
 
     let jobs = sweep.jobs(shard).len() as u64;
-    let bar = if !args.quiet && std::io::stderr().is_terminal() {
+    let bar = if !args.output.quiet && std::io::stderr().is_terminal() {
         let b = ProgressBar::with_draw_target(Some(jobs), ProgressDrawTarget::stderr());
         b.set_style(progress_style(
             "{spinner} sweep [{bar:30}] {pos}/{len} runs, eta {eta}",
@@ -65,7 +65,7 @@ pub fn sweep(args: &SweepArgs, out: &mut dyn Write) -> Result<(), CommandError> 
     } else {
         ProgressBar::hidden()
     };
-    let pool = thread_pool(args.threads)?;
+    let pool = thread_pool(args.output.threads)?;
     let rows = pool.install(|| sweep.run(shard, &|| bar.inc(1)))?;
     bar.finish_and_clear();
 
@@ -89,7 +89,7 @@ pub fn sweep(args: &SweepArgs, out: &mut dyn Write) -> Result<(), CommandError> 
         let mut text = serde_json::to_string_pretty(&s).expect("shard serializes");
         text.push('\n');
         write_atomic(&path, text.as_bytes()).map_err(fail)?;
-        if !args.quiet {
+        if !args.output.quiet {
             writeln!(
                 out,
                 "Shard {}/{}: {} runs written to {}\nCombine all shards with: bksim merge DIR...",
@@ -104,9 +104,9 @@ pub fn sweep(args: &SweepArgs, out: &mut dyn Write) -> Result<(), CommandError> 
     }
     let results = SweepResults::new(header, rows);
     write_sweep(&out_dir, &results)?;
-    if args.json {
+    if args.output.json {
         out.write_all(results.to_json().as_bytes()).map_err(w)?;
-    } else if !args.quiet {
+    } else if !args.output.quiet {
         writeln!(out, "{}", sweep_table(&results)).map_err(w)?;
         writeln!(out, "Results written to {}/", out_dir.display()).map_err(w)?;
     }
