@@ -1,0 +1,81 @@
+//! AES key wrap (RFC 3394, default IV A6A6A6A6A6A6A6A6) with a 256-bit KEK, used for
+//! SSE-S3: each object's random key is wrapped under the bucket's S3-managed root key.
+//! (The modelled KMS wraps with AES-GCM instead, because it must bind the encryption
+//! context; see `kms_keys.rs`.)
+
+use aes_kw::KwAes256;
+use aes::cipher::KeyInit;
+use zeroize::Zeroizing;
+
+use super::error::CryptoError;
+
+/// A key-encryption key with its AES key schedule computed once.
+pub struct KeyWrapper {
+    kw: KwAes256,
+}
+
+impl KeyWrapper {
+    /// Prepares `kek` (the schedule is wiped on drop by the `aes` crate).
+    pub fn new(kek: &[u8; 32]) -> Self {
+        KeyWrapper {
+            kw: KwAes256::new(kek.into()),
+        }
+    }
+
+    /// Wraps `key_data` (a multiple of 8 bytes, at least 16) into `len + 8` bytes.
+    pub fn wrap(&self, key_data: &[u8]) -> Result<Vec<u8>, CryptoError> {
+        if key_data.len() < 16 || key_data.len() % 8 != 0 {
+            return Err(CryptoError::BadLength {
+                what: "AES-KW key data (multiple of 8, at least 16)",
+                expected: key_data.len().next_multiple_of(8).max(16),
+                got: key_data.len(),
+            });
+        }
+        let mut out = vec![0u8; key_data.len() + 8];
+        self.kw
+            .wrap_key(key_data, &mut out)
+            .map_err(|_| CryptoError::UnwrapFailed)?;
+        Ok(out)
+    }
+
+    /// Unwraps and checks the integrity register; the result is wiped on drop.
+    pub fn unwrap(&self, wrapped: &[u8]) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
+        if wrapped.len() < 24 || wrapped.len() % 8 != 0 {
+            return Err(CryptoError::BadLength {
+                what: "AES-KW wrapped key (multiple of 8, at least 24)",
+                expected: wrapped.len().next_multiple_of(8).max(24),
+                got: wrapped.len(),
+            });
+        }
+        let mut out = Zeroizing::new(vec![0u8; wrapped.len() - 8]);
+        self.kw
+            .unwrap_key(wrapped, &mut out)
+            .map_err(|_| CryptoError::UnwrapFailed)?;
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rfc3394_4_6_and_tamper() {
+        let kek: [u8; 32] = hex::decode("000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f")
+            .unwrap()
+            .try_into()
+            .unwrap();
+        let kd = hex::decode("00112233445566778899aabbccddeeff000102030405060708090a0b0c0d0e0f").unwrap();
+        let w = KeyWrapper::new(&kek);
+        let wrapped = w.wrap(&kd).unwrap();
+        assert_eq!(
+            hex::encode(&wrapped),
+            "28c9f404c4b810f4cbccb35cfb87f8263f5786e2d80ed326cbc7f0e71a99f43bfb988b9b7a02dd21"
+        );
+        assert_eq!(&w.unwrap(&wrapped).unwrap()[..], &kd[..]);
+        let mut bad = wrapped.clone();
+        bad[10] ^= 1;
+        assert!(matches!(w.unwrap(&bad), Err(CryptoError::UnwrapFailed)));
+        assert!(w.wrap(&kd[..12]).is_err());
+    }
+}
