@@ -24,11 +24,13 @@ pub mod kdf;
 pub mod keys;
 pub mod keywrap;
 pub mod kms_keys;
+pub mod selftest;
 pub mod sse_c;
 pub mod sse_kms;
 pub mod sse_s3;
 #[cfg(target_arch = "x86_64")]
 mod vaes512;
+pub mod vectors;
 pub mod verify;
 
 pub use backend::Backend;
