@@ -250,31 +250,3 @@ mod tests {
         }
     }
 }
-#[cfg(test)]
-mod tmp_perf {
-    #[test]
-    #[ignore]
-    fn tmp_perf() {
-        use super::*;
-        let mut buf = vec![0u8; 1 << 20];
-        let t = |name: &str, f: &mut dyn FnMut(&mut [u8])| {
-            for _ in 0..50 { f(&mut buf.clone()); }
-            let mut b = buf.clone();
-            let s = std::time::Instant::now();
-            let mut n = 0;
-            while s.elapsed().as_secs_f64() < 1.0 { f(&mut b); n += 1; }
-            println!("{name}: {:.2} GB/s", n as f64 * 1048576.0 / s.elapsed().as_secs_f64() / 1e9);
-        };
-        let key = [7u8; 32];
-        let c = crate::crypto::ctr::Aes256Ctr::with_backend(&key, Backend::Vaes512);
-        t("ctr vaes", &mut |d| c.apply_keystream(&[1u8; 16], d));
-        let c2 = crate::crypto::ctr::Aes256Ctr::with_backend(&key, Backend::AesNi);
-        t("ctr crate", &mut |d| c2.apply_keystream(&[1u8; 16], d));
-        let g = Aes256Gcm::with_backend(&key, Backend::Vaes512);
-        t("gcm vaes", &mut |d| { g.seal_in_place(&[1u8; 12], b"", d).unwrap(); });
-        let g2 = Aes256Gcm::with_backend(&key, Backend::AesNi);
-        t("gcm crate", &mut |d| { g2.seal_in_place(&[1u8; 12], b"", d).unwrap(); });
-        let tag = g.seal_in_place(&[1u8; 12], b"", &mut buf.clone()).unwrap();
-        t("gcm vaes open(fails)", &mut |d| { let _ = g.open_in_place(&[1u8; 12], b"", d, &tag); });
-    }
-}

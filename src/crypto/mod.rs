@@ -15,6 +15,9 @@
 //! - For the command line: [`vectors`], [`selftest`], [`bench`], [`calibration`], [`cli`].
 
 pub mod backend;
+pub mod bench;
+pub mod calibration;
+pub mod cli;
 pub mod cse;
 pub mod ctr;
 pub mod data_key_cache;
@@ -34,6 +37,8 @@ pub mod vectors;
 pub mod verify;
 
 pub use backend::Backend;
+pub use calibration::Profile;
+pub use cli::{CryptoCommand, run};
 pub use error::CryptoError;
 pub use keys::DataKey;
 pub use kms_keys::{EncryptionContext, ModelledKms};
