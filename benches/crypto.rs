@@ -19,7 +19,11 @@ const KMS_ARN: &str = "arn:aws:kms:us-east-1:111122223333:key/bench";
 
 fn backends() -> Vec<Backend> {
     let a = active_backend();
-    if a == Backend::Vaes512 { vec![a, Backend::AesNi] } else { vec![a] }
+    if a == Backend::Vaes512 {
+        vec![a, Backend::AesNi]
+    } else {
+        vec![a]
+    }
 }
 
 fn bulk(c: &mut Criterion) {
@@ -75,19 +79,27 @@ fn envelope(c: &mut Criterion) {
     g.bench_function("sse-kms", |b| {
         b.iter(|| {
             let d = kms.generate_data_key(KMS_ARN, &ctx).unwrap();
-            black_box((Aes256Ctr::new(d.plaintext.expose_secret()), d.ciphertext_blob, random16(&mut rng)))
+            black_box((
+                Aes256Ctr::new(d.plaintext.expose_secret()),
+                d.ciphertext_blob,
+                random16(&mut rng),
+            ))
         })
     });
     g.bench_function("sse-kms-bucket-key", |b| {
         b.iter(|| {
-            let (k, s) = sse_kms::put_key(&mut kms, KMS_ARN, bucket, okey, Some(&bk), &mut rng).unwrap();
+            let (k, s) =
+                sse_kms::put_key(&mut kms, KMS_ARN, bucket, okey, Some(&bk), &mut rng).unwrap();
             black_box((Aes256Ctr::new(k.expose_secret()), s, random16(&mut rng)))
         })
     });
     g.bench_function("cse-kms", |b| {
         b.iter(|| {
             let d = kms.generate_data_key(KMS_ARN, &cse_ctx).unwrap();
-            black_box(cse::encrypt_with_key(&d.plaintext, &d.ciphertext_blob, &cse_ctx, &mut rng, &[]).unwrap())
+            black_box(
+                cse::encrypt_with_key(&d.plaintext, &d.ciphertext_blob, &cse_ctx, &mut rng, &[])
+                    .unwrap(),
+            )
         })
     });
     g.finish();

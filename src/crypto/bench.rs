@@ -13,8 +13,8 @@ use rand_chacha::ChaCha20Rng;
 use serde::{Deserialize, Serialize};
 
 use super::backend::{Backend, cpu_model};
-use super::ctr::Aes256Ctr;
 use super::cse;
+use super::ctr::Aes256Ctr;
 use super::error::CryptoError;
 use super::gcm::Aes256Gcm;
 use super::keys::{DataKey, random16};
@@ -120,9 +120,11 @@ pub fn parse_size(s: &str) -> Result<usize, CryptoError> {
     let t = s.trim();
     let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
     let (num, unit) = t.split_at(split);
-    let n: u64 = num
-        .parse()
-        .map_err(|_| CryptoError::InvalidInput(format!("invalid size {s:?}: expected e.g. 4KiB, 1MiB, 4096")))?;
+    let n: u64 = num.parse().map_err(|_| {
+        CryptoError::InvalidInput(format!(
+            "invalid size {s:?}: expected e.g. 4KiB, 1MiB, 4096"
+        ))
+    })?;
     let mult: u64 = match unit.trim() {
         "" | "B" => 1,
         "KiB" => 1 << 10,
@@ -131,11 +133,17 @@ pub fn parse_size(s: &str) -> Result<usize, CryptoError> {
         "KB" | "kB" => 1_000,
         "MB" => 1_000_000,
         "GB" => 1_000_000_000,
-        _ => return Err(CryptoError::InvalidInput(format!("invalid size unit in {s:?}: use B, KiB, MiB or GiB"))),
+        _ => {
+            return Err(CryptoError::InvalidInput(format!(
+                "invalid size unit in {s:?}: use B, KiB, MiB or GiB"
+            )));
+        }
     };
-    let bytes = n.checked_mul(mult).unwrap_or(u64::MAX);
+    let bytes = n.saturating_mul(mult);
     if bytes == 0 || bytes > 1 << 30 {
-        return Err(CryptoError::InvalidInput(format!("size {s:?} must be between 1 byte and 1 GiB")));
+        return Err(CryptoError::InvalidInput(format!(
+            "size {s:?} must be between 1 byte and 1 GiB"
+        )));
     }
     Ok(bytes as usize)
 }
@@ -143,7 +151,7 @@ pub fn parse_size(s: &str) -> Result<usize, CryptoError> {
 /// Human form of a byte count (`4 KiB`, `1 MiB`, `1000 B`).
 pub fn format_size(n: usize) -> String {
     for (unit, m) in [("GiB", 1usize << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)] {
-        if n >= m && n % m == 0 {
+        if n >= m && n.is_multiple_of(m) {
             return format!("{} {unit}", n / m);
         }
     }
@@ -161,7 +169,13 @@ pub fn throughput(cipher: Cipher, size: usize, backend: Backend, time: Duration)
 }
 
 /// Aggregate bytes per second of `threads` threads, each encrypting its own buffers.
-pub fn throughput_threads(cipher: Cipher, size: usize, threads: usize, backend: Backend, time: Duration) -> f64 {
+pub fn throughput_threads(
+    cipher: Cipher,
+    size: usize,
+    threads: usize,
+    backend: Backend,
+    time: Duration,
+) -> f64 {
     let batch = time / BATCHES as u32;
     let barrier = std::sync::Barrier::new(threads);
     let per_thread: Vec<Vec<(u64, Duration)>> = std::thread::scope(|s| {
@@ -193,15 +207,26 @@ pub fn throughput_threads(cipher: Cipher, size: usize, threads: usize, backend: 
                 })
             })
             .collect();
-        handles.into_iter().map(|h| h.join().expect("bench thread")).collect()
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("bench thread"))
+            .collect()
     });
     let rates: Vec<f64> = (0..BATCHES)
-        .map(|b| per_thread.iter().map(|v| v[b].0 as f64 / v[b].1.as_secs_f64()).sum())
+        .map(|b| {
+            per_thread
+                .iter()
+                .map(|v| v[b].0 as f64 / v[b].1.as_secs_f64())
+                .sum()
+        })
         .collect();
     median(rates)
 }
 
-fn make_op(cipher: Cipher, key: &[u8; 32], backend: Backend) -> Box<dyn FnMut(&mut [u8]) + '_> {
+/// One encryption of a buffer, in place.
+type BufOp<'a> = Box<dyn FnMut(&mut [u8]) + 'a>;
+
+fn make_op(cipher: Cipher, key: &[u8; 32], backend: Backend) -> BufOp<'_> {
     match cipher {
         Cipher::Aes256Ctr => {
             let c = Aes256Ctr::with_backend(key, backend);
@@ -216,7 +241,10 @@ fn make_op(cipher: Cipher, key: &[u8; 32], backend: Backend) -> Box<dyn FnMut(&m
             let mut nonce = [0u8; 12];
             Box::new(move |buf: &mut [u8]| {
                 nonce[0] = nonce[0].wrapping_add(1);
-                black_box(g.seal_in_place(&nonce, &[], buf).expect("buffer under the GCM limit"));
+                black_box(
+                    g.seal_in_place(&nonce, &[], buf)
+                        .expect("buffer under the GCM limit"),
+                );
             })
         }
     }
@@ -277,12 +305,23 @@ pub fn envelope_costs(time: Duration) -> Result<EnvelopeNs, CryptoError> {
     });
     let sse_kms_once = |kms: &mut ModelledKms, rng: &mut ChaCha20Rng| {
         let g = kms.generate_data_key(kms_arn, &ctx).expect("known key");
-        black_box((Aes256Ctr::new(g.plaintext.expose_secret()), g.ciphertext_blob, random16(rng)));
+        black_box((
+            Aes256Ctr::new(g.plaintext.expose_secret()),
+            g.ciphertext_blob,
+            random16(rng),
+        ));
     };
     let sse_kms_ns = ns_per_op(t, || sse_kms_once(&mut kms, &mut rng));
     let sse_kms_bk_ns = ns_per_op(t, || {
-        let (k, src) = sse_kms::put_key(&mut kms, kms_arn, bucket, "some/prefix/object-000001.parquet", Some(&bk), &mut rng)
-            .expect("bucket key matches");
+        let (k, src) = sse_kms::put_key(
+            &mut kms,
+            kms_arn,
+            bucket,
+            "some/prefix/object-000001.parquet",
+            Some(&bk),
+            &mut rng,
+        )
+        .expect("bucket key matches");
         black_box((Aes256Ctr::new(k.expose_secret()), src, random16(&mut rng)));
     });
     let mut rng2 = ChaCha20Rng::seed_from_u64(5);
@@ -293,7 +332,10 @@ pub fn envelope_costs(time: Duration) -> Result<EnvelopeNs, CryptoError> {
     });
     let cse_ns = ns_per_op(t, || {
         let g = kms.generate_data_key(kms_arn, &cse_ctx).expect("known key");
-        black_box(cse::encrypt_with_key(&g.plaintext, &g.ciphertext_blob, &cse_ctx, &mut rng, &[]).expect("seal"));
+        black_box(
+            cse::encrypt_with_key(&g.plaintext, &g.ciphertext_blob, &cse_ctx, &mut rng, &[])
+                .expect("seal"),
+        );
     });
     if let Some(e) = fail {
         return Err(e);
@@ -310,7 +352,8 @@ pub fn envelope_costs(time: Duration) -> Result<EnvelopeNs, CryptoError> {
 
 fn sse_c_hmac(salt: &[u8; 16], key: &DataKey) -> [u8; 32] {
     use hmac::{KeyInit, Mac};
-    let mut m = <hmac::Hmac<sha2::Sha256> as KeyInit>::new_from_slice(salt).expect("any key length");
+    let mut m =
+        <hmac::Hmac<sha2::Sha256> as KeyInit>::new_from_slice(salt).expect("any key length");
     m.update(key.expose_secret());
     m.finalize().into_bytes().into()
 }
@@ -349,7 +392,10 @@ pub fn run_bench(cfg: &BenchConfig) -> Result<BenchReport, CryptoError> {
 
 /// Per-object envelope costs as a name → ns map (for tables).
 pub fn envelope_map(e: &EnvelopeNs) -> BTreeMap<String, f64> {
-    e.entries().iter().map(|(k, v)| (k.to_string(), *v)).collect()
+    e.entries()
+        .iter()
+        .map(|(k, v)| (k.to_string(), *v))
+        .collect()
 }
 
 #[cfg(test)]
@@ -362,8 +408,20 @@ mod tests {
         assert_eq!(parse_size("16MiB").unwrap(), 16 << 20);
         assert_eq!(parse_size("4096").unwrap(), 4096);
         assert_eq!(parse_size("1MB").unwrap(), 1_000_000);
-        for bad in ["", "0", "4XB", "KiB", "2GiB", "-1", "1.5MiB", "99999999999999999999999GiB"] {
-            assert!(matches!(parse_size(bad), Err(CryptoError::InvalidInput(_))), "{bad}");
+        for bad in [
+            "",
+            "0",
+            "4XB",
+            "KiB",
+            "2GiB",
+            "-1",
+            "1.5MiB",
+            "99999999999999999999999GiB",
+        ] {
+            assert!(
+                matches!(parse_size(bad), Err(CryptoError::InvalidInput(_))),
+                "{bad}"
+            );
         }
         assert_eq!(format_size(1 << 20), "1 MiB");
         assert_eq!(format_size(1000), "1000 B");

@@ -71,8 +71,8 @@ impl Profile {
             key: key.to_string(),
             msg,
         };
-        let doc: serde_json::Value =
-            serde_json::from_str(text).map_err(|e| err("(document)", format!("not valid JSON: {e}")))?;
+        let doc: serde_json::Value = serde_json::from_str(text)
+            .map_err(|e| err("(document)", format!("not valid JSON: {e}")))?;
         // Check the schema first, so a file of another kind gets that message rather than
         // a list of missing fields.
         match doc.get("schema") {
@@ -106,7 +106,10 @@ impl Profile {
             ("gcm_bytes_per_sec", self.gcm_bytes_per_sec),
         ] {
             if !v.is_finite() || v <= 0.0 || v > MAX_BYTES_PER_SEC {
-                return Err(err(key, format!("must be a positive throughput up to 1e13 bytes/s, got {v}")));
+                return Err(err(
+                    key,
+                    format!("must be a positive throughput up to 1e13 bytes/s, got {v}"),
+                ));
             }
         }
         for (name, v) in self.per_object_ns.entries() {
@@ -256,7 +259,9 @@ mod tests {
     fn reference_profile_is_valid() {
         let p = Profile::reference();
         assert_eq!(p.schema, PROFILE_SCHEMA);
-        assert!(p.encrypt_cost(Mode::CseKms, false, 1 << 20) > p.encrypt_cost(Mode::CseKms, false, 0));
+        assert!(
+            p.encrypt_cost(Mode::CseKms, false, 1 << 20) > p.encrypt_cost(Mode::CseKms, false, 0)
+        );
         assert_eq!(p.encrypt_cost(Mode::None, false, 1 << 20), 0);
         let back = Profile::from_json(Path::new("x"), &p.to_json()).unwrap();
         assert_eq!(back, p);
@@ -265,23 +270,45 @@ mod tests {
     #[test]
     fn bad_values_are_refused_naming_file_and_key() {
         let good: serde_json::Value = serde_json::from_str(REFERENCE_JSON).unwrap();
-        let cases: Vec<(&str, Box<dyn Fn(&mut serde_json::Value)>)> = vec![
-            ("ctr_bytes_per_sec", Box::new(|v| v["ctr_bytes_per_sec"] = (-1.0).into())),
-            ("gcm_bytes_per_sec", Box::new(|v| v["gcm_bytes_per_sec"] = 0.into())),
-            ("per_object_ns.sse-c", Box::new(|v| v["per_object_ns"]["sse-c"] = (-5.0).into())),
-            ("schema", Box::new(|v| v["schema"] = "bksim.calibration.v0".into())),
-            ("cpu_model", Box::new(|v| {
-                v.as_object_mut().unwrap().remove("cpu_model");
-            })),
+        type Edit = Box<dyn Fn(&mut serde_json::Value)>;
+        let cases: Vec<(&str, Edit)> = vec![
+            (
+                "ctr_bytes_per_sec",
+                Box::new(|v| v["ctr_bytes_per_sec"] = (-1.0).into()),
+            ),
+            (
+                "gcm_bytes_per_sec",
+                Box::new(|v| v["gcm_bytes_per_sec"] = 0.into()),
+            ),
+            (
+                "per_object_ns.sse-c",
+                Box::new(|v| v["per_object_ns"]["sse-c"] = (-5.0).into()),
+            ),
+            (
+                "schema",
+                Box::new(|v| v["schema"] = "bksim.calibration.v0".into()),
+            ),
+            (
+                "cpu_model",
+                Box::new(|v| {
+                    v.as_object_mut().unwrap().remove("cpu_model");
+                }),
+            ),
             ("measured_at", Box::new(|v| v["measured_at"] = " ".into())),
-            ("ctr_bytes_per_sec", Box::new(|v| v["ctr_bytes_per_sec"] = "fast".into())),
+            (
+                "ctr_bytes_per_sec",
+                Box::new(|v| v["ctr_bytes_per_sec"] = "fast".into()),
+            ),
         ];
         for (key, f) in cases {
             let mut v = good.clone();
             f(&mut v);
             let e = Profile::from_json(Path::new("prof.json"), &v.to_string()).unwrap_err();
             let m = e.to_string();
-            assert!(m.contains("prof.json") && (m.contains(key) || key == "ctr_bytes_per_sec"), "{key}: {m}");
+            assert!(
+                m.contains("prof.json") && (m.contains(key) || key == "ctr_bytes_per_sec"),
+                "{key}: {m}"
+            );
             assert_eq!(e.exit_code(), 2);
         }
         assert!(Profile::from_json(Path::new("p"), "1e999").is_err());

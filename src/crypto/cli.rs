@@ -75,9 +75,14 @@ pub fn run(cmd: &CryptoCommand, out: &mut dyn Write) -> Result<i32, CryptoError>
             json,
             seconds,
         } => {
-            let sizes = sizes.iter().map(|s| parse_size(s)).collect::<Result<Vec<_>, _>>()?;
+            let sizes = sizes
+                .iter()
+                .map(|s| parse_size(s))
+                .collect::<Result<Vec<_>, _>>()?;
             if sizes.is_empty() {
-                return Err(CryptoError::InvalidInput("--sizes must name at least one size".into()));
+                return Err(CryptoError::InvalidInput(
+                    "--sizes must name at least one size".into(),
+                ));
             }
             if !(1..=256).contains(threads) {
                 return Err(CryptoError::InvalidInput(format!(
@@ -91,13 +96,21 @@ pub fn run(cmd: &CryptoCommand, out: &mut dyn Write) -> Result<i32, CryptoError>
             };
             let r = bench::run_bench(&cfg)?;
             if *json {
-                writeln!(out, "{}", serde_json::to_string_pretty(&r).expect("report serialises"))?;
+                writeln!(
+                    out,
+                    "{}",
+                    serde_json::to_string_pretty(&r).expect("report serialises")
+                )?;
             } else {
                 print_table(&r, out)?;
             }
             Ok(0)
         }
-        CryptoCommand::Calibrate { out: file, seconds, check } => {
+        CryptoCommand::Calibrate {
+            out: file,
+            seconds,
+            check,
+        } => {
             if let Some(path) = check {
                 let p = Profile::load(path)?;
                 writeln!(
@@ -139,7 +152,11 @@ fn print_table(r: &bench::BenchReport, out: &mut dyn Write) -> Result<(), Crypto
         writeln!(out, "{w}")?;
     }
     writeln!(out, "backend: {}   cpu: {}", r.backend, r.cpu_model)?;
-    writeln!(out, "{:<12} {:>10} {:>8} {:>10}", "cipher", "size", "threads", "GB/s")?;
+    writeln!(
+        out,
+        "{:<12} {:>10} {:>8} {:>10}",
+        "cipher", "size", "threads", "GB/s"
+    )?;
     for x in &r.results {
         writeln!(
             out,
@@ -150,7 +167,10 @@ fn print_table(r: &bench::BenchReport, out: &mut dyn Write) -> Result<(), Crypto
             x.gb_per_s
         )?;
     }
-    writeln!(out, "per-object envelope cost (derive/generate + key schedule + wrap):")?;
+    writeln!(
+        out,
+        "per-object envelope cost (derive/generate + key schedule + wrap):"
+    )?;
     for (k, v) in r.envelope_ns.entries() {
         writeln!(out, "  {k:<20} {v:>8.0} ns")?;
     }

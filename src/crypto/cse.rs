@@ -136,18 +136,25 @@ pub fn decrypt_object(kms: &ModelledKms, obj: &CseObject) -> Result<Vec<u8>, Cry
     let m = &obj.metadata;
     let cek = field(m, CEK_ALG)?;
     if cek != AES_GCM_NO_PADDING {
-        return Err(CryptoError::CseMetadata(format!("unsupported {CEK_ALG} {cek:?}")));
+        return Err(CryptoError::CseMetadata(format!(
+            "unsupported {CEK_ALG} {cek:?}"
+        )));
     }
     let wrap = field(m, WRAP_ALG)?;
     if wrap != KMS_CONTEXT {
-        return Err(CryptoError::CseMetadata(format!("unsupported {WRAP_ALG} {wrap:?}")));
+        return Err(CryptoError::CseMetadata(format!(
+            "unsupported {WRAP_ALG} {wrap:?}"
+        )));
     }
     let tag_len = field(m, TAG_LEN_KEY)?;
     if tag_len != "128" {
-        return Err(CryptoError::CseMetadata(format!("unsupported {TAG_LEN_KEY} {tag_len:?}")));
+        return Err(CryptoError::CseMetadata(format!(
+            "unsupported {TAG_LEN_KEY} {tag_len:?}"
+        )));
     }
-    let ctx: EncryptionContext = serde_json::from_str(field(m, MATDESC)?)
-        .map_err(|e| CryptoError::CseMetadata(format!("{MATDESC} is not a JSON string map: {e}")))?;
+    let ctx: EncryptionContext = serde_json::from_str(field(m, MATDESC)?).map_err(|e| {
+        CryptoError::CseMetadata(format!("{MATDESC} is not a JSON string map: {e}"))
+    })?;
     match ctx.get(RESERVED_CEK_ALG) {
         Some(v) if v == cek => {}
         _ => {

@@ -30,11 +30,17 @@ pub struct CacheLimits {
 
 impl CacheLimits {
     /// Checks the ranges the Encryption SDK enforces; `None` means the SDK default.
-    pub fn new(max_age: Nanos, max_messages: Option<u64>, max_bytes: Option<u64>) -> Result<Self, CryptoError> {
+    pub fn new(
+        max_age: Nanos,
+        max_messages: Option<u64>,
+        max_bytes: Option<u64>,
+    ) -> Result<Self, CryptoError> {
         let max_messages = max_messages.unwrap_or(MAX_MESSAGES_LIMIT);
         let max_bytes = max_bytes.unwrap_or(MAX_BYTES_LIMIT);
         if max_age == 0 {
-            return Err(CryptoError::InvalidInput("data key cache: max_age must be > 0".into()));
+            return Err(CryptoError::InvalidInput(
+                "data key cache: max_age must be > 0".into(),
+            ));
         }
         if !(1..=MAX_MESSAGES_LIMIT).contains(&max_messages) {
             return Err(CryptoError::InvalidInput(format!(
@@ -183,12 +189,18 @@ mod tests {
         c.put("a".into(), k.clone(), vec![1], 0);
         assert!(c.get("a", 1, 10).is_some());
         assert!(c.get("a", 2, 10).is_some());
-        assert!(c.get("a", 3, 10).is_none(), "third message exceeds max_messages = 2");
+        assert!(
+            c.get("a", 3, 10).is_none(),
+            "third message exceeds max_messages = 2"
+        );
         c.put("a".into(), k.clone(), vec![1], 10);
         assert!(c.get("a", 109, 10).is_some());
         assert!(c.get("a", 110, 10).is_none(), "max_age reached");
         c.put("a".into(), k, vec![1], 200);
-        assert!(c.get("a", 201, 1001).is_none(), "max_bytes includes the current message");
+        assert!(
+            c.get("a", 201, 1001).is_none(),
+            "max_bytes includes the current message"
+        );
         assert!(CacheLimits::new(0, None, None).is_err());
         assert!(CacheLimits::new(1, Some(0), None).is_err());
         assert!(CacheLimits::new(1, Some((1 << 32) + 1), None).is_err());

@@ -106,7 +106,8 @@ impl Aes256Gcm {
             #[cfg(target_arch = "x86_64")]
             Imp::Vaes(k) => {
                 // SAFETY: `Imp::Vaes` is only built after checking the CPU features.
-                let mut computed = unsafe { super::vaes512::gcm_crypt::<false>(k, nonce, aad, data) };
+                let mut computed =
+                    unsafe { super::vaes512::gcm_crypt::<false>(k, nonce, aad, data) };
                 let ok = ct_eq(&computed, tag);
                 computed.zeroize();
                 if ok {
@@ -182,7 +183,9 @@ mod tests {
     use super::*;
 
     fn pattern(n: usize, seed: u8) -> Vec<u8> {
-        (0..n).map(|i| (i as u8).wrapping_mul(13).wrapping_add(seed)).collect()
+        (0..n)
+            .map(|i| (i as u8).wrapping_mul(13).wrapping_add(seed))
+            .collect()
     }
 
     #[test]
@@ -192,7 +195,10 @@ mod tests {
                 .unwrap()
                 .try_into()
                 .unwrap();
-        let nonce: [u8; 12] = hex::decode("cafebabefacedbaddecaf888").unwrap().try_into().unwrap();
+        let nonce: [u8; 12] = hex::decode("cafebabefacedbaddecaf888")
+            .unwrap()
+            .try_into()
+            .unwrap();
         let aad = hex::decode("feedfacedeadbeeffeedfacedeadbeefabaddad2").unwrap();
         let pt = hex::decode("d9313225f88406e5a55909c5aff5269a86a7a9531534f7da2e4c303d8a318a721c3c0c95956809532fcf0e2449a6b525b16aedf5aa0de657ba637b39").unwrap();
         for b in [Backend::Vaes512, Backend::AesNi] {
@@ -200,7 +206,10 @@ mod tests {
             let mut d = pt.clone();
             let tag = g.seal_in_place(&nonce, &aad, &mut d).unwrap();
             assert_eq!(hex::encode(tag), "76fc6ece0f4e1768cddf8853bb2d551b", "{b}");
-            assert_eq!(hex::encode(&d), "522dc1f099567d07f47f37a32a84427d643a8cdcbfe5c0c97598a2bd2555d1aa8cb08e48590dbb3da7b08b1056828838c5f61e6393ba7a0abcc9f662");
+            assert_eq!(
+                hex::encode(&d),
+                "522dc1f099567d07f47f37a32a84427d643a8cdcbfe5c0c97598a2bd2555d1aa8cb08e48590dbb3da7b08b1056828838c5f61e6393ba7a0abcc9f662"
+            );
             g.open_in_place(&nonce, &aad, &mut d, &tag).unwrap();
             assert_eq!(d, pt);
         }
@@ -238,7 +247,10 @@ mod tests {
             for i in [0, 50, 99, 100, 115] {
                 let mut bad = sealed.clone();
                 bad[i] ^= 1;
-                assert!(matches!(g.open(&nonce, b"ctx", &bad), Err(CryptoError::AuthenticationFailed)));
+                assert!(matches!(
+                    g.open(&nonce, b"ctx", &bad),
+                    Err(CryptoError::AuthenticationFailed)
+                ));
             }
             assert!(g.open(&nonce, b"cty", &sealed).is_err());
             assert!(g.open(&[3u8; 12], b"ctx", &sealed).is_err());

@@ -21,7 +21,12 @@ pub fn hkdf_sha256_extract(salt: &[u8], ikm: &[u8]) -> [u8; 32] {
 }
 
 /// HKDF-SHA256 Extract-then-Expand into `okm` (at most 8160 bytes).
-pub fn hkdf_sha256(salt: &[u8], ikm: &[u8], info: &[u8], okm: &mut [u8]) -> Result<(), CryptoError> {
+pub fn hkdf_sha256(
+    salt: &[u8],
+    ikm: &[u8],
+    info: &[u8],
+    okm: &mut [u8],
+) -> Result<(), CryptoError> {
     Hkdf::<Sha256>::new(Some(salt), ikm)
         .expand(info, okm)
         .map_err(|_| CryptoError::TooLong {
@@ -33,7 +38,11 @@ pub fn hkdf_sha256(salt: &[u8], ikm: &[u8], info: &[u8], okm: &mut [u8]) -> Resu
 
 /// The per-object data key of a bucket-key object:
 /// HKDF-SHA256(ikm = bucket key, salt = per-object random salt, info = object ARN).
-pub fn derive_object_key(bucket_key: &DataKey, salt: &[u8; OBJECT_SALT_LEN], object_arn: &str) -> DataKey {
+pub fn derive_object_key(
+    bucket_key: &DataKey,
+    salt: &[u8; OBJECT_SALT_LEN],
+    object_arn: &str,
+) -> DataKey {
     let mut okm = [0u8; 32];
     Hkdf::<Sha256>::new(Some(salt), bucket_key.expose_secret())
         .expand(object_arn.as_bytes(), &mut okm)
@@ -54,7 +63,10 @@ mod tests {
         let info = hex::decode("f0f1f2f3f4f5f6f7f8f9").unwrap();
         let mut okm = [0u8; 42];
         hkdf_sha256(&salt, &ikm, &info, &mut okm).unwrap();
-        assert_eq!(hex::encode(okm), "3cb25f25faacd57a90434f64d0362f2a2d2d0a90cf1a5a4c5db02d56ecc4c5bf34007208d5b887185865");
+        assert_eq!(
+            hex::encode(okm),
+            "3cb25f25faacd57a90434f64d0362f2a2d2d0a90cf1a5a4c5db02d56ecc4c5bf34007208d5b887185865"
+        );
         assert_eq!(
             hex::encode(hkdf_sha256_extract(&salt, &ikm)),
             "077709362c2e32df0ddc3f0dc47bba6390b6c73bb50f9c3122ec844ad7c2b3e5"

@@ -3,8 +3,8 @@
 //! (The modelled KMS wraps with AES-GCM instead, because it must bind the encryption
 //! context; see `kms_keys.rs`.)
 
-use aes_kw::KwAes256;
 use aes::cipher::KeyInit;
+use aes_kw::KwAes256;
 use zeroize::Zeroizing;
 
 use super::error::CryptoError;
@@ -24,7 +24,7 @@ impl KeyWrapper {
 
     /// Wraps `key_data` (a multiple of 8 bytes, at least 16) into `len + 8` bytes.
     pub fn wrap(&self, key_data: &[u8]) -> Result<Vec<u8>, CryptoError> {
-        if key_data.len() < 16 || key_data.len() % 8 != 0 {
+        if key_data.len() < 16 || !key_data.len().is_multiple_of(8) {
             return Err(CryptoError::BadLength {
                 what: "AES-KW key data (multiple of 8, at least 16)",
                 expected: key_data.len().next_multiple_of(8).max(16),
@@ -40,7 +40,7 @@ impl KeyWrapper {
 
     /// Unwraps and checks the integrity register; the result is wiped on drop.
     pub fn unwrap(&self, wrapped: &[u8]) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
-        if wrapped.len() < 24 || wrapped.len() % 8 != 0 {
+        if wrapped.len() < 24 || !wrapped.len().is_multiple_of(8) {
             return Err(CryptoError::BadLength {
                 what: "AES-KW wrapped key (multiple of 8, at least 24)",
                 expected: wrapped.len().next_multiple_of(8).max(24),
@@ -61,11 +61,13 @@ mod tests {
 
     #[test]
     fn rfc3394_4_6_and_tamper() {
-        let kek: [u8; 32] = hex::decode("000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f")
-            .unwrap()
-            .try_into()
+        let kek: [u8; 32] =
+            hex::decode("000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f")
+                .unwrap()
+                .try_into()
+                .unwrap();
+        let kd = hex::decode("00112233445566778899aabbccddeeff000102030405060708090a0b0c0d0e0f")
             .unwrap();
-        let kd = hex::decode("00112233445566778899aabbccddeeff000102030405060708090a0b0c0d0e0f").unwrap();
         let w = KeyWrapper::new(&kek);
         let wrapped = w.wrap(&kd).unwrap();
         assert_eq!(

@@ -115,8 +115,9 @@ impl ModelledKms {
             .get(key_arn)
             .ok_or_else(|| CryptoError::KmsKeyNotFound(key_arn.to_string()))?;
         let arn = key_arn.as_bytes();
-        let arn_len = u16::try_from(arn.len())
-            .map_err(|_| CryptoError::InvalidInput(format!("KMS key ARN too long: {} bytes", arn.len())))?;
+        let arn_len = u16::try_from(arn.len()).map_err(|_| {
+            CryptoError::InvalidInput(format!("KMS key ARN too long: {} bytes", arn.len()))
+        })?;
         let mut blob = Vec::with_capacity(1 + 2 + arn.len() + NONCE_LEN + 32 + TAG_LEN);
         blob.push(BLOB_VERSION);
         blob.extend_from_slice(&arn_len.to_be_bytes());
@@ -133,9 +134,15 @@ impl ModelledKms {
     /// Decrypt: unwraps a blob made by this KMS. Fails with
     /// [`CryptoError::KmsInvalidCiphertext`] when the blob was altered, names another
     /// key, or `context` differs from the one it was made with.
-    pub fn decrypt(&self, ciphertext_blob: &[u8], context: &EncryptionContext) -> Result<DataKey, CryptoError> {
+    pub fn decrypt(
+        &self,
+        ciphertext_blob: &[u8],
+        context: &EncryptionContext,
+    ) -> Result<DataKey, CryptoError> {
         let bad = |why: &str| CryptoError::KmsInvalidCiphertext(why.to_string());
-        let (&version, rest) = ciphertext_blob.split_first().ok_or_else(|| bad("empty blob"))?;
+        let (&version, rest) = ciphertext_blob
+            .split_first()
+            .ok_or_else(|| bad("empty blob"))?;
         if version != BLOB_VERSION {
             return Err(bad("unknown blob version"));
         }
@@ -148,7 +155,9 @@ impl ModelledKms {
             return Err(bad("blob has the wrong length"));
         }
         let arn = std::str::from_utf8(&rest[..arn_len]).map_err(|_| bad("key ARN is not UTF-8"))?;
-        let nonce: [u8; NONCE_LEN] = rest[arn_len..arn_len + NONCE_LEN].try_into().expect("sized");
+        let nonce: [u8; NONCE_LEN] = rest[arn_len..arn_len + NONCE_LEN]
+            .try_into()
+            .expect("sized");
         let body = &rest[arn_len + NONCE_LEN..];
         let tag: [u8; TAG_LEN] = body[32..].try_into().expect("sized");
         let key = self

@@ -52,7 +52,11 @@ pub fn run_selftest(dirs: &[PathBuf], out: &mut dyn Write) -> Result<SelftestSum
     writeln!(
         out,
         "backend: {active} (cases run on: {})",
-        backends.iter().map(|b| b.name()).collect::<Vec<_>>().join(", ")
+        backends
+            .iter()
+            .map(|b| b.name())
+            .collect::<Vec<_>>()
+            .join(", ")
     )?;
     if let Some(w) = active.warning() {
         writeln!(out, "{w}")?;

@@ -96,7 +96,11 @@ fn key_hmac(salt: &[u8; 16], key: &DataKey) -> [u8; 32] {
 }
 
 /// SSE-C PUT.
-pub fn put_object<R: Rng + ?Sized>(rng: &mut R, h: &SseCHeaders, plaintext: &[u8]) -> Result<SseCObject, CryptoError> {
+pub fn put_object<R: Rng + ?Sized>(
+    rng: &mut R,
+    h: &SseCHeaders,
+    plaintext: &[u8],
+) -> Result<SseCObject, CryptoError> {
     let key = check_headers(h)?;
     let key_hmac_salt = random16(rng);
     let key_hmac = key_hmac(&key_hmac_salt, &key);
@@ -114,10 +118,18 @@ pub fn put_object<R: Rng + ?Sized>(rng: &mut R, h: &SseCHeaders, plaintext: &[u8
 /// SSE-C GET: 400 without headers or with bad ones, 403 when the key is not the one the
 /// object was written with.
 pub fn get_object(obj: &SseCObject, h: Option<&SseCHeaders>) -> Result<Vec<u8>, CryptoError> {
-    let h = h.ok_or_else(|| reject(400, "object is SSE-C encrypted: the customer key headers are required"))?;
+    let h = h.ok_or_else(|| {
+        reject(
+            400,
+            "object is SSE-C encrypted: the customer key headers are required",
+        )
+    })?;
     let key = check_headers(h)?;
     if !ct_eq(&key_hmac(&obj.key_hmac_salt, &key), &obj.key_hmac) {
-        return Err(reject(403, "customer key does not match the key the object was written with"));
+        return Err(reject(
+            403,
+            "customer key does not match the key the object was written with",
+        ));
     }
     let mut out = obj.body.clone();
     Aes256Ctr::new(key.expose_secret()).apply_keystream(&obj.iv, &mut out);
@@ -131,7 +143,10 @@ mod tests {
 
     #[test]
     fn md5_rfc1321() {
-        assert_eq!(hex::encode(Md5::digest(b"abc")), "900150983cd24fb0d6963f7d28e17f72");
+        assert_eq!(
+            hex::encode(Md5::digest(b"abc")),
+            "900150983cd24fb0d6963f7d28e17f72"
+        );
     }
 
     #[test]
@@ -142,14 +157,26 @@ mod tests {
         let obj = put_object(&mut rng, &h, b"secret data").unwrap();
         assert_eq!(get_object(&obj, Some(&h)).unwrap(), b"secret data");
         let other = SseCHeaders::for_key(&DataKey::generate(&mut rng));
-        assert!(matches!(get_object(&obj, Some(&other)), Err(CryptoError::SseC { status: 403, .. })));
-        assert!(matches!(get_object(&obj, None), Err(CryptoError::SseC { status: 400, .. })));
+        assert!(matches!(
+            get_object(&obj, Some(&other)),
+            Err(CryptoError::SseC { status: 403, .. })
+        ));
+        assert!(matches!(
+            get_object(&obj, None),
+            Err(CryptoError::SseC { status: 400, .. })
+        ));
         let mut bad = h.clone();
         bad.key_md5_b64 = other.key_md5_b64.clone();
-        assert!(matches!(put_object(&mut rng, &bad, b"x"), Err(CryptoError::SseC { status: 400, .. })));
+        assert!(matches!(
+            put_object(&mut rng, &bad, b"x"),
+            Err(CryptoError::SseC { status: 400, .. })
+        ));
         let mut alg = h.clone();
         alg.algorithm = "AES128".into();
-        assert!(matches!(check_headers(&alg), Err(CryptoError::SseC { status: 400, .. })));
+        assert!(matches!(
+            check_headers(&alg),
+            Err(CryptoError::SseC { status: 400, .. })
+        ));
         assert!(!format!("{h:?}").contains(h.key_b64.as_str()));
     }
 }

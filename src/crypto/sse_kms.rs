@@ -42,7 +42,11 @@ pub struct BucketKey {
 
 impl BucketKey {
     /// Issues a new bucket key: KMS GenerateDataKey with `{"aws:s3:arn": bucket ARN}`.
-    pub fn generate(kms: &mut ModelledKms, kms_key_arn: &str, bucket: &str) -> Result<Self, CryptoError> {
+    pub fn generate(
+        kms: &mut ModelledKms,
+        kms_key_arn: &str,
+        bucket: &str,
+    ) -> Result<Self, CryptoError> {
         let g = kms.generate_data_key(kms_key_arn, &s3_context(&bucket_arn(bucket)))?;
         Ok(BucketKey {
             plaintext: g.plaintext,
@@ -54,7 +58,12 @@ impl BucketKey {
 
     /// Recovers a bucket key from its stored blob: KMS Decrypt with the bucket-ARN context
     /// (what a GET does when the bucket key is not cached).
-    pub fn from_blob(kms: &ModelledKms, kms_key_arn: &str, bucket: &str, blob: &[u8]) -> Result<Self, CryptoError> {
+    pub fn from_blob(
+        kms: &ModelledKms,
+        kms_key_arn: &str,
+        bucket: &str,
+        blob: &[u8],
+    ) -> Result<Self, CryptoError> {
         let plaintext = kms.decrypt(blob, &s3_context(&bucket_arn(bucket)))?;
         Ok(BucketKey {
             plaintext,
@@ -120,7 +129,12 @@ pub fn put_key<R: Rng + ?Sized>(
     match bucket_key {
         None => {
             let g = kms.generate_data_key(kms_key_arn, &s3_context(&arn))?;
-            Ok((g.plaintext, KeySource::PerObject { ciphertext_blob: g.ciphertext_blob }))
+            Ok((
+                g.plaintext,
+                KeySource::PerObject {
+                    ciphertext_blob: g.ciphertext_blob,
+                },
+            ))
         }
         Some(bk) => {
             check_bucket_key(bk, kms_key_arn, bucket)?;
@@ -182,7 +196,10 @@ pub fn object_key(
     let arn = object_arn(bucket, key);
     match &obj.key_source {
         KeySource::PerObject { ciphertext_blob } => kms.decrypt(ciphertext_blob, &s3_context(&arn)),
-        KeySource::BucketKey { bucket_key_blob, salt } => match cached_bucket_key {
+        KeySource::BucketKey {
+            bucket_key_blob,
+            salt,
+        } => match cached_bucket_key {
             Some(bk) if bk.ciphertext_blob == *bucket_key_blob && bk.bucket == bucket => {
                 Ok(bk.derive_object_key(salt, &arn))
             }
@@ -250,7 +267,10 @@ pub fn dsse_get_object(
     key: &str,
 ) -> Result<Vec<u8>, CryptoError> {
     let mut mid = root.open_object(&obj.outer)?;
-    let dk = kms.decrypt(&obj.kms_ciphertext_blob, &s3_context(&object_arn(bucket, key)))?;
+    let dk = kms.decrypt(
+        &obj.kms_ciphertext_blob,
+        &s3_context(&object_arn(bucket, key)),
+    )?;
     Aes256Ctr::new(dk.expose_secret()).apply_keystream(&obj.kms_iv, &mut mid);
     Ok(mid)
 }

@@ -52,7 +52,10 @@ impl S3ManagedRoot {
     }
 
     /// A fresh object key, wrapped: the per-object envelope step of SSE-S3.
-    pub fn new_object_key<R: Rng + ?Sized>(&self, rng: &mut R) -> Result<(DataKey, Vec<u8>), CryptoError> {
+    pub fn new_object_key<R: Rng + ?Sized>(
+        &self,
+        rng: &mut R,
+    ) -> Result<(DataKey, Vec<u8>), CryptoError> {
         let k = DataKey::generate(rng);
         let wrapped = self.wrapper.wrap(k.expose_secret())?;
         Ok((k, wrapped))
@@ -66,12 +69,20 @@ impl S3ManagedRoot {
     }
 
     /// Encrypts an object with its own random key.
-    pub fn seal_object<R: Rng + ?Sized>(&self, rng: &mut R, plaintext: &[u8]) -> Result<SseS3Object, CryptoError> {
+    pub fn seal_object<R: Rng + ?Sized>(
+        &self,
+        rng: &mut R,
+        plaintext: &[u8],
+    ) -> Result<SseS3Object, CryptoError> {
         let (k, wrapped_key) = self.new_object_key(rng)?;
         let iv = random16(rng);
         let mut body = plaintext.to_vec();
         Aes256Ctr::new(k.expose_secret()).apply_keystream(&iv, &mut body);
-        Ok(SseS3Object { wrapped_key, iv, body })
+        Ok(SseS3Object {
+            wrapped_key,
+            iv,
+            body,
+        })
     }
 
     /// Decrypts an object stored by [`S3ManagedRoot::seal_object`].
@@ -97,6 +108,9 @@ mod tests {
         assert_ne!(a.body, b.body);
         assert_eq!(root.open_object(&a).unwrap(), b"hello world");
         let other = S3ManagedRoot::for_bucket("c", 1);
-        assert!(matches!(other.open_object(&a), Err(CryptoError::UnwrapFailed)));
+        assert!(matches!(
+            other.open_object(&a),
+            Err(CryptoError::UnwrapFailed)
+        ));
     }
 }

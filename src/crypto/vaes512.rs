@@ -224,10 +224,7 @@ unsafe fn dot(a: __m128i, b: __m128i) -> __m128i {
 #[inline]
 #[target_feature(enable = "avx512f,avx2")]
 unsafe fn hxor(z: __m512i) -> __m128i {
-    let y = _mm256_xor_si256(
-        _mm512_castsi512_si256(z),
-        _mm512_extracti64x4_epi64::<1>(z),
-    );
+    let y = _mm256_xor_si256(_mm512_castsi512_si256(z), _mm512_extracti64x4_epi64::<1>(z));
     _mm_xor_si128(_mm256_castsi256_si128(y), _mm256_extracti128_si256::<1>(y))
 }
 
@@ -331,7 +328,9 @@ pub(crate) unsafe fn gcm_key(key: &[u8; 32]) -> GcmKey {
 /// AES-256-GCM with a 96-bit nonce, in place. Encrypts (`ENC`) or decrypts `data` and
 /// returns the tag computed over `aad` and the ciphertext; the caller compares it on
 /// decryption. `data.len()` must not exceed 2^36 - 32 (checked by the caller).
-#[target_feature(enable = "avx512f,avx512bw,avx512vl,vaes,vpclmulqdq,aes,pclmulqdq,avx2,sse2,ssse3")]
+#[target_feature(
+    enable = "avx512f,avx512bw,avx512vl,vaes,vpclmulqdq,aes,pclmulqdq,avx2,sse2,ssse3"
+)]
 pub(crate) unsafe fn gcm_crypt<const ENC: bool>(
     key: &GcmKey,
     nonce: &[u8; 12],
@@ -346,8 +345,14 @@ pub(crate) unsafe fn gcm_crypt<const ENC: bool>(
     // dword 0 and `inc32` is a 32-bit add.
     let mut j = [0u8; 16];
     j[..12].copy_from_slice(nonce);
-    let base = _mm512_shuffle_epi8(_mm512_broadcast_i32x4(_mm_loadu_si128(j.as_ptr().cast())), bswap);
-    let mut c = _mm512_add_epi32(base, _mm512_set_epi32(0, 0, 0, 5, 0, 0, 0, 4, 0, 0, 0, 3, 0, 0, 0, 2));
+    let base = _mm512_shuffle_epi8(
+        _mm512_broadcast_i32x4(_mm_loadu_si128(j.as_ptr().cast())),
+        bswap,
+    );
+    let mut c = _mm512_add_epi32(
+        base,
+        _mm512_set_epi32(0, 0, 0, 5, 0, 0, 0, 4, 0, 0, 0, 3, 0, 0, 0, 2),
+    );
     let inc4 = _mm512_set_epi32(0, 0, 0, 4, 0, 0, 0, 4, 0, 0, 0, 4, 0, 0, 0, 4);
 
     let full = powers_for(key, 16);
@@ -415,7 +420,10 @@ pub(crate) unsafe fn gcm_crypt<const ENC: bool>(
     }
 
     // Length block: be64(aad bits) || be64(data bits), byte-reversed.
-    let lens = _mm_set_epi64x((aad.len() as u64 * 8) as i64, (data.len() as u64 * 8) as i64);
+    let lens = _mm_set_epi64x(
+        (aad.len() as u64 * 8) as i64,
+        (data.len() as u64 * 8) as i64,
+    );
     let h1 = _mm_loadu_si128(key.pow[15].as_ptr().cast());
     acc = dot(_mm_xor_si128(acc, lens), h1);
     let s = _mm_shuffle_epi8(acc, bswap_mask128());

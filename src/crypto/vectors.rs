@@ -50,12 +50,44 @@ pub enum Expect {
 /// A parsed test case.
 #[derive(Debug, Clone)]
 pub enum Case {
-    Ctr { key: Vec<u8>, iv: Vec<u8>, pt: Vec<u8>, ct: Vec<u8> },
-    Gcm { key: Vec<u8>, iv: Vec<u8>, aad: Vec<u8>, pt: Vec<u8>, ct: Vec<u8>, tag: Vec<u8>, expect: Expect },
-    Hkdf { ikm: Vec<u8>, salt: Vec<u8>, info: Vec<u8>, len: usize, prk: Option<Vec<u8>>, okm: Vec<u8> },
-    Kw { kek: Vec<u8>, key_data: Vec<u8>, wrapped: Vec<u8>, expect: Expect },
-    Md5 { msg: Vec<u8>, digest: Vec<u8> },
-    HmacSha256 { key: Vec<u8>, msg: Vec<u8>, mac: Vec<u8> },
+    Ctr {
+        key: Vec<u8>,
+        iv: Vec<u8>,
+        pt: Vec<u8>,
+        ct: Vec<u8>,
+    },
+    Gcm {
+        key: Vec<u8>,
+        iv: Vec<u8>,
+        aad: Vec<u8>,
+        pt: Vec<u8>,
+        ct: Vec<u8>,
+        tag: Vec<u8>,
+        expect: Expect,
+    },
+    Hkdf {
+        ikm: Vec<u8>,
+        salt: Vec<u8>,
+        info: Vec<u8>,
+        len: usize,
+        prk: Option<Vec<u8>>,
+        okm: Vec<u8>,
+    },
+    Kw {
+        kek: Vec<u8>,
+        key_data: Vec<u8>,
+        wrapped: Vec<u8>,
+        expect: Expect,
+    },
+    Md5 {
+        msg: Vec<u8>,
+        digest: Vec<u8>,
+    },
+    HmacSha256 {
+        key: Vec<u8>,
+        msg: Vec<u8>,
+        mac: Vec<u8>,
+    },
     /// A case this implementation cannot take, with the reason.
     Unsupported(String),
 }
@@ -107,7 +139,8 @@ pub fn builtin() -> Vec<VectorFile> {
     FILES
         .iter()
         .map(|(name, text)| {
-            parse(Path::new(&format!("builtin:{name}")), text).expect("built-in vectors are well formed")
+            parse(Path::new(&format!("builtin:{name}")), text)
+                .expect("built-in vectors are well formed")
         })
         .collect()
 }
@@ -119,15 +152,21 @@ pub fn parse(path: &Path, text: &str) -> Result<VectorFile, CryptoError> {
         tc_id,
         msg,
     };
-    let doc: Value = serde_json::from_str(text).map_err(|e| err(None, format!("not valid JSON: {e}")))?;
-    let obj = doc.as_object().ok_or_else(|| err(None, "top level is not a JSON object".into()))?;
+    let doc: Value =
+        serde_json::from_str(text).map_err(|e| err(None, format!("not valid JSON: {e}")))?;
+    let obj = doc
+        .as_object()
+        .ok_or_else(|| err(None, "top level is not a JSON object".into()))?;
     let algorithm = obj
         .get("algorithm")
         .ok_or_else(|| err(None, "missing field `algorithm`".into()))?
         .as_str()
         .ok_or_else(|| err(None, "field `algorithm` is not a string".into()))?
         .to_string();
-    let source = obj.get("source").and_then(Value::as_str).map(str::to_string);
+    let source = obj
+        .get("source")
+        .and_then(Value::as_str)
+        .map(str::to_string);
     let tests = obj
         .get("tests")
         .ok_or_else(|| err(None, "missing field `tests`".into()))?
@@ -144,10 +183,19 @@ pub fn parse(path: &Path, text: &str) -> Result<VectorFile, CryptoError> {
                 .ok_or_else(|| err(None, format!("test #{}: `tcId` is not an integer", i + 1)))?,
             None => return Err(err(None, format!("test #{}: missing field `tcId`", i + 1))),
         };
-        let f = Fields { t, tc_id, err: &err };
+        let f = Fields {
+            t,
+            tc_id,
+            err: &err,
+        };
         let case = match algorithm.as_str() {
             "AES-256-CTR" => {
-                let (key, iv, pt, ct) = (f.hex_len("key", 32)?, f.hex_len("iv", 16)?, f.hex("pt")?, f.hex("ct")?);
+                let (key, iv, pt, ct) = (
+                    f.hex_len("key", 32)?,
+                    f.hex_len("iv", 16)?,
+                    f.hex("pt")?,
+                    f.hex("ct")?,
+                );
                 if pt.len() != ct.len() {
                     return Err(err(Some(tc_id), "`pt` and `ct` differ in length".into()));
                 }
@@ -167,31 +215,61 @@ pub fn parse(path: &Path, text: &str) -> Result<VectorFile, CryptoError> {
                         iv.len() * 8
                     ))
                 } else if tag.len() != 16 {
-                    Case::Unsupported(format!("{}-bit tag: only 128-bit GCM tags are supported", tag.len() * 8))
+                    Case::Unsupported(format!(
+                        "{}-bit tag: only 128-bit GCM tags are supported",
+                        tag.len() * 8
+                    ))
                 } else {
-                    Case::Gcm { key, iv, aad, pt, ct, tag, expect }
+                    Case::Gcm {
+                        key,
+                        iv,
+                        aad,
+                        pt,
+                        ct,
+                        tag,
+                        expect,
+                    }
                 }
             }
             "HKDF-SHA256" => {
                 let len = f.uint("L")?;
-                let (ikm, salt, info, okm) = (f.hex("ikm")?, f.hex("salt")?, f.hex("info")?, f.hex("okm")?);
+                let (ikm, salt, info, okm) =
+                    (f.hex("ikm")?, f.hex("salt")?, f.hex("info")?, f.hex("okm")?);
                 let prk = f.opt_hex("prk")?;
                 if okm.len() != len {
-                    return Err(err(Some(tc_id), format!("`okm` is {} bytes but `L` is {len}", okm.len())));
+                    return Err(err(
+                        Some(tc_id),
+                        format!("`okm` is {} bytes but `L` is {len}", okm.len()),
+                    ));
                 }
                 if len > HKDF_MAX_OUTPUT {
                     return Err(err(Some(tc_id), format!("`L` = {len} exceeds 255 * 32")));
                 }
-                Case::Hkdf { ikm, salt, info, len, prk, okm }
+                Case::Hkdf {
+                    ikm,
+                    salt,
+                    info,
+                    len,
+                    prk,
+                    okm,
+                }
             }
             "AES-KW" => {
                 let kek = f.hex_len("kek", 32)?;
                 let (key_data, wrapped) = (f.hex("key_data")?, f.hex("wrapped")?);
                 let expect = f.expect(false)?;
                 if expect == Expect::Valid && wrapped.len() != key_data.len() + 8 {
-                    return Err(err(Some(tc_id), "`wrapped` must be 8 bytes longer than `key_data`".into()));
+                    return Err(err(
+                        Some(tc_id),
+                        "`wrapped` must be 8 bytes longer than `key_data`".into(),
+                    ));
                 }
-                Case::Kw { kek, key_data, wrapped, expect }
+                Case::Kw {
+                    kek,
+                    key_data,
+                    wrapped,
+                    expect,
+                }
             }
             "MD5" => Case::Md5 {
                 msg: f.hex("msg")?,
@@ -205,7 +283,11 @@ pub fn parse(path: &Path, text: &str) -> Result<VectorFile, CryptoError> {
             other => Case::Unsupported(format!("algorithm {other:?} is not supported")),
         };
         let comment = t.get("comment").and_then(Value::as_str).map(str::to_string);
-        out.push(VectorTest { tc_id, comment, case });
+        out.push(VectorTest {
+            tc_id,
+            comment,
+            case,
+        });
     }
     Ok(VectorFile {
         path: path.to_path_buf(),
@@ -223,10 +305,12 @@ struct Fields<'a, E: Fn(Option<i64>, String) -> CryptoError> {
 
 impl<E: Fn(Option<i64>, String) -> CryptoError> Fields<'_, E> {
     fn opt_hex(&self, name: &str) -> Result<Option<Vec<u8>>, CryptoError> {
-        let Some(v) = self.t.get(name) else { return Ok(None) };
-        let s = v
-            .as_str()
-            .ok_or_else(|| (self.err)(Some(self.tc_id), format!("field `{name}` is not a string")))?;
+        let Some(v) = self.t.get(name) else {
+            return Ok(None);
+        };
+        let s = v.as_str().ok_or_else(|| {
+            (self.err)(Some(self.tc_id), format!("field `{name}` is not a string"))
+        })?;
         hex::decode(s)
             .map(Some)
             .map_err(|_| (self.err)(Some(self.tc_id), format!("field `{name}` is not valid hex")))
@@ -254,14 +338,22 @@ impl<E: Fn(Option<i64>, String) -> CryptoError> Fields<'_, E> {
             .ok_or_else(|| (self.err)(Some(self.tc_id), format!("missing field `{name}`")))?
             .as_u64()
             .map(|v| v as usize)
-            .ok_or_else(|| (self.err)(Some(self.tc_id), format!("field `{name}` is not a non-negative integer")))
+            .ok_or_else(|| {
+                (self.err)(
+                    Some(self.tc_id),
+                    format!("field `{name}` is not a non-negative integer"),
+                )
+            })
     }
 
     /// `result`: "valid" or "invalid"; required when `required`, else defaults to valid.
     fn expect(&self, required: bool) -> Result<Expect, CryptoError> {
         match self.t.get("result") {
             None if !required => Ok(Expect::Valid),
-            None => Err((self.err)(Some(self.tc_id), "missing field `result`".into())),
+            None => Err((self.err)(
+                Some(self.tc_id),
+                "missing field `result`".into(),
+            )),
             Some(v) => match v.as_str() {
                 Some("valid") => Ok(Expect::Valid),
                 Some("invalid") => Ok(Expect::Invalid),
@@ -281,7 +373,13 @@ pub fn run(case: &Case) -> Outcome {
 
 /// Runs one test on a given backend.
 pub fn run_with_backend(case: &Case, backend: super::Backend) -> Outcome {
-    let check = |ok: bool, what: &str| if ok { Outcome::Pass } else { Outcome::Fail(what.to_string()) };
+    let check = |ok: bool, what: &str| {
+        if ok {
+            Outcome::Pass
+        } else {
+            Outcome::Fail(what.to_string())
+        }
+    };
     match case {
         Case::Ctr { key, iv, pt, ct } => {
             let key: &[u8; 32] = key.as_slice().try_into().expect("checked at load");
@@ -296,7 +394,15 @@ pub fn run_with_backend(case: &Case, backend: super::Backend) -> Outcome {
             c.apply_keystream(iv, &mut dec);
             check(dec == *pt, "decryption does not give `pt`")
         }
-        Case::Gcm { key, iv, aad, pt, ct, tag, expect } => {
+        Case::Gcm {
+            key,
+            iv,
+            aad,
+            pt,
+            ct,
+            tag,
+            expect,
+        } => {
             let key: &[u8; 32] = key.as_slice().try_into().expect("checked at load");
             let iv: &[u8; 12] = iv.as_slice().try_into().expect("checked at load");
             let tag: &[u8; 16] = tag.as_slice().try_into().expect("checked at load");
@@ -309,14 +415,26 @@ pub fn run_with_backend(case: &Case, backend: super::Backend) -> Outcome {
                     let mut enc = pt.clone();
                     match g.seal_in_place(iv, aad, &mut enc) {
                         Ok(t) if enc == *ct && t == *tag => {}
-                        Ok(_) => return Outcome::Fail("encryption does not give `ct` and `tag`".into()),
+                        Ok(_) => {
+                            return Outcome::Fail("encryption does not give `ct` and `tag`".into());
+                        }
                         Err(e) => return Outcome::Fail(format!("encryption failed: {e}")),
                     }
-                    check(opened.is_ok() && dec == *pt, "decryption does not give `pt`")
+                    check(
+                        opened.is_ok() && dec == *pt,
+                        "decryption does not give `pt`",
+                    )
                 }
             }
         }
-        Case::Hkdf { ikm, salt, info, len, prk, okm } => {
+        Case::Hkdf {
+            ikm,
+            salt,
+            info,
+            len,
+            prk,
+            okm,
+        } => {
             if let Some(prk) = prk
                 && hkdf_sha256_extract(salt, ikm).as_slice() != prk.as_slice()
             {
@@ -328,11 +446,19 @@ pub fn run_with_backend(case: &Case, backend: super::Backend) -> Outcome {
                 Err(e) => Outcome::Fail(e.to_string()),
             }
         }
-        Case::Kw { kek, key_data, wrapped, expect } => {
+        Case::Kw {
+            kek,
+            key_data,
+            wrapped,
+            expect,
+        } => {
             let kek: &[u8; 32] = kek.as_slice().try_into().expect("checked at load");
             let w = KeyWrapper::new(kek);
             match expect {
-                Expect::Invalid => check(w.unwrap(wrapped).is_err(), "unwrap accepted an invalid case"),
+                Expect::Invalid => check(
+                    w.unwrap(wrapped).is_err(),
+                    "unwrap accepted an invalid case",
+                ),
                 Expect::Valid => {
                     match w.wrap(key_data) {
                         Ok(x) if x == *wrapped => {}
@@ -346,11 +472,18 @@ pub fn run_with_backend(case: &Case, backend: super::Backend) -> Outcome {
                 }
             }
         }
-        Case::Md5 { msg, digest } => check(Md5::digest(msg).as_slice() == digest.as_slice(), "digest differs"),
+        Case::Md5 { msg, digest } => check(
+            Md5::digest(msg).as_slice() == digest.as_slice(),
+            "digest differs",
+        ),
         Case::HmacSha256 { key, msg, mac } => {
-            let mut m = <hmac::Hmac<sha2::Sha256>>::new_from_slice(key).expect("HMAC takes any key length");
+            let mut m =
+                <hmac::Hmac<sha2::Sha256>>::new_from_slice(key).expect("HMAC takes any key length");
             m.update(msg);
-            check(m.finalize().into_bytes().as_slice() == mac.as_slice(), "MAC differs")
+            check(
+                m.finalize().into_bytes().as_slice() == mac.as_slice(),
+                "MAC differs",
+            )
         }
         Case::Unsupported(why) => Outcome::Skip(why.clone()),
     }
@@ -365,7 +498,13 @@ mod tests {
         for f in builtin() {
             for t in &f.tests {
                 for b in [super::super::Backend::Vaes512, super::super::Backend::AesNi] {
-                    assert_eq!(run_with_backend(&t.case, b), Outcome::Pass, "{} tcId {}", f.path.display(), t.tc_id);
+                    assert_eq!(
+                        run_with_backend(&t.case, b),
+                        Outcome::Pass,
+                        "{} tcId {}",
+                        f.path.display(),
+                        t.tc_id
+                    );
                 }
             }
         }
@@ -377,13 +516,28 @@ mod tests {
         let e = parse(p, r#"{"algorithm":"AES-256-CTR","tests":[{"tcId":7,"key":"zz","iv":"","pt":"","ct":""}]}"#)
             .unwrap_err()
             .to_string();
-        assert!(e.contains("x.json") && e.contains("tcId 7") && e.contains("`key`"), "{e}");
-        let e = parse(p, r#"{"algorithm":"AES-256-GCM","tests":[{"tcId":3,"key":"00"}]}"#).unwrap_err().to_string();
+        assert!(
+            e.contains("x.json") && e.contains("tcId 7") && e.contains("`key`"),
+            "{e}"
+        );
+        let e = parse(
+            p,
+            r#"{"algorithm":"AES-256-GCM","tests":[{"tcId":3,"key":"00"}]}"#,
+        )
+        .unwrap_err()
+        .to_string();
         assert!(e.contains("tcId 3") && e.contains("32 bytes"), "{e}");
-        let e = parse(p, r#"{"algorithm":"AES-KW","tests":[{"comment":"no id"}]}"#).unwrap_err().to_string();
+        let e = parse(p, r#"{"algorithm":"AES-KW","tests":[{"comment":"no id"}]}"#)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("test #1") && e.contains("tcId"), "{e}");
         assert!(parse(p, "{").unwrap_err().to_string().contains("x.json"));
-        assert!(parse(p, r#"{"tests":[]}"#).unwrap_err().to_string().contains("algorithm"));
+        assert!(
+            parse(p, r#"{"tests":[]}"#)
+                .unwrap_err()
+                .to_string()
+                .contains("algorithm")
+        );
         let f = parse(p, r#"{"algorithm":"SHA-3","tests":[{"tcId":1}]}"#).unwrap();
         assert!(matches!(run(&f.tests[0].case), Outcome::Skip(_)));
     }

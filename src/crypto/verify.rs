@@ -106,19 +106,37 @@ pub fn verify_object(
             }
             match sse_c::get_object(&obj, None) {
                 Err(CryptoError::SseC { status: 400, .. }) => Ok(()),
-                _ => Err(mismatch("a GET without the SSE-C key was not refused with 400")),
+                _ => Err(mismatch(
+                    "a GET without the SSE-C key was not refused with 400",
+                )),
             }
         }
         Mode::SseKms => {
             kms.ensure_key(ctx.kms_key_arn);
-            let obj = sse_kms::put_object(kms, ctx.kms_key_arn, ctx.bucket, ctx.key, bucket_key, &mut rng, &plaintext)?;
+            let obj = sse_kms::put_object(
+                kms,
+                ctx.kms_key_arn,
+                ctx.bucket,
+                ctx.key,
+                bucket_key,
+                &mut rng,
+                &plaintext,
+            )?;
             expect_changed(&obj.body)?;
             // GET with no cached bucket key: the KMS Decrypt path.
-            expect_same(&sse_kms::get_object(kms, &obj, ctx.bucket, ctx.key, None)?, "SSE-KMS decrypt")?;
+            expect_same(
+                &sse_kms::get_object(kms, &obj, ctx.bucket, ctx.key, None)?,
+                "SSE-KMS decrypt",
+            )?;
             match &obj.key_source {
                 sse_kms::KeySource::PerObject { ciphertext_blob } => {
-                    if kms.decrypt(ciphertext_blob, &s3_context(&bucket_arn(ctx.bucket))).is_ok() {
-                        return Err(mismatch("KMS Decrypt accepted the wrong encryption context"));
+                    if kms
+                        .decrypt(ciphertext_blob, &s3_context(&bucket_arn(ctx.bucket)))
+                        .is_ok()
+                    {
+                        return Err(mismatch(
+                            "KMS Decrypt accepted the wrong encryption context",
+                        ));
                     }
                     Ok(())
                 }
@@ -141,15 +159,34 @@ pub fn verify_object(
         Mode::DsseKms => {
             kms.ensure_key(ctx.kms_key_arn);
             let root = S3ManagedRoot::for_bucket(ctx.bucket, seed);
-            let obj = sse_kms::dsse_put_object(kms, &root, ctx.kms_key_arn, ctx.bucket, ctx.key, &mut rng, &plaintext)?;
+            let obj = sse_kms::dsse_put_object(
+                kms,
+                &root,
+                ctx.kms_key_arn,
+                ctx.bucket,
+                ctx.key,
+                &mut rng,
+                &plaintext,
+            )?;
             expect_changed(&obj.outer.body)?;
-            expect_same(&sse_kms::dsse_get_object(kms, &root, &obj, ctx.bucket, ctx.key)?, "DSSE-KMS decrypt")
+            expect_same(
+                &sse_kms::dsse_get_object(kms, &root, &obj, ctx.bucket, ctx.key)?,
+                "DSSE-KMS decrypt",
+            )
         }
         Mode::CseKms => {
             kms.ensure_key(ctx.kms_key_arn);
             let mut matdesc = EncryptionContext::new();
             matdesc.insert("bucket".to_string(), ctx.bucket.to_string());
-            let obj = cse::encrypt_object(kms, ctx.kms_key_arn, &matdesc, None, 0, &mut rng, &plaintext)?;
+            let obj = cse::encrypt_object(
+                kms,
+                ctx.kms_key_arn,
+                &matdesc,
+                None,
+                0,
+                &mut rng,
+                &plaintext,
+            )?;
             expect_changed(&obj.body)?;
             expect_same(&cse::decrypt_object(kms, &obj)?, "client-side decrypt")?;
             let mut bad = obj.clone();

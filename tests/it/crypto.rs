@@ -60,9 +60,14 @@ fn every_shared_vector_file_passes_on_every_backend() {
                 match vectors::run_with_backend(&t.case, b) {
                     Outcome::Pass => passed += 1,
                     Outcome::Skip(why) => {
-                        assert!(f.algorithm == "AES-256-GCM" && why.contains("nonce"), "{why}");
+                        assert!(
+                            f.algorithm == "AES-256-GCM" && why.contains("nonce"),
+                            "{why}"
+                        );
                     }
-                    Outcome::Fail(why) => panic!("{} tcId {} on {b}: {why}", f.path.display(), t.tc_id),
+                    Outcome::Fail(why) => {
+                        panic!("{} tcId {} on {b}: {why}", f.path.display(), t.tc_id)
+                    }
                 }
             }
         }
@@ -84,9 +89,15 @@ fn selftest_over_shared_and_fixture_vectors() {
         "hkdf_sha256_rfc5869.json",
         "gcm_lengths.json",
     ] {
-        assert!(out.lines().any(|l| l.contains(name)), "no line for {name}:\n{out}");
+        assert!(
+            out.lines().any(|l| l.contains(name)),
+            "no line for {name}:\n{out}"
+        );
     }
-    assert!(out.contains("skipped tcId 17") && out.contains("skipped tcId 18"), "{out}");
+    assert!(
+        out.contains("skipped tcId 17") && out.contains("skipped tcId 18"),
+        "{out}"
+    );
     let last = out.lines().last().unwrap();
     let re_ok = last.starts_with(|c: char| c.is_ascii_digit())
         && last.contains(" passed, 0 failed, ")
@@ -103,7 +114,10 @@ fn malformed_vector_file_is_an_error_naming_file_and_tcid() {
     let e = r.unwrap_err();
     assert_eq!(e.exit_code(), 2);
     let m = e.to_string();
-    assert!(m.contains("bad_hex.json") && m.contains("tcId 2") && m.contains("`ct`"), "{m}");
+    assert!(
+        m.contains("bad_hex.json") && m.contains("tcId 2") && m.contains("`ct`"),
+        "{m}"
+    );
     assert!(!m.contains("603deb1015ca71be"), "key bytes in error: {m}");
 }
 
@@ -140,9 +154,15 @@ fn ctr_interoperates_with_openssl() {
                 let mut ct = pt.clone();
                 Aes256Ctr::with_backend(&key, b).apply_keystream(&iv, &mut ct);
                 let dec = openssl_ctr(&key, iv_hex, true, &ct);
-                assert_eq!(dec, pt, "openssl decrypt, iv {iv_hex} len {len} backend {b}");
+                assert_eq!(
+                    dec, pt,
+                    "openssl decrypt, iv {iv_hex} len {len} backend {b}"
+                );
                 let theirs = openssl_ctr(&key, iv_hex, false, &pt);
-                assert_eq!(theirs, ct, "openssl encrypt, iv {iv_hex} len {len} backend {b}");
+                assert_eq!(
+                    theirs, ct,
+                    "openssl encrypt, iv {iv_hex} len {len} backend {b}"
+                );
             }
         }
     }
@@ -156,7 +176,14 @@ fn openssl_ctr(key: &[u8; 32], iv_hex: &str, decrypt: bool, input: &[u8]) -> Vec
         cmd.arg("-d");
     }
     let mut child = cmd
-        .args(["-aes-256-ctr", "-nopad", "-K", &hex::encode(key), "-iv", iv_hex])
+        .args([
+            "-aes-256-ctr",
+            "-nopad",
+            "-K",
+            &hex::encode(key),
+            "-iv",
+            iv_hex,
+        ])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -167,17 +194,31 @@ fn openssl_ctr(key: &[u8; 32], iv_hex: &str, decrypt: bool, input: &[u8]) -> Vec
     let writer = std::thread::spawn(move || stdin.write_all(&data));
     let out = child.wait_with_output().expect("openssl runs");
     writer.join().unwrap().unwrap();
-    assert!(out.status.success(), "openssl failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "openssl failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     out.stdout
 }
 
 #[test]
 fn every_mode_round_trips_through_verify_object() {
-    let modes = [Mode::None, Mode::SseS3, Mode::SseC, Mode::SseKms, Mode::DsseKms, Mode::CseKms];
+    let modes = [
+        Mode::None,
+        Mode::SseS3,
+        Mode::SseC,
+        Mode::SseKms,
+        Mode::DsseKms,
+        Mode::CseKms,
+    ];
     let mut kms = ModelledKms::seeded(7);
     kms.ensure_key(KMS_ARN);
     let bk = BucketKey::generate(&mut kms, KMS_ARN, "my-bucket").unwrap();
-    for (i, size) in [0u64, 1, 15, 16, 17, 1000, 70_000, 5 << 30].into_iter().enumerate() {
+    for (i, size) in [0u64, 1, 15, 16, 17, 1000, 70_000, 5 << 30]
+        .into_iter()
+        .enumerate()
+    {
         for mode in modes {
             let ctx = ObjectContext {
                 bucket: "my-bucket",
@@ -188,8 +229,9 @@ fn every_mode_round_trips_through_verify_object() {
             verify_object(mode, &ctx, &mut kms, None, i as u64)
                 .unwrap_or_else(|e| panic!("{} size {size}: {e}", mode.as_str()));
             if matches!(mode, Mode::SseKms | Mode::DsseKms) {
-                verify_object(mode, &ctx, &mut kms, Some(&bk), i as u64 + 100)
-                    .unwrap_or_else(|e| panic!("{} with bucket key, size {size}: {e}", mode.as_str()));
+                verify_object(mode, &ctx, &mut kms, Some(&bk), i as u64 + 100).unwrap_or_else(
+                    |e| panic!("{} with bucket key, size {size}: {e}", mode.as_str()),
+                );
             }
         }
     }
@@ -212,7 +254,10 @@ fn tampered_gcm_ciphertext_tag_aad_and_context_are_rejected() {
     assert_eq!(g.open(&nonce, b"aad", &sealed).unwrap(), pt);
     let mut ct = sealed.clone();
     ct[500] ^= 0x10;
-    assert!(matches!(g.open(&nonce, b"aad", &ct), Err(CryptoError::AuthenticationFailed)));
+    assert!(matches!(
+        g.open(&nonce, b"aad", &ct),
+        Err(CryptoError::AuthenticationFailed)
+    ));
     let mut tag = sealed.clone();
     *tag.last_mut().unwrap() ^= 1;
     assert!(g.open(&nonce, b"aad", &tag).is_err());
@@ -226,7 +271,14 @@ fn tampered_gcm_ciphertext_tag_aad_and_context_are_rejected() {
     let mut matdesc = EncryptionContext::new();
     matdesc.insert("department".into(), "finance".into());
     let obj = cse::encrypt_object(&mut kms, KMS_ARN, &matdesc, None, 0, &mut rng, &pt).unwrap();
-    for k in [cse::KEY_V2, cse::IV, cse::CEK_ALG, cse::WRAP_ALG, cse::MATDESC, cse::TAG_LEN_KEY] {
+    for k in [
+        cse::KEY_V2,
+        cse::IV,
+        cse::CEK_ALG,
+        cse::WRAP_ALG,
+        cse::MATDESC,
+        cse::TAG_LEN_KEY,
+    ] {
         assert!(obj.metadata.contains_key(k), "missing {k}");
     }
     assert_eq!(obj.metadata[cse::CEK_ALG], "AES/GCM/NoPadding");
@@ -248,17 +300,29 @@ fn tampered_gcm_ciphertext_tag_aad_and_context_are_rejected() {
         cse::MATDESC.into(),
         r#"{"aws:x-amz-cek-alg":"AES/GCM/NoPadding","department":"sales"}"#.into(),
     );
-    assert!(matches!(cse::decrypt_object(&kms, &bad), Err(CryptoError::KmsInvalidCiphertext(_))));
+    assert!(matches!(
+        cse::decrypt_object(&kms, &bad),
+        Err(CryptoError::KmsInvalidCiphertext(_))
+    ));
     let mut bad = obj.clone();
-    bad.metadata.insert(cse::MATDESC.into(), r#"{"department":"finance"}"#.into());
-    assert!(matches!(cse::decrypt_object(&kms, &bad), Err(CryptoError::CseMetadata(_))));
+    bad.metadata
+        .insert(cse::MATDESC.into(), r#"{"department":"finance"}"#.into());
+    assert!(matches!(
+        cse::decrypt_object(&kms, &bad),
+        Err(CryptoError::CseMetadata(_))
+    ));
     let mut reserved = matdesc.clone();
     reserved.insert("aws:x-amz-cek-alg".into(), "x".into());
     assert!(cse::encrypt_object(&mut kms, KMS_ARN, &reserved, None, 0, &mut rng, &pt).is_err());
 
     // SSE-KMS: Decrypt with another context is refused.
-    let g = kms.generate_data_key(KMS_ARN, &s3_context("arn:aws:s3:::b/o1")).unwrap();
-    assert!(kms.decrypt(&g.ciphertext_blob, &s3_context("arn:aws:s3:::b/o2")).is_err());
+    let g = kms
+        .generate_data_key(KMS_ARN, &s3_context("arn:aws:s3:::b/o1"))
+        .unwrap();
+    assert!(
+        kms.decrypt(&g.ciphertext_blob, &s3_context("arn:aws:s3:::b/o2"))
+            .is_err()
+    );
 }
 
 #[test]
@@ -271,8 +335,14 @@ fn wrong_sse_c_key_is_refused_with_403() {
         Err(CryptoError::SseC { status: 403, .. }) => {}
         other => panic!("expected 403, got {other:?}"),
     }
-    assert!(matches!(sse_c::get_object(&obj, None), Err(CryptoError::SseC { status: 400, .. })));
-    assert_eq!(sse_c::get_object(&obj, Some(&right)).unwrap(), b"payroll.csv contents");
+    assert!(matches!(
+        sse_c::get_object(&obj, None),
+        Err(CryptoError::SseC { status: 400, .. })
+    ));
+    assert_eq!(
+        sse_c::get_object(&obj, Some(&right)).unwrap(),
+        b"payroll.csv contents"
+    );
     // The stored object holds no copy of the key.
     let key = B64.decode(right.key_b64.as_bytes()).unwrap();
     let stored = format!("{obj:?}");
@@ -290,13 +360,22 @@ fn bucket_key_derived_data_keys_differ_for_every_object() {
     let mut seen: HashSet<[u8; 32]> = HashSet::with_capacity(110_000);
     for i in 0..100_000u32 {
         let salt: [u8; 16] = bksim::crypto::keys::random16(&mut rng);
-        let k = bk.derive_object_key(&salt, &object_arn("analytics", &format!("events/{i:08}.json")));
-        assert!(seen.insert(*k.expose_secret()), "object {i} reused a data key");
+        let k = bk.derive_object_key(
+            &salt,
+            &object_arn("analytics", &format!("events/{i:08}.json")),
+        );
+        assert!(
+            seen.insert(*k.expose_secret()),
+            "object {i} reused a data key"
+        );
     }
     for _ in 0..1000 {
         let salt: [u8; 16] = bksim::crypto::keys::random16(&mut rng);
         let k = bk.derive_object_key(&salt, &object_arn("analytics", "events/00000001.json"));
-        assert!(seen.insert(*k.expose_secret()), "a re-upload reused a data key");
+        assert!(
+            seen.insert(*k.expose_secret()),
+            "a re-upload reused a data key"
+        );
     }
 }
 
@@ -332,7 +411,9 @@ fn outputs_and_errors_never_contain_key_bytes() {
 
     // selftest over every vector file: every key in those files.
     let dirs = vec![shared_vectors(), fixtures().join("vectors_extra")];
-    let (r, out) = run_cmd(&CryptoCommand::Selftest { vectors: dirs.clone() });
+    let (r, out) = run_cmd(&CryptoCommand::Selftest {
+        vectors: dirs.clone(),
+    });
     assert_eq!(r.unwrap(), 0);
     texts.push(out);
     let mut files = vectors::builtin();
@@ -342,7 +423,9 @@ fn outputs_and_errors_never_contain_key_bytes() {
     for f in &files {
         for t in &f.tests {
             match &t.case {
-                vectors::Case::Ctr { key, .. } | vectors::Case::Gcm { key, .. } => keys.push(key.clone()),
+                vectors::Case::Ctr { key, .. } | vectors::Case::Gcm { key, .. } => {
+                    keys.push(key.clone())
+                }
                 vectors::Case::Kw { kek, key_data, .. } => {
                     keys.push(kek.clone());
                     keys.push(key_data.clone());
@@ -389,14 +472,24 @@ fn outputs_and_errors_never_contain_key_bytes() {
     let wrong_key = DataKey::generate(&mut rng);
     keys.push(wrong_key.expose_secret().to_vec());
     let obj = sse_c::put_object(&mut rng, &right, b"x").unwrap();
-    texts.push(sse_c::get_object(&obj, Some(&sse_c::SseCHeaders::for_key(&wrong_key))).unwrap_err().to_string());
+    texts.push(
+        sse_c::get_object(&obj, Some(&sse_c::SseCHeaders::for_key(&wrong_key)))
+            .unwrap_err()
+            .to_string(),
+    );
     texts.push(format!("{right:?} {ck:?}"));
     let mut kms = ModelledKms::seeded(1);
     kms.ensure_key(KMS_ARN);
-    let g = kms.generate_data_key(KMS_ARN, &s3_context("arn:aws:s3:::b/k")).unwrap();
+    let g = kms
+        .generate_data_key(KMS_ARN, &s3_context("arn:aws:s3:::b/k"))
+        .unwrap();
     keys.push(g.plaintext.expose_secret().to_vec());
     texts.push(format!("{g:?}"));
-    texts.push(kms.decrypt(&g.ciphertext_blob, &s3_context("arn:aws:s3:::b/x")).unwrap_err().to_string());
+    texts.push(
+        kms.decrypt(&g.ciphertext_blob, &s3_context("arn:aws:s3:::b/x"))
+            .unwrap_err()
+            .to_string(),
+    );
     let bk = BucketKey::generate(&mut kms, KMS_ARN, "b").unwrap();
     texts.push(format!("{bk:?} {kms:?}"));
     let (r, _) = run_cmd(&CryptoCommand::Selftest {
@@ -421,7 +514,10 @@ fn outputs_and_errors_never_contain_key_bytes() {
         assert!(!lower.contains(&h[..32]), "hex of a key found in output");
         let b = B64.encode(k);
         assert!(!all.contains(&b[..20]), "base64 of a key found in output");
-        assert!(!all.contains(&format!("{:?}", &k[..12])), "byte list of a key found in output");
+        assert!(
+            !all.contains(&format!("{:?}", &k[..12])),
+            "byte list of a key found in output"
+        );
     }
 }
 
@@ -433,13 +529,21 @@ fn binary_exit_codes() {
         .arg(shared_vectors())
         .output()
         .unwrap();
-    assert_eq!(ok.status.code(), Some(0), "{}", String::from_utf8_lossy(&ok.stderr));
+    assert_eq!(
+        ok.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
     let bad = Command::new(bin)
         .args(["crypto", "bench", "--sizes", "12parsecs"])
         .output()
         .unwrap();
     assert_eq!(bad.status.code(), Some(2));
-    let bad = Command::new(bin).args(["crypto", "bench", "--threads", "0"]).output().unwrap();
+    let bad = Command::new(bin)
+        .args(["crypto", "bench", "--threads", "0"])
+        .output()
+        .unwrap();
     assert_eq!(bad.status.code(), Some(2));
     let bad_profile = Command::new(bin)
         .args(["crypto", "calibrate", "--check"])
@@ -459,7 +563,18 @@ fn data_key_cache_reuses_keys_within_thresholds() {
     let mut rng = ChaCha20Rng::seed_from_u64(2);
     let md = EncryptionContext::new();
     let objs: Vec<_> = (0..8)
-        .map(|i| cse::encrypt_object(&mut kms, KMS_ARN, &md, Some(&mut cache), i, &mut rng, b"abc").unwrap())
+        .map(|i| {
+            cse::encrypt_object(
+                &mut kms,
+                KMS_ARN,
+                &md,
+                Some(&mut cache),
+                i,
+                &mut rng,
+                b"abc",
+            )
+            .unwrap()
+        })
         .collect();
     // First use + 3 cached uses per key: keys change after every 4 objects.
     let blobs: Vec<&String> = objs.iter().map(|o| &o.metadata[cse::KEY_V2]).collect();
@@ -471,4 +586,3 @@ fn data_key_cache_reuses_keys_within_thresholds() {
     }
     assert_eq!(cache.stats().hits, 6);
 }
-
