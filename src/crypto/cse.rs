@@ -6,7 +6,8 @@
 //! the material description plus the reserved entry `aws:x-amz-cek-alg`, which a user may
 //! not set and which decryption checks against `x-amz-cek-alg`. Keys are listed without
 //! the `x-amz-meta-` prefix (the instruction-file form); [`CseObject::object_metadata`]
-//! adds it. An optional [`DataKeyCache`] reuses data keys within its thresholds.
+//! adds it. On the per-object path the metadata is a typed [`CseMetadata`]; the map is
+//! built only when stored. An optional [`DataKeyCache`] reuses data keys within its thresholds.
 
 use std::collections::BTreeMap;
 
@@ -36,20 +37,80 @@ pub const KMS_CONTEXT: &str = "kms+context";
 /// The reserved context entry.
 pub const RESERVED_CEK_ALG: &str = "aws:x-amz-cek-alg";
 
+/// The S3 Encryption Client v2 metadata of one object, as typed fields. [`Self::to_map`]
+/// gives the stored form; [`Self::from_map`] reads it back (keys with or without the
+/// `x-amz-meta-` prefix).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CseMetadata {
+    /// `x-amz-key-v2`: base64 of the KMS ciphertext blob of the data key.
+    pub key_v2: String,
+    /// `x-amz-iv`: base64 of the 12-byte GCM IV.
+    pub iv: String,
+    /// `x-amz-cek-alg`: `AES/GCM/NoPadding`.
+    pub cek_alg: String,
+    /// `x-amz-wrap-alg`: `kms+context`.
+    pub wrap_alg: String,
+    /// `x-amz-matdesc`: the encryption context as JSON (reserved entry included).
+    pub matdesc: String,
+    /// `x-amz-tag-len`: `128`.
+    pub tag_len: String,
+    /// `x-amz-unencrypted-content-length`, when known.
+    pub unencrypted_content_length: Option<String>,
+}
+
+impl CseMetadata {
+    /// The metadata map; with `prefix`, as S3 user metadata (`x-amz-meta-...`).
+    pub fn to_map(&self, prefix: bool) -> BTreeMap<String, String> {
+        let p = if prefix { "x-amz-meta-" } else { "" };
+        let mut m = BTreeMap::new();
+        for (k, v) in [
+            (KEY_V2, Some(&self.key_v2)),
+            (IV, Some(&self.iv)),
+            (CEK_ALG, Some(&self.cek_alg)),
+            (WRAP_ALG, Some(&self.wrap_alg)),
+            (MATDESC, Some(&self.matdesc)),
+            (TAG_LEN_KEY, Some(&self.tag_len)),
+            (UNENCRYPTED_LEN, self.unencrypted_content_length.as_ref()),
+        ] {
+            if let Some(v) = v {
+                m.insert(format!("{p}{k}"), v.clone());
+            }
+        }
+        m
+    }
+
+    /// Reads the metadata from a stored map.
+    pub fn from_map(m: &BTreeMap<String, String>) -> Result<Self, CryptoError> {
+        let opt = |k: &str| {
+            m.get(k)
+                .or_else(|| m.get(&format!("x-amz-meta-{k}")))
+                .cloned()
+        };
+        let field =
+            |k: &str| opt(k).ok_or_else(|| CryptoError::CseMetadata(format!("missing {k}")));
+        Ok(CseMetadata {
+            key_v2: field(KEY_V2)?,
+            iv: field(IV)?,
+            cek_alg: field(CEK_ALG)?,
+            wrap_alg: field(WRAP_ALG)?,
+            matdesc: field(MATDESC)?,
+            tag_len: field(TAG_LEN_KEY)?,
+            unencrypted_content_length: opt(UNENCRYPTED_LEN),
+        })
+    }
+}
+
 /// An object as the client stores it: metadata and `ciphertext || tag`.
 #[derive(Debug, Clone)]
 pub struct CseObject {
-    pub metadata: BTreeMap<String, String>,
+    pub metadata: CseMetadata,
     pub body: Vec<u8>,
 }
 
 impl CseObject {
     /// The metadata as S3 user metadata (`x-amz-meta-` prefix).
     pub fn object_metadata(&self) -> BTreeMap<String, String> {
-        self.metadata
-            .iter()
-            .map(|(k, v)| (format!("x-amz-meta-{k}"), v.clone()))
-            .collect()
+        self.metadata.to_map(true)
     }
 }
 
@@ -76,18 +137,16 @@ pub fn encrypt_with_key<R: Rng + ?Sized>(
     let iv = random12(rng);
     let gcm = Aes256Gcm::new(data_key.expose_secret());
     let body = gcm.seal(&iv, &[], plaintext)?;
-    let mut m = BTreeMap::new();
-    m.insert(KEY_V2.to_string(), B64.encode(ciphertext_blob));
-    m.insert(IV.to_string(), B64.encode(iv));
-    m.insert(CEK_ALG.to_string(), AES_GCM_NO_PADDING.to_string());
-    m.insert(WRAP_ALG.to_string(), KMS_CONTEXT.to_string());
-    m.insert(
-        MATDESC.to_string(),
-        serde_json::to_string(context).expect("string map serialises"),
-    );
-    m.insert(TAG_LEN_KEY.to_string(), (TAG_LEN * 8).to_string());
-    m.insert(UNENCRYPTED_LEN.to_string(), plaintext.len().to_string());
-    Ok(CseObject { metadata: m, body })
+    let metadata = CseMetadata {
+        key_v2: B64.encode(ciphertext_blob),
+        iv: B64.encode(iv),
+        cek_alg: AES_GCM_NO_PADDING.to_string(),
+        wrap_alg: KMS_CONTEXT.to_string(),
+        matdesc: serde_json::to_string(context).expect("string map serialises"),
+        tag_len: (TAG_LEN * 8).to_string(),
+        unencrypted_content_length: Some(plaintext.len().to_string()),
+    };
+    Ok(CseObject { metadata, body })
 }
 
 /// PUT side: one GenerateDataKey (unless `cache` has a usable key) and AES-256-GCM.
@@ -123,36 +182,29 @@ pub fn encrypt_object<R: Rng + ?Sized>(
     }
 }
 
-fn field<'a>(m: &'a BTreeMap<String, String>, k: &str) -> Result<&'a str, CryptoError> {
-    m.get(k)
-        .or_else(|| m.get(&format!("x-amz-meta-{k}")))
-        .map(String::as_str)
-        .ok_or_else(|| CryptoError::CseMetadata(format!("missing {k}")))
-}
-
 /// GET side: checks the metadata, calls KMS Decrypt with the stored context, opens GCM.
 /// Accepts keys with or without the `x-amz-meta-` prefix.
 pub fn decrypt_object(kms: &ModelledKms, obj: &CseObject) -> Result<Vec<u8>, CryptoError> {
     let m = &obj.metadata;
-    let cek = field(m, CEK_ALG)?;
+    let cek = m.cek_alg.as_str();
     if cek != AES_GCM_NO_PADDING {
         return Err(CryptoError::CseMetadata(format!(
             "unsupported {CEK_ALG} {cek:?}"
         )));
     }
-    let wrap = field(m, WRAP_ALG)?;
-    if wrap != KMS_CONTEXT {
+    if m.wrap_alg != KMS_CONTEXT {
         return Err(CryptoError::CseMetadata(format!(
-            "unsupported {WRAP_ALG} {wrap:?}"
+            "unsupported {WRAP_ALG} {:?}",
+            m.wrap_alg
         )));
     }
-    let tag_len = field(m, TAG_LEN_KEY)?;
-    if tag_len != "128" {
+    if m.tag_len != "128" {
         return Err(CryptoError::CseMetadata(format!(
-            "unsupported {TAG_LEN_KEY} {tag_len:?}"
+            "unsupported {TAG_LEN_KEY} {:?}",
+            m.tag_len
         )));
     }
-    let ctx: EncryptionContext = serde_json::from_str(field(m, MATDESC)?).map_err(|e| {
+    let ctx: EncryptionContext = serde_json::from_str(&m.matdesc).map_err(|e| {
         CryptoError::CseMetadata(format!("{MATDESC} is not a JSON string map: {e}"))
     })?;
     match ctx.get(RESERVED_CEK_ALG) {
@@ -164,10 +216,10 @@ pub fn decrypt_object(kms: &ModelledKms, obj: &CseObject) -> Result<Vec<u8>, Cry
         }
     }
     let blob = B64
-        .decode(field(m, KEY_V2)?)
+        .decode(&m.key_v2)
         .map_err(|_| CryptoError::CseMetadata(format!("{KEY_V2} is not base64")))?;
     let iv: [u8; 12] = B64
-        .decode(field(m, IV)?)
+        .decode(&m.iv)
         .ok()
         .and_then(|v| v.try_into().ok())
         .ok_or_else(|| CryptoError::CseMetadata(format!("{IV} is not a base64 12-byte IV")))?;

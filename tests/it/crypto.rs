@@ -271,6 +271,7 @@ fn tampered_gcm_ciphertext_tag_aad_and_context_are_rejected() {
     let mut matdesc = EncryptionContext::new();
     matdesc.insert("department".into(), "finance".into());
     let obj = cse::encrypt_object(&mut kms, KMS_ARN, &matdesc, None, 0, &mut rng, &pt).unwrap();
+    let map = obj.metadata.to_map(false);
     for k in [
         cse::KEY_V2,
         cse::IV,
@@ -279,15 +280,19 @@ fn tampered_gcm_ciphertext_tag_aad_and_context_are_rejected() {
         cse::MATDESC,
         cse::TAG_LEN_KEY,
     ] {
-        assert!(obj.metadata.contains_key(k), "missing {k}");
+        assert!(map.contains_key(k), "missing {k}");
     }
-    assert_eq!(obj.metadata[cse::CEK_ALG], "AES/GCM/NoPadding");
-    assert_eq!(obj.metadata[cse::WRAP_ALG], "kms+context");
-    assert_eq!(obj.metadata[cse::TAG_LEN_KEY], "128");
-    assert!(obj.metadata[cse::MATDESC].contains("\"aws:x-amz-cek-alg\":\"AES/GCM/NoPadding\""));
+    assert_eq!(map[cse::CEK_ALG], "AES/GCM/NoPadding");
+    assert_eq!(map[cse::WRAP_ALG], "kms+context");
+    assert_eq!(map[cse::TAG_LEN_KEY], "128");
+    assert!(map[cse::MATDESC].contains("\"aws:x-amz-cek-alg\":\"AES/GCM/NoPadding\""));
+    assert!(
+        obj.object_metadata()
+            .contains_key("x-amz-meta-x-amz-key-v2")
+    );
     assert_eq!(cse::decrypt_object(&kms, &obj).unwrap(), pt);
     let prefixed = cse::CseObject {
-        metadata: obj.object_metadata(),
+        metadata: cse::CseMetadata::from_map(&obj.object_metadata()).unwrap(),
         body: obj.body.clone(),
     };
     assert_eq!(cse::decrypt_object(&kms, &prefixed).unwrap(), pt);
@@ -296,17 +301,14 @@ fn tampered_gcm_ciphertext_tag_aad_and_context_are_rejected() {
     bad.body[0] ^= 1;
     assert!(cse::decrypt_object(&kms, &bad).is_err());
     let mut bad = obj.clone();
-    bad.metadata.insert(
-        cse::MATDESC.into(),
-        r#"{"aws:x-amz-cek-alg":"AES/GCM/NoPadding","department":"sales"}"#.into(),
-    );
+    bad.metadata.matdesc =
+        r#"{"aws:x-amz-cek-alg":"AES/GCM/NoPadding","department":"sales"}"#.into();
     assert!(matches!(
         cse::decrypt_object(&kms, &bad),
         Err(CryptoError::KmsInvalidCiphertext(_))
     ));
     let mut bad = obj.clone();
-    bad.metadata
-        .insert(cse::MATDESC.into(), r#"{"department":"finance"}"#.into());
+    bad.metadata.matdesc = r#"{"department":"finance"}"#.into();
     assert!(matches!(
         cse::decrypt_object(&kms, &bad),
         Err(CryptoError::CseMetadata(_))
@@ -577,9 +579,9 @@ fn data_key_cache_reuses_keys_within_thresholds() {
         })
         .collect();
     // First use + 3 cached uses per key: keys change after every 4 objects.
-    let blobs: Vec<&String> = objs.iter().map(|o| &o.metadata[cse::KEY_V2]).collect();
+    let blobs: Vec<&String> = objs.iter().map(|o| &o.metadata.key_v2).collect();
     assert!(blobs[0] == blobs[3] && blobs[3] != blobs[4] && blobs[4] == blobs[7]);
-    let ivs: HashSet<&String> = objs.iter().map(|o| &o.metadata[cse::IV]).collect();
+    let ivs: HashSet<&String> = objs.iter().map(|o| &o.metadata.iv).collect();
     assert_eq!(ivs.len(), 8, "every object has its own IV");
     for o in &objs {
         assert_eq!(cse::decrypt_object(&kms, o).unwrap(), b"abc");
