@@ -32,12 +32,13 @@ ossl_rate() { # cipher -> bytes/s
 }
 
 echo "$("$OPENSSL" version) vs bksim, 1 MiB buffers, ${SECS}s per figure, $REPS repetitions" >&2
+echo "  load average before: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores (other processes skew the ratios)" >&2
 for i in $(seq 1 "$REPS"); do
     ctr="$(ossl_rate aes-256-ctr)"
     gcm="$(ossl_rate aes-256-gcm)"
     "$BKSIM" crypto bench --sizes 1MiB --threads 2 --json --seconds "$SECS" >"$tmp/bksim-$i.json"
     echo "$ctr $gcm" >"$tmp/openssl-$i.txt"
-    echo "  repetition $i done" >&2
+    echo "  repetition $i done (load average $(cut -d' ' -f1-3 /proc/loadavg))" >&2
 done
 
 python3 - "$tmp" "$REPS" <<'PY'
