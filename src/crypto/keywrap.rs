@@ -67,29 +67,12 @@ impl KeyWrapper {
     }
 }
 
-/// RFC 3394 §2.2.1 wrapping, one AES-NI block at a time (the algorithm is sequential).
+/// RFC 3394 §2.2.1 wrapping on AES-NI (the algorithm is sequential).
 #[cfg(target_arch = "x86_64")]
 fn wrap_aesni(rk: &super::vaes512::RoundKeys, key_data: &[u8]) -> Vec<u8> {
-    let n = key_data.len() / 8;
     let mut out = vec![0u8; key_data.len() + 8];
-    out[8..].copy_from_slice(key_data);
-    let mut a = [0xa6u8; 8];
-    let mut b = [0u8; 16];
-    for j in 0..6 {
-        for i in 1..=n {
-            b[..8].copy_from_slice(&a);
-            b[8..].copy_from_slice(&out[8 * i..8 * i + 8]);
-            // SAFETY: `rk` exists only when AES-NI was detected.
-            b = unsafe { super::vaes512::encrypt_block(rk, &b) };
-            let t = ((n * j + i) as u64).to_be_bytes();
-            for ((a, b), t) in a.iter_mut().zip(&b[..8]).zip(t) {
-                *a = b ^ t;
-            }
-            out[8 * i..8 * i + 8].copy_from_slice(&b[8..]);
-        }
-    }
-    out[..8].copy_from_slice(&a);
-    zeroize::Zeroize::zeroize(&mut b);
+    // SAFETY: `rk` exists only when AES-NI was detected; lengths are checked by `wrap`.
+    unsafe { super::vaes512::kw_wrap(rk, key_data, &mut out) };
     out
 }
 
