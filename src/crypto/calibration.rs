@@ -191,14 +191,24 @@ pub fn calibrate(time: Duration) -> Result<Profile, CryptoError> {
     let size = 1 << 20;
     let ctr = throughput(Cipher::Aes256Ctr, size, backend, time);
     let gcm = throughput(Cipher::Aes256Gcm, size, backend, time);
-    let per_object_ns = envelope_costs(time)?;
+    let e = envelope_costs(time)?;
+    // Rounded: more digits would only record noise.
+    let r = |v: f64| (v * 10.0).round() / 10.0;
+    let per_object_ns = EnvelopeNs {
+        sse_s3: r(e.sse_s3),
+        sse_c: r(e.sse_c),
+        sse_kms: r(e.sse_kms),
+        sse_kms_bucket_key: r(e.sse_kms_bucket_key),
+        dsse_kms: r(e.dsse_kms),
+        cse_kms: r(e.cse_kms),
+    };
     let p = Profile {
         schema: PROFILE_SCHEMA.to_string(),
         cpu_model: cpu_model(),
         backend: backend.name().to_string(),
         per_object_ns,
-        ctr_bytes_per_sec: ctr,
-        gcm_bytes_per_sec: gcm,
+        ctr_bytes_per_sec: ctr.round(),
+        gcm_bytes_per_sec: gcm.round(),
         measured_at: now_rfc3339(),
         note: Some(format!(
             "bksim {} crypto calibrate: 1 MiB buffers, one thread, median of batches",
