@@ -57,7 +57,7 @@ impl From<crate::scenario::ScenarioError> for CommandError {
              throttled, what will KMS cost, what latency will clients see, and how much do S3 \
              Bucket Keys change that?",
     long_about = None,
-    after_help = "Examples:\n  bksim run scenarios/quickstart.toml\n  bksim run scenarios/quickstart.toml --set kms.quota_rps=20000 --variant per-object\n  bksim validate scenarios/logging-bucket.toml\n\nScenario keys are documented in scenarios/README.md.",
+    after_help = "Examples:\n  bksim run scenarios/quickstart.toml\n  bksim run scenarios/quickstart.toml --set kms.quota_rps=20000 --variant per-object\n  bksim validate scenarios/logging-bucket.toml\n  bksim capacity scenarios/quickstart.toml --target workload.uploads.arrival.rate\n  bksim crypto selftest --vectors ../shared/vectors\n\nScenario keys are documented in scenarios/README.md.",
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -86,6 +86,10 @@ pub enum Command {
         after_help = "Examples:\n  bksim capacity scenarios/quickstart.toml --target workload.uploads.arrival.rate\n  bksim capacity scenarios/logging-bucket.toml --target workload.log-shippers.sessions --max-p99 250ms --json\n\nBrackets by doubling or halving from the scenario's value, then bisects to 1%.\nThe binding constraint is the first violated just above the answer, in the order\nkms-quota, s3-prefix, latency, failures."
     )]
     Capacity(CapacityArgs),
+    /// Real envelope encryption: published-vector selftest, AES throughput and envelope-cost
+    /// benchmarks, and the calibration profile that feeds client-side encryption costs.
+    #[command(subcommand)]
+    Crypto(crate::crypto::CryptoCommand),
     /// Check a scenario file (and every variant of it) without running it.
     #[command(
         after_help = "Example:\n  bksim validate scenarios/quickstart.toml\n\nExit codes: 0 valid, 2 invalid (the message names the file, line and key)."
@@ -264,4 +268,19 @@ pub(crate) fn progress_style(template: &str) -> indicatif::ProgressStyle {
     indicatif::ProgressStyle::with_template(template)
         .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
         .progress_chars("=> ")
+}
+
+/// `bksim crypto ...`: the command's own exit code (the selftest exits 1 when a vector
+/// fails), or its error as invalid input (2) or a failure (1).
+pub fn crypto(
+    cmd: &crate::crypto::CryptoCommand,
+    out: &mut dyn std::io::Write,
+) -> Result<i32, CommandError> {
+    crate::crypto::run(cmd, out).map_err(|e| {
+        if e.exit_code() == EXIT_INPUT {
+            CommandError::Input(e.to_string())
+        } else {
+            CommandError::Failure(e.to_string())
+        }
+    })
 }
