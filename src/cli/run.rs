@@ -61,6 +61,22 @@ pub fn run(args: &RunArgs, out: &mut dyn Write) -> Result<(), CommandError> {
             .collect()
     });
     bar.finish_and_clear();
+    let failures: Vec<String> = timed
+        .iter()
+        .flat_map(|(r, _)| {
+            r.verify_failures
+                .iter()
+                .map(|f| format!("variant {}: {f}", r.summary.name))
+        })
+        .collect();
+    if !failures.is_empty() {
+        let shown: Vec<&str> = failures.iter().take(10).map(String::as_str).collect();
+        return Err(CommandError::Failure(format!(
+            "crypto.verify: {} object(s) failed their real encryption round trip; nothing was written:\n  {}",
+            failures.len(),
+            shown.join("\n  ")
+        )));
+    }
 
     let results = RunResults {
         scenario: base.name.clone(),
@@ -71,13 +87,14 @@ pub fn run(args: &RunArgs, out: &mut dyn Write) -> Result<(), CommandError> {
         variants: timed.iter().map(|(r, _)| r.clone()).collect(),
     };
     let variant_wall: Vec<Duration> = timed.iter().map(|(_, w)| *w).collect();
-    let facts = RunFacts::collect(
+    let mut facts = RunFacts::collect(
         &results,
         started,
         clock.elapsed(),
         &variant_wall,
         pool.current_num_threads(),
     );
+    facts.calibration_profile = Some(base.crypto.profile.clone());
     report::write_outputs(&out_dir, &results, &facts)
         .map_err(|e| CommandError::Failure(e.to_string()))?;
 

@@ -48,6 +48,8 @@ enum Ev {
         kms_client: bool,
         generation: u32,
     },
+    /// The session's CPU finished decrypting a client-side encrypted object: the GET is done.
+    CpuDone { req: u32 },
     /// S3's (or, client-side, KMS's) answer to the current attempt.
     Response { req: u32, outcome: Outcome },
 }
@@ -107,6 +109,8 @@ struct Session {
     waiting: VecDeque<u32>,
     s3: Client,
     kms: Client,
+    /// When each of the session's CPU cores is next free (client-side encryption).
+    cpu_free: Vec<Nanos>,
 }
 
 struct WorkloadState {
@@ -162,6 +166,11 @@ pub struct Finished {
     pub metrics: Collector,
     pub events: u64,
     pub end: Nanos,
+    /// CPU time sessions spent on client-side encryption for requests sent after warm-up.
+    pub client_cpu_busy: Nanos,
+    /// Objects really encrypted and decrypted by `crypto.verify`, and what failed.
+    pub verified_objects: u64,
+    pub verify_failures: Vec<String>,
 }
 
 /// Progress callback: called every so many events with the simulated time reached.
@@ -196,6 +205,10 @@ pub struct Simulation<'a> {
     next_key_id: u64,
     m: Collector,
     transfer_rate: Option<f64>,
+    verifier: Option<super::verify::Verifier>,
+    /// Objects written so far (names objects for verification).
+    objects_written: u64,
+    client_cpu_busy: Nanos,
 }
 
 impl<'a> Simulation<'a> {
@@ -256,6 +269,7 @@ impl<'a> Simulation<'a> {
                     waiting: VecDeque::new(),
                     s3: Client::new(&retry),
                     kms: Client::new(&retry),
+                    cpu_free: vec![0; sc.client.cpu_cores as usize],
                 });
             }
             let (arrivals, think) = match &w.arrival {
@@ -309,6 +323,9 @@ impl<'a> Simulation<'a> {
             next_key_id: 1,
             m: Collector::new(sc.warmup, sc.duration),
             transfer_rate: sc.s3.transfer_rate,
+            verifier: super::verify::Verifier::new(sc),
+            objects_written: 0,
+            client_cpu_busy: 0,
         }
     }
 
@@ -371,6 +388,7 @@ impl<'a> Simulation<'a> {
                     generation,
                 } => self.token_wake(now, session, kms_client, generation),
                 Ev::Response { req, outcome } => self.response(now, req, outcome),
+                Ev::CpuDone { req } => self.finish(now, req, true),
             }
             if let Some(p) = progress.as_mut()
                 && self.q.events_processed() & 0xffff == 0
@@ -388,10 +406,17 @@ impl<'a> Simulation<'a> {
         {
             p(end);
         }
+        let (verified_objects, verify_failures) = match self.verifier {
+            Some(v) => (v.checked, v.failures),
+            None => (0, Vec::new()),
+        };
         Finished {
             events: self.q.events_processed(),
             metrics: self.m,
             end,
+            client_cpu_busy: self.client_cpu_busy,
+            verified_objects,
+            verify_failures,
         }
     }
 
@@ -897,15 +922,55 @@ impl<'a> Simulation<'a> {
             }
             Phase::Put | Phase::MpuComplete | Phase::ClientDecrypt => None,
         };
+        let (from, session, size, first_send) = (r.phase, r.session, r.size, r.first_send);
         match next {
             Some(p) => {
                 // A cse-kms upload keeps the client key; a server-side upload's parts use the
                 // key chosen at create.
                 r.phase = p;
-                self.attempt(now, req);
+                match self.client_cpu(now, from, session, size, first_send) {
+                    // The client encrypts the object before it sends it.
+                    Some(done) => self.q.schedule(done, Ev::Attempt { req }),
+                    None => self.attempt(now, req),
+                }
             }
-            None => self.finish(now, req, true),
+            None => match self.client_cpu(now, from, session, size, first_send) {
+                // The client decrypts the object it got.
+                Some(done) => self.q.schedule(done, Ev::CpuDone { req }),
+                None => self.finish(now, req, true),
+            },
         }
+    }
+
+    /// Client-side encryption after the client's GenerateDataKey, or decryption after its
+    /// Decrypt, on the session's cores (first come, first served): when it is done, or None
+    /// when the step takes no CPU time (`cpu_cores = 0`, or not a client-side step).
+    fn client_cpu(
+        &mut self,
+        now: Nanos,
+        step: Phase,
+        session: u32,
+        bytes: u64,
+        first_send: Nanos,
+    ) -> Option<Nanos> {
+        if step != Phase::ClientGenerate && step != Phase::ClientDecrypt {
+            return None;
+        }
+        let crypto = &self.sc.crypto;
+        let cores = &mut self.sessions[session as usize].cpu_free;
+        let (core, free) = cores
+            .iter()
+            .copied()
+            .enumerate()
+            .min_by_key(|&(i, t)| (t, i))?;
+        let cost_s = crypto.cse_per_object_ns / 1e9 + bytes as f64 / crypto.cse_bytes_per_sec;
+        let cost = from_secs(cost_s).max(1);
+        let start = free.max(now);
+        cores[core] = start + cost;
+        if first_send >= self.sc.warmup {
+            self.client_cpu_busy += cost;
+        }
+        Some(start + cost)
     }
 
     fn finish(&mut self, now: Nanos, req: u32, ok: bool) {
@@ -916,6 +981,15 @@ impl<'a> Simulation<'a> {
                 Encryption::None | Encryption::SseS3 | Encryption::SseC => KeyRef::NoKms,
                 _ => r.key,
             };
+            self.objects_written += 1;
+            if let Some(v) = self.verifier.as_mut() {
+                let w = &self.sc.workloads[r.workload as usize];
+                let name = format!(
+                    "{}/p{:04}/obj-{:012}",
+                    w.name, r.prefix, self.objects_written
+                );
+                v.written(&self.sc.buckets[bi], &name, r.key, r.size);
+            }
             self.buckets[bi].written.record(ObjectRecord {
                 key,
                 size: r.size,

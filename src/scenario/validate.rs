@@ -643,11 +643,13 @@ const TOP_KEYS: &[&str] = &[
     "kms",
     "s3",
     "client",
+    "crypto",
     "bucket",
     "workload",
     "variant",
     "sweep",
 ];
+const CRYPTO_KEYS: &[&str] = &["profile", "verify", "verify_objects"];
 const KMS_KEYS: &[&str] = &[
     "region",
     "quota_rps",
@@ -671,6 +673,7 @@ const S3_KEYS: &[&str] = &[
     "transfer_rate",
 ];
 const CLIENT_KEYS: &[&str] = &[
+    "cpu_cores",
     "retry",
     "max_attempts",
     "base_delay",
@@ -779,6 +782,7 @@ pub(crate) fn validate(file: &Path, root: &RawTable) -> R<Scenario> {
     let kms = kms_config(&mut ctx, &top)?;
     let s3 = s3_config(&mut ctx, &top)?;
     let client = client_config(&mut ctx, &top)?;
+    let crypto = crypto_config(&mut ctx, &top)?;
     let buckets = buckets(&mut ctx, &top, &kms)?;
     let workloads = workloads(&mut ctx, &top, &buckets, &s3)?;
 
@@ -802,6 +806,7 @@ pub(crate) fn validate(file: &Path, root: &RawTable) -> R<Scenario> {
         kms,
         s3,
         client,
+        crypto,
         buckets,
         workloads,
         notes: ctx.notes,
@@ -1052,6 +1057,50 @@ fn s3_config(ctx: &mut Ctx, top: &Tbl) -> R<S3Config> {
     })
 }
 
+/// `[crypto]`: the calibration profile (loaded and checked here, relative paths against the
+/// scenario file's folder) and the verification sample.
+fn crypto_config(ctx: &mut Ctx, top: &Tbl) -> R<CryptoConfig> {
+    let t = ctx.sub_or_empty(top, "crypto")?;
+    ctx.check_keys(&t, CRYPTO_KEYS, |_| None)?;
+    let profile = ctx.or_default(
+        &t,
+        "profile",
+        string,
+        "reference".to_string(),
+        "reference",
+        assume(NOTE_PROFILE),
+    )?;
+    let loaded = if profile == "reference" {
+        crate::crypto::calibration::Profile::reference()
+    } else {
+        let base = ctx.file.parent().unwrap_or(Path::new("."));
+        let path = base.join(&profile);
+        crate::crypto::calibration::Profile::load(&path).map_err(|e| {
+            ctx.error(
+                t.get("profile").map(|v| &v.origin),
+                "crypto.profile",
+                problem(format!("{e}")),
+            )
+        })?
+    };
+    let verify = ctx.or_default(&t, "verify", boolean, false, "false", assume(NOTE_VERIFY))?;
+    let verify_objects = ctx.or_default(
+        &t,
+        "verify_objects",
+        |v| whole(v, "objects", 1, 100_000).map(|n| n as u32),
+        100,
+        "100",
+        assume(NOTE_VERIFY),
+    )?;
+    Ok(CryptoConfig {
+        profile,
+        cse_per_object_ns: loaded.per_object(Encryption::CseKms, false),
+        cse_bytes_per_sec: loaded.gcm_bytes_per_sec,
+        verify,
+        verify_objects,
+    })
+}
+
 fn client_config(ctx: &mut Ctx, top: &Tbl) -> R<ClientConfig> {
     let t = ctx.sub_or_empty(top, "client")?;
     ctx.check_keys(&t, CLIENT_KEYS, |_| None)?;
@@ -1186,7 +1235,16 @@ fn client_config(ctx: &mut Ctx, top: &Tbl) -> R<ClientConfig> {
             })
         }
     };
+    let cpu_cores = ctx.or_default(
+        &t,
+        "cpu_cores",
+        |v| count_u32(v, "cores", 0),
+        0,
+        "0",
+        assume(NOTE_CPU_CORES),
+    )?;
     Ok(ClientConfig {
+        cpu_cores,
         retry,
         max_attempts,
         base_delay,
