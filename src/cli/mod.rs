@@ -244,15 +244,33 @@ pub(crate) fn select_variants(
     Ok(out)
 }
 
-/// An output directory must be a directory if it exists.
-pub(crate) fn check_out_dir(dir: &std::path::Path) -> Result<(), CommandError> {
-    if dir.exists() && !dir.is_dir() {
+/// Makes sure the output directory exists (creating it and its parents) before any long work
+/// starts, so an unusable `--out` is invalid input (exit 2) found at once. Returns whether it
+/// was created, so a command that then fails can remove it again.
+pub(crate) fn prepare_out_dir(dir: &std::path::Path) -> Result<bool, CommandError> {
+    if dir.is_dir() {
+        return Ok(false);
+    }
+    if dir.exists() {
         return Err(CommandError::Input(format!(
             "--out {}: exists and is not a directory",
             dir.display()
         )));
     }
-    Ok(())
+    std::fs::create_dir_all(dir).map_err(|e| {
+        CommandError::Input(format!(
+            "--out {}: cannot create the directory: {e}",
+            dir.display()
+        ))
+    })?;
+    Ok(true)
+}
+
+/// Removes an output directory this command created, if it is still empty.
+pub(crate) fn discard_out_dir(dir: &std::path::Path, created: bool) {
+    if created {
+        let _ = std::fs::remove_dir(dir);
+    }
 }
 
 /// A rayon pool of `threads` workers (all cores when None).

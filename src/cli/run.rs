@@ -37,7 +37,7 @@ pub fn run(args: &RunArgs, out: &mut dyn Write) -> Result<(), CommandError> {
         .out
         .clone()
         .unwrap_or_else(|| PathBuf::from("results").join(file.name()));
-    super::check_out_dir(&out_dir)?;
+    let created = super::prepare_out_dir(&out_dir)?;
 
     let show_progress = !args.output.quiet && std::io::stderr().is_terminal();
     let bar = progress_bar(show_progress, &scenarios);
@@ -70,6 +70,7 @@ pub fn run(args: &RunArgs, out: &mut dyn Write) -> Result<(), CommandError> {
         })
         .collect();
     if !failures.is_empty() {
+        super::discard_out_dir(&out_dir, created);
         let shown: Vec<&str> = failures.iter().take(10).map(String::as_str).collect();
         return Err(CommandError::Failure(format!(
             "crypto.verify: {} object(s) failed their real encryption round trip; nothing was written:\n  {}",

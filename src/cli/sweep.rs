@@ -53,7 +53,7 @@ pub fn sweep(args: &SweepArgs, out: &mut dyn Write) -> Result<(), CommandError> 
         .out
         .clone()
         .unwrap_or_else(|| PathBuf::from("results").join(format!("{}-sweep", file.name())));
-    super::check_out_dir(&out_dir)?;
+    let created = super::prepare_out_dir(&out_dir)?;
 
     let jobs = sweep.jobs(shard).len() as u64;
     let bar = if !args.output.quiet && std::io::stderr().is_terminal() {
@@ -66,7 +66,13 @@ pub fn sweep(args: &SweepArgs, out: &mut dyn Write) -> Result<(), CommandError> 
         ProgressBar::hidden()
     };
     let pool = thread_pool(args.output.threads)?;
-    let rows = pool.install(|| sweep.run(shard, &|| bar.inc(1)))?;
+    let rows = match pool.install(|| sweep.run(shard, &|| bar.inc(1))) {
+        Ok(rows) => rows,
+        Err(e) => {
+            super::discard_out_dir(&out_dir, created);
+            return Err(e.into());
+        }
+    };
     bar.finish_and_clear();
 
     let w = |e: std::io::Error| CommandError::Failure(format!("writing to stdout: {e}"));
@@ -178,7 +184,7 @@ pub fn merge(args: &MergeArgs, out: &mut dyn Write) -> Result<(), CommandError> 
     let out_dir = args.out.clone().unwrap_or_else(|| {
         PathBuf::from("results").join(format!("{}-sweep", results.header.scenario))
     });
-    super::check_out_dir(&out_dir)?;
+    super::prepare_out_dir(&out_dir)?;
     write_sweep(&out_dir, &results)?;
     if !args.quiet {
         writeln!(

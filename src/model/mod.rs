@@ -32,11 +32,15 @@ pub fn run_variant(name: &str, sc: &Scenario, progress: Option<sim::Progress>) -
     let sessions: u64 = sc.workloads.iter().map(|w| w.sessions as u64).sum();
     let measured = to_secs(sc.duration.saturating_sub(sc.warmup));
     let served = m.kms_requests - m.kms_throttled;
-    let warmup_second = sc.warmup.div_ceil(NANOS_PER_SEC);
+    // Whole seconds inside the measured window [warmup, duration).
+    let (first_second, end_second) = (
+        sc.warmup.div_ceil(NANOS_PER_SEC),
+        sc.duration / NANOS_PER_SEC,
+    );
     let peak_rps = m
         .rows
         .iter()
-        .filter(|r| r.second >= warmup_second)
+        .filter(|r| r.second >= first_second && r.second < end_second)
         .map(|r| r.kms_requests)
         .max()
         .unwrap_or(0);

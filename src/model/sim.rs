@@ -95,6 +95,8 @@ struct Request {
     retries: u32,
     /// Front-end host of the connection the current S3 attempt uses (NONE when none).
     host: u32,
+    /// When S3 (or KMS, client-side) received the current attempt.
+    sent: Nanos,
 }
 
 /// A pool slot that has never held a connection: taking it opens a new one.
@@ -349,7 +351,7 @@ impl<'a> Simulation<'a> {
                 _ => {
                     let ws = &mut self.workloads[wi];
                     if let Some(a) = ws.arrivals.as_mut()
-                        && let Some(t) = a.next(0, duration, &mut ws.arrival_rng)
+                        && let Some(t) = a.next(duration, &mut ws.arrival_rng)
                     {
                         self.q.schedule(
                             t,
@@ -370,7 +372,7 @@ impl<'a> Simulation<'a> {
                 Ev::Arrival { workload } => {
                     let ws = &mut self.workloads[workload as usize];
                     if let Some(a) = ws.arrivals.as_mut()
-                        && let Some(t) = a.next(now, duration, &mut ws.arrival_rng)
+                        && let Some(t) = a.next(duration, &mut ws.arrival_rng)
                     {
                         self.q.schedule(t, Ev::Arrival { workload });
                     }
@@ -437,8 +439,8 @@ impl<'a> Simulation<'a> {
                 Some(o) => (o.size, o.prefix, o.key),
                 None => {
                     self.m.no_object(now);
-                    if client != NONE {
-                        let next = now + ws.think.max(MIN_CLOSED_LOOP_CYCLE);
+                    let next = now + ws.think.max(MIN_CLOSED_LOOP_CYCLE);
+                    if client != NONE && next < self.sc.duration {
                         self.q.schedule(next, Ev::ClientNext { workload, client });
                     }
                     return;
@@ -472,6 +474,7 @@ impl<'a> Simulation<'a> {
             attempt: 0,
             retries: 0,
             host: NONE,
+            sent: now,
         });
         self.m.arrived(now, get);
         self.attempt(now, req);
@@ -496,6 +499,11 @@ impl<'a> Simulation<'a> {
         let r = &mut self.reqs.slots[req as usize];
         r.attempt += 1;
         let r = *r;
+        if Self::is_client_kms(r.phase) && self.client_cache_hit(now, req) {
+            // Served from the client's data-key cache: nothing is sent.
+            self.next_phase(now, req);
+            return;
+        }
         let s = &mut self.sessions[r.session as usize];
         let client = if Self::is_client_kms(r.phase) {
             &mut s.kms
@@ -635,6 +643,7 @@ impl<'a> Simulation<'a> {
     fn dispatch(&mut self, now: Nanos, req: u32, host: u32) {
         let mut r = self.reqs.slots[req as usize];
         r.host = host;
+        r.sent = now;
         let ws = &self.workloads[r.workload as usize];
         let bi = ws.bucket;
         let b = &self.buckets[bi as usize];
@@ -749,74 +758,87 @@ impl<'a> Simulation<'a> {
         }
     }
 
-    /// A client-side (cse-kms) KMS call: GenerateDataKey before a PUT, Decrypt after a GET,
-    /// each through the optional client data-key cache.
-    fn client_kms_call(&mut self, now: Nanos, req: u32) {
+    /// The client-side data-key cache (cse-kms): whether the current step is served from it
+    /// (no KMS call, so no token, no quota and no limiter measurement). A GenerateDataKey hit
+    /// must stay within the cache's message and byte limits (AWS Encryption SDK: the first use
+    /// of a key is not counted; later uses count, the current message included).
+    fn client_cache_hit(&mut self, now: Nanos, req: u32) -> bool {
+        let Some(c) = self.sc.client.data_key_cache else {
+            return false;
+        };
         let mut r = self.reqs.slots[req as usize];
         let bi = self.workloads[r.workload as usize].bucket;
-        let cache = self.sc.client.data_key_cache;
-        let outcome_at = match r.phase {
+        let hit = match r.phase {
             Phase::ClientGenerate => {
                 let ck = (r.session, bi);
-                let mut hit = None;
-                if let Some(c) = cache
-                    && let Lookup::Hit(e) = self.cse_write.lookup(&ck, now)
-                {
-                    // AWS Encryption SDK: the first use is not counted; later uses must stay
-                    // within max messages and max bytes (the current message included).
-                    let (messages, bytes) = self.cse_usage.get(&ck).copied().unwrap_or((0, 0));
-                    if messages < c.max_messages && bytes.saturating_add(r.size) <= c.max_bytes {
-                        hit = Some(e.key_id);
-                    } else {
-                        self.cse_write.evict(&ck);
-                    }
-                }
-                match hit {
-                    Some(id) => {
-                        let u = self.cse_usage.entry(ck).or_insert((0, 0));
-                        u.0 += 1;
-                        u.1 = u.1.saturating_add(r.size);
-                        r.key = KeyRef::ClientKey(id);
-                        None
-                    }
-                    None => {
-                        let (ok, at) =
-                            self.kms_call(now, KmsOpKind::GenerateDataKey, Context::Client);
-                        let id = self.new_key_id();
-                        if let Some(c) = cache {
-                            self.cse_write.insert(ck, now, id, at, ok, c.max_age);
-                            // The first use of a data key does not count (Encryption SDK).
-                            self.cse_usage.insert(ck, (0, 0));
+                match self.cse_write.lookup(&ck, now) {
+                    Lookup::Hit(e) => {
+                        let usage = self.cse_usage.entry(ck).or_insert((0, 0));
+                        if usage.0 < c.max_messages && usage.1.saturating_add(r.size) <= c.max_bytes
+                        {
+                            usage.0 += 1;
+                            usage.1 = usage.1.saturating_add(r.size);
+                            r.key = KeyRef::ClientKey(e.key_id);
+                            true
+                        } else {
+                            self.cse_write.evict(&ck);
+                            false
                         }
-                        r.key = KeyRef::ClientKey(id);
-                        Some((ok, at))
                     }
+                    _ => false,
                 }
+            }
+            Phase::ClientDecrypt => {
+                let id = match r.key {
+                    KeyRef::ClientKey(id) => id,
+                    _ => 0,
+                };
+                matches!(self.cse_read.lookup(&(r.session, id), now), Lookup::Hit(_))
+            }
+            _ => false,
+        };
+        self.reqs.slots[req as usize] = r;
+        hit
+    }
+
+    /// A client-side (cse-kms) KMS call the cache could not serve: GenerateDataKey before a
+    /// PUT, Decrypt after a GET. The answer is cached when the client has a cache.
+    fn client_kms_call(&mut self, now: Nanos, req: u32) {
+        let mut r = self.reqs.slots[req as usize];
+        r.sent = now;
+        let bi = self.workloads[r.workload as usize].bucket;
+        let cache = self.sc.client.data_key_cache;
+        let (ok, at) = match r.phase {
+            Phase::ClientGenerate => {
+                let ck = (r.session, bi);
+                let (ok, at) = self.kms_call(now, KmsOpKind::GenerateDataKey, Context::Client);
+                let id = self.new_key_id();
+                if let Some(c) = cache {
+                    self.cse_write.insert(ck, now, id, at, ok, c.max_age);
+                    // The first use of a data key does not count (Encryption SDK).
+                    self.cse_usage.insert(ck, (0, 0));
+                }
+                r.key = KeyRef::ClientKey(id);
+                (ok, at)
             }
             _ => {
                 let id = match r.key {
                     KeyRef::ClientKey(id) => id,
                     _ => 0,
                 };
-                let ck = (r.session, id);
-                let cached =
-                    cache.is_some() && matches!(self.cse_read.lookup(&ck, now), Lookup::Hit(_));
-                if cached {
-                    None
-                } else {
-                    let (ok, at) = self.kms_call(now, KmsOpKind::Decrypt, Context::Client);
-                    if let Some(c) = cache {
-                        self.cse_read.insert(ck, now, id, at, ok, c.max_age);
-                    }
-                    Some((ok, at))
+                let (ok, at) = self.kms_call(now, KmsOpKind::Decrypt, Context::Client);
+                if let Some(c) = cache {
+                    self.cse_read
+                        .insert((r.session, id), now, id, at, ok, c.max_age);
                 }
+                (ok, at)
             }
         };
         self.reqs.slots[req as usize] = r;
-        let (at, outcome) = match outcome_at {
-            None => (now, Outcome::Ok),
-            Some((true, at)) => (at, Outcome::Ok),
-            Some((false, at)) => (at, Outcome::KmsThrottled),
+        let outcome = if ok {
+            Outcome::Ok
+        } else {
+            Outcome::KmsThrottled
         };
         self.q.schedule(at, Ev::Response { req, outcome });
     }
@@ -851,8 +873,8 @@ impl<'a> Simulation<'a> {
             }
         }
         match outcome {
-            Outcome::SlowdownKms => self.m.slowdown(now, SlowdownCause::Kms),
-            Outcome::SlowdownPrefix => self.m.slowdown(now, SlowdownCause::Prefix),
+            Outcome::SlowdownKms => self.m.slowdown(now, r.sent, SlowdownCause::Kms),
+            Outcome::SlowdownPrefix => self.m.slowdown(now, r.sent, SlowdownCause::Prefix),
             _ => {}
         }
         if !throttled {
@@ -1002,13 +1024,16 @@ impl<'a> Simulation<'a> {
             let think = self.workloads[r.workload as usize].think;
             let cycle_start = r.first_send + MIN_CLOSED_LOOP_CYCLE;
             let next = (now + think).max(cycle_start);
-            self.q.schedule(
-                next,
-                Ev::ClientNext {
-                    workload: r.workload,
-                    client: r.client,
-                },
-            );
+            // A client sends nothing at or after the end of the run.
+            if next < self.sc.duration {
+                self.q.schedule(
+                    next,
+                    Ev::ClientNext {
+                        workload: r.workload,
+                        client: r.client,
+                    },
+                );
+            }
         }
     }
 }

@@ -428,6 +428,17 @@ fn flatten_set(
         }
         overrides::check_path(&path)
             .map_err(|m| located(file, &e.key_origin, &format!("{vpath}.set"), m))?;
+        if matches!(path.as_str(), "seed" | "duration" | "warmup") {
+            return Err(located(
+                file,
+                &e.key_origin,
+                &format!("{vpath}.set.{path}"),
+                format!(
+                    "variants share the scenario's {path}, so that they see the same arrivals \
+                     over the same time; set it at the top level (or with --set)"
+                ),
+            ));
+        }
         let line = origin_line(&e.key_origin);
         let by = match line {
             Some(l) => format!("variant '{variant}' (line {l})"),
