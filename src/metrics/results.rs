@@ -55,8 +55,9 @@ pub struct CryptoSummary {
     /// Core-seconds sessions spent encrypting and decrypting client-side objects (requests
     /// sent after warm-up).
     pub client_cpu_seconds: f64,
-    /// That time over the cores available during the measured time.
-    pub client_cpu_utilization: f64,
+    /// That demand over the core-seconds the sessions had in the measured time: above 1 the
+    /// cores cannot keep up and requests queue for them.
+    pub client_cpu_load: f64,
     /// Objects really encrypted and decrypted with their own keys (`crypto.verify`).
     pub verified_objects: u64,
 }

@@ -99,7 +99,7 @@ pub fn run_variant(name: &str, sc: &Scenario, progress: Option<sim::Progress>) -
             profile: sc.crypto.profile.clone(),
             client_cpu_cores: sc.client.cpu_cores,
             client_cpu_seconds: round6(to_secs(finished.client_cpu_busy)),
-            client_cpu_utilization: {
+            client_cpu_load: {
                 let capacity = sessions as f64 * sc.client.cpu_cores as f64 * measured;
                 if capacity > 0.0 {
                     round6(to_secs(finished.client_cpu_busy) / capacity)

@@ -418,3 +418,83 @@ fn adaptive_mode_reduces_throttling_versus_standard() {
         frac(&std)
     );
 }
+
+#[test]
+fn client_side_encryption_queues_on_the_session_cores() {
+    // One session, one core, constant arrivals; 1 MB objects at 20 MB/s of GCM take 50 ms
+    // of CPU (plus the profile's per-object cost, zeroed here).
+    let mut sc = simple(10.0, 1_000_000, 60);
+    sc.buckets[0].encryption = Encryption::CseKms;
+    sc.workloads[0].sessions = 1;
+    sc.workloads[0].arrival = Arrival::Constant {
+        rate: 10.0,
+        profile: RateProfile::Flat,
+    };
+    sc.workloads[0].size = SizeDist::Fixed(1_000_000);
+    sc.kms.latency = fixed(10);
+    sc.s3.latency = fixed(20);
+    sc.client.cpu_cores = 1;
+    sc.crypto.cse_per_object_ns = 0.0;
+    sc.crypto.cse_bytes_per_sec = 20e6;
+    let s = run_variant("v", &sc, None).summary;
+    // Load 0.5 with evenly spaced arrivals: nobody waits; latency = KMS + CPU + S3.
+    assert!(
+        (s.latency_ms.put.p50 - 80.0).abs() < 0.1,
+        "{:?}",
+        s.latency_ms.put
+    );
+    assert!((s.latency_ms.put.max - 80.0).abs() < 0.1);
+    assert!(
+        (s.crypto.client_cpu_load - 0.5).abs() < 0.01,
+        "{:?}",
+        s.crypto
+    );
+    // Load 1.5: the core falls behind by 0.5 s every second; the last upload of the minute
+    // waits about 30 s.
+    sc.workloads[0].arrival = Arrival::Constant {
+        rate: 30.0,
+        profile: RateProfile::Flat,
+    };
+    let s = run_variant("v", &sc, None).summary;
+    assert!(
+        (s.crypto.client_cpu_load - 1.5).abs() < 0.01,
+        "{:?}",
+        s.crypto
+    );
+    assert!(
+        (s.latency_ms.put.max / 1000.0 - 30.0).abs() < 1.0,
+        "{:?}",
+        s.latency_ms.put
+    );
+    // No cores: encryption takes no simulated time.
+    sc.client.cpu_cores = 0;
+    let s = run_variant("v", &sc, None).summary;
+    assert!((s.latency_ms.put.max - 30.0).abs() < 0.1);
+}
+
+#[test]
+fn crypto_verify_checks_a_sample_of_objects_in_every_mode() {
+    for enc in [
+        Encryption::None,
+        Encryption::SseS3,
+        Encryption::SseC,
+        Encryption::SseKms,
+        Encryption::DsseKms,
+        Encryption::CseKms,
+    ] {
+        for bucket_key in [false, true] {
+            let mut sc = simple(200.0, 1_000_000, 2);
+            sc.buckets[0].encryption = enc;
+            sc.buckets[0].bucket_key = bucket_key && enc == Encryption::SseKms;
+            sc.crypto.verify = true;
+            sc.crypto.verify_objects = 20;
+            let r = run_variant("v", &sc, None);
+            assert!(
+                r.verify_failures.is_empty(),
+                "{enc:?}: {:?}",
+                r.verify_failures
+            );
+            assert_eq!(r.summary.crypto.verified_objects, 20, "{enc:?}");
+        }
+    }
+}

@@ -51,6 +51,7 @@ impl Verifier {
         let bk = match key {
             KeyRef::BucketKey(id) => {
                 if !self.bucket_keys.contains_key(&id) {
+                    self.kms.ensure_key(&bucket.kms_key);
                     match BucketKey::generate(&mut self.kms, &bucket.kms_key, &bucket.name) {
                         Ok(k) => {
                             self.bucket_keys.insert(id, k);
