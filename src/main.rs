@@ -9,14 +9,23 @@ fn main() {
     let cli = Cli::parse();
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
+    let done = |r: Result<(), bksim::cli::CommandError>| r.map(|()| bksim::cli::EXIT_OK);
     let result = match &cli.command {
-        Command::Run(args) => bksim::cli::run(args, &mut out),
-        Command::Validate(args) => bksim::cli::validate(args, &mut out),
-        Command::Report(args) => bksim::cli::report(args, &mut out),
+        Command::Run(args) => done(bksim::cli::run(args, &mut out)),
+        Command::Validate(args) => done(bksim::cli::validate(args, &mut out)),
+        Command::Sweep(args) => done(bksim::cli::sweep(args, &mut out)),
+        Command::Merge(args) => done(bksim::cli::merge(args, &mut out)),
+        Command::Capacity(args) => done(bksim::cli::capacity(args, &mut out)),
+        // The selftest's own exit code says whether any vector failed.
+        Command::Crypto(cmd) => bksim::cli::crypto(cmd, &mut out),
+        Command::Report(args) => done(bksim::cli::report(args, &mut out)),
     };
     let _ = out.flush();
-    if let Err(e) = result {
-        eprintln!("error: {e}");
-        std::process::exit(e.exit_code());
+    match result {
+        Ok(code) => std::process::exit(code),
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::exit(e.exit_code());
+        }
     }
 }

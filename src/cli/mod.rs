@@ -1,16 +1,22 @@
 //! The command line: raw arguments as clap parses them, and the commands that turn them into
 //! validated configuration and run it. `main.rs` only maps the result to an exit code.
 
+mod capacity;
 mod report;
 mod run;
+mod sweep;
 mod validate;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 
+pub use capacity::capacity;
 pub use report::report;
 pub use run::run;
+pub use sweep::{merge, sweep};
 pub use validate::validate;
+
+use crate::scenario::{Override, ScenarioFile};
 
 /// Exit code for success.
 pub const EXIT_OK: i32 = 0;
@@ -53,7 +59,7 @@ impl From<crate::scenario::ScenarioError> for CommandError {
              throttled, what will KMS cost, what latency will clients see, and how much do S3 \
              Bucket Keys change that?",
     long_about = None,
-    after_help = "Examples:\n  bksim run scenarios/quickstart.toml\n  bksim run scenarios/quickstart.toml --set kms.quota_rps=20000 --variant per-object\n  bksim validate scenarios/logging-bucket.toml\n  bksim report results/quickstart\n\nScenario keys are documented in scenarios/README.md.",
+    after_help = "Examples:\n  bksim run scenarios/quickstart.toml\n  bksim run scenarios/quickstart.toml --set kms.quota_rps=20000 --variant per-object\n  bksim validate scenarios/logging-bucket.toml\n  bksim capacity scenarios/quickstart.toml --target workload.uploads.arrival.rate\n  bksim crypto selftest --vectors ../shared/vectors\n  bksim report results/quickstart\n\nScenario keys are documented in scenarios/README.md.",
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -67,6 +73,25 @@ pub enum Command {
         after_help = "Examples:\n  bksim run scenarios/quickstart.toml\n  bksim run scenarios/quickstart.toml --out /tmp/qs --seed 7\n  bksim run scenarios/quickstart.toml --set workload.uploads.arrival.rate=5000 --set s3.bucket_key_ttl=1m\n  bksim run scenarios/quickstart.toml --variant bucket-key --json | jq '.variants[0].kms'\n\nWrites summary.json, timeseries.csv, latency-<variant>-<op>.hgrm and run.json, then the\nreport: charts/*.svg and *.png, report.html and report.md.\nExit codes: 0 success, 2 invalid input (scenario, flag, path), 1 anything else."
     )]
     Run(RunArgs),
+    /// Run every variant at every point of a parameter grid, on all cores.
+    #[command(
+        after_help = "Examples:\n  bksim sweep scenarios/quickstart.toml --param workload.uploads.arrival.rate=5000..40000:5000\n  bksim sweep scenarios/quickstart.toml --param kms.quota_rps=10000,20000 --param s3.bucket_key_ttl=1m,5m,15m\n  bksim sweep scenarios/quickstart.toml --param workload.uploads.arrival.rate=1000..64000:x2 --shard 0/4 --out shards/\n\nLIST is a,b,c or start..end:step or start..end:xN (geometric). A scenario's [sweep] table\nholds the same (\"dotted.path\" = [values] or = \"LIST\"); --param replaces an entry of it.\nWrites sweep.csv and sweep.json (or, with --shard, one shard file for `bksim merge`).\nOutput is the same whatever the thread count."
+    )]
+    Sweep(SweepArgs),
+    /// Combine the shard files of a sharded sweep into the output of an unsharded one.
+    #[command(
+        after_help = "Example:\n  bksim merge shards/ --out results/quickstart-sweep\n\nEvery shard I/N must be present exactly once and all must come from the same sweep."
+    )]
+    Merge(MergeArgs),
+    /// Find, per variant, the highest value of a parameter that meets the constraints.
+    #[command(
+        after_help = "Examples:\n  bksim capacity scenarios/quickstart.toml --target workload.uploads.arrival.rate\n  bksim capacity scenarios/logging-bucket.toml --target workload.log-shippers.sessions --max-p99 250ms --json\n\nBrackets by doubling or halving from the scenario's value, then bisects to 1%.\nThe binding constraint is the first violated just above the answer, in the order\nkms-quota, s3-prefix, latency, failures."
+    )]
+    Capacity(CapacityArgs),
+    /// Real envelope encryption: published-vector selftest, AES throughput and envelope-cost
+    /// benchmarks, and the calibration profile that feeds client-side encryption costs.
+    #[command(subcommand)]
+    Crypto(crate::crypto::CryptoCommand),
     /// Check a scenario file (and every variant of it) without running it.
     #[command(
         after_help = "Example:\n  bksim validate scenarios/quickstart.toml\n\nExit codes: 0 valid, 2 invalid (the message names the file, line and key)."
@@ -104,13 +129,9 @@ pub enum ReportFormat {
     Svg,
 }
 
+/// How a command reads the scenario: seed, overrides, variants.
 #[derive(Debug, clap::Args)]
-pub struct RunArgs {
-    /// Scenario file (TOML). See scenarios/README.md for every key.
-    pub file: PathBuf,
-    /// Output directory [default: results/<scenario name>/].
-    #[arg(long, value_name = "DIR")]
-    pub out: Option<PathBuf>,
+pub struct ScenarioOptions {
     /// Seed for every random stream, instead of the scenario's `seed`.
     #[arg(long, value_name = "N")]
     pub seed: Option<u64>,
@@ -122,16 +143,93 @@ pub struct RunArgs {
     /// Run only this variant (repeatable; default: all of the scenario's variants).
     #[arg(long = "variant", value_name = "NAME")]
     pub variant: Vec<String>,
-    /// Print the summary JSON on stdout instead of the comparison table.
+}
+
+/// How a command prints and how many threads it uses.
+#[derive(Debug, clap::Args)]
+pub struct OutputOptions {
+    /// Print the results as JSON on stdout instead of the table.
     #[arg(long)]
     pub json: bool,
     /// Print nothing but errors (no table, no progress bar).
     #[arg(long, short)]
     pub quiet: bool,
-    /// Worker threads for running variants in parallel [default: all cores]. Results do not
-    /// depend on it.
+    /// Worker threads [default: all cores]. Results do not depend on it.
     #[arg(long, short = 'j', value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1024))]
     pub threads: Option<u32>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct RunArgs {
+    /// Scenario file (TOML). See scenarios/README.md for every key.
+    pub file: PathBuf,
+    /// Output directory [default: results/<scenario name>/].
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    #[command(flatten)]
+    pub scenario: ScenarioOptions,
+    #[command(flatten)]
+    pub output: OutputOptions,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct SweepArgs {
+    /// Scenario file (TOML).
+    pub file: PathBuf,
+    /// A swept parameter: dotted path and values (repeatable; the last varies fastest).
+    #[arg(long = "param", value_name = "PATH=LIST")]
+    pub param: Vec<String>,
+    /// Output directory [default: results/<scenario name>-sweep/].
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Run only share I of N of the grid (points p with p mod N = I, 0 <= I < N) and write a
+    /// shard file for `bksim merge`.
+    #[arg(long, value_name = "I/N")]
+    pub shard: Option<String>,
+    #[command(flatten)]
+    pub scenario: ScenarioOptions,
+    #[command(flatten)]
+    pub output: OutputOptions,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct MergeArgs {
+    /// Shard files, or directories holding shard-I-of-N.json files.
+    #[arg(required = true, value_name = "DIR")]
+    pub inputs: Vec<PathBuf>,
+    /// Output directory [default: results/<scenario name>-sweep/].
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Print nothing but errors.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CapacityArgs {
+    /// Scenario file (TOML).
+    pub file: PathBuf,
+    /// The parameter to push up: an arrival rate (`workload.NAME.arrival.rate`), sessions
+    /// (`workload.NAME.sessions`), concurrency (`workload.NAME.arrival.concurrency`)...
+    #[arg(long, value_name = "PATH")]
+    pub target: String,
+    /// Largest acceptable share of KMS calls throttled (and of S3 attempts refused by a
+    /// prefix limit).
+    #[arg(long, value_name = "FRACTION", default_value = "0.1%")]
+    pub max_throttle: String,
+    /// Largest acceptable p99 latency of any operation (e.g. 250ms) [default: no limit].
+    #[arg(long, value_name = "DURATION")]
+    pub max_p99: Option<String>,
+    /// Largest acceptable number of failed requests, or a percentage (0.1%).
+    #[arg(long, value_name = "N", default_value = "0")]
+    pub max_failed: String,
+    /// Value to start the search from [default: the target's value in the scenario].
+    #[arg(long, value_name = "X")]
+    pub start: Option<String>,
+    #[command(flatten)]
+    pub scenario: ScenarioOptions,
+    #[command(flatten)]
+    pub output: OutputOptions,
 }
 
 #[derive(Debug, clap::Args)]
@@ -141,4 +239,98 @@ pub struct ValidateArgs {
     /// Also check these overrides, as `run --set` would apply them.
     #[arg(long = "set", value_name = "PATH=VALUE")]
     pub set: Vec<String>,
+}
+
+/// `--seed` and `--set` as overrides, in that order.
+pub(crate) fn base_overrides(
+    seed: Option<u64>,
+    sets: &[String],
+) -> Result<Vec<Override>, CommandError> {
+    let mut extra = Vec::new();
+    if let Some(seed) = seed {
+        let seed = i64::try_from(seed)
+            .map_err(|_| CommandError::Input(format!("--seed {seed}: must be at most 2^63 - 1")))?;
+        extra.push(Override::new("seed", seed, "--seed"));
+    }
+    for s in sets {
+        extra.push(Override::parse_cli(s)?);
+    }
+    Ok(extra)
+}
+
+/// The variants named on the command line (checked), or all of the scenario's.
+pub(crate) fn select_variants(
+    file: &ScenarioFile,
+    names: &[String],
+) -> Result<Vec<String>, CommandError> {
+    if names.is_empty() {
+        return Ok(file.variants().iter().map(|v| v.name.clone()).collect());
+    }
+    let mut out: Vec<String> = Vec::new();
+    for n in names {
+        file.variant(n)?;
+        if !out.contains(n) {
+            out.push(n.clone());
+        }
+    }
+    Ok(out)
+}
+
+/// Makes sure the output directory exists (creating it and its parents) before any long work
+/// starts, so an unusable `--out` is invalid input (exit 2) found at once. Returns whether it
+/// was created, so a command that then fails can remove it again.
+pub(crate) fn prepare_out_dir(dir: &std::path::Path) -> Result<bool, CommandError> {
+    if dir.is_dir() {
+        return Ok(false);
+    }
+    if dir.exists() {
+        return Err(CommandError::Input(format!(
+            "--out {}: exists and is not a directory",
+            dir.display()
+        )));
+    }
+    std::fs::create_dir_all(dir).map_err(|e| {
+        CommandError::Input(format!(
+            "--out {}: cannot create the directory: {e}",
+            dir.display()
+        ))
+    })?;
+    Ok(true)
+}
+
+/// Removes an output directory this command created, if it is still empty.
+pub(crate) fn discard_out_dir(dir: &std::path::Path, created: bool) {
+    if created {
+        let _ = std::fs::remove_dir(dir);
+    }
+}
+
+/// A rayon pool of `threads` workers (all cores when None).
+pub(crate) fn thread_pool(threads: Option<u32>) -> Result<rayon::ThreadPool, CommandError> {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads.map(|t| t as usize).unwrap_or(0))
+        .build()
+        .map_err(|e| CommandError::Failure(format!("cannot start worker threads: {e}")))
+}
+
+/// A progress bar style from a template (falls back to the default on a bad template).
+pub(crate) fn progress_style(template: &str) -> indicatif::ProgressStyle {
+    indicatif::ProgressStyle::with_template(template)
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+        .progress_chars("=> ")
+}
+
+/// `bksim crypto ...`: the command's own exit code (the selftest exits 1 when a vector
+/// fails), or its error as invalid input (2) or a failure (1).
+pub fn crypto(
+    cmd: &crate::crypto::CryptoCommand,
+    out: &mut dyn std::io::Write,
+) -> Result<i32, CommandError> {
+    crate::crypto::run(cmd, out).map_err(|e| {
+        if e.exit_code() == EXIT_INPUT {
+            CommandError::Input(e.to_string())
+        } else {
+            CommandError::Failure(e.to_string())
+        }
+    })
 }

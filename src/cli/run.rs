@@ -8,8 +8,8 @@ use crate::engine::time::{Nanos, to_secs};
 use crate::metrics::results::{RunResults, VariantResults};
 use crate::model::run_variant;
 use crate::report::{self, RunFacts};
-use crate::scenario::{Override, Scenario, ScenarioFile};
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use crate::scenario::{Scenario, ScenarioFile};
+use indicatif::{ProgressBar, ProgressDrawTarget};
 use rayon::prelude::*;
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -22,23 +22,8 @@ pub fn run(args: &RunArgs, out: &mut dyn Write) -> Result<(), CommandError> {
     let clock = Instant::now();
     let file = ScenarioFile::load(&args.file)?;
 
-    let mut extra = Vec::new();
-    if let Some(seed) = args.seed {
-        extra.push(Override::new("seed", seed as i64, "--seed"));
-    }
-    for s in &args.set {
-        extra.push(Override::parse_cli(s)?);
-    }
-    let selected: Vec<String> = if args.variant.is_empty() {
-        file.variants().iter().map(|v| v.name.clone()).collect()
-    } else {
-        for name in &args.variant {
-            file.variant(name)?;
-        }
-        let mut names = args.variant.clone();
-        names.dedup();
-        names
-    };
+    let extra = super::base_overrides(args.scenario.seed, &args.scenario.set)?;
+    let selected = super::select_variants(&file, &args.scenario.variant)?;
     // Validate everything before anything is written.
     let scenarios: Vec<(String, Scenario)> = selected
         .iter()
@@ -53,19 +38,11 @@ pub fn run(args: &RunArgs, out: &mut dyn Write) -> Result<(), CommandError> {
         .out
         .clone()
         .unwrap_or_else(|| PathBuf::from("results").join(file.name()));
-    if out_dir.exists() && !out_dir.is_dir() {
-        return Err(CommandError::Input(format!(
-            "--out {}: exists and is not a directory",
-            out_dir.display()
-        )));
-    }
+    let created = super::prepare_out_dir(&out_dir)?;
 
-    let show_progress = !args.quiet && std::io::stderr().is_terminal();
+    let show_progress = !args.output.quiet && std::io::stderr().is_terminal();
     let bar = progress_bar(show_progress, &scenarios);
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(args.threads.map(|t| t as usize).unwrap_or(0))
-        .build()
-        .map_err(|e| CommandError::Failure(format!("cannot start worker threads: {e}")))?;
+    let pool = super::thread_pool(args.output.threads)?;
     let done_ms: Vec<AtomicU64> = scenarios.iter().map(|_| AtomicU64::new(0)).collect();
     let timed: Vec<(VariantResults, Duration)> = pool.install(|| {
         scenarios
@@ -85,6 +62,23 @@ pub fn run(args: &RunArgs, out: &mut dyn Write) -> Result<(), CommandError> {
             .collect()
     });
     bar.finish_and_clear();
+    let failures: Vec<String> = timed
+        .iter()
+        .flat_map(|(r, _)| {
+            r.verify_failures
+                .iter()
+                .map(|f| format!("variant {}: {f}", r.summary.name))
+        })
+        .collect();
+    if !failures.is_empty() {
+        super::discard_out_dir(&out_dir, created);
+        let shown: Vec<&str> = failures.iter().take(10).map(String::as_str).collect();
+        return Err(CommandError::Failure(format!(
+            "crypto.verify: {} object(s) failed their real encryption round trip; nothing was written:\n  {}",
+            failures.len(),
+            shown.join("\n  ")
+        )));
+    }
 
     let results = RunResults {
         scenario: base.name.clone(),
@@ -95,13 +89,14 @@ pub fn run(args: &RunArgs, out: &mut dyn Write) -> Result<(), CommandError> {
         variants: timed.iter().map(|(r, _)| r.clone()).collect(),
     };
     let variant_wall: Vec<Duration> = timed.iter().map(|(_, w)| *w).collect();
-    let facts = RunFacts::collect(
+    let mut facts = RunFacts::collect(
         &results,
         started,
         clock.elapsed(),
         &variant_wall,
         pool.current_num_threads(),
     );
+    facts.calibration_profile = Some(base.crypto.profile.clone());
     report::write_outputs(&out_dir, &results, &facts)
         .map_err(|e| CommandError::Failure(e.to_string()))?;
     // Charts, report.html and report.md, from the files just written (as `bksim report`
@@ -111,10 +106,10 @@ pub fn run(args: &RunArgs, out: &mut dyn Write) -> Result<(), CommandError> {
     })?;
 
     let w = |e: std::io::Error| CommandError::Failure(format!("writing to stdout: {e}"));
-    if args.json {
+    if args.output.json {
         out.write_all(report::summary_json(&results).as_bytes())
             .map_err(w)?;
-    } else if !args.quiet {
+    } else if !args.output.quiet {
         writeln!(out, "{}", report::comparison_table(&results)).map_err(w)?;
         writeln!(out, "Results written to {}/", out_dir.display()).map_err(w)?;
         writeln!(
@@ -133,13 +128,9 @@ fn progress_bar(show: bool, scenarios: &[(String, Scenario)]) -> ProgressBar {
     }
     let total_ms: u64 = scenarios.iter().map(|(_, s)| s.duration / 1_000_000).sum();
     let bar = ProgressBar::with_draw_target(Some(total_ms), ProgressDrawTarget::stderr());
-    bar.set_style(
-        ProgressStyle::with_template(
-            "{spinner} simulating {msg} [{bar:30}] {percent}% of simulated time, eta {eta}",
-        )
-        .unwrap_or_else(|_| ProgressStyle::default_bar())
-        .progress_chars("=> "),
-    );
+    bar.set_style(super::progress_style(
+        "{spinner} simulating {msg} [{bar:30}] {percent}%, eta {eta}",
+    ));
     bar.set_message(format!("{} variant(s)", scenarios.len()));
     bar
 }

@@ -27,9 +27,14 @@ pub enum KmsOpKind {
     Decrypt,
 }
 
-/// Counters for one variant.
+/// Counters for one variant. Request outcomes and latency count requests first sent in the
+/// measured window [warmup, duration); KMS calls, background calls, SlowDowns and bucket keys
+/// count what happened in that window (drain-time traffic after `duration` is left out), so
+/// rates divided by the window's length are steady-state rates. The time series keeps every
+/// second, warm-up and drain included.
 pub struct Collector {
     warmup: Nanos,
+    end: Nanos,
     pub put: OpCounts,
     pub get: OpCounts,
     pub latency_put: Histogram<u64>,
@@ -58,6 +63,7 @@ impl Collector {
         let seconds = duration.div_ceil(NANOS_PER_SEC) as usize + 1;
         Collector {
             warmup,
+            end: duration,
             put: OpCounts::default(),
             get: OpCounts::default(),
             latency_put: new_latency_histogram(),
@@ -94,9 +100,10 @@ impl Collector {
         &mut self.rows[s]
     }
 
+    /// Whether an instant falls in the measured window [warmup, duration).
     #[inline]
     pub fn measured(&self, t: Nanos) -> bool {
-        t >= self.warmup
+        t >= self.warmup && t < self.end
     }
 
     /// Advances the in-flight gauge: every second that ended at or before `t` records the
@@ -188,7 +195,7 @@ impl Collector {
             KmsOpKind::GenerateDataKey => r.generate_data_key += 1,
             KmsOpKind::Decrypt => r.decrypt += 1,
         }
-        if t < self.warmup {
+        if !self.measured(t) {
             return;
         }
         self.kms_requests += 1;
@@ -209,7 +216,7 @@ impl Collector {
     #[inline]
     pub fn background_call(&mut self, t: Nanos, throttled: bool) {
         self.row(t).background_requests += 1;
-        if t >= self.warmup {
+        if self.measured(t) {
             self.background_requests += 1;
             if throttled {
                 self.background_throttled += 1;
@@ -217,14 +224,17 @@ impl Collector {
         }
     }
 
+    /// A 503 SlowDown the client received at `t` for an attempt S3 received at `sent`: the
+    /// time series counts it when received, the summary by when S3 decided it (the same
+    /// instant as the KMS call it stems from).
     #[inline]
-    pub fn slowdown(&mut self, t: Nanos, cause: SlowdownCause) {
+    pub fn slowdown(&mut self, t: Nanos, sent: Nanos, cause: SlowdownCause) {
         let r = self.row(t);
         match cause {
             SlowdownCause::Kms => r.slowdown_kms += 1,
             SlowdownCause::Prefix => r.slowdown_prefix += 1,
         }
-        if t >= self.warmup {
+        if self.measured(sent) {
             match cause {
                 SlowdownCause::Kms => self.slowdown_kms += 1,
                 SlowdownCause::Prefix => self.slowdown_prefix += 1,
@@ -233,13 +243,13 @@ impl Collector {
     }
 
     pub fn bucket_key_issued(&mut self, t: Nanos) {
-        if t >= self.warmup {
+        if self.measured(t) {
             self.bucket_keys_issued += 1;
         }
     }
 
     pub fn bucket_key_decrypted(&mut self, t: Nanos) {
-        if t >= self.warmup {
+        if self.measured(t) {
             self.bucket_keys_decrypted += 1;
         }
     }

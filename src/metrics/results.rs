@@ -40,6 +40,26 @@ pub struct VariantResults {
     pub timeseries: Vec<SecondRow>,
     /// Discrete events the engine processed for this variant (for `run.json`, not summary).
     pub events: u64,
+    /// Objects whose real encryption round trip failed (`crypto.verify`); a run with any
+    /// fails.
+    pub verify_failures: Vec<String>,
+}
+
+/// Client-side encryption CPU and real-cryptography checks of one variant.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+pub struct CryptoSummary {
+    /// Calibration profile that priced client-side encryption (`reference` or a path).
+    pub profile: String,
+    /// CPU cores per session for client-side encryption (0: it takes no simulated time).
+    pub client_cpu_cores: u32,
+    /// Core-seconds sessions spent encrypting and decrypting client-side objects (requests
+    /// sent after warm-up).
+    pub client_cpu_seconds: f64,
+    /// That demand over the core-seconds the sessions had in the measured time: above 1 the
+    /// cores cannot keep up and requests queue for them.
+    pub client_cpu_load: f64,
+    /// Objects really encrypted and decrypted with their own keys (`crypto.verify`).
+    pub verified_objects: u64,
 }
 
 /// The deterministic per-variant block of `summary.json`.
@@ -57,6 +77,7 @@ pub struct VariantSummary {
     /// Bucket keys S3 unwrapped with Decrypt to read objects (cache misses on reads).
     pub bucket_keys_decrypted: u64,
     pub s3_slowdown: Slowdown,
+    pub crypto: CryptoSummary,
     /// Notes from validation that apply to this variant (e.g. a setting that was ignored).
     pub notes: Vec<String>,
     /// Every model parameter's value for this variant and where it came from (scenario

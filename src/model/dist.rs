@@ -152,15 +152,70 @@ pub fn profile_max_rate(base: f64, profile: &RateProfile) -> f64 {
     }
 }
 
-/// Open-loop arrival times, one after another.
+/// The next instant (seconds) after `t` at which a profile's rate may change: the edges of
+/// piecewise-constant profiles, and 1 ms steps through ramps and diurnal curves. Infinity
+/// when the rate never changes again.
+fn next_change(profile: &RateProfile, t: f64) -> f64 {
+    const STEP: f64 = 0.001;
+    let secs = |n: Nanos| to_secs(n);
+    match profile {
+        RateProfile::Flat => f64::INFINITY,
+        RateProfile::Steps { at, .. } => at
+            .iter()
+            .map(|&a| secs(a))
+            .find(|&a| a > t)
+            .unwrap_or(f64::INFINITY),
+        RateProfile::Ramp { start, end, .. } => {
+            let (s, e) = (secs(*start), secs(*end));
+            if t < s {
+                s
+            } else if t < e {
+                (t + STEP).min(e)
+            } else {
+                f64::INFINITY
+            }
+        }
+        RateProfile::Burst {
+            at, length, every, ..
+        } => {
+            let (a, len) = (secs(*at), secs(*length));
+            if t < a {
+                return a;
+            }
+            match every {
+                Some(p) if *p > 0 => {
+                    let p = secs(*p);
+                    let k = ((t - a) / p).floor();
+                    let start = a + k * p;
+                    if t < start + len {
+                        start + len
+                    } else {
+                        start + p
+                    }
+                }
+                _ => {
+                    if t < a + len {
+                        a + len
+                    } else {
+                        f64::INFINITY
+                    }
+                }
+            }
+        }
+        RateProfile::Diurnal { .. } => t + STEP,
+    }
+}
+
+/// Open-loop arrival times, one after another. Times are carried in float seconds between
+/// arrivals (rounded to nanoseconds only when handed out), so high rates keep their rate.
 #[derive(Debug, Clone)]
 pub struct ArrivalProcess {
     kind: ArrivalKind,
     base: f64,
     max_rate: f64,
     profile: RateProfile,
-    /// Constant arrivals: the time of the next one, kept in float seconds to avoid drift.
-    next_constant: f64,
+    /// The last arrival (Poisson) or the next one (constant), in seconds; None before the first.
+    t: Option<f64>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -185,51 +240,81 @@ impl ArrivalProcess {
             base,
             max_rate,
             profile,
-            next_constant: 0.0,
+            t: None,
         }
     }
 
-    /// The first arrival at or after `from`, or `None` if there is none before `until`.
-    /// Poisson arrivals use thinning against the profile's maximum rate, which is exact for
-    /// any bounded rate function; constant arrivals are spaced 1/rate(t) apart.
-    pub fn next(&mut self, from: Nanos, until: Nanos, rng: &mut Stream) -> Option<Nanos> {
+    fn rate_at(&self, t: f64) -> f64 {
+        profile_rate(self.base, &self.profile, from_secs(t))
+    }
+
+    /// The time `t + x` at which the integral of the rate from `t` reaches `mass`, walking the
+    /// profile's pieces; infinity if it never does before `until`.
+    fn advance(&self, t: f64, mass: f64, until: f64) -> f64 {
+        let (mut cur, mut need) = (t, mass);
+        while cur < until {
+            let r = self.rate_at(cur);
+            let edge = next_change(&self.profile, cur);
+            if r > 0.0 && cur + need / r <= edge {
+                return cur + need / r;
+            }
+            if edge.is_infinite() {
+                return f64::INFINITY;
+            }
+            if r > 0.0 {
+                need -= r * (edge - cur);
+            }
+            cur = edge;
+        }
+        f64::INFINITY
+    }
+
+    /// The next arrival, or `None` if there is none before `until`. Poisson arrivals use
+    /// thinning against the profile's maximum rate, exact for any bounded rate function;
+    /// constant arrivals are one unit of integrated rate apart (exact for piecewise-constant
+    /// profiles, within 1 ms steps for ramps and diurnal curves), the first at the first
+    /// instant the rate is above zero.
+    pub fn next(&mut self, until: Nanos, rng: &mut Stream) -> Option<Nanos> {
+        let end = to_secs(until);
         match self.kind {
             ArrivalKind::Poisson => {
                 if self.max_rate <= 0.0 {
                     return None;
                 }
-                let mut t = to_secs(from);
-                let end = to_secs(until);
+                let mut t = self.t.unwrap_or(0.0);
                 loop {
                     t += rng.exp1() / self.max_rate;
                     if t >= end {
+                        self.t = Some(t);
                         return None;
                     }
-                    let at = from_secs(t);
-                    if matches!(self.profile, RateProfile::Flat) {
-                        return Some(at);
-                    }
-                    let r = profile_rate(self.base, &self.profile, at);
-                    if rng.uniform() * self.max_rate < r {
-                        return Some(at);
+                    if matches!(self.profile, RateProfile::Flat)
+                        || rng.uniform() * self.max_rate < self.rate_at(t)
+                    {
+                        self.t = Some(t);
+                        return Some(from_secs(t));
                     }
                 }
             }
-            ArrivalKind::Constant => loop {
-                let t = self.next_constant;
-                if t >= to_secs(until) {
+            ArrivalKind::Constant => {
+                let t = match self.t {
+                    Some(t) => t,
+                    None => {
+                        // The first arrival: at 0, or when the rate first rises above 0.
+                        let mut t = 0.0;
+                        while self.rate_at(t) <= 0.0 && t < end {
+                            t = next_change(&self.profile, t);
+                        }
+                        t
+                    }
+                };
+                if t >= end {
+                    self.t = Some(t);
                     return None;
                 }
-                let at = from_secs(t);
-                let r = profile_rate(self.base, &self.profile, at);
-                if r <= 0.0 {
-                    // Skip ahead in small steps until the profile turns the rate back on.
-                    self.next_constant = t + 0.001;
-                    continue;
-                }
-                self.next_constant = t + 1.0 / r;
-                return Some(at);
-            },
+                self.t = Some(self.advance(t, 1.0, end));
+                Some(from_secs(t))
+            }
         }
     }
 }
@@ -259,9 +344,7 @@ mod tests {
         let mut p = ArrivalProcess::poisson(1000.0, RateProfile::Flat);
         let mut rng = Stream::new(3, "arr");
         let mut n = 0u64;
-        let mut t = 0;
-        while let Some(a) = p.next(t, 100 * NANOS_PER_SEC, &mut rng) {
-            t = a;
+        while p.next(100 * NANOS_PER_SEC, &mut rng).is_some() {
             n += 1;
         }
         // 100,000 expected; sd ≈ 316.
@@ -273,9 +356,7 @@ mod tests {
         let mut p = ArrivalProcess::constant(4.0, RateProfile::Flat);
         let mut rng = Stream::new(3, "arr");
         let mut v = vec![];
-        let mut t = 0;
-        while let Some(a) = p.next(t, NANOS_PER_SEC, &mut rng) {
-            t = a;
+        while let Some(a) = p.next(NANOS_PER_SEC, &mut rng) {
             v.push(a);
         }
         assert_eq!(v, vec![0, 250_000_000, 500_000_000, 750_000_000]);
@@ -323,9 +404,7 @@ mod tests {
         let mut p = ArrivalProcess::poisson(1000.0, steps);
         let mut rng = Stream::new(9, "arr");
         let (mut first, mut second) = (0u64, 0u64);
-        let mut t = 0;
-        while let Some(a) = p.next(t, 100 * NANOS_PER_SEC, &mut rng) {
-            t = a;
+        while let Some(a) = p.next(100 * NANOS_PER_SEC, &mut rng) {
             if a < 50 * NANOS_PER_SEC {
                 first += 1
             } else {
@@ -334,5 +413,59 @@ mod tests {
         }
         assert!((first as f64 - 50_000.0).abs() < 1200.0, "{first}");
         assert!((second as f64 - 150_000.0).abs() < 2000.0, "{second}");
+    }
+}
+
+#[cfg(test)]
+mod profile_tests {
+    use super::*;
+    use crate::engine::time::NANOS_PER_SEC;
+
+    fn count(mut p: ArrivalProcess, secs: u64) -> Vec<Nanos> {
+        let mut rng = Stream::new(1, "c");
+        std::iter::from_fn(|| p.next(secs * NANOS_PER_SEC, &mut rng)).collect()
+    }
+
+    #[test]
+    fn constant_arrivals_see_a_step_up_at_once() {
+        let steps = RateProfile::Steps {
+            at: vec![5 * NANOS_PER_SEC],
+            rate: vec![1000.0],
+        };
+        let v = count(ArrivalProcess::constant(0.05, steps), 10);
+        // One at 0 (rate 0.05/s), then 1000/s from 5 s: 5,000 more.
+        assert!((v.len() as i64 - 5_001).abs() <= 2, "{}", v.len());
+        assert_eq!(v[0], 0);
+        assert!(v[1] >= 5 * NANOS_PER_SEC && v[1] <= 5 * NANOS_PER_SEC + 1_000_000);
+    }
+
+    #[test]
+    fn constant_arrivals_follow_bursts_and_ramps() {
+        let burst = RateProfile::Burst {
+            rate: 100.0,
+            at: NANOS_PER_SEC,
+            length: NANOS_PER_SEC,
+            every: Some(4 * NANOS_PER_SEC),
+        };
+        // Base 10/s for 12 s, plus bursts of 100/s in [1,2), [5,6), [9,10).
+        let n = count(ArrivalProcess::constant(10.0, burst), 12).len() as i64;
+        assert!((n - (9 * 10 + 3 * 100)).abs() <= 3, "{n}");
+        let ramp = RateProfile::Ramp {
+            to: 200.0,
+            start: 0,
+            end: 10 * NANOS_PER_SEC,
+        };
+        // Integral of 0→200 over 10 s = 1000.
+        let n = count(ArrivalProcess::constant(0.0, ramp), 10).len() as i64;
+        assert!((n - 1000).abs() <= 3, "{n}");
+    }
+
+    #[test]
+    fn very_high_poisson_rates_keep_their_rate() {
+        // 10 ns apart on average: rounding each gap to a nanosecond would skew the rate.
+        let mut p = ArrivalProcess::poisson(1e8, RateProfile::Flat);
+        let mut rng = Stream::new(1, "c");
+        let n = std::iter::from_fn(|| p.next(NANOS_PER_SEC / 20, &mut rng)).count() as f64;
+        assert!((n / 5e6 - 1.0).abs() < 0.002, "{n}");
     }
 }

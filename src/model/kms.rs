@@ -4,7 +4,7 @@
 use super::dist::LatencySampler;
 use super::limiter::{FixedWindow, Limiter, TokenBucket};
 use crate::engine::rng::Stream;
-use crate::engine::time::{NANOS_PER_SEC, Nanos, from_secs, to_secs};
+use crate::engine::time::{NANOS_PER_SEC, Nanos, from_secs};
 use crate::scenario::{KmsConfig, LimiterKind};
 
 /// Free requests per month when `free_tier` is on (all Regions combined).
@@ -25,8 +25,10 @@ pub struct Kms {
     latency_rng: Stream,
     background_rate: f64,
     background_rng: Stream,
-    /// Time of the next background call not yet applied to the limiter.
+    /// Time of the next background call not yet applied to the limiter, and the same in
+    /// float seconds (carried between calls so high rates keep their rate).
     background_next: Nanos,
+    background_next_secs: f64,
 }
 
 /// What became of background calls while catching up to a foreground call.
@@ -45,8 +47,13 @@ impl Kms {
             }
         };
         let mut background_rng = Stream::new(seed, "kms/background");
-        let background_next = if cfg.background_rps > 0.0 {
-            from_secs(background_rng.exp1() / cfg.background_rps)
+        let background_next_secs = if cfg.background_rps > 0.0 {
+            background_rng.exp1() / cfg.background_rps
+        } else {
+            f64::INFINITY
+        };
+        let background_next = if background_next_secs.is_finite() {
+            from_secs(background_next_secs)
         } else {
             Nanos::MAX
         };
@@ -57,6 +64,7 @@ impl Kms {
             background_rate: cfg.background_rps,
             background_rng,
             background_next,
+            background_next_secs,
         }
     }
 
@@ -72,8 +80,8 @@ impl Kms {
                 at,
                 throttled: !admitted,
             });
-            let next = to_secs(at) + self.background_rng.exp1() / self.background_rate;
-            self.background_next = from_secs(next).max(at);
+            self.background_next_secs += self.background_rng.exp1() / self.background_rate;
+            self.background_next = from_secs(self.background_next_secs).max(at);
         }
     }
 

@@ -13,10 +13,12 @@ pub mod sim;
 pub mod testkit;
 #[cfg(test)]
 mod tests;
+pub mod verify;
 
 use crate::engine::time::{NANOS_PER_SEC, Nanos, to_secs};
 use crate::metrics::results::{
-    ByOperation, CloudTrailSummary, KmsSummary, PerOp, Slowdown, VariantResults, VariantSummary,
+    ByOperation, CloudTrailSummary, CryptoSummary, KmsSummary, PerOp, Slowdown, VariantResults,
+    VariantSummary,
 };
 use crate::metrics::summary::latency_summary;
 use crate::scenario::{Encryption, Scenario};
@@ -27,13 +29,18 @@ use kms::{monthly_cost, request_cost, round_usd};
 pub fn run_variant(name: &str, sc: &Scenario, progress: Option<sim::Progress>) -> VariantResults {
     let finished = sim::Simulation::new(sc).run(progress);
     let m = finished.metrics;
+    let sessions: u64 = sc.workloads.iter().map(|w| w.sessions as u64).sum();
     let measured = to_secs(sc.duration.saturating_sub(sc.warmup));
     let served = m.kms_requests - m.kms_throttled;
-    let warmup_second = sc.warmup.div_ceil(NANOS_PER_SEC);
+    // Whole seconds inside the measured window [warmup, duration).
+    let (first_second, end_second) = (
+        sc.warmup.div_ceil(NANOS_PER_SEC),
+        sc.duration / NANOS_PER_SEC,
+    );
     let peak_rps = m
         .rows
         .iter()
-        .filter(|r| r.second >= warmup_second)
+        .filter(|r| r.second >= first_second && r.second < end_second)
         .map(|r| r.kms_requests)
         .max()
         .unwrap_or(0);
@@ -88,6 +95,20 @@ pub fn run_variant(name: &str, sc: &Scenario, progress: Option<sim::Progress>) -
             kms: m.slowdown_kms,
             prefix: m.slowdown_prefix,
         },
+        crypto: CryptoSummary {
+            profile: sc.crypto.profile.clone(),
+            client_cpu_cores: sc.client.cpu_cores,
+            client_cpu_seconds: round6(to_secs(finished.client_cpu_busy)),
+            client_cpu_load: {
+                let capacity = sessions as f64 * sc.client.cpu_cores as f64 * measured;
+                if capacity > 0.0 {
+                    round6(to_secs(finished.client_cpu_busy) / capacity)
+                } else {
+                    0.0
+                }
+            },
+            verified_objects: finished.verified_objects,
+        },
         notes: sc.notes.clone(),
         parameters: sc.provenance.clone(),
     };
@@ -97,7 +118,13 @@ pub fn run_variant(name: &str, sc: &Scenario, progress: Option<sim::Progress>) -
         latency_get: m.latency_get,
         timeseries: m.rows,
         events: finished.events,
+        verify_failures: finished.verify_failures,
     }
+}
+
+/// Six decimals: stable, readable output.
+fn round6(x: f64) -> f64 {
+    (x * 1e6).round() / 1e6
 }
 
 /// KMS keys the scenario's KMS-using buckets name (each costs storage per month).

@@ -48,6 +48,8 @@ enum Ev {
         kms_client: bool,
         generation: u32,
     },
+    /// The session's CPU finished decrypting a client-side encrypted object: the GET is done.
+    CpuDone { req: u32 },
     /// S3's (or, client-side, KMS's) answer to the current attempt.
     Response { req: u32, outcome: Outcome },
 }
@@ -93,6 +95,8 @@ struct Request {
     retries: u32,
     /// Front-end host of the connection the current S3 attempt uses (NONE when none).
     host: u32,
+    /// When S3 (or KMS, client-side) received the current attempt.
+    sent: Nanos,
 }
 
 /// A pool slot that has never held a connection: taking it opens a new one.
@@ -107,6 +111,8 @@ struct Session {
     waiting: VecDeque<u32>,
     s3: Client,
     kms: Client,
+    /// When each of the session's CPU cores is next free (client-side encryption).
+    cpu_free: Vec<Nanos>,
 }
 
 struct WorkloadState {
@@ -162,6 +168,11 @@ pub struct Finished {
     pub metrics: Collector,
     pub events: u64,
     pub end: Nanos,
+    /// CPU time sessions spent on client-side encryption for requests sent after warm-up.
+    pub client_cpu_busy: Nanos,
+    /// Objects really encrypted and decrypted by `crypto.verify`, and what failed.
+    pub verified_objects: u64,
+    pub verify_failures: Vec<String>,
 }
 
 /// Progress callback: called every so many events with the simulated time reached.
@@ -196,6 +207,10 @@ pub struct Simulation<'a> {
     next_key_id: u64,
     m: Collector,
     transfer_rate: Option<f64>,
+    verifier: Option<super::verify::Verifier>,
+    /// Objects written so far (names objects for verification).
+    objects_written: u64,
+    client_cpu_busy: Nanos,
 }
 
 impl<'a> Simulation<'a> {
@@ -256,6 +271,7 @@ impl<'a> Simulation<'a> {
                     waiting: VecDeque::new(),
                     s3: Client::new(&retry),
                     kms: Client::new(&retry),
+                    cpu_free: vec![0; sc.client.cpu_cores as usize],
                 });
             }
             let (arrivals, think) = match &w.arrival {
@@ -309,6 +325,9 @@ impl<'a> Simulation<'a> {
             next_key_id: 1,
             m: Collector::new(sc.warmup, sc.duration),
             transfer_rate: sc.s3.transfer_rate,
+            verifier: super::verify::Verifier::new(sc),
+            objects_written: 0,
+            client_cpu_busy: 0,
         }
     }
 
@@ -332,7 +351,7 @@ impl<'a> Simulation<'a> {
                 _ => {
                     let ws = &mut self.workloads[wi];
                     if let Some(a) = ws.arrivals.as_mut()
-                        && let Some(t) = a.next(0, duration, &mut ws.arrival_rng)
+                        && let Some(t) = a.next(duration, &mut ws.arrival_rng)
                     {
                         self.q.schedule(
                             t,
@@ -353,7 +372,7 @@ impl<'a> Simulation<'a> {
                 Ev::Arrival { workload } => {
                     let ws = &mut self.workloads[workload as usize];
                     if let Some(a) = ws.arrivals.as_mut()
-                        && let Some(t) = a.next(now, duration, &mut ws.arrival_rng)
+                        && let Some(t) = a.next(duration, &mut ws.arrival_rng)
                     {
                         self.q.schedule(t, Ev::Arrival { workload });
                     }
@@ -371,6 +390,7 @@ impl<'a> Simulation<'a> {
                     generation,
                 } => self.token_wake(now, session, kms_client, generation),
                 Ev::Response { req, outcome } => self.response(now, req, outcome),
+                Ev::CpuDone { req } => self.finish(now, req, true),
             }
             if let Some(p) = progress.as_mut()
                 && self.q.events_processed() & 0xffff == 0
@@ -388,10 +408,17 @@ impl<'a> Simulation<'a> {
         {
             p(end);
         }
+        let (verified_objects, verify_failures) = match self.verifier {
+            Some(v) => (v.checked, v.failures),
+            None => (0, Vec::new()),
+        };
         Finished {
             events: self.q.events_processed(),
             metrics: self.m,
             end,
+            client_cpu_busy: self.client_cpu_busy,
+            verified_objects,
+            verify_failures,
         }
     }
 
@@ -412,8 +439,8 @@ impl<'a> Simulation<'a> {
                 Some(o) => (o.size, o.prefix, o.key),
                 None => {
                     self.m.no_object(now);
-                    if client != NONE {
-                        let next = now + ws.think.max(MIN_CLOSED_LOOP_CYCLE);
+                    let next = now + ws.think.max(MIN_CLOSED_LOOP_CYCLE);
+                    if client != NONE && next < self.sc.duration {
                         self.q.schedule(next, Ev::ClientNext { workload, client });
                     }
                     return;
@@ -447,6 +474,7 @@ impl<'a> Simulation<'a> {
             attempt: 0,
             retries: 0,
             host: NONE,
+            sent: now,
         });
         self.m.arrived(now, get);
         self.attempt(now, req);
@@ -471,6 +499,11 @@ impl<'a> Simulation<'a> {
         let r = &mut self.reqs.slots[req as usize];
         r.attempt += 1;
         let r = *r;
+        if Self::is_client_kms(r.phase) && self.client_cache_hit(now, req) {
+            // Served from the client's data-key cache: nothing is sent.
+            self.next_phase(now, req);
+            return;
+        }
         let s = &mut self.sessions[r.session as usize];
         let client = if Self::is_client_kms(r.phase) {
             &mut s.kms
@@ -610,6 +643,7 @@ impl<'a> Simulation<'a> {
     fn dispatch(&mut self, now: Nanos, req: u32, host: u32) {
         let mut r = self.reqs.slots[req as usize];
         r.host = host;
+        r.sent = now;
         let ws = &self.workloads[r.workload as usize];
         let bi = ws.bucket;
         let b = &self.buckets[bi as usize];
@@ -724,74 +758,87 @@ impl<'a> Simulation<'a> {
         }
     }
 
-    /// A client-side (cse-kms) KMS call: GenerateDataKey before a PUT, Decrypt after a GET,
-    /// each through the optional client data-key cache.
-    fn client_kms_call(&mut self, now: Nanos, req: u32) {
+    /// The client-side data-key cache (cse-kms): whether the current step is served from it
+    /// (no KMS call, so no token, no quota and no limiter measurement). A GenerateDataKey hit
+    /// must stay within the cache's message and byte limits (AWS Encryption SDK: the first use
+    /// of a key is not counted; later uses count, the current message included).
+    fn client_cache_hit(&mut self, now: Nanos, req: u32) -> bool {
+        let Some(c) = self.sc.client.data_key_cache else {
+            return false;
+        };
         let mut r = self.reqs.slots[req as usize];
         let bi = self.workloads[r.workload as usize].bucket;
-        let cache = self.sc.client.data_key_cache;
-        let outcome_at = match r.phase {
+        let hit = match r.phase {
             Phase::ClientGenerate => {
                 let ck = (r.session, bi);
-                let mut hit = None;
-                if let Some(c) = cache
-                    && let Lookup::Hit(e) = self.cse_write.lookup(&ck, now)
-                {
-                    // AWS Encryption SDK: the first use is not counted; later uses must stay
-                    // within max messages and max bytes (the current message included).
-                    let (messages, bytes) = self.cse_usage.get(&ck).copied().unwrap_or((0, 0));
-                    if messages < c.max_messages && bytes.saturating_add(r.size) <= c.max_bytes {
-                        hit = Some(e.key_id);
-                    } else {
-                        self.cse_write.evict(&ck);
-                    }
-                }
-                match hit {
-                    Some(id) => {
-                        let u = self.cse_usage.entry(ck).or_insert((0, 0));
-                        u.0 += 1;
-                        u.1 = u.1.saturating_add(r.size);
-                        r.key = KeyRef::ClientKey(id);
-                        None
-                    }
-                    None => {
-                        let (ok, at) =
-                            self.kms_call(now, KmsOpKind::GenerateDataKey, Context::Client);
-                        let id = self.new_key_id();
-                        if let Some(c) = cache {
-                            self.cse_write.insert(ck, now, id, at, ok, c.max_age);
-                            // The first use of a data key does not count (Encryption SDK).
-                            self.cse_usage.insert(ck, (0, 0));
+                match self.cse_write.lookup(&ck, now) {
+                    Lookup::Hit(e) => {
+                        let usage = self.cse_usage.entry(ck).or_insert((0, 0));
+                        if usage.0 < c.max_messages && usage.1.saturating_add(r.size) <= c.max_bytes
+                        {
+                            usage.0 += 1;
+                            usage.1 = usage.1.saturating_add(r.size);
+                            r.key = KeyRef::ClientKey(e.key_id);
+                            true
+                        } else {
+                            self.cse_write.evict(&ck);
+                            false
                         }
-                        r.key = KeyRef::ClientKey(id);
-                        Some((ok, at))
                     }
+                    _ => false,
                 }
+            }
+            Phase::ClientDecrypt => {
+                let id = match r.key {
+                    KeyRef::ClientKey(id) => id,
+                    _ => 0,
+                };
+                matches!(self.cse_read.lookup(&(r.session, id), now), Lookup::Hit(_))
+            }
+            _ => false,
+        };
+        self.reqs.slots[req as usize] = r;
+        hit
+    }
+
+    /// A client-side (cse-kms) KMS call the cache could not serve: GenerateDataKey before a
+    /// PUT, Decrypt after a GET. The answer is cached when the client has a cache.
+    fn client_kms_call(&mut self, now: Nanos, req: u32) {
+        let mut r = self.reqs.slots[req as usize];
+        r.sent = now;
+        let bi = self.workloads[r.workload as usize].bucket;
+        let cache = self.sc.client.data_key_cache;
+        let (ok, at) = match r.phase {
+            Phase::ClientGenerate => {
+                let ck = (r.session, bi);
+                let (ok, at) = self.kms_call(now, KmsOpKind::GenerateDataKey, Context::Client);
+                let id = self.new_key_id();
+                if let Some(c) = cache {
+                    self.cse_write.insert(ck, now, id, at, ok, c.max_age);
+                    // The first use of a data key does not count (Encryption SDK).
+                    self.cse_usage.insert(ck, (0, 0));
+                }
+                r.key = KeyRef::ClientKey(id);
+                (ok, at)
             }
             _ => {
                 let id = match r.key {
                     KeyRef::ClientKey(id) => id,
                     _ => 0,
                 };
-                let ck = (r.session, id);
-                let cached =
-                    cache.is_some() && matches!(self.cse_read.lookup(&ck, now), Lookup::Hit(_));
-                if cached {
-                    None
-                } else {
-                    let (ok, at) = self.kms_call(now, KmsOpKind::Decrypt, Context::Client);
-                    if let Some(c) = cache {
-                        self.cse_read.insert(ck, now, id, at, ok, c.max_age);
-                    }
-                    Some((ok, at))
+                let (ok, at) = self.kms_call(now, KmsOpKind::Decrypt, Context::Client);
+                if let Some(c) = cache {
+                    self.cse_read
+                        .insert((r.session, id), now, id, at, ok, c.max_age);
                 }
+                (ok, at)
             }
         };
         self.reqs.slots[req as usize] = r;
-        let (at, outcome) = match outcome_at {
-            None => (now, Outcome::Ok),
-            Some((true, at)) => (at, Outcome::Ok),
-            Some((false, at)) => (at, Outcome::KmsThrottled),
+        let outcome = if ok {
+            Outcome::Ok
+        } else {
+            Outcome::KmsThrottled
         };
         self.q.schedule(at, Ev::Response { req, outcome });
     }
@@ -826,8 +873,8 @@ impl<'a> Simulation<'a> {
             }
         }
         match outcome {
-            Outcome::SlowdownKms => self.m.slowdown(now, SlowdownCause::Kms),
-            Outcome::SlowdownPrefix => self.m.slowdown(now, SlowdownCause::Prefix),
+            Outcome::SlowdownKms => self.m.slowdown(now, r.sent, SlowdownCause::Kms),
+            Outcome::SlowdownPrefix => self.m.slowdown(now, r.sent, SlowdownCause::Prefix),
             _ => {}
         }
         if !throttled {
@@ -897,15 +944,55 @@ impl<'a> Simulation<'a> {
             }
             Phase::Put | Phase::MpuComplete | Phase::ClientDecrypt => None,
         };
+        let (from, session, size, first_send) = (r.phase, r.session, r.size, r.first_send);
         match next {
             Some(p) => {
                 // A cse-kms upload keeps the client key; a server-side upload's parts use the
                 // key chosen at create.
                 r.phase = p;
-                self.attempt(now, req);
+                match self.client_cpu(now, from, session, size, first_send) {
+                    // The client encrypts the object before it sends it.
+                    Some(done) => self.q.schedule(done, Ev::Attempt { req }),
+                    None => self.attempt(now, req),
+                }
             }
-            None => self.finish(now, req, true),
+            None => match self.client_cpu(now, from, session, size, first_send) {
+                // The client decrypts the object it got.
+                Some(done) => self.q.schedule(done, Ev::CpuDone { req }),
+                None => self.finish(now, req, true),
+            },
         }
+    }
+
+    /// Client-side encryption after the client's GenerateDataKey, or decryption after its
+    /// Decrypt, on the session's cores (first come, first served): when it is done, or None
+    /// when the step takes no CPU time (`cpu_cores = 0`, or not a client-side step).
+    fn client_cpu(
+        &mut self,
+        now: Nanos,
+        step: Phase,
+        session: u32,
+        bytes: u64,
+        first_send: Nanos,
+    ) -> Option<Nanos> {
+        if step != Phase::ClientGenerate && step != Phase::ClientDecrypt {
+            return None;
+        }
+        let crypto = &self.sc.crypto;
+        let cores = &mut self.sessions[session as usize].cpu_free;
+        let (core, free) = cores
+            .iter()
+            .copied()
+            .enumerate()
+            .min_by_key(|&(i, t)| (t, i))?;
+        let cost_s = crypto.cse_per_object_ns / 1e9 + bytes as f64 / crypto.cse_bytes_per_sec;
+        let cost = from_secs(cost_s).max(1);
+        let start = free.max(now);
+        cores[core] = start + cost;
+        if first_send >= self.sc.warmup {
+            self.client_cpu_busy += cost;
+        }
+        Some(start + cost)
     }
 
     fn finish(&mut self, now: Nanos, req: u32, ok: bool) {
@@ -916,6 +1003,15 @@ impl<'a> Simulation<'a> {
                 Encryption::None | Encryption::SseS3 | Encryption::SseC => KeyRef::NoKms,
                 _ => r.key,
             };
+            self.objects_written += 1;
+            if let Some(v) = self.verifier.as_mut() {
+                let w = &self.sc.workloads[r.workload as usize];
+                let name = format!(
+                    "{}/p{:04}/obj-{:012}",
+                    w.name, r.prefix, self.objects_written
+                );
+                v.written(&self.sc.buckets[bi], &name, r.key, r.size);
+            }
             self.buckets[bi].written.record(ObjectRecord {
                 key,
                 size: r.size,
@@ -928,13 +1024,16 @@ impl<'a> Simulation<'a> {
             let think = self.workloads[r.workload as usize].think;
             let cycle_start = r.first_send + MIN_CLOSED_LOOP_CYCLE;
             let next = (now + think).max(cycle_start);
-            self.q.schedule(
-                next,
-                Ev::ClientNext {
-                    workload: r.workload,
-                    client: r.client,
-                },
-            );
+            // A client sends nothing at or after the end of the run.
+            if next < self.sc.duration {
+                self.q.schedule(
+                    next,
+                    Ev::ClientNext {
+                        workload: r.workload,
+                        client: r.client,
+                    },
+                );
+            }
         }
     }
 }

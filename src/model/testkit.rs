@@ -50,6 +50,14 @@ pub fn simple(rate: f64, quota_rps: u64, duration_s: u64) -> Scenario {
             connections_per_session: 10,
             pool: PoolPolicy::Grow,
             data_key_cache: None,
+            cpu_cores: 0,
+        },
+        crypto: CryptoConfig {
+            profile: "reference".into(),
+            cse_per_object_ns: 611.0,
+            cse_bytes_per_sec: 16.8e9,
+            verify: false,
+            verify_objects: 100,
         },
         buckets: vec![Bucket {
             name: "b".into(),

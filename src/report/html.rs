@@ -91,7 +91,7 @@ pub fn report_html(run: &LoadedRun, charts: &[(&Chart, &str)]) -> String {
              <span class=\"headline {}\">{}</span></h3>",
             esc(&v.variant),
             esc(&v.variant),
-            if v.throttled { "bad" } else { "good" },
+            if v.ok { "good" } else { "bad" },
             esc(&v.headline)
         );
         if !desc.trim().is_empty() {

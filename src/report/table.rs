@@ -164,7 +164,26 @@ pub(crate) fn sections(vs: &[&VariantSummary]) -> Vec<Vec<Row>> {
         }
     }
 
-    [requests, kms, s3, latency]
+    let mut client = Vec::new();
+    if vs.iter().any(|v| v.crypto.client_cpu_cores > 0) {
+        client.push(row("Client CPU cores per session", &|v| {
+            group(v.crypto.client_cpu_cores as u64)
+        }));
+        client.push(row("Client CPU load (demand / cores)", &|v| {
+            if v.crypto.client_cpu_cores == 0 {
+                "-".to_string()
+            } else {
+                format!("{:.0}%", v.crypto.client_cpu_load * 100.0)
+            }
+        }));
+    }
+    if vs.iter().any(|v| v.crypto.verified_objects > 0) {
+        client.push(row("Objects verified with real crypto", &|v| {
+            group(v.crypto.verified_objects)
+        }));
+    }
+
+    [requests, kms, s3, client, latency]
         .into_iter()
         .filter(|s| !s.is_empty())
         .collect()

@@ -1,7 +1,8 @@
 //! What the report says about each variant, in plain words and independent of format: was
 //! it throttled, where (which seconds, warm-up or measured period) and by what (the KMS quota
 //! or S3's per-prefix request rate); the peak KMS rate against the quota and the headroom
-//! left; monthly KMS cost; p99 latency; failures. `report.html` and `report.md` print the
+//! left; monthly KMS cost; p99 latency; failures; and, for client-side encryption, whether
+//! the clients' CPUs keep up. `report.html` and `report.md` print the
 //! same sentences.
 //!
 //! Totals come from `summary.json` (measured period, warm-up excluded); *where* comes from
@@ -21,6 +22,8 @@ pub struct Verdict {
     pub headline: String,
     /// Throttled at all in the measured period (KMS or S3 prefix).
     pub throttled: bool,
+    /// Nothing to worry about: not throttled, no failures, client CPUs keep up.
+    pub ok: bool,
     /// Plain sentences, each ending with a full stop.
     pub sentences: Vec<String>,
 }
@@ -60,7 +63,8 @@ fn verdict(
     let prefix_measured = v.s3_slowdown.prefix > 0;
     let throttled = kms_measured || prefix_measured;
 
-    let headline = match (kms_measured, prefix_measured) {
+    let cpu_saturated = v.crypto.client_cpu_cores > 0 && v.crypto.client_cpu_load > 1.0;
+    let mut headline = match (kms_measured, prefix_measured) {
         (true, true) => {
             "Throttled by the KMS quota and by S3's per-prefix request rate".to_string()
         }
@@ -71,6 +75,10 @@ fn verdict(
         }
         (false, false) => "Not throttled".to_string(),
     };
+
+    if cpu_saturated {
+        headline.push_str("; client CPUs saturated");
+    }
 
     let mut sentences = Vec::new();
 
@@ -197,6 +205,22 @@ fn verdict(
         }
     }
 
+    // Client-side encryption's CPU.
+    if v.crypto.client_cpu_cores > 0 {
+        let cores = v.crypto.client_cpu_cores;
+        let mut s = format!(
+            "Client-side encryption needs {} of the {} CPU core{} each session has",
+            pct(v.crypto.client_cpu_load),
+            cores,
+            if cores == 1 { "" } else { "s" }
+        );
+        if cpu_saturated {
+            s.push_str(": the cores cannot keep up and requests queue for them");
+        }
+        s.push('.');
+        sentences.push(s);
+    }
+
     // Cost.
     let mut s = format!(
         "KMS costs {} per 30-day month in requests",
@@ -232,11 +256,13 @@ fn verdict(
         sentences.push(format!("Note: {n}."));
     }
 
+    let failed_any = v.requests.put.failed > 0 || v.requests.get.failed > 0;
     Verdict {
         variant: v.name.clone(),
         index,
         headline,
         throttled,
+        ok: !throttled && !cpu_saturated && !failed_any,
         sentences,
     }
 }
@@ -381,6 +407,7 @@ mod tests {
         );
         assert!(t1.contains("headroom 8,029 requests/s (80.3%)"), "{t1}");
         assert_eq!(v[2].headline, "Not throttled");
+        assert!(v[2].ok && !v[0].ok && !v[1].ok);
         assert!(v[2].sentences.iter().any(|s| s == "No request failed."));
     }
 

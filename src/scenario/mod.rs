@@ -37,6 +37,25 @@ pub struct ScenarioFile {
     declared: bool,
 }
 
+/// One parameter of the file's `[sweep]` table: a dotted path and the values it takes.
+#[derive(Debug, Clone)]
+pub struct SweepEntry {
+    pub path: String,
+    pub values: SweepValues,
+    /// Line of the entry in the file.
+    pub line: Option<usize>,
+}
+
+/// The values of a `[sweep]` entry as written.
+#[derive(Debug, Clone)]
+pub enum SweepValues {
+    /// A TOML array (or a single value): each element is one value.
+    List(Vec<toml_edit::Value>),
+    /// A string in the command line's LIST syntax: `a,b,c`, `start..end:step`,
+    /// `start..end:xN`.
+    Spec(String),
+}
+
 /// A named set of overrides: a `[[variant]]` of the file, or one of the default variants.
 #[derive(Debug, Clone, PartialEq)]
 pub struct VariantSpec {
@@ -148,6 +167,29 @@ impl ScenarioFile {
             .collect()
     }
 
+    /// The file's `[sweep]` table (empty when there is none), in the order written. Keys are
+    /// dotted paths (quoted, or unquoted dotted keys, which mean the same); values are arrays
+    /// of values or LIST strings.
+    pub fn sweep(&self) -> Result<Vec<SweepEntry>, ScenarioError> {
+        let Some(entry) = self.root.get("sweep") else {
+            return Ok(Vec::new());
+        };
+        let Some(table) = entry.value.as_table() else {
+            return Err(located(
+                &self.path,
+                &entry.value.origin,
+                "sweep",
+                format!(
+                    "expected a table of dotted path = values, found {}",
+                    entry.value.kind.type_name()
+                ),
+            ));
+        };
+        let mut out = Vec::new();
+        flatten_sweep(&self.path, "", table, &mut out)?;
+        Ok(out)
+    }
+
     /// The variant called `name`, or an error listing the known names.
     pub fn variant(&self, name: &str) -> Result<&VariantSpec, ScenarioError> {
         self.variants
@@ -179,6 +221,57 @@ fn located(file: &Path, origin: &Origin, key: &str, message: String) -> Scenario
         Origin::File { line, column } => e.at(*line, *column),
         Origin::Override { .. } => e,
     }
+}
+
+fn flatten_sweep(
+    file: &Path,
+    prefix: &str,
+    table: &RawTable,
+    out: &mut Vec<SweepEntry>,
+) -> Result<(), ScenarioError> {
+    for e in &table.entries {
+        let path = if prefix.is_empty() {
+            e.key.clone()
+        } else {
+            format!("{prefix}.{}", e.key)
+        };
+        let line = match e.key_origin {
+            Origin::File { line, .. } => Some(line),
+            Origin::Override { .. } => None,
+        };
+        let key = format!("sweep.{path}");
+        let to_value = |v: &RawValue| -> Result<toml_edit::Value, ScenarioError> {
+            v.to_toml().parse::<toml_edit::Value>().map_err(|err| {
+                located(
+                    file,
+                    &v.origin,
+                    &key,
+                    format!("not a value a sweep can take: {err}"),
+                )
+            })
+        };
+        let values = match &e.value.kind {
+            RawKind::Table(t) => {
+                flatten_sweep(file, &path, t, out)?;
+                continue;
+            }
+            RawKind::String(s) => SweepValues::Spec(s.clone()),
+            RawKind::Array(items) => {
+                if items.is_empty() {
+                    return Err(located(
+                        file,
+                        &e.value.origin,
+                        &key,
+                        "no values to sweep".into(),
+                    ));
+                }
+                SweepValues::List(items.iter().map(to_value).collect::<Result<_, _>>()?)
+            }
+            _ => SweepValues::List(vec![to_value(&e.value)?]),
+        };
+        out.push(SweepEntry { path, values, line });
+    }
+    Ok(())
 }
 
 /// The `[[variant]]` tables, checked for structure.
@@ -335,6 +428,17 @@ fn flatten_set(
         }
         overrides::check_path(&path)
             .map_err(|m| located(file, &e.key_origin, &format!("{vpath}.set"), m))?;
+        if matches!(path.as_str(), "seed" | "duration" | "warmup") {
+            return Err(located(
+                file,
+                &e.key_origin,
+                &format!("{vpath}.set.{path}"),
+                format!(
+                    "variants share the scenario's {path}, so that they see the same arrivals \
+                     over the same time; set it at the top level (or with --set)"
+                ),
+            ));
+        }
         let line = origin_line(&e.key_origin);
         let by = match line {
             Some(l) => format!("variant '{variant}' (line {l})"),

@@ -17,6 +17,7 @@ pub struct Scenario {
     pub kms: KmsConfig,
     pub s3: S3Config,
     pub client: ClientConfig,
+    pub crypto: CryptoConfig,
     pub buckets: Vec<Bucket>,
     pub workloads: Vec<Workload>,
     /// Plain-language notes produced by validation that a user must see (for example "bucket
@@ -142,6 +143,27 @@ pub struct ClientConfig {
     pub pool: PoolPolicy,
     /// Client-side data-key cache for `cse-kms` (AWS Encryption SDK caching semantics).
     pub data_key_cache: Option<DataKeyCache>,
+    /// CPU cores per session that encrypt and decrypt client-side (`cse-kms`) objects; 0 =
+    /// encryption takes no simulated time.
+    pub cpu_cores: u32,
+}
+
+/// Real cryptography in a run: the calibration profile that prices client-side encryption,
+/// and whether to really encrypt and decrypt a sample of objects.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CryptoConfig {
+    /// `reference` (the profile shipped in calibration/reference.json) or the profile file's
+    /// path as written.
+    pub profile: String,
+    /// Client-side (cse-kms, AES-256-GCM) cost per object, ns, from the profile.
+    pub cse_per_object_ns: f64,
+    /// Client-side AES-256-GCM throughput of one core, bytes per second, from the profile.
+    pub cse_bytes_per_sec: f64,
+    /// Really encrypt and decrypt a sample of the run's objects with their own keys and fail
+    /// the run on any mismatch.
+    pub verify: bool,
+    /// How many objects per variant `verify` checks (the first ones written).
+    pub verify_objects: u32,
 }
 
 /// Connection-pool behaviour when every pooled connection is busy.

@@ -55,6 +55,11 @@ pub const NOTE_MULTIPART_THRESHOLD: &str = "AWS CLI default multipart_threshold"
 pub const NOTE_PART_SIZE: &str = "AWS CLI default multipart_chunksize";
 pub const NOTE_TRANSFER_RATE: &str = "object size costs no transfer time";
 pub const NOTE_CONNECTIONS: &str = "botocore default max_pool_connections";
+pub const NOTE_CPU_CORES: &str =
+    "0: client-side encryption takes no simulated time unless a scenario gives the clients cores";
+pub const NOTE_PROFILE: &str =
+    "calibration/reference.json, measured with bksim crypto calibrate on the reference machine";
+pub const NOTE_VERIFY: &str = "verification is opt-in: it costs real CPU time, not simulated time";
 pub const NOTE_POOL: &str =
     "botocore/urllib3 (block=False) opens an extra connection when the pool is busy";
 pub const NOTE_SEED: &str = "bksim default seed";

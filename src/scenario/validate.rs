@@ -313,7 +313,7 @@ impl<'f> Ctx<'f> {
         let t = match &v.kind {
             RawKind::Table(t) => t,
             _ => {
-                return duration(v).map(LatencyDist::Fixed).map_err(|p| {
+                return delay(v).map(LatencyDist::Fixed).map_err(|p| {
                     self.error(
                         Some(&v.origin),
                         path,
@@ -350,12 +350,8 @@ impl<'f> Ctx<'f> {
                     ));
                 }
             }
-            let mean = self.req_quiet(
-                &tbl,
-                "mean",
-                Some("e.g. mean = \"10ms\""),
-                positive_duration,
-            )?;
+            let mean =
+                self.req_quiet(&tbl, "mean", Some("e.g. mean = \"10ms\""), positive_delay)?;
             return Ok(LatencyDist::Exponential { mean });
         }
         if let Some(e) = t.get("mean") {
@@ -369,9 +365,9 @@ impl<'f> Ctx<'f> {
             &tbl,
             "median",
             Some("e.g. median = \"8ms\""),
-            positive_duration,
+            positive_delay,
         )?;
-        let p99 = self.req_quiet(&tbl, "p99", Some("e.g. p99 = \"40ms\""), positive_duration)?;
+        let p99 = self.req_quiet(&tbl, "p99", Some("e.g. p99 = \"40ms\""), positive_delay)?;
         if p99 < median {
             let v = tbl.get("p99").expect("present");
             return Err(self.error(
@@ -583,11 +579,59 @@ fn positive_number(v: &RawValue, what: &str) -> P<f64> {
 
 fn duration(v: &RawValue) -> P<Nanos> {
     match &v.kind {
-        RawKind::String(s) => Ok(units::parse_duration(s)?),
+        RawKind::String(s) => at_most(units::parse_duration(s)?, MAX_ANY_DURATION, "a duration"),
         RawKind::Integer(0) => Ok(0),
         _ => Err(problem(format!("expected a duration, found {}", found(v)))
             .hint("write a string with a unit, such as \"250ms\", \"5m\" or \"2h\"")),
     }
+}
+
+/// Upper bounds that keep a run finite and its arithmetic far from overflow.
+const DAY: Nanos = 86_400 * 1_000_000_000;
+const HOUR: Nanos = 3_600 * 1_000_000_000;
+/// Any duration in a scenario.
+const MAX_ANY_DURATION: Nanos = 400 * DAY;
+/// The simulated `duration` (the time series keeps a row per second).
+const MAX_RUN: Nanos = 7 * DAY;
+/// A latency, a backoff or a retry delay.
+const MAX_DELAY: Nanos = HOUR;
+/// A closed-loop think time.
+const MAX_THINK: Nanos = DAY;
+/// An arrival or background rate, requests per second.
+const MAX_RATE: f64 = 1e8;
+
+/// `d` if it is at most `max`, else a problem saying so.
+fn at_most(d: Nanos, max: Nanos, what: &str) -> P<Nanos> {
+    if d > max {
+        Err(problem(format!(
+            "{} is too long for {what}: at most {}",
+            format_duration(d),
+            format_duration(max)
+        )))
+    } else {
+        Ok(d)
+    }
+}
+
+/// A delay (latency, backoff): a duration of at most an hour.
+fn delay(v: &RawValue) -> P<Nanos> {
+    at_most(duration(v)?, MAX_DELAY, "a delay")
+}
+
+fn positive_delay(v: &RawValue) -> P<Nanos> {
+    at_most(positive_duration(v)?, MAX_DELAY, "a delay")
+}
+
+/// A rate in requests per second, at most [`MAX_RATE`].
+fn rate_value(v: &RawValue) -> P<f64> {
+    let x = number(v, "requests per second")?;
+    if x > MAX_RATE {
+        return Err(problem(format!(
+            "{} requests per second is more than bksim simulates (at most {MAX_RATE:e})",
+            found(v)
+        )));
+    }
+    Ok(x)
 }
 
 fn positive_duration(v: &RawValue) -> P<Nanos> {
@@ -643,11 +687,13 @@ const TOP_KEYS: &[&str] = &[
     "kms",
     "s3",
     "client",
+    "crypto",
     "bucket",
     "workload",
     "variant",
     "sweep",
 ];
+const CRYPTO_KEYS: &[&str] = &["profile", "verify", "verify_objects"];
 const KMS_KEYS: &[&str] = &[
     "region",
     "quota_rps",
@@ -671,6 +717,7 @@ const S3_KEYS: &[&str] = &[
     "transfer_rate",
 ];
 const CLIENT_KEYS: &[&str] = &[
+    "cpu_cores",
     "retry",
     "max_attempts",
     "base_delay",
@@ -739,13 +786,7 @@ pub(crate) fn validate(file: &Path, root: &RawTable) -> R<Scenario> {
         path: String::new(),
         origin: None,
     };
-    if let Some(e) = root.get("sweep") {
-        return Err(ctx.error(
-            Some(&e.key_origin),
-            "sweep",
-            problem("sweeps are not supported yet"),
-        ));
-    }
+    // `[sweep]` describes a parameter grid, not the model: `ScenarioFile::sweep` reads it.
     ctx.check_keys(&top, TOP_KEYS, |_| None)?;
 
     let name = ctx.req_quiet(&top, "name", Some("e.g. name = \"quickstart\""), identifier)?;
@@ -760,12 +801,9 @@ pub(crate) fn validate(file: &Path, root: &RawTable) -> R<Scenario> {
         "1",
         assume(NOTE_SEED),
     )?;
-    let duration = ctx.req(
-        &top,
-        "duration",
-        Some("e.g. duration = \"2m\""),
-        positive_duration,
-    )?;
+    let duration = ctx.req(&top, "duration", Some("e.g. duration = \"2m\""), |v| {
+        at_most(positive_duration(v)?, MAX_RUN, "a run")
+    })?;
     let warmup = ctx.or_default(&top, "warmup", self::duration, 0, "0s", assume(NOTE_WARMUP))?;
     if warmup >= duration {
         let v = top
@@ -785,6 +823,7 @@ pub(crate) fn validate(file: &Path, root: &RawTable) -> R<Scenario> {
     let kms = kms_config(&mut ctx, &top)?;
     let s3 = s3_config(&mut ctx, &top)?;
     let client = client_config(&mut ctx, &top)?;
+    let crypto = crypto_config(&mut ctx, &top)?;
     let buckets = buckets(&mut ctx, &top, &kms)?;
     let workloads = workloads(&mut ctx, &top, &buckets, &s3)?;
 
@@ -808,6 +847,7 @@ pub(crate) fn validate(file: &Path, root: &RawTable) -> R<Scenario> {
         kms,
         s3,
         client,
+        crypto,
         buckets,
         workloads,
         notes: ctx.notes,
@@ -893,7 +933,7 @@ fn kms_config(ctx: &mut Ctx, top: &Tbl) -> R<KmsConfig> {
     let background_rps = ctx.or_default(
         &t,
         "background_rps",
-        |v| number(v, "requests per second"),
+        rate_value,
         0.0,
         "0",
         assume(NOTE_BACKGROUND),
@@ -1058,6 +1098,50 @@ fn s3_config(ctx: &mut Ctx, top: &Tbl) -> R<S3Config> {
     })
 }
 
+/// `[crypto]`: the calibration profile (loaded and checked here, relative paths against the
+/// scenario file's folder) and the verification sample.
+fn crypto_config(ctx: &mut Ctx, top: &Tbl) -> R<CryptoConfig> {
+    let t = ctx.sub_or_empty(top, "crypto")?;
+    ctx.check_keys(&t, CRYPTO_KEYS, |_| None)?;
+    let profile = ctx.or_default(
+        &t,
+        "profile",
+        string,
+        "reference".to_string(),
+        "reference",
+        assume(NOTE_PROFILE),
+    )?;
+    let loaded = if profile == "reference" {
+        crate::crypto::calibration::Profile::reference()
+    } else {
+        let base = ctx.file.parent().unwrap_or(Path::new("."));
+        let path = base.join(&profile);
+        crate::crypto::calibration::Profile::load(&path).map_err(|e| {
+            ctx.error(
+                t.get("profile").map(|v| &v.origin),
+                "crypto.profile",
+                problem(format!("{e}")),
+            )
+        })?
+    };
+    let verify = ctx.or_default(&t, "verify", boolean, false, "false", assume(NOTE_VERIFY))?;
+    let verify_objects = ctx.or_default(
+        &t,
+        "verify_objects",
+        |v| whole(v, "objects", 1, 100_000).map(|n| n as u32),
+        100,
+        "100",
+        assume(NOTE_VERIFY),
+    )?;
+    Ok(CryptoConfig {
+        profile,
+        cse_per_object_ns: loaded.per_object(Encryption::CseKms, false),
+        cse_bytes_per_sec: loaded.gcm_bytes_per_sec,
+        verify,
+        verify_objects,
+    })
+}
+
 fn client_config(ctx: &mut Ctx, top: &Tbl) -> R<ClientConfig> {
     let t = ctx.sub_or_empty(top, "client")?;
     ctx.check_keys(&t, CLIENT_KEYS, |_| None)?;
@@ -1075,7 +1159,9 @@ fn client_config(ctx: &mut Ctx, top: &Tbl) -> R<ClientConfig> {
         _ => RetryMode::Standard,
     };
     let max_attempts = if retry == RetryMode::None {
-        match ctx.opt(&t, "max_attempts", |v| count_u32(v, "attempts", 1))? {
+        match ctx.opt(&t, "max_attempts", |v| {
+            whole(v, "attempts", 1, 100).map(|n| n as u32)
+        })? {
             Some(n) => {
                 if n > 1 {
                     ctx.note(format!(
@@ -1094,7 +1180,7 @@ fn client_config(ctx: &mut Ctx, top: &Tbl) -> R<ClientConfig> {
         ctx.or_default(
             &t,
             "max_attempts",
-            |v| count_u32(v, "attempts", 1),
+            |v| whole(v, "attempts", 1, 100).map(|n| n as u32),
             3,
             "3",
             fact(REF_BOTOCORE_STANDARD),
@@ -1103,7 +1189,7 @@ fn client_config(ctx: &mut Ctx, top: &Tbl) -> R<ClientConfig> {
     let base_delay = ctx.or_default(
         &t,
         "base_delay",
-        duration,
+        delay,
         1_000_000_000,
         "1s",
         fact(REF_BOTOCORE_STANDARD),
@@ -1111,7 +1197,7 @@ fn client_config(ctx: &mut Ctx, top: &Tbl) -> R<ClientConfig> {
     let max_backoff = ctx.or_default(
         &t,
         "max_backoff",
-        duration,
+        delay,
         20_000_000_000,
         "20s",
         fact(REF_BOTOCORE_STANDARD),
@@ -1192,7 +1278,16 @@ fn client_config(ctx: &mut Ctx, top: &Tbl) -> R<ClientConfig> {
             })
         }
     };
+    let cpu_cores = ctx.or_default(
+        &t,
+        "cpu_cores",
+        |v| count_u32(v, "cores", 0),
+        0,
+        "0",
+        assume(NOTE_CPU_CORES),
+    )?;
     Ok(ClientConfig {
+        cpu_cores,
         retry,
         max_attempts,
         base_delay,
@@ -1572,7 +1667,14 @@ fn arrival(ctx: &mut Ctx, w: &Tbl) -> R<Arrival> {
         let concurrency = ctx.req(&t, "concurrency", Some("e.g. concurrency = 100"), |v| {
             count_u32(v, "clients", 1)
         })?;
-        let think = ctx.or_default(&t, "think", duration, 0, "0s", assume(NOTE_THINK))?;
+        let think = ctx.or_default(
+            &t,
+            "think",
+            |v| at_most(duration(v)?, MAX_THINK, "a think time"),
+            0,
+            "0s",
+            assume(NOTE_THINK),
+        )?;
         return Ok(Arrival::Closed { concurrency, think });
     }
     ctx.check_keys(&t, &["kind", "rate", "profile"], |k| {
@@ -1583,7 +1685,10 @@ fn arrival(ctx: &mut Ctx, w: &Tbl) -> R<Arrival> {
         &t,
         "rate",
         Some("requests per second, e.g. rate = 1000"),
-        |v| positive_number(v, "requests per second"),
+        |v| {
+            positive_number(v, "requests per second")?;
+            rate_value(v)
+        },
     )?;
     let profile = match ctx.sub(&t, "profile")? {
         None => RateProfile::Flat,
@@ -1607,7 +1712,7 @@ fn rate_profile(ctx: &mut Ctx, t: &Tbl) -> R<RateProfile> {
         Some("\"steps\", \"ramp\", \"burst\" or \"diurnal\""),
         |v| one_of(v, &["steps", "ramp", "burst", "diurnal"]),
     )?;
-    let rate = |v: &RawValue| number(v, "requests per second");
+    let rate = rate_value;
     match kind.as_str() {
         "steps" => {
             ctx.check_keys(t, &["kind", "at", "rate"], |_| None)?;

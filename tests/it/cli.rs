@@ -159,47 +159,75 @@ arrival = { kind = "poisson", rate = 100 }
 
 #[test]
 fn bad_scenarios_exit_2_naming_file_line_and_key_and_write_nothing() {
-    let cases: [(&str, String, &str, &str); 5] = [
+    // (file name, text, "file:line:" that must start the message, key, message fragment)
+    let cases: Vec<(&str, String, u32, &str, &str)> = vec![
         (
             "unknown.toml",
             GOOD.replace(
                 "duration = \"10s\"",
                 "duration = \"10s\"\ndurashun = \"5s\"",
             ),
-            ":3",
+            3,
             "durashun",
+            "unknown key",
         ),
         (
             "negative.toml",
             GOOD.replace("rate = 100", "rate = -5"),
-            ":12",
+            12,
             "workload.w.arrival.rate",
+            "non-negative",
         ),
         (
             "parsecs.toml",
             GOOD.replace("\"10s\"", "\"5 parsecs\""),
-            ":2",
+            2,
             "duration",
+            "parsecs",
         ),
         (
             "missing-bucket.toml",
             GOOD.replace("bucket = \"b\"", "bucket = \"bb\""),
-            ":10",
+            10,
             "workload.w.bucket",
+            "did you mean",
         ),
         (
             "invalid.toml",
             GOOD.replace("op = \"put\"", "op = put\""),
-            ":11",
+            11,
             "",
+            "invalid TOML",
+        ),
+        (
+            "huge-latency.toml",
+            GOOD.replace("[[bucket]]", "[kms]\nlatency = \"200000d\"\n\n[[bucket]]"),
+            5,
+            "kms.latency",
+            "too long",
+        ),
+        (
+            "huge-rate.toml",
+            GOOD.replace("rate = 100", "rate = 1e12"),
+            12,
+            "workload.w.arrival.rate",
+            "more than bksim simulates",
+        ),
+        (
+            "variant-seed.toml",
+            format!("{GOOD}\n[[variant]]\nname = \"v\"\nset = {{ seed = 5 }}\n"),
+            16,
+            "variant",
+            "share the scenario's seed",
         ),
     ];
-    for (name, body, line, key) in cases {
+    for (name, body, line, key, fragment) in cases {
         let (code, err, created) = run_bad(name, &body);
         assert_eq!(code, 2, "{name}: {err}");
-        assert!(err.contains(name), "{name}: file not named: {err}");
-        assert!(err.contains(line), "{name}: line {line} not named: {err}");
+        let located = format!("{name}:{line}:");
+        assert!(err.contains(&located), "{name}: '{located}' not in: {err}");
         assert!(err.contains(key), "{name}: key {key} not named: {err}");
+        assert!(err.contains(fragment), "{name}: '{fragment}' not in: {err}");
         assert!(!created, "{name}: output directory written for bad input");
         assert!(!err.contains("panicked"), "{err}");
     }
@@ -211,13 +239,33 @@ fn did_you_mean_for_unknown_key_and_missing_bucket() {
         "dym.toml",
         &GOOD.replace("[[bucket]]", "[kms]\nqouta_rps = 5\n\n[[bucket]]"),
     );
-    assert!(err.contains("quota_rps"), "{err}");
+    assert!(err.contains("did you mean `quota_rps`"), "{err}");
     let (_, err, _) = run_bad(
         "dym2.toml",
         &GOOD.replace("bucket = \"b\"", "bucket = \"c\""),
     );
     assert!(
-        err.contains("unknown") || err.contains("no bucket") || err.contains("known"),
+        err.contains("workload.w.bucket") && err.contains("`b`"),
+        "{err}"
+    );
+}
+
+#[test]
+fn an_unusable_out_directory_is_invalid_input_found_before_simulating() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("afile");
+    std::fs::write(&file, "x").unwrap();
+    let out = file.join("sub");
+    let o = bksim(&[
+        "run",
+        "scenarios/quickstart.toml",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
+    let err = text(&o.stderr);
+    assert!(
+        err.contains("--out") && err.contains("cannot create"),
         "{err}"
     );
 }

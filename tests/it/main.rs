@@ -1,7 +1,9 @@
 //! Integration tests: one binary, one module per area.
 
 mod cli;
+mod crypto;
 mod model;
 mod report;
 mod report_html;
 mod scenario;
+mod sweep;

@@ -42,6 +42,7 @@ fn variant(name: &str, bucket_key: bool, seconds: u64, with_gets: bool) -> Varia
         name: name.to_string(),
         description: format!("the {name} variant"),
         parameters: vec![],
+        crypto: Default::default(),
         requests: PerOp {
             put: OpCounts {
                 offered,
@@ -126,6 +127,7 @@ fn variant(name: &str, bucket_key: bool, seconds: u64, with_gets: bool) -> Varia
         latency_get,
         timeseries,
         events: 9 * offered,
+        verify_failures: vec![],
     }
 }
 

@@ -374,6 +374,7 @@ pub(crate) mod tests {
                     kms: throttled * measured,
                     prefix: if i == 1 { 40 } else { 0 },
                 },
+                crypto: Default::default(),
                 notes: vec![],
                 parameters: vec![
                     Provenance {

@@ -1,0 +1,132 @@
+//! Running a grid: every (point, variant) pair is one independent simulation, run on all cores
+//! with rayon and collected in grid order, so the output is the same whatever the thread count
+//! and whatever order the runs finish in. Only the headline metrics of each run are kept.
+
+use super::grid::Grid;
+use super::row::{Headline, SweepRow};
+use crate::engine::rng::stable_hash;
+use crate::model::run_variant;
+use crate::scenario::{Override, ScenarioError, ScenarioFile};
+use rayon::prelude::*;
+
+/// What to sweep: a scenario file, overrides applied to every point (`--set`, `--seed`), the
+/// grid, and the variants to run at each point.
+pub struct Sweep<'a> {
+    pub file: &'a ScenarioFile,
+    pub base: Vec<Override>,
+    pub grid: Grid,
+    pub variants: Vec<String>,
+}
+
+/// A deterministic share of the grid: points `i` with `i % count == index`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shard {
+    pub index: usize,
+    pub count: usize,
+}
+
+impl Shard {
+    pub const ALL: Shard = Shard { index: 0, count: 1 };
+
+    /// Parses `I/N` (0 ≤ I < N).
+    pub fn parse(s: &str) -> Result<Shard, String> {
+        let err = || format!("--shard '{s}': write I/N with 0 <= I < N, e.g. --shard 0/4");
+        let (i, n) = s.split_once('/').ok_or_else(err)?;
+        let index: usize = i.trim().parse().map_err(|_| err())?;
+        let count: usize = n.trim().parse().map_err(|_| err())?;
+        if count == 0 || index >= count {
+            return Err(err());
+        }
+        Ok(Shard { index, count })
+    }
+
+    pub fn owns(&self, point: usize) -> bool {
+        point % self.count == self.index
+    }
+}
+
+impl Sweep<'_> {
+    /// The overrides of one run: the point's values after the base overrides.
+    fn overrides(&self, point: usize) -> Vec<Override> {
+        let mut o = self.base.clone();
+        o.extend(self.grid.overrides(point));
+        o
+    }
+
+    /// Checks that every point of `shard` resolves for every variant, before anything runs.
+    pub fn validate(&self, shard: Shard) -> Result<(), ScenarioError> {
+        for point in (0..self.grid.points()).filter(|p| shard.owns(*p)) {
+            let o = self.overrides(point);
+            for v in &self.variants {
+                self.file.resolve(Some(v), &o)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The jobs of a shard, in output order: points ascending, variants in declared order.
+    pub fn jobs(&self, shard: Shard) -> Vec<(usize, usize)> {
+        (0..self.grid.points())
+            .filter(|p| shard.owns(*p))
+            .flat_map(|p| (0..self.variants.len()).map(move |v| (p, v)))
+            .collect()
+    }
+
+    /// Runs the jobs of `shard` on the current rayon pool; `done` is called after each run.
+    pub fn run(
+        &self,
+        shard: Shard,
+        done: &(dyn Fn() + Sync),
+    ) -> Result<Vec<SweepRow>, ScenarioError> {
+        self.jobs(shard)
+            .par_iter()
+            .map(|&(point, vi)| {
+                let name = &self.variants[vi];
+                let sc = self.file.resolve(Some(name), &self.overrides(point))?;
+                let r = run_variant(name, &sc, None);
+                done();
+                Ok(SweepRow {
+                    point,
+                    variant: name.clone(),
+                    metrics: Headline::from_summary(&r.summary),
+                })
+            })
+            .collect()
+    }
+
+    /// Identifies the sweep: shards are merged only when they agree on it. It covers the
+    /// bksim version, the scenario text, the base overrides, the grid and the variants.
+    pub fn fingerprint(&self) -> String {
+        let base: Vec<String> = self
+            .base
+            .iter()
+            .map(|o| format!("{}={}", o.path, o.value_toml()))
+            .collect();
+        let grid = serde_json::to_string(&self.grid).unwrap_or_default();
+        let h = stable_hash(&[
+            env!("CARGO_PKG_VERSION").as_bytes(),
+            self.file.text().as_bytes(),
+            base.join("\n").as_bytes(),
+            grid.as_bytes(),
+            self.variants.join("\n").as_bytes(),
+        ]);
+        format!("{h:016x}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shards_partition_the_points() {
+        assert_eq!(Shard::parse("1/3").unwrap(), Shard { index: 1, count: 3 });
+        for bad in ["3/3", "1", "a/b", "0/0", "-1/2"] {
+            assert!(Shard::parse(bad).is_err(), "{bad}");
+        }
+        let shards: Vec<Shard> = (0..3).map(|i| Shard { index: i, count: 3 }).collect();
+        for p in 0..100 {
+            assert_eq!(shards.iter().filter(|s| s.owns(p)).count(), 1);
+        }
+    }
+}
