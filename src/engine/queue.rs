@@ -92,11 +92,6 @@ impl<E> EventQueue<E> {
         self.popped += 1;
         Some((self.now, e.event))
     }
-
-    /// The time of the earliest pending event.
-    pub fn peek_time(&self) -> Option<Nanos> {
-        self.heap.peek().map(|e| (e.key >> 64) as Nanos)
-    }
 }
 
 #[cfg(test)]

@@ -253,8 +253,4 @@ impl Collector {
             self.bucket_keys_decrypted += 1;
         }
     }
-
-    pub fn in_flight(&self) -> u64 {
-        self.in_flight
-    }
 }

@@ -44,15 +44,6 @@ impl LatencySampler {
             LatencySampler::Exponential { mean } => (mean * rng.exp1() + 0.5) as Nanos,
         }
     }
-
-    /// The distribution's mean in nanoseconds.
-    pub fn mean(&self) -> f64 {
-        match *self {
-            LatencySampler::Fixed(t) => t as f64,
-            LatencySampler::LogNormal { mu, sigma } => (mu + sigma * sigma / 2.0).exp(),
-            LatencySampler::Exponential { mean } => mean,
-        }
-    }
 }
 
 /// An object-size distribution ready to sample, in bytes (at least 1).

@@ -15,7 +15,7 @@ pub mod testkit;
 mod tests;
 pub mod verify;
 
-use crate::engine::time::{NANOS_PER_SEC, Nanos, to_secs};
+use crate::engine::time::{NANOS_PER_SEC, to_secs};
 use crate::metrics::results::{
     ByOperation, CloudTrailSummary, CryptoSummary, KmsSummary, PerOp, Slowdown, VariantResults,
     VariantSummary,
@@ -30,7 +30,7 @@ pub fn run_variant(name: &str, sc: &Scenario, progress: Option<sim::Progress>) -
     let finished = sim::Simulation::new(sc).run(progress);
     let m = finished.metrics;
     let sessions: u64 = sc.workloads.iter().map(|w| w.sessions as u64).sum();
-    let measured = to_secs(sc.duration.saturating_sub(sc.warmup));
+    let measured = measured_seconds(sc);
     let served = m.kms_requests - m.kms_throttled;
     // Whole seconds inside the measured window [warmup, duration).
     let (first_second, end_second) = (
@@ -145,7 +145,7 @@ fn distinct_kms_keys(sc: &Scenario) -> u64 {
     keys.len() as u64
 }
 
-/// Simulated seconds covered by a run's measurement window.
+/// Simulated seconds covered by a run's measurement window [warmup, duration).
 pub fn measured_seconds(sc: &Scenario) -> f64 {
-    to_secs(sc.duration.saturating_sub(sc.warmup as Nanos))
+    to_secs(sc.duration.saturating_sub(sc.warmup))
 }
