@@ -142,6 +142,10 @@ mod tests {
     fn kernel_matches_crates_lengths_and_wraps() {
         let key = [0x42u8; 32];
         let fast = Aes256Ctr::with_backend(&key, Backend::Vaes512);
+        if fast.backend() != Backend::Vaes512 {
+            eprintln!("SKIPPED: this CPU has no VAES-512; the kernel is not tested here");
+            return;
+        }
         let slow = Aes256Ctr::with_backend(&key, Backend::AesNi);
         let ivs: [u128; 5] = [
             0,

@@ -219,6 +219,10 @@ mod tests {
     fn kernel_matches_crate_all_lengths() {
         let key = [0x5au8; 32];
         let fast = Aes256Gcm::with_backend(&key, Backend::Vaes512);
+        if fast.backend() != Backend::Vaes512 {
+            eprintln!("SKIPPED: this CPU has no VAES-512; the kernel is not tested here");
+            return;
+        }
         let slow = Aes256Gcm::with_backend(&key, Backend::AesNi);
         let nonce = [9u8; 12];
         for aad_len in [0usize, 1, 15, 16, 17, 255, 256, 257, 700] {

@@ -9,7 +9,7 @@ use base64::engine::general_purpose::STANDARD as B64;
 use hmac::{KeyInit, Mac};
 use md5::{Digest, Md5};
 use rand::Rng;
-use zeroize::Zeroizing;
+use zeroize::{Zeroize, Zeroizing};
 
 use super::ctr::Aes256Ctr;
 use super::error::CryptoError;
@@ -76,10 +76,11 @@ pub fn check_headers(h: &SseCHeaders) -> Result<DataKey, CryptoError> {
         B64.decode(h.key_b64.as_bytes())
             .map_err(|_| reject(400, "customer key is not valid base64"))?,
     );
-    let bytes: [u8; 32] = raw[..]
+    let mut bytes: [u8; 32] = raw[..]
         .try_into()
         .map_err(|_| reject(400, "customer key must be 256 bits"))?;
     let key = DataKey::from_bytes(bytes);
+    bytes.zeroize();
     let md5 = B64
         .decode(h.key_md5_b64.as_bytes())
         .map_err(|_| reject(400, "customer key MD5 is not valid base64"))?;

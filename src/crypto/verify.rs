@@ -30,6 +30,9 @@ pub struct ObjectContext<'a> {
     pub kms_key_arn: &'a str,
     /// Object size in bytes (the buffer is `min(size, VERIFY_MAX_BYTES)`).
     pub size: u64,
+    /// Seed of the bucket's S3-managed root key (SSE-S3, DSSE-KMS's second layer): one per
+    /// run and bucket, so every object of a bucket is wrapped under the same root.
+    pub s3_root_seed: u64,
 }
 
 /// Really encrypts and decrypts one object of `ctx.size` bytes (capped at
@@ -37,7 +40,7 @@ pub struct ObjectContext<'a> {
 ///
 /// - `none`: nothing to check.
 /// - `sse-s3`: a random per-object key wrapped (RFC 3394) under the bucket's S3-managed
-///   root (derived from `seed` and the bucket name); round trip.
+///   root (derived from `ctx.s3_root_seed` and the bucket name); round trip.
 /// - `sse-c`: a random customer key; round trip with it; a different key gets HTTP 403
 ///   and no key gets HTTP 400.
 /// - `sse-kms` without `bucket_key`: GenerateDataKey with the object ARN as context;
@@ -88,7 +91,7 @@ pub fn verify_object(
     match mode {
         Mode::None => Ok(()),
         Mode::SseS3 => {
-            let root = S3ManagedRoot::for_bucket(ctx.bucket, seed);
+            let root = S3ManagedRoot::for_bucket(ctx.bucket, ctx.s3_root_seed);
             let obj = root.seal_object(&mut rng, &plaintext)?;
             expect_changed(&obj.body)?;
             expect_same(&root.open_object(&obj)?, "SSE-S3 decrypt")
@@ -149,7 +152,7 @@ pub fn verify_object(
                     let mine = bk.derive_object_key(salt, &object_arn(ctx.bucket, ctx.key));
                     let other_name = format!("{}\u{0}other", ctx.key);
                     let theirs = bk.derive_object_key(salt, &object_arn(ctx.bucket, &other_name));
-                    if mine == theirs {
+                    if crate::crypto::gcm::ct_eq(mine.expose_secret(), theirs.expose_secret()) {
                         return Err(mismatch("two objects derived the same data key"));
                     }
                     Ok(())
@@ -158,7 +161,7 @@ pub fn verify_object(
         }
         Mode::DsseKms => {
             kms.ensure_key(ctx.kms_key_arn);
-            let root = S3ManagedRoot::for_bucket(ctx.bucket, seed);
+            let root = S3ManagedRoot::for_bucket(ctx.bucket, ctx.s3_root_seed);
             let obj = sse_kms::dsse_put_object(
                 kms,
                 &root,

@@ -46,6 +46,7 @@ impl Verifier {
             key: object,
             kms_key_arn: &bucket.kms_key,
             size,
+            s3_root_seed: mix64(self.seed ^ stable_hash(&[b"s3-root", bucket.name.as_bytes()])),
         };
         let seed = mix64(self.seed ^ stable_hash(&[bucket.name.as_bytes(), object.as_bytes()]));
         let bk = match key {

@@ -225,6 +225,7 @@ fn every_mode_round_trips_through_verify_object() {
                 key: "data/part-0001",
                 kms_key_arn: KMS_ARN,
                 size,
+                s3_root_seed: 7,
             };
             verify_object(mode, &ctx, &mut kms, None, i as u64)
                 .unwrap_or_else(|e| panic!("{} size {size}: {e}", mode.as_str()));
@@ -241,6 +242,7 @@ fn every_mode_round_trips_through_verify_object() {
         key: "k",
         kms_key_arn: KMS_ARN,
         size: 10,
+        s3_root_seed: 7,
     };
     assert!(verify_object(Mode::SseKms, &ctx, &mut kms, Some(&bk), 1).is_err());
 }
