@@ -25,6 +25,7 @@ pub(crate) const METRIC: Metric = Metric {
     value: |h| Some(h.cost_usd_per_month),
     fmt: fmt_usd,
     rule: LogRule::Values,
+    max: None,
     all_zero: None,
 };
 

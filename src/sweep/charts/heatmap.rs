@@ -49,6 +49,8 @@ impl Colors {
         } else {
             Scale::linear(max, 0.0)
         };
+        let mut scale = scale;
+        scale.hi = scale.hi.min(100.0).max(scale.lo);
         Colors { scale }
     }
 

@@ -17,6 +17,7 @@ pub(crate) const METRIC: Metric = Metric {
     value: |h| Some(h.p99_ms()).filter(|p| *p > 0.0),
     fmt: fmt_ms,
     rule: LogRule::Values,
+    max: None,
     all_zero: None,
 };
 

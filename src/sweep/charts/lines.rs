@@ -39,13 +39,23 @@ pub(crate) struct Metric {
     pub rule: LogRule,
     /// Appended to a variant's legend entry when it is 0 at every point.
     pub all_zero: Option<&'static str>,
+    /// The largest value the metric can take (100 for a percentage): the axis stops there.
+    pub max: Option<f64>,
 }
 
 /// Minimum pixels between y tick labels.
 const Y_TICK_GAP: f64 = 26.0;
 
 /// The y scale for `lines` (each a list of values) under `rule`.
-fn y_scale(lines: &[Vec<f64>], rule: LogRule) -> Scale {
+fn y_scale(lines: &[Vec<f64>], rule: LogRule, cap: Option<f64>) -> Scale {
+    let mut s = y_scale_uncapped(lines, rule);
+    if let Some(c) = cap {
+        s.hi = s.hi.min(c).max(s.lo);
+    }
+    s
+}
+
+fn y_scale_uncapped(lines: &[Vec<f64>], rule: LogRule) -> Scale {
     let all: Vec<f64> = lines.iter().flatten().copied().collect();
     let max = all.iter().copied().fold(0.0, f64::max);
     let min_pos = all
@@ -116,7 +126,7 @@ pub(crate) fn draw<DB: DrawingBackend>(root: &Area<DB>, v: &SweepView, m: &Metri
         .flatten()
         .map(|l| l.iter().flatten().copied().collect())
         .collect();
-    let y = y_scale(&lines, m.rule);
+    let y = y_scale(&lines, m.rule, m.max);
 
     let legend: Vec<LegendEntry> = v
         .variants()
@@ -217,6 +227,14 @@ pub(crate) fn draw<DB: DrawingBackend>(root: &Area<DB>, v: &SweepView, m: &Metri
                 .map_err(e)?;
         }
 
+        // Pixels between neighbouring points (the closest pair).
+        let spacing =
+            v.x.order
+                .windows(2)
+                .map(|w| (v.x.pos[w[1]] - v.x.pos[w[0]]).abs())
+                .fold(f64::INFINITY, f64::min)
+                / (x_range.end - x_range.start)
+                * cell.w as f64;
         let panel = v.panels.iter().position(|p| *p == yv).unwrap_or(0);
         for (var, vals) in values[panel].iter().enumerate() {
             let color = style::variant_color(var);
@@ -238,14 +256,17 @@ pub(crate) fn draw<DB: DrawingBackend>(root: &Area<DB>, v: &SweepView, m: &Metri
                         .map_err(e)?;
                 }
             }
-            let r = line_width(var) + 2;
-            chart
-                .draw_series(
-                    pts.iter()
-                        .flatten()
-                        .map(|&p| Circle::new(p, r, color.filled())),
-                )
-                .map_err(e)?;
+            // Markers where the points are far enough apart to tell them from the line.
+            let r = (line_width(var) + 2).min((spacing / 4.0) as u32);
+            if r >= 3 {
+                chart
+                    .draw_series(
+                        pts.iter()
+                            .flatten()
+                            .map(|&p| Circle::new(p, r, color.filled())),
+                    )
+                    .map_err(e)?;
+            }
         }
 
         if many {

@@ -15,6 +15,7 @@ pub(crate) const METRIC: Metric = Metric {
     value: |h| Some(h.throttle_rate * 100.0),
     fmt: fmt_pct,
     rule: LogRule::Peaks,
+    max: Some(100.0),
     all_zero: Some("never throttled"),
 };
 
