@@ -266,7 +266,7 @@ pub(super) fn draw<DB: DrawingBackend>(root: &Area<DB>, v: &SweepView) -> Res<()
         )
         .map_err(e)?;
     }
-    panels::y_desc(&area, &ys.desc(), 2, first.y, last.y + last.h)?;
+    panels::y_desc(&area, &ys.desc(), 8, first.y, last.y + last.h)?;
     panels::x_desc(
         &area,
         &xs.desc(),

@@ -283,7 +283,7 @@ pub(crate) fn draw<DB: DrawingBackend>(root: &Area<DB>, v: &SweepView, m: &Metri
     panels::y_desc(
         &area,
         &format!("{}{}", m.y_desc, if y.log { ", log scale" } else { "" }),
-        2,
+        8,
         first.y,
         last.y + last.h,
     )?;

@@ -357,8 +357,9 @@ impl<'a> SweepView<'a> {
     pub fn run_note(&self) -> String {
         let h = &self.r.header;
         format!(
-            "{} points × {} variant{}, {} s simulated per run, seed {}.",
+            "{} point{} × {} variant{}, {} s simulated per run, seed {}.",
             h.grid.points(),
+            if h.grid.points() == 1 { "" } else { "s" },
             h.variants.len(),
             if h.variants.len() == 1 { "" } else { "s" },
             sig3(h.simulated_seconds),
