@@ -75,7 +75,7 @@ pub enum Command {
     Run(RunArgs),
     /// Run every variant at every point of a parameter grid, on all cores.
     #[command(
-        after_help = "Examples:\n  bksim sweep scenarios/quickstart.toml --param workload.uploads.arrival.rate=5000..40000:5000\n  bksim sweep scenarios/quickstart.toml --param kms.quota_rps=10000,20000 --param s3.bucket_key_ttl=1m,5m,15m\n  bksim sweep scenarios/quickstart.toml --param workload.uploads.arrival.rate=1000..64000:x2 --shard 0/4 --out shards/\n\nLIST is a,b,c or start..end:step or start..end:xN (geometric). A scenario's [sweep] table\nholds the same (\"dotted.path\" = [values] or = \"LIST\"); --param replaces an entry of it.\nWrites sweep.csv and sweep.json (or, with --shard, one shard file for `bksim merge`).\nOutput is the same whatever the thread count."
+        after_help = "Examples:\n  bksim sweep scenarios/quickstart.toml --param workload.uploads.arrival.rate=5000..40000:5000\n  bksim sweep scenarios/quickstart.toml --param kms.quota_rps=10000,20000 --param s3.bucket_key_ttl=1m,5m,15m\n  bksim sweep scenarios/quickstart.toml --param workload.uploads.arrival.rate=1000..64000:x2 --shard 0/4 --out shards/\n\nLIST is a,b,c or start..end:step or start..end:xN (geometric). A scenario's [sweep] table\nholds the same (\"dotted.path\" = [values] or = \"LIST\"); --param replaces an entry of it.\nWrites sweep.csv, sweep.json and charts/*.svg and *.png (or, with --shard, one shard file\nfor `bksim merge`, which writes them all).\nOutput is the same whatever the thread count."
     )]
     Sweep(SweepArgs),
     /// Combine the shard files of a sharded sweep into the output of an unsharded one.

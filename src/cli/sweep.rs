@@ -4,6 +4,7 @@
 use super::{CommandError, MergeArgs, SweepArgs, base_overrides, progress_style, thread_pool};
 use crate::report::write_atomic;
 use crate::scenario::ScenarioFile;
+use crate::sweep::charts::{self as sweep_charts, SweepChart};
 use crate::sweep::grid::{self, Grid};
 use crate::sweep::output::{self, SHARD_SCHEMA, ShardFile, SweepHeader, SweepResults};
 use crate::sweep::{Shard, Sweep};
@@ -109,25 +110,58 @@ pub fn sweep(args: &SweepArgs, out: &mut dyn Write) -> Result<(), CommandError> 
         return Ok(());
     }
     let results = SweepResults::new(header, rows);
-    write_sweep(&out_dir, &results)?;
+    let charts = write_sweep(&out_dir, &results)?;
     if args.output.json {
         out.write_all(results.to_json().as_bytes()).map_err(w)?;
     } else if !args.output.quiet {
         writeln!(out, "{}", sweep_table(&results)).map_err(w)?;
         writeln!(out, "Results written to {}/", out_dir.display()).map_err(w)?;
+        write!(out, "{}", chart_list(&out_dir, &charts)).map_err(w)?;
     }
     Ok(())
 }
 
-/// Writes `sweep.csv` and `sweep.json`.
-pub fn write_sweep(dir: &Path, r: &SweepResults) -> Result<(), CommandError> {
+/// Writes `sweep.csv`, `sweep.json` and the charts (`charts/<stem>.svg` and `.png`), each
+/// file atomically, and removes chart files this sweep no longer has (a heatmap left by an
+/// earlier two-parameter sweep). Returns the charts written.
+pub fn write_sweep(dir: &Path, r: &SweepResults) -> Result<Vec<SweepChart>, CommandError> {
     let fail = |e: crate::report::ReportError| CommandError::Failure(e.to_string());
-    std::fs::create_dir_all(dir).map_err(|e| {
-        CommandError::Failure(format!("cannot create directory {}: {e}", dir.display()))
+    // Draw everything before writing anything: a drawing error leaves no half-written set.
+    let charts = sweep_charts::render_all(r).map_err(|e| CommandError::Failure(e.to_string()))?;
+    let charts_dir = dir.join(sweep_charts::CHARTS_DIR);
+    std::fs::create_dir_all(&charts_dir).map_err(|e| {
+        CommandError::Failure(format!(
+            "cannot create directory {}: {e}",
+            charts_dir.display()
+        ))
     })?;
     write_atomic(&dir.join("sweep.csv"), r.to_csv().as_bytes()).map_err(fail)?;
     write_atomic(&dir.join("sweep.json"), r.to_json().as_bytes()).map_err(fail)?;
-    Ok(())
+    for (path, bytes) in &charts {
+        write_atomic(&dir.join(path), bytes).map_err(fail)?;
+    }
+    for stem in sweep_charts::ALL_STEMS {
+        for ext in ["svg", "png"] {
+            let name = format!("{}/{stem}.{ext}", sweep_charts::CHARTS_DIR);
+            if !charts.iter().any(|(p, _)| *p == name) {
+                let _ = std::fs::remove_file(dir.join(&name));
+            }
+        }
+    }
+    Ok(sweep_charts::charts_for(r))
+}
+
+/// The charts written, one line each: where they are, then stem and caption.
+fn chart_list(dir: &Path, charts: &[SweepChart]) -> String {
+    let mut s = format!(
+        "Charts (.svg and .png) in {}/:\n",
+        dir.join(sweep_charts::CHARTS_DIR).display()
+    );
+    let w = charts.iter().map(|c| c.stem.len()).max().unwrap_or(0);
+    for c in charts {
+        s.push_str(&format!("  {:<w$}  {}\n", c.stem, c.caption));
+    }
+    s
 }
 
 /// A compact terminal view: one line per point and variant.
@@ -185,8 +219,9 @@ pub fn merge(args: &MergeArgs, out: &mut dyn Write) -> Result<(), CommandError> 
         PathBuf::from("results").join(format!("{}-sweep", results.header.scenario))
     });
     super::prepare_out_dir(&out_dir)?;
-    write_sweep(&out_dir, &results)?;
+    let charts = write_sweep(&out_dir, &results)?;
     if !args.quiet {
+        let w = |e: std::io::Error| CommandError::Failure(format!("writing to stdout: {e}"));
         writeln!(
             out,
             "Merged {} shard file(s), {} rows, into {}/",
@@ -194,7 +229,8 @@ pub fn merge(args: &MergeArgs, out: &mut dyn Write) -> Result<(), CommandError> 
             results.rows.len(),
             out_dir.display()
         )
-        .map_err(|e| CommandError::Failure(format!("writing to stdout: {e}")))?;
+        .map_err(w)?;
+        write!(out, "{}", chart_list(&out_dir, &charts)).map_err(w)?;
     }
     Ok(())
 }

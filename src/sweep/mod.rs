@@ -3,6 +3,7 @@
 //! ([`capacity`]).
 
 pub mod capacity;
+pub mod charts;
 pub mod grid;
 pub mod output;
 pub mod row;

@@ -19,6 +19,49 @@ fn read(p: &Path) -> Vec<u8> {
     std::fs::read(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
 }
 
+/// `sweep.csv`, `sweep.json` and every file under `charts/`, sorted.
+fn output_files(dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> = ["sweep.csv", "sweep.json"]
+        .iter()
+        .filter(|f| dir.join(f).is_file())
+        .map(|f| f.to_string())
+        .collect();
+    if let Ok(entries) = std::fs::read_dir(dir.join("charts")) {
+        let mut charts: Vec<String> = entries
+            .map(|e| format!("charts/{}", e.unwrap().file_name().to_string_lossy()))
+            .collect();
+        charts.sort();
+        v.extend(charts);
+    }
+    v
+}
+
+/// A chart file: SVG that parses as XML with a title, or a 1280×720 PNG of more than one
+/// colour.
+fn check_chart(path: &Path) {
+    let bytes = read(path);
+    let what = path.display();
+    if path.extension().is_some_and(|e| e == "svg") {
+        let svg = String::from_utf8(bytes).unwrap();
+        let doc = roxmltree::Document::parse(&svg)
+            .unwrap_or_else(|e| panic!("{what}: not well-formed: {e}"));
+        assert_eq!(doc.root_element().tag_name().name(), "svg", "{what}");
+        assert!(doc.descendants().any(|n| n.has_tag_name("title")), "{what}");
+    } else {
+        let mut reader = png::Decoder::new(std::io::Cursor::new(bytes))
+            .read_info()
+            .unwrap_or_else(|e| panic!("{what}: not a PNG: {e}"));
+        let mut buf = vec![0; reader.output_buffer_size().unwrap()];
+        let info = reader.next_frame(&mut buf).unwrap();
+        assert_eq!((info.width, info.height), (1280, 720), "{what}");
+        let first = &buf[..3];
+        assert!(
+            buf[..info.buffer_size()].chunks(3).any(|p| p != first),
+            "{what}: one colour"
+        );
+    }
+}
+
 const SMALL: [&str; 4] = ["--set", "duration=8s", "--set", "warmup=1s"];
 
 fn sweep(out: &Path, extra: &[&str]) -> Output {
@@ -49,7 +92,12 @@ fn sharded_sweep_merges_to_the_unsharded_bytes_whatever_the_thread_count() {
     let one = dir.path().join("one-thread");
     let o = sweep(&one, &["--threads", "1"]);
     assert!(o.status.success(), "{}", text(&o.stderr));
-    for f in ["sweep.csv", "sweep.json"] {
+    let files = output_files(&whole);
+    assert_eq!(files.len(), 2 + 4 * 2, "{files:?}");
+    for f in files.iter().filter(|f| f.starts_with("charts/")) {
+        check_chart(&whole.join(f));
+    }
+    for f in &files {
         assert_eq!(
             read(&whole.join(f)),
             read(&one.join(f)),
@@ -69,12 +117,17 @@ fn sharded_sweep_merges_to_the_unsharded_bytes_whatever_the_thread_count() {
         merged.to_str().unwrap(),
     ]);
     assert!(o.status.success(), "{}", text(&o.stderr));
-    for f in ["sweep.csv", "sweep.json"] {
+    assert_eq!(output_files(&merged), files);
+    for f in &files {
         assert_eq!(
             read(&whole.join(f)),
             read(&merged.join(f)),
             "{f}: merged vs single run"
         );
+    }
+    let listed = text(&o.stdout);
+    for stem in ["throttle-rate", "cost", "p99-latency", "throttle-heatmap"] {
+        assert!(listed.contains(stem), "merge lists {stem}: {listed}");
     }
     // 4 rates x 2 TTLs x 2 variants.
     let csv = String::from_utf8(read(&whole.join("sweep.csv"))).unwrap();
@@ -139,6 +192,63 @@ fn sharded_sweep_merges_to_the_unsharded_bytes_whatever_the_thread_count() {
         "{}",
         text(&o.stderr)
     );
+}
+
+#[test]
+fn one_parameter_and_categorical_sweeps_list_their_charts() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("o");
+    let run = |params: &[&str]| {
+        let mut a = vec!["sweep", "scenarios/quickstart.toml"];
+        for p in params {
+            a.extend(["--param", p]);
+        }
+        a.extend([
+            "--set",
+            "duration=3s",
+            "--set",
+            "warmup=0s",
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        let o = bksim(&a);
+        assert!(o.status.success(), "{}", text(&o.stderr));
+        text(&o.stdout)
+    };
+    // Two parameters, the first categorical: line charts and the heatmap.
+    let stdout = run(&[
+        "kms.limiter=fixed-window,token-bucket",
+        "workload.uploads.arrival.rate=10000,30000",
+    ]);
+    assert!(stdout.contains("Charts (.svg and .png) in "), "{stdout}");
+    assert!(stdout.contains("throttle-heatmap"), "{stdout}");
+    let files = output_files(&out);
+    assert_eq!(files.len(), 2 + 4 * 2, "{files:?}");
+    for f in files.iter().filter(|f| f.starts_with("charts/")) {
+        check_chart(&out.join(f));
+    }
+    let svg = String::from_utf8(read(&out.join("charts/throttle-rate.svg"))).unwrap();
+    assert!(svg.contains("fixed-window") && svg.contains("token-bucket"));
+    // One parameter into the same directory: no heatmap, and the old one is gone.
+    let stdout = run(&["workload.uploads.arrival.rate=5000..20000:5000"]);
+    assert!(!stdout.contains("throttle-heatmap"), "{stdout}");
+    let files = output_files(&out);
+    assert_eq!(
+        files,
+        [
+            "sweep.csv",
+            "sweep.json",
+            "charts/cost.png",
+            "charts/cost.svg",
+            "charts/p99-latency.png",
+            "charts/p99-latency.svg",
+            "charts/throttle-rate.png",
+            "charts/throttle-rate.svg",
+        ]
+    );
+    for f in files.iter().filter(|f| f.starts_with("charts/")) {
+        check_chart(&out.join(f));
+    }
 }
 
 #[test]

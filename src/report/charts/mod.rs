@@ -15,8 +15,8 @@
 //! results: the same directory gives byte-identical SVG and PNG files.
 
 mod bars;
-mod canvas;
-mod common;
+pub(crate) mod canvas;
+pub(crate) mod common;
 
 pub mod cloudtrail;
 pub mod cost;
@@ -123,28 +123,61 @@ pub fn charts_for(run: &LoadedRun) -> Vec<Chart> {
     v
 }
 
-fn draw<DB: DrawingBackend>(
-    root: &DrawingArea<DB, plotters::coord::Shift>,
-    run: &LoadedRun,
+/// A chart that can be drawn on any plotters backend: what [`svg_document`] and
+/// [`png_document`] render. Run charts and sweep charts ([`crate::sweep::charts`]) both draw
+/// through it, so they share the canvas, the font and the encoding.
+pub(crate) trait Drawing {
+    fn draw<DB: DrawingBackend>(&self, root: &common::Area<DB>) -> Result<(), String>;
+}
+
+/// A run chart of `run`.
+struct RunChart<'a> {
+    run: &'a LoadedRun,
     kind: ChartKind,
-) -> Result<(), String> {
+}
+
+impl Drawing for RunChart<'_> {
+    fn draw<DB: DrawingBackend>(&self, root: &common::Area<DB>) -> Result<(), String> {
+        let view = common::RunView::new(self.run);
+        match self.kind {
+            ChartKind::KmsTraffic => kms_traffic::draw(root, &view),
+            ChartKind::Throttling => throttling::draw(root, &view),
+            ChartKind::Latency(op) => latency::draw(root, &view, op),
+            ChartKind::Cost => cost::draw(root, &view),
+            ChartKind::CloudTrail => cloudtrail::draw(root, &view),
+        }
+    }
+}
+
+/// Registers the font, draws `d` and presents the result.
+fn draw_on<DB: DrawingBackend>(root: &common::Area<DB>, d: &impl Drawing) -> Result<(), String> {
     if !style::register_fonts() {
         return Err("the bundled font could not be loaded".into());
     }
-    let view = common::RunView::new(run);
-    match kind {
-        ChartKind::KmsTraffic => kms_traffic::draw(root, &view),
-        ChartKind::Throttling => throttling::draw(root, &view),
-        ChartKind::Latency(op) => latency::draw(root, &view, op),
-        ChartKind::Cost => cost::draw(root, &view),
-        ChartKind::CloudTrail => cloudtrail::draw(root, &view),
-    }?;
+    d.draw(root)?;
     root.present().map_err(common::e)
 }
 
 /// The chart as an SVG document (UTF-8 text, final newline), with a `<title>` for screen
 /// readers.
 pub fn render_svg(run: &LoadedRun, chart: &Chart) -> Result<String, ChartError> {
+    svg_document(
+        chart.stem,
+        &format!("{}: {}", run.summary.scenario, chart.caption),
+        &RunChart {
+            run,
+            kind: chart.kind,
+        },
+    )
+}
+
+/// `d` as an SVG document (UTF-8 text, final newline) titled `title` (the `<title>` element,
+/// for screen readers); `stem` names the chart in errors.
+pub(crate) fn svg_document(
+    stem: &str,
+    title: &str,
+    d: &impl Drawing,
+) -> Result<String, ChartError> {
     let mut svg = String::new();
     {
         let root = Canvas {
@@ -152,17 +185,14 @@ pub fn render_svg(run: &LoadedRun, chart: &Chart) -> Result<String, ChartError> 
             raster: false,
         }
         .into_drawing_area();
-        draw(&root, run, chart.kind).map_err(|message| ChartError::Draw {
-            chart: chart.stem.to_string(),
+        draw_on(&root, d).map_err(|message| ChartError::Draw {
+            chart: stem.to_string(),
             message,
         })?;
     }
     // Give the document a title (the first child of the root element).
     if let Some(end) = svg.find('>') {
-        let title = format!(
-            "\n<title>{}</title>",
-            xml_escape(&format!("{}: {}", run.summary.scenario, chart.caption))
-        );
+        let title = format!("\n<title>{}</title>", xml_escape(title));
         svg.insert_str(end + 1, &title);
     }
     if !svg.ends_with('\n') {
@@ -202,6 +232,17 @@ fn wrap_points(svg: &str) -> String {
 
 /// The chart as a PNG file (8-bit RGB).
 pub fn render_png(run: &LoadedRun, chart: &Chart) -> Result<Vec<u8>, ChartError> {
+    png_document(
+        chart.stem,
+        &RunChart {
+            run,
+            kind: chart.kind,
+        },
+    )
+}
+
+/// `d` as a PNG file (8-bit RGB); `stem` names the chart in errors.
+pub(crate) fn png_document(stem: &str, d: &impl Drawing) -> Result<Vec<u8>, ChartError> {
     let (w, h) = (style::WIDTH, style::HEIGHT);
     let mut pixels = vec![0u8; (w * h * 3) as usize];
     {
@@ -210,13 +251,13 @@ pub fn render_png(run: &LoadedRun, chart: &Chart) -> Result<Vec<u8>, ChartError>
             raster: true,
         }
         .into_drawing_area();
-        draw(&root, run, chart.kind).map_err(|message| ChartError::Draw {
-            chart: chart.stem.to_string(),
+        draw_on(&root, d).map_err(|message| ChartError::Draw {
+            chart: stem.to_string(),
             message,
         })?;
     }
     let encode_err = |e: png::EncodingError| ChartError::Encode {
-        chart: chart.stem.to_string(),
+        chart: stem.to_string(),
         message: e.to_string(),
     };
     let mut out = Vec::new();
@@ -421,7 +462,7 @@ pub(crate) mod tests {
         }
     }
 
-    fn check_svg(svg: &str, what: &str) {
+    pub(crate) fn check_svg(svg: &str, what: &str) {
         let doc = roxmltree::Document::parse(svg)
             .unwrap_or_else(|e| panic!("{what}: SVG is not well-formed XML: {e}"));
         let root = doc.root_element();
@@ -435,7 +476,7 @@ pub(crate) mod tests {
         );
     }
 
-    fn check_png(png_bytes: &[u8], what: &str) {
+    pub(crate) fn check_png(png_bytes: &[u8], what: &str) {
         let decoder = png::Decoder::new(std::io::Cursor::new(png_bytes));
         let mut reader = decoder
             .read_info()
