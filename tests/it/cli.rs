@@ -1,23 +1,8 @@
 //! The `bksim` binary as a user runs it: exit codes, messages, files written, determinism.
 
-use std::path::{Path, PathBuf};
+use super::common::{bksim, repo, text};
+use std::path::Path;
 use std::process::{Command, Output};
-
-fn bksim(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_bksim"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("run bksim")
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
-
-fn repo(p: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join(p)
-}
 
 /// A short version of the quickstart, fast enough for a debug-build test.
 const SHORT: [&str; 4] = ["--set", "duration=20s", "--set", "warmup=2s"];

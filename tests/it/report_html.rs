@@ -8,30 +8,19 @@
 //! browser test fails when `CI=true` and is skipped, loudly, elsewhere. `BKSIM_CHROMIUM`
 //! names another binary. `BKSIM_REPORT_SCREENSHOT=FILE` saves a full-page PNG of the page.
 
+use super::common::{bksim, text};
 use std::collections::BTreeSet;
 use std::fs;
 use std::io::{BufRead, BufReader, Write};
 use std::os::fd::{AsRawFd, OwnedFd};
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
-
-fn bksim(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_bksim"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("run bksim")
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
 
 /// A short run of the shared-account scenario (three variants, PUTs and GETs, background
 /// traffic, client-side encryption), made once per test run in Cargo's scratch directory for

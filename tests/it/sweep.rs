@@ -1,23 +1,8 @@
 //! `bksim sweep`, `bksim merge` and `bksim capacity` as a user runs them.
 
+use super::common::{bksim, read, text};
 use std::path::Path;
-use std::process::{Command, Output};
-
-fn bksim(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_bksim"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("run bksim")
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
-
-fn read(p: &Path) -> Vec<u8> {
-    std::fs::read(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
-}
+use std::process::Output;
 
 /// `sweep.csv`, `sweep.json` and every file under `charts/`, sorted.
 fn output_files(dir: &Path) -> Vec<String> {
