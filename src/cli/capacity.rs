@@ -173,13 +173,16 @@ pub fn capacity(args: &CapacityArgs, out: &mut dyn Write) -> Result<(), CommandE
     )
     .map_err(w)?;
     for r in &results {
+        let tried =
+            |f: fn(f64, f64) -> f64| r.probes.iter().map(|p| p.value).fold(r.probes[0].value, f);
+        let (lowest, highest) = (tried(f64::min), tried(f64::max));
         let line = match (r.max_value, r.binding) {
             (Some(v), Binding::None) => format!(
-                "  {:<20} no limit found up to {} (searched {}..{}): the range holds no limit",
+                "  {:<20} no limit found up to {} (tried {}..{}): the range holds no limit",
                 r.name,
                 fmt_value(v),
-                fmt_value(start / search.range),
-                fmt_value(r.searched_up_to)
+                fmt_value(lowest),
+                fmt_value(highest)
             ),
             (Some(v), b) => format!(
                 "  {:<20} {:>14}   bound by {}   ({} runs)",
@@ -189,13 +192,44 @@ pub fn capacity(args: &CapacityArgs, out: &mut dyn Write) -> Result<(), CommandE
                 r.probes.len()
             ),
             (None, b) => format!(
-                "  {:<20} even {} fails ({}): no safe value in the range",
+                "  {:<20} even {} fails ({}): no safe value down to the lowest tried",
                 r.name,
-                fmt_value(start / search.range),
+                fmt_value(lowest),
                 b.as_str()
             ),
         };
         writeln!(out, "{line}").map_err(w)?;
+        // The search assumes a larger target never makes things better.
+        let inverted = r.probes.iter().any(|low| {
+            !low.passed
+                && r.probes
+                    .iter()
+                    .any(|high| high.passed && high.value > low.value)
+        });
+        if inverted {
+            writeln!(
+                out,
+                "  {:<20} warning: a larger value passed where a smaller one failed; the target \
+                 may not drive the load the constraints measure (e.g. a rate under a rate \
+                 profile, or a quota) and the answer may be wrong",
+                ""
+            )
+            .map_err(w)?;
+        }
+        if r.max_value.is_none() && r.probes.len() > 1 {
+            let (a, b) = (&r.probes[0], &r.probes[r.probes.len() - 1]);
+            if (a.throttle_rate - b.throttle_rate).abs() < 0.01 * a.throttle_rate.max(1e-9) {
+                writeln!(
+                    out,
+                    "  {:<20} note: throttling hardly changed between {} and {}: the target may \
+                     not drive the load (is the rate shaped by a profile?)",
+                    "",
+                    fmt_value(a.value),
+                    fmt_value(b.value)
+                )
+                .map_err(w)?;
+            }
+        }
     }
     Ok(())
 }

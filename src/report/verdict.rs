@@ -36,7 +36,16 @@ pub fn verdicts(run: &LoadedRun) -> Vec<Verdict> {
         .iter()
         .zip(&run.timeseries)
         .enumerate()
-        .map(|(i, (v, rows))| verdict(i, v, rows, s.warmup_seconds, region.as_deref()))
+        .map(|(i, (v, rows))| {
+            verdict(
+                i,
+                v,
+                rows,
+                s.warmup_seconds,
+                s.simulated_seconds,
+                region.as_deref(),
+            )
+        })
         .collect()
 }
 
@@ -54,10 +63,12 @@ fn verdict(
     v: &VariantSummary,
     rows: &[SecondRow],
     warmup: f64,
+    simulated: f64,
     region: Option<&str>,
 ) -> Verdict {
     let warm = warmup.ceil() as u64;
-    let kms_secs: Vec<u64> = seconds_where(rows, |r| r.kms_throttled > 0 || r.slowdown_kms > 0);
+    let end = simulated.ceil() as u64;
+    let kms_secs: Vec<u64> = seconds_where(rows, |r| r.kms_throttled > 0);
     let prefix_secs: Vec<u64> = seconds_where(rows, |r| r.slowdown_prefix > 0);
     let kms_measured = v.kms.throttled > 0 || v.s3_slowdown.kms > 0;
     let prefix_measured = v.s3_slowdown.prefix > 0;
@@ -99,10 +110,7 @@ fn verdict(
                 pct(v.kms.throttled as f64 / v.kms.requests as f64)
             ));
         }
-        s.push_str(&format!(
-            " {}",
-            where_text(&kms_secs, rows.len() as u64, warm)
-        ));
+        s.push_str(&format!(" {}", where_text(&kms_secs, warm, end)));
         if v.s3_slowdown.kms > 0 {
             s.push_str(&format!(
                 "; S3 answered {} requests with 503 SlowDown because KMS throttled its call",
@@ -117,7 +125,7 @@ fn verdict(
             "S3 answered {} requests with 503 SlowDown because a prefix exceeded its request \
              rate, {}.",
             group(v.s3_slowdown.prefix),
-            where_text(&prefix_secs, rows.len() as u64, warm)
+            where_text(&prefix_secs, warm, end)
         ));
     }
 
@@ -238,12 +246,22 @@ fn verdict(
     ));
     sentences.push(s);
 
-    // Latency.
-    let lat: Vec<String> = [("PUT", &v.latency_ms.put), ("GET", &v.latency_ms.get)]
-        .into_iter()
-        .filter(|(_, l)| l.count > 0)
-        .map(|(op, l)| format!("{op} p99 {} (p50 {})", ms(l.p99), ms(l.p50)))
-        .collect();
+    // Latency: of the requests that completed (failed ones have no latency).
+    let lat: Vec<String> = [
+        ("PUT", &v.latency_ms.put, &v.requests.put),
+        ("GET", &v.latency_ms.get, &v.requests.get),
+    ]
+    .into_iter()
+    .filter(|(_, l, _)| l.count > 0)
+    .map(|(op, l, r)| {
+        let of = if r.failed > 0 {
+            format!(" of the {} completed {op}s", group(r.completed))
+        } else {
+            String::new()
+        };
+        format!("{op} p99{of} {} (p50 {})", ms(l.p99), ms(l.p50))
+    })
+    .collect();
     if !lat.is_empty() {
         sentences.push(format!(
             "Latency, retries and backoff included: {}.",
@@ -271,45 +289,61 @@ fn seconds_where(rows: &[SecondRow], f: impl Fn(&SecondRow) -> bool) -> Vec<u64>
     rows.iter().filter(|r| f(r)).map(|r| r.second).collect()
 }
 
-/// "in 600 of 601 seconds (0–599 s, warm-up included)".
-fn where_text(secs: &[u64], total: u64, warm: u64) -> String {
-    let ranges = ranges(secs);
-    let n = secs.len() as u64;
-    let in_warm = secs.iter().filter(|s| **s < warm).count() as u64;
-    let list = if ranges.len() <= 3 {
-        ranges
-            .iter()
-            .map(|&(a, b)| {
-                if a == b {
-                    format!("{a} s")
-                } else {
-                    format!("{a}–{b} s")
-                }
-            })
-            .collect::<Vec<_>>()
-            .join(", ")
-    } else {
-        format!(
-            "{} separate stretches between {} s and {} s",
-            ranges.len(),
-            ranges[0].0,
-            ranges[ranges.len() - 1].1
-        )
+/// Where in time, over the same window as the counts it accompanies: "in 540 of 540
+/// measured seconds (60–599 s)", with the warm-up and the drain after the run mentioned
+/// separately when they had some too.
+fn where_text(secs: &[u64], warm: u64, end: u64) -> String {
+    let measured: Vec<u64> = secs
+        .iter()
+        .copied()
+        .filter(|s| *s >= warm && *s < end)
+        .collect();
+    let before = secs.iter().any(|s| *s < warm);
+    let after = secs.iter().any(|s| *s >= end);
+    let list = |secs: &[u64]| {
+        let ranges = ranges(secs);
+        if ranges.len() <= 3 {
+            ranges
+                .iter()
+                .map(|&(a, b)| {
+                    if a == b {
+                        format!("{a} s")
+                    } else {
+                        format!("{a}–{b} s")
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join(", ")
+        } else {
+            format!(
+                "{} separate stretches between {} s and {} s",
+                ranges.len(),
+                ranges[0].0,
+                ranges[ranges.len() - 1].1
+            )
+        }
     };
-    let phase = if warm == 0 {
-        String::new()
-    } else if in_warm == n {
-        ", all during warm-up".to_string()
-    } else if in_warm == 0 {
-        ", all after warm-up".to_string()
-    } else {
-        ", warm-up included".to_string()
-    };
-    format!(
-        "in {} of {} simulated seconds ({list}{phase})",
-        group(n),
-        group(total)
-    )
+    let mut extra = Vec::new();
+    if before {
+        extra.push("during warm-up");
+    }
+    if after {
+        extra.push("while requests drained after arrivals stopped");
+    }
+    if measured.is_empty() {
+        let all: Vec<u64> = secs.to_vec();
+        return format!("only {} ({})", extra.join(" and "), list(&all));
+    }
+    let mut text = format!(
+        "in {} of {} measured seconds ({})",
+        group(measured.len() as u64),
+        group(end.saturating_sub(warm)),
+        list(&measured)
+    );
+    if !extra.is_empty() {
+        text.push_str(&format!(", and also {}", extra.join(" and ")));
+    }
+    text
 }
 
 /// Consecutive runs of seconds: `[1,2,3,7]` → `[(1,3),(7,7)]`.
@@ -383,7 +417,7 @@ mod tests {
         assert!(v[0].throttled);
         let t0 = v[0].sentences.join(" ");
         assert!(
-            t0.contains("in 60 of 60 simulated seconds (0–59 s, warm-up included)"),
+            t0.contains("in 57 of 57 measured seconds (2–58 s), and also during warm-up"),
             "{t0}"
         );
         assert!(
@@ -395,7 +429,10 @@ mod tests {
             t0.contains("failed after the SDK's retries ran out"),
             "{t0}"
         );
-        assert!(t0.contains("PUT p99 80.0 ms"), "{t0}");
+        assert!(
+            t0.contains("PUT p99 of the 725,000 completed PUTs 80.0 ms"),
+            "{t0}"
+        );
         assert_eq!(
             v[1].headline,
             "Throttled by S3's per-prefix request rate, not by KMS"
@@ -415,16 +452,17 @@ mod tests {
     fn where_and_ranges() {
         assert_eq!(ranges(&[1, 2, 3, 7]), vec![(1, 3), (7, 7)]);
         assert_eq!(
-            where_text(&[0, 1, 2], 600, 60),
-            "in 3 of 600 simulated seconds (0–2 s, all during warm-up)"
+            where_text(&[0, 1, 2], 60, 600),
+            "only during warm-up (0–2 s)"
         );
         assert_eq!(
-            where_text(&[100, 102, 104, 106], 600, 60),
-            "in 4 of 600 simulated seconds (4 separate stretches between 100 s and 106 s, all after warm-up)"
+            where_text(&[100, 102, 104, 106], 60, 600),
+            "in 4 of 540 measured seconds (4 separate stretches between 100 s and 106 s)"
         );
         assert_eq!(
-            where_text(&(0..600).collect::<Vec<_>>(), 601, 60),
-            "in 600 of 601 simulated seconds (0–599 s, warm-up included)"
+            where_text(&(0..602).collect::<Vec<_>>(), 60, 600),
+            "in 540 of 540 measured seconds (60–599 s), and also during warm-up and while \
+             requests drained after arrivals stopped"
         );
     }
 

@@ -52,10 +52,12 @@ impl Constraints {
     /// The first constraint a run violates, in the order KMS quota, S3 prefix, latency,
     /// failures (a throttle is the cause when failures and latency follow from it).
     pub fn violated(&self, h: &Headline) -> Option<Binding> {
-        if h.throttle_rate > self.max_throttle {
+        // Compare the counts, not the rounded rates: one throttle in millions still counts.
+        if h.kms_throttled as f64 > self.max_throttle * h.kms_requests as f64 {
             return Some(Binding::KmsQuota);
         }
-        if h.prefix_throttle_rate > self.max_throttle {
+        let attempts = h.put_offered + h.get_offered + h.put_retries + h.get_retries;
+        if h.slowdown_prefix as f64 > self.max_throttle * attempts as f64 {
             return Some(Binding::S3Prefix);
         }
         if let Some(p) = self.max_p99_ms
@@ -299,9 +301,20 @@ mod tests {
         assert_eq!(c.violated(&h), Some(Binding::Latency));
         h.put_p99_ms = 10.0;
         assert_eq!(c.violated(&h), Some(Binding::Failures));
-        h.prefix_throttle_rate = 0.01;
+        h.slowdown_prefix = 10;
         assert_eq!(c.violated(&h), Some(Binding::S3Prefix));
-        h.throttle_rate = 0.002;
+        h.kms_throttled = 2;
         assert_eq!(c.violated(&h), Some(Binding::KmsQuota));
+        // One throttled call in millions violates a zero limit even though the rounded rate
+        // prints as 0.
+        let zero = Constraints {
+            max_throttle: 0.0,
+            ..c
+        };
+        let mut h = headline();
+        h.kms_requests = 3_940_099;
+        h.kms_throttled = 1;
+        assert_eq!(c.violated(&h), None);
+        assert_eq!(zero.violated(&h), Some(Binding::KmsQuota));
     }
 }

@@ -58,12 +58,14 @@ pub fn parse_list(spec: &str) -> Result<Vec<GridValue>, String> {
     if spec.is_empty() {
         return Err("empty list of values".into());
     }
-    if let Some((range, step)) = spec.split_once(':')
+    if !spec.starts_with(['{', '[', '"'])
+        && let Some((range, step)) = spec.split_once(':')
         && let Some((start, end)) = range.split_once("..")
     {
         return parse_range(start.trim(), end.trim(), step.trim());
     }
-    spec.split(',')
+    split_top_level(spec)
+        .into_iter()
         .map(|item| {
             let item = item.trim();
             if item.is_empty() {
@@ -75,11 +77,33 @@ pub fn parse_list(spec: &str) -> Result<Vec<GridValue>, String> {
         .collect()
 }
 
+/// Splits at commas outside braces, brackets and quotes, so an element may be an inline table
+/// (`{ median = "8ms", p99 = "40ms" }`) or an array.
+fn split_top_level(spec: &str) -> Vec<&str> {
+    let (mut out, mut depth, mut quoted, mut start) = (Vec::new(), 0i32, false, 0);
+    for (i, c) in spec.char_indices() {
+        match c {
+            '"' => quoted = !quoted,
+            '{' | '[' if !quoted => depth += 1,
+            '}' | ']' if !quoted => depth -= 1,
+            ',' if !quoted && depth == 0 => {
+                out.push(&spec[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    out.push(&spec[start..]);
+    out
+}
+
 fn number(s: &str, what: &str) -> Result<f64, String> {
-    let x: f64 = s
-        .replace('_', "")
-        .parse()
-        .map_err(|_| format!("{what} '{s}' is not a number"))?;
+    let x: f64 = s.replace('_', "").parse().map_err(|_| {
+        format!(
+            "{what} '{s}' is not a number: ranges take plain numbers; list durations or \
+                 sizes instead (1m,2m,5m)"
+        )
+    })?;
     if x.is_finite() {
         Ok(x)
     } else {
@@ -135,6 +159,19 @@ fn parse_range(start: &str, end: &str, step: &str) -> Result<Vec<GridValue>, Str
     }
     if out.len() > MAX_POINTS {
         return Err(format!("the range has more than {MAX_POINTS} values"));
+    }
+    if integers {
+        // A geometric range of whole numbers can round several steps to the same value.
+        let mut seen = Vec::new();
+        out.retain(|x| {
+            let r = x.round();
+            if seen.contains(&r) {
+                false
+            } else {
+                seen.push(r);
+                true
+            }
+        });
     }
     Ok(out
         .into_iter()
@@ -196,6 +233,9 @@ impl Grid {
             return Err("nothing to sweep: give --param PATH=LIST or a [sweep] table".into());
         }
         for (i, p) in params.iter().enumerate() {
+            if p.values.is_empty() {
+                return Err(format!("{} has no values", p.path));
+            }
             if params[..i].iter().any(|q| q.path == p.path) {
                 return Err(format!("{} is swept twice", p.path));
             }
@@ -279,6 +319,18 @@ mod tests {
         assert!(parse_list("").is_err());
         assert!(parse_list("1,,2").is_err());
         assert_eq!(parse_list("3").unwrap()[0].number, Some(3.0));
+        assert_eq!(
+            tomls(&parse_list("1..10:x1.1").unwrap()),
+            ["1", "2", "3", "4", "5", "6", "7", "8", "9", "10"]
+        );
+        assert!(
+            parse_list("1m..5m:1m")
+                .unwrap_err()
+                .contains("plain numbers")
+        );
+        let t = parse_list("{ median = \"8ms\", p99 = \"40ms\" }, \"5ms\"").unwrap();
+        assert_eq!(t.len(), 2);
+        assert!(t[0].toml.starts_with('{'));
     }
 
     #[test]

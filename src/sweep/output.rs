@@ -96,13 +96,14 @@ pub enum MergeError {
     Read { path: PathBuf, message: String },
     #[error("no shard files (shard-I-of-N.json) in {0}")]
     NoShards(String),
-    #[error("{}: belongs to a different sweep than {} (fingerprint {} vs {})", a.display(), b.display(), fa, fb)]
+    #[error("{}: belongs to a different sweep than {}: {what}", a.display(), b.display())]
     Mismatch {
         a: PathBuf,
         b: PathBuf,
-        fa: String,
-        fb: String,
+        what: String,
     },
+    #[error("{}: {message}", path.display())]
+    Rows { path: PathBuf, message: String },
     #[error("shard {index} of {count} is given twice: {} and {}", a.display(), b.display())]
     Duplicate {
         index: usize,
@@ -182,6 +183,49 @@ pub fn find_shards(inputs: &[PathBuf]) -> Result<Vec<PathBuf>, MergeError> {
     Ok(out)
 }
 
+/// A shard must hold exactly its own runs: every point it owns (p mod N = I), each variant
+/// once, and nothing else.
+fn check_rows(path: &Path, s: &ShardFile) -> Result<(), MergeError> {
+    let err = |message: String| MergeError::Rows {
+        path: path.to_path_buf(),
+        message,
+    };
+    let grid = Grid::new(s.sweep.grid.params.clone()).map_err(|e| err(format!("bad grid: {e}")))?;
+    if s.sweep.variants.is_empty() {
+        return Err(err("no variants".into()));
+    }
+    let mut expected: Vec<(usize, &str)> = (0..grid.points())
+        .filter(|p| p % s.shards == s.shard)
+        .flat_map(|p| s.sweep.variants.iter().map(move |v| (p, v.as_str())))
+        .collect();
+    let mut got: Vec<(usize, &str)> = s
+        .rows
+        .iter()
+        .map(|r| (r.point, r.variant.as_str()))
+        .collect();
+    expected.sort_unstable();
+    got.sort_unstable();
+    if got != expected {
+        let missing: Vec<_> = expected
+            .iter()
+            .filter(|e| !got.contains(e))
+            .take(5)
+            .collect();
+        let extra: Vec<_> = got
+            .iter()
+            .enumerate()
+            .filter(|(i, g)| !expected.contains(g) || (*i > 0 && got[i - 1] == **g))
+            .map(|(_, g)| g)
+            .take(5)
+            .collect();
+        return Err(err(format!(
+            "its rows are not exactly the runs of shard {} of {}: missing {missing:?}, unexpected or repeated {extra:?}",
+            s.shard, s.shards
+        )));
+    }
+    Ok(())
+}
+
 /// Combines shard files into the results an unsharded sweep writes.
 pub fn merge(paths: &[PathBuf]) -> Result<SweepResults, MergeError> {
     let mut shards: Vec<(PathBuf, ShardFile)> = Vec::new();
@@ -192,14 +236,29 @@ pub fn merge(paths: &[PathBuf]) -> Result<SweepResults, MergeError> {
     let count = first.shards;
     let mut seen: Vec<Option<PathBuf>> = vec![None; count];
     for (path, s) in &shards {
-        if s.sweep != first.sweep || s.shards != count {
+        let what = if s.shards != count {
+            Some(format!(
+                "it is shard {} of {}, not of {count}",
+                s.shard, s.shards
+            ))
+        } else if s.sweep.fingerprint != first.sweep.fingerprint {
+            Some(format!(
+                "fingerprint {} vs {}",
+                s.sweep.fingerprint, first.sweep.fingerprint
+            ))
+        } else if s.sweep != first.sweep {
+            Some("same fingerprint, different grid or variants (edited file?)".into())
+        } else {
+            None
+        };
+        if let Some(what) = what {
             return Err(MergeError::Mismatch {
                 a: path.clone(),
                 b: first_path.clone(),
-                fa: s.sweep.fingerprint.clone(),
-                fb: first.sweep.fingerprint.clone(),
+                what,
             });
         }
+        check_rows(path, s)?;
         if let Some(prev) = &seen[s.shard] {
             return Err(MergeError::Duplicate {
                 index: s.shard,

@@ -133,6 +133,33 @@ fn sharded_sweep_merges_to_the_unsharded_bytes_whatever_the_thread_count() {
     assert!(rate(6, "per-object") > 0.3, "16,000/s against 10,000");
     assert_eq!(rate(6, "bucket-key"), 0.0);
 
+    // Merge refuses a shard whose rows are not exactly its own runs.
+    let tampered = dir.path().join("tampered");
+    std::fs::create_dir_all(&tampered).unwrap();
+    for i in 0..3 {
+        let name = format!("shard-{i}-of-3.json");
+        let mut v: serde_json::Value = serde_json::from_slice(&read(&shards.join(&name))).unwrap();
+        if i == 1 {
+            let rows = v["rows"].as_array_mut().unwrap();
+            let copy = rows[0].clone();
+            rows.pop();
+            rows.push(copy);
+        }
+        std::fs::write(tampered.join(&name), serde_json::to_vec(&v).unwrap()).unwrap();
+    }
+    let o = bksim(&[
+        "merge",
+        tampered.to_str().unwrap(),
+        "--out",
+        merged.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
+    assert!(
+        text(&o.stderr).contains("not exactly the runs"),
+        "{}",
+        text(&o.stderr)
+    );
+
     // Merge refuses an incomplete or mixed set.
     std::fs::remove_file(shards.join("shard-1-of-3.json")).unwrap();
     let o = bksim(&[
