@@ -142,7 +142,9 @@ pub fn load_results(dir: &Path) -> Result<LoadedRun, LoadError> {
         });
     }
     let summary_path = dir.join(SUMMARY_FILE);
-    let summary = parse_summary(&summary_path, &read(&summary_path)?)?;
+    let summary_text = read(&summary_path)?;
+    let summary = parse_summary(&summary_path, &summary_text)?;
+    check_numbers(&summary_path, &summary_text)?;
 
     let ts_path = dir.join(TIMESERIES_FILE);
     let mut by_variant = parse_timeseries(&ts_path, &read(&ts_path)?)?;
@@ -169,14 +171,47 @@ pub fn load_results(dir: &Path) -> Result<LoadedRun, LoadError> {
 
     let mut latency = Vec::with_capacity(summary.variants.len());
     for v in &summary.variants {
-        let curve = |op: &str| -> Result<PercentileCurve, LoadError> {
+        let curve = |op: &str, count: u64| -> Result<PercentileCurve, LoadError> {
             let p = dir.join(hgrm_file_name(&v.name, op));
-            parse_hgrm(&p, &read(&p)?)
+            let c = parse_hgrm(&p, &read(&p)?)?;
+            // A file cut at a line boundary still parses: its rows then stop short of the
+            // footer's total, or the total differs from the summary's count.
+            let last = c.points.last().map(|pt| pt.total_count).unwrap_or(0);
+            if c.total_count != count || last != c.total_count {
+                return Err(LoadError::corrupt(
+                    &p,
+                    0,
+                    format!(
+                        "truncated or stale: its rows reach {last} of the footer's {} values, \
+                         and {SUMMARY_FILE} counts {count}",
+                        c.total_count
+                    ),
+                ));
+            }
+            Ok(c)
         };
         latency.push(VariantLatency {
-            put: curve("put")?,
-            get: curve("get")?,
+            put: curve("put", v.latency_ms.put.count)?,
+            get: curve("get", v.latency_ms.get.count)?,
         });
+    }
+    // Each variant's time series covers every second from 0 to the end of the run.
+    let end = summary.simulated_seconds.ceil() as u64;
+    for (v, rows) in summary.variants.iter().zip(&timeseries) {
+        let contiguous = rows.iter().enumerate().all(|(i, r)| r.second == i as u64);
+        if !contiguous || (rows.len() as u64) < end {
+            return Err(LoadError::corrupt(
+                &ts_path,
+                0,
+                format!(
+                    "truncated or out of order: variant '{}' has {} rows, seconds 0 to at least \
+                     {} expected in order",
+                    v.name,
+                    rows.len(),
+                    end.saturating_sub(1)
+                ),
+            ));
+        }
     }
 
     let run_path = dir.join(RUN_FILE);
@@ -197,6 +232,46 @@ pub fn load_results(dir: &Path) -> Result<LoadedRun, LoadError> {
         latency,
         run,
     })
+}
+
+/// Every number in `summary.json` must be finite, non-negative and of a sane size: charts
+/// derive axes and ticks from them.
+fn check_numbers(path: &Path, text: &str) -> Result<(), LoadError> {
+    fn walk(v: &serde_json::Value, at: &str, bad: &mut Option<String>) {
+        match v {
+            serde_json::Value::Number(n) => {
+                let x = n.as_f64().unwrap_or(f64::NAN);
+                if bad.is_none() && !(x.is_finite() && (0.0..=1e18).contains(&x)) {
+                    *bad = Some(format!("{at} = {n} is outside 0..1e18"));
+                }
+            }
+            serde_json::Value::Array(a) => {
+                for (i, x) in a.iter().enumerate() {
+                    walk(x, &format!("{at}[{i}]"), bad);
+                }
+            }
+            serde_json::Value::Object(o) => {
+                for (k, x) in o {
+                    // A seed is an identifier, not a quantity (it may reach 2^63 - 1).
+                    if k != "seed" {
+                        walk(x, &format!("{at}.{k}"), bad);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    let v: serde_json::Value = parse_json(path, text)?;
+    let mut bad = None;
+    walk(&v, "", &mut bad);
+    match bad {
+        Some(b) => Err(LoadError::corrupt(
+            path,
+            0,
+            format!("implausible value: {}", b.trim_start_matches('.')),
+        )),
+        None => Ok(()),
+    }
 }
 
 fn read(path: &Path) -> Result<String, LoadError> {

@@ -228,6 +228,46 @@ fn missing_or_corrupt_inputs_are_errors_naming_the_file() {
             }),
             "latency-bucket-key-put.hgrm",
         ),
+        (
+            // Cut at a line boundary: still parses, but seconds are missing.
+            "timeseries.csv",
+            Box::new(|d: &Path| {
+                let s = fs::read_to_string(d.join("timeseries.csv")).unwrap();
+                let lines: Vec<&str> = s.lines().collect();
+                let keep = &lines[..lines.len() - 3];
+                fs::write(d.join("timeseries.csv"), keep.join("\n") + "\n").unwrap();
+            }),
+            "truncated",
+        ),
+        (
+            // The last rows of a histogram cut off (the footer kept): they no longer reach
+            // the footer's total.
+            "latency-bucket-key-put.hgrm",
+            Box::new(|d: &Path| {
+                let p = d.join("latency-bucket-key-put.hgrm");
+                let s = fs::read_to_string(&p).unwrap();
+                let lines: Vec<&str> = s.lines().collect();
+                let n = lines.len();
+                let kept: Vec<&str> = lines[..n - 8]
+                    .iter()
+                    .chain(&lines[n - 3..])
+                    .copied()
+                    .collect();
+                fs::write(&p, kept.join("\n") + "\n").unwrap();
+            }),
+            "truncated",
+        ),
+        (
+            // A number no chart can have an axis for.
+            "summary.json",
+            Box::new(|d: &Path| {
+                let p = d.join("summary.json");
+                let mut v: Value = serde_json::from_slice(&fs::read(&p).unwrap()).unwrap();
+                v["variants"][0]["kms"]["cost_usd_per_month"] = json!(1e308);
+                fs::write(&p, serde_json::to_vec(&v).unwrap()).unwrap();
+            }),
+            "implausible value",
+        ),
     ];
     for (file, damage, expect) in cases {
         let (_tmp, dir) = copy_results();
