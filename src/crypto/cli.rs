@@ -17,12 +17,18 @@ use super::selftest;
 pub enum CryptoCommand {
     /// Run the built-in known-answer vectors and every *.json vector file in each DIR;
     /// ends with "N passed, M failed" (", K skipped" for cases it cannot take).
+    #[command(
+        after_help = "Examples:\n  bksim crypto selftest\n  bksim crypto selftest --vectors ../shared/vectors --vectors my-vectors/\n\nAny file of the uniform shape is accepted (see ../shared/vectors/README.md).\nExit codes: 0 all passed, 1 a vector failed, 2 a malformed file (named, with the tcId)."
+    )]
     Selftest {
         /// Directory of vector files in the uniform JSON format (repeatable).
         #[arg(long = "vectors", value_name = "DIR")]
         vectors: Vec<PathBuf>,
     },
     /// Measure AES-256-CTR/GCM throughput and per-object envelope cost on this machine.
+    #[command(
+        after_help = "Examples:\n  bksim crypto bench\n  bksim crypto bench --sizes 1MiB --threads 2 --json\n\nscripts/compare-openssl.sh runs this and `openssl speed -evp` back to back and prints ratios.\nWarns loudly when no AES hardware instructions are in use."
+    )]
     Bench {
         /// Buffer sizes, comma-separated (B, KiB, MiB, GiB).
         #[arg(long, value_delimiter = ',', default_value = "4KiB,64KiB,1MiB,16MiB")]
@@ -38,6 +44,9 @@ pub enum CryptoCommand {
         seconds: f64,
     },
     /// Measure this machine and write a calibration profile (bksim.calibration.v1).
+    #[command(
+        after_help = "Examples:\n  bksim crypto calibrate --out my-machine.json\n  bksim crypto calibrate --check calibration/reference.json\n\nA scenario uses a profile with [crypto] profile = \"my-machine.json\"; the shipped\ncalibration/reference.json keeps results identical on every machine."
+    )]
     Calibrate {
         /// Where to write the profile (stdout when absent).
         #[arg(long, value_name = "FILE")]
