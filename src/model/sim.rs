@@ -197,7 +197,7 @@ pub struct Simulation<'a> {
     bk_write: KeyCache<u128>,
     /// Bucket keys unwrapped for reads, by [`read_key`] (host, session, bucket key id; ids are
     /// unique across buckets).
-    bk_read: KeyCache<u128>,
+    bk_read: KeyCache<u128, ()>,
     /// Client-side data keys for writes: (session, bucket).
     cse_write: KeyCache<(u32, u32)>,
     /// Objects and bytes encrypted under each session's cached client-side data key.
@@ -749,7 +749,7 @@ impl<'a> Simulation<'a> {
             Lookup::Miss => {
                 let (ok, at) = self.kms_call(now, KmsOpKind::Decrypt, Context::BucketArn);
                 let ttl = self.sc.s3.bucket_key_ttl;
-                self.bk_read.insert(ck, now, id, at, ok, ttl);
+                self.bk_read.insert(ck, now, (), at, ok, ttl);
                 if ok {
                     self.m.bucket_key_decrypted(now);
                 }
