@@ -78,12 +78,6 @@ pub fn sweep(args: &SweepArgs, out: &mut dyn Write) -> Result<(), CommandError> 
 
     let w = |e: std::io::Error| CommandError::Failure(format!("writing to stdout: {e}"));
     let fail = |e: crate::report::ReportError| CommandError::Failure(e.to_string());
-    std::fs::create_dir_all(&out_dir).map_err(|e| {
-        CommandError::Failure(format!(
-            "cannot create directory {}: {e}",
-            out_dir.display()
-        ))
-    })?;
     if shard.count > 1 {
         let s = ShardFile {
             schema: SHARD_SCHEMA.into(),

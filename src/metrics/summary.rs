@@ -14,6 +14,11 @@ use crate::metrics::results::LatencySummary;
 /// Quantiles are HdrHistogram's `value_at_quantile` (the highest value equivalent to the
 /// recorded one, so within the histogram's 3 significant digits), `max` is the highest
 /// equivalent of the largest recorded value.
+/// Six decimals: stable, readable output for money, ratios and seconds.
+pub fn round6(x: f64) -> f64 {
+    (x * 1e6).round() / 1e6
+}
+
 pub fn latency_summary(h: &Histogram<u64>) -> LatencySummary {
     if h.is_empty() {
         return LatencySummary::default();

@@ -4,19 +4,13 @@
 use super::dist::LatencySampler;
 use super::limiter::{FixedWindow, Limiter, TokenBucket};
 use crate::engine::rng::Stream;
-use crate::engine::time::{NANOS_PER_SEC, Nanos, from_secs};
+use crate::engine::time::{Nanos, from_secs};
 use crate::scenario::{KmsConfig, LimiterKind};
 
 /// Free requests per month when `free_tier` is on (all Regions combined).
 pub const FREE_TIER_REQUESTS_PER_MONTH: f64 = 20_000.0;
 /// Seconds in the 30-day month costs are scaled to.
 pub const SECONDS_PER_MONTH: f64 = 30.0 * 86_400.0;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum KmsOp {
-    GenerateDataKey,
-    Decrypt,
-}
 
 /// The quota, latency and background traffic of one account and Region.
 pub struct Kms {
@@ -118,17 +112,6 @@ pub fn monthly_cost(
         per_month
     };
     request_cost(billable, price_per_10k)
-}
-
-/// Rounds money to 1/10,000 of a cent so output is stable and readable.
-pub fn round_usd(x: f64) -> f64 {
-    (x * 1e6).round() / 1e6
-}
-
-/// Whole seconds in `t` (the time-series row of an instant).
-#[inline]
-pub fn second_of(t: Nanos) -> usize {
-    (t / NANOS_PER_SEC) as usize
 }
 
 #[cfg(test)]

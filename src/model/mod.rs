@@ -21,8 +21,9 @@ use crate::metrics::results::{
     VariantSummary,
 };
 use crate::metrics::summary::latency_summary;
+use crate::metrics::summary::round6;
 use crate::scenario::{Encryption, Scenario};
-use kms::{monthly_cost, request_cost, round_usd};
+use kms::{monthly_cost, request_cost};
 
 /// Simulates one variant (a scenario with its overrides applied) and summarises it.
 /// `progress`, when given, is called from time to time with the simulated time reached.
@@ -72,15 +73,15 @@ pub fn run_variant(name: &str, sc: &Scenario, progress: Option<sim::Progress>) -
             peak_rps,
             background_requests: m.background_requests,
             background_throttled: m.background_throttled,
-            cost_usd: round_usd(request_cost(served as f64, sc.kms.price_per_10k)),
-            cost_usd_per_month: round_usd(monthly_cost(
+            cost_usd: round6(request_cost(served as f64, sc.kms.price_per_10k)),
+            cost_usd_per_month: round6(monthly_cost(
                 served,
                 measured,
                 sc.kms.price_per_10k,
                 sc.kms.free_tier,
             )),
             keys,
-            key_cost_usd_per_month: round_usd(keys as f64 * sc.kms.key_price_per_month),
+            key_cost_usd_per_month: round6(keys as f64 * sc.kms.key_price_per_month),
         },
         cloudtrail: CloudTrailSummary {
             kms_events: m.kms_requests,
@@ -120,11 +121,6 @@ pub fn run_variant(name: &str, sc: &Scenario, progress: Option<sim::Progress>) -
         events: finished.events,
         verify_failures: finished.verify_failures,
     }
-}
-
-/// Six decimals: stable, readable output.
-fn round6(x: f64) -> f64 {
-    (x * 1e6).round() / 1e6
 }
 
 /// KMS keys the scenario's KMS-using buckets name (each costs storage per month).

@@ -19,6 +19,16 @@ pub enum KeyRef {
     ClientKey(u64),
 }
 
+impl KeyRef {
+    /// The client-side data key's id (0 for any other kind of key).
+    pub fn client_id(self) -> u64 {
+        match self {
+            KeyRef::ClientKey(id) => id,
+            _ => 0,
+        }
+    }
+}
+
 /// What a read needs to know about an object.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ObjectRecord {

@@ -789,10 +789,7 @@ impl<'a> Simulation<'a> {
                 }
             }
             Phase::ClientDecrypt => {
-                let id = match r.key {
-                    KeyRef::ClientKey(id) => id,
-                    _ => 0,
-                };
+                let id = r.key.client_id();
                 matches!(self.cse_read.lookup(&(r.session, id), now), Lookup::Hit(_))
             }
             _ => false,
@@ -822,10 +819,7 @@ impl<'a> Simulation<'a> {
                 (ok, at)
             }
             _ => {
-                let id = match r.key {
-                    KeyRef::ClientKey(id) => id,
-                    _ => 0,
-                };
+                let id = r.key.client_id();
                 let (ok, at) = self.kms_call(now, KmsOpKind::Decrypt, Context::Client);
                 if let Some(c) = cache {
                     self.cse_read
@@ -907,24 +901,14 @@ impl<'a> Simulation<'a> {
 
     /// The current call succeeded: start the next one, or finish the request.
     fn next_phase(&mut self, now: Nanos, req: u32) {
+        // After a client-side GenerateDataKey the upload starts as any other would.
+        let (after_generate, parts) = self.put_phase(self.reqs.slots[req as usize].size);
         let r = &mut self.reqs.slots[req as usize];
         r.attempt = 0;
         let next = match r.phase {
             Phase::ClientGenerate => {
-                let (p, parts) = {
-                    let size = r.size;
-                    let (threshold, part) = (
-                        self.sc.s3.multipart_threshold,
-                        self.sc.s3.multipart_part_size,
-                    );
-                    if size >= threshold {
-                        (Phase::MpuCreate, size.div_ceil(part.max(1)).max(1) as u32)
-                    } else {
-                        (Phase::Put, 0)
-                    }
-                };
                 r.parts = parts;
-                Some(p)
+                Some(after_generate)
             }
             Phase::MpuCreate => Some(Phase::MpuPart),
             Phase::MpuPart => {

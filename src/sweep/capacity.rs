@@ -259,29 +259,13 @@ mod tests {
         Headline {
             put_offered: 1000,
             put_completed: 1000,
-            put_failed: 0,
-            put_retries: 0,
-            get_offered: 0,
-            get_completed: 0,
-            get_failed: 0,
-            get_retries: 0,
-            failed_rate: 0.0,
             kms_requests: 1000,
-            kms_throttled: 0,
-            throttle_rate: 0.0,
             kms_peak_rps: 10,
             quota_rps: 100,
-            cost_usd_per_month: 0.0,
-            cloudtrail_events_per_day: 0.0,
-            bucket_keys_issued: 0,
-            bucket_keys_decrypted: 0,
-            slowdown_kms: 0,
-            slowdown_prefix: 0,
-            prefix_throttle_rate: 0.0,
             put_p50_ms: 10.0,
             put_p99_ms: 100.0,
-            get_p50_ms: 0.0,
             get_p99_ms: 900.0,
+            ..Headline::default()
         }
     }
 

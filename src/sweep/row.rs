@@ -14,7 +14,7 @@ pub struct SweepRow {
 }
 
 /// The headline metrics of `summary.json`, flattened.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
 pub struct Headline {
     pub put_offered: u64,
     pub put_completed: u64,
@@ -80,8 +80,7 @@ fn ratio(a: u64, b: u64) -> f64 {
     if b == 0 {
         0.0
     } else {
-        // Six significant decimals keep files stable and readable.
-        ((a as f64 / b as f64) * 1e6).round() / 1e6
+        crate::metrics::summary::round6(a as f64 / b as f64)
     }
 }
 
