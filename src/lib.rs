@@ -16,6 +16,7 @@
 pub mod cli;
 pub mod crypto;
 pub mod engine;
+pub mod input;
 pub mod metrics;
 pub mod model;
 pub mod report;

@@ -24,7 +24,12 @@ fn main() {
     match result {
         Ok(code) => std::process::exit(code),
         Err(e) => {
-            eprintln!("error: {e}");
+            // Messages quote the user's input (file names, values); no control character
+            // in it reaches the terminal raw.
+            eprintln!(
+                "error: {}",
+                bksim::input::escape_controls_keep_lines(&e.to_string())
+            );
             std::process::exit(e.exit_code());
         }
     }

@@ -59,7 +59,7 @@ impl From<crate::scenario::ScenarioError> for CommandError {
              throttled, what will KMS cost, what latency will clients see, and how much do S3 \
              Bucket Keys change that?",
     long_about = None,
-    after_help = "Examples:\n  bksim run scenarios/quickstart.toml\n  bksim run scenarios/quickstart.toml --set kms.quota_rps=20000 --variant per-object\n  bksim validate scenarios/logging-bucket.toml\n  bksim capacity scenarios/quickstart.toml --target workload.uploads.arrival.rate\n  bksim crypto selftest --vectors ../shared/vectors\n  bksim report results/quickstart\n\nScenario keys are documented in scenarios/README.md.",
+    after_help = "Examples:\n  bksim run scenarios/quickstart.toml\n  bksim run scenarios/quickstart.toml --set kms.quota_rps=20000 --variant per-object\n  bksim validate scenarios/logging-bucket.toml\n  bksim capacity scenarios/quickstart.toml --target workload.uploads.arrival.rate\n  bksim crypto selftest\n  bksim report results/quickstart\n\nScenario keys are documented in scenarios/README.md.",
 )]
 pub struct Cli {
     #[command(subcommand)]

@@ -56,11 +56,14 @@ pub struct Profile {
 impl Profile {
     /// Loads and validates a profile file.
     pub fn load(path: &Path) -> Result<Profile, CryptoError> {
-        let text = std::fs::read_to_string(path).map_err(|e| CryptoError::Profile {
-            file: path.to_path_buf(),
-            key: "(file)".to_string(),
-            msg: format!("cannot read: {e}"),
-        })?;
+        let text =
+            crate::input::read_text(path, crate::input::InputKind::Profile).map_err(|e| {
+                CryptoError::Profile {
+                    file: path.to_path_buf(),
+                    key: "(file)".to_string(),
+                    msg: e.reason(),
+                }
+            })?;
         Self::from_json(path, &text)
     }
 

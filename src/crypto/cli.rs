@@ -15,10 +15,11 @@ use super::selftest;
 /// `bksim crypto` subcommands.
 #[derive(Debug, Clone, clap::Subcommand)]
 pub enum CryptoCommand {
-    /// Run the built-in known-answer vectors and every *.json vector file in each DIR;
+    /// Run the published known-answer vectors (the repository's vectors/, built in) and every
+    /// *.json vector file in each DIR;
     /// ends with "N passed, M failed" (", K skipped" for cases it cannot take).
     #[command(
-        after_help = "Examples:\n  bksim crypto selftest\n  bksim crypto selftest --vectors ../shared/vectors --vectors my-vectors/\n\nAny file of the uniform shape is accepted (see ../shared/vectors/README.md).\nExit codes: 0 all passed, 1 a vector failed, 2 a malformed file (named, with the tcId)."
+        after_help = "Examples:\n  bksim crypto selftest\n  bksim crypto selftest --vectors my-vectors/ --vectors more-vectors/\n\nAny file of the uniform shape is accepted (see vectors/README.md in the bksim repository).\nExit codes: 0 all passed, 1 a vector failed, 2 a malformed file (named, with the tcId)."
     )]
     Selftest {
         /// Directory of vector files in the uniform JSON format (repeatable).

@@ -1,5 +1,5 @@
 //! Loader and runner for known-answer test vectors in the project's uniform JSON format
-//! (`../shared/vectors/README.md`): `{"source", "algorithm", "tests": [{"tcId", ...}]}`
+//! (`vectors/README.md`): `{"source", "algorithm", "tests": [{"tcId", ...}]}`
 //! with lowercase-hex byte strings. It takes any file of that shape, not only the shipped
 //! ones: a structural problem (bad JSON, missing or non-hex field, wrong fixed size) is a
 //! [`CryptoError::Vector`] naming the file and the tcId; a case this implementation cannot
@@ -102,10 +102,12 @@ pub enum Outcome {
 
 /// Loads one file.
 pub fn load_file(path: &Path) -> Result<VectorFile, CryptoError> {
-    let text = std::fs::read_to_string(path).map_err(|e| CryptoError::Vector {
-        file: path.to_path_buf(),
-        tc_id: None,
-        msg: format!("cannot read: {e}"),
+    let text = crate::input::read_text(path, crate::input::InputKind::Vectors).map_err(|e| {
+        CryptoError::Vector {
+            file: path.to_path_buf(),
+            tc_id: None,
+            msg: e.reason(),
+        }
     })?;
     parse(path, &text)
 }
@@ -126,17 +128,50 @@ pub fn load_dir(dir: &Path) -> Result<Vec<VectorFile>, CryptoError> {
     paths.iter().map(|p| load_file(p)).collect()
 }
 
-/// The built-in vectors, embedded in the binary.
+/// The repository's vector files (`vectors/*.json`, published known-answer vectors; their
+/// sources and licences are in `vectors/README.md`), embedded in the binary so that
+/// `bksim crypto selftest` runs them all wherever it is installed. A test checks that this
+/// list names exactly the files of the directory.
+pub const BUILTIN_FILES: [(&str, &str); 10] = [
+    (
+        "aes256_ctr.json",
+        include_str!("../../vectors/aes256_ctr.json"),
+    ),
+    (
+        "aes256_ctr_sp800_38a.json",
+        include_str!("../../vectors/aes256_ctr_sp800_38a.json"),
+    ),
+    (
+        "aes256_gcm.json",
+        include_str!("../../vectors/aes256_gcm.json"),
+    ),
+    (
+        "aes256_gcm_nist.json",
+        include_str!("../../vectors/aes256_gcm_nist.json"),
+    ),
+    ("aes_kw.json", include_str!("../../vectors/aes_kw.json")),
+    (
+        "aes_kw_rfc3394.json",
+        include_str!("../../vectors/aes_kw_rfc3394.json"),
+    ),
+    (
+        "hkdf_sha256.json",
+        include_str!("../../vectors/hkdf_sha256.json"),
+    ),
+    (
+        "hkdf_sha256_rfc5869.json",
+        include_str!("../../vectors/hkdf_sha256_rfc5869.json"),
+    ),
+    (
+        "hmac_sha256.json",
+        include_str!("../../vectors/hmac_sha256.json"),
+    ),
+    ("md5.json", include_str!("../../vectors/md5.json")),
+];
+
+/// The built-in vectors ([`BUILTIN_FILES`]), parsed; each file is named `builtin:<file>`.
 pub fn builtin() -> Vec<VectorFile> {
-    const FILES: [(&str, &str); 6] = [
-        ("aes256_ctr.json", include_str!("builtin/aes256_ctr.json")),
-        ("aes256_gcm.json", include_str!("builtin/aes256_gcm.json")),
-        ("hkdf_sha256.json", include_str!("builtin/hkdf_sha256.json")),
-        ("aes_kw.json", include_str!("builtin/aes_kw.json")),
-        ("md5.json", include_str!("builtin/md5.json")),
-        ("hmac_sha256.json", include_str!("builtin/hmac_sha256.json")),
-    ];
-    FILES
+    BUILTIN_FILES
         .iter()
         .map(|(name, text)| {
             parse(Path::new(&format!("builtin:{name}")), text)
@@ -498,39 +533,16 @@ mod tests {
         if !super::super::backend::vaes512_available() {
             eprintln!("SKIPPED for VAES-512: this CPU lacks it; the crate backends are tested");
         }
+        let mut skipped = Vec::new();
         for f in builtin() {
-            for t in &f.tests {
-                for b in [super::super::Backend::Vaes512, super::super::Backend::AesNi] {
-                    assert_eq!(
-                        run_with_backend(&t.case, b),
-                        Outcome::Pass,
-                        "{} tcId {}",
-                        f.path.display(),
-                        t.tc_id
-                    );
-                }
-            }
-        }
-    }
-
-    /// Every file of the shared vector directory (`../shared/vectors` from the repository
-    /// root) loads and passes on every backend; non-96-bit GCM nonces are the only skips.
-    #[test]
-    fn shared_vector_files_pass() {
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/vectors");
-        assert!(
-            dir.is_dir(),
-            "shared test vectors not found at {}: the crypto tests need shared/ beside the repository",
-            dir.display()
-        );
-        let files = load_dir(&dir).unwrap();
-        assert!(!files.is_empty(), "no *.json in {}", dir.display());
-        for f in files {
             for t in &f.tests {
                 for b in [super::super::Backend::Vaes512, super::super::Backend::AesNi] {
                     match run_with_backend(&t.case, b) {
                         Outcome::Pass => {}
-                        Outcome::Skip(why) => assert!(why.contains("nonce"), "{why}"),
+                        Outcome::Skip(why) => {
+                            assert!(why.contains("nonce"), "{why}");
+                            skipped.push((f.path.display().to_string(), t.tc_id));
+                        }
                         Outcome::Fail(why) => {
                             panic!("{} tcId {}: {why}", f.path.display(), t.tc_id)
                         }
@@ -538,6 +550,50 @@ mod tests {
                 }
             }
         }
+        // Only the 64- and 480-bit GCM nonces, once per backend.
+        let gcm = "builtin:aes256_gcm_nist.json".to_string();
+        assert_eq!(
+            skipped,
+            vec![
+                (gcm.clone(), 17),
+                (gcm.clone(), 17),
+                (gcm.clone(), 18),
+                (gcm, 18)
+            ]
+        );
+    }
+
+    /// The embedded list is exactly the repository's `vectors/*.json` (a file added to the
+    /// directory but not to the list fails here), byte for byte.
+    #[test]
+    fn builtin_list_is_the_vectors_directory() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("vectors");
+        let mut on_disk: Vec<String> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".json"))
+            .collect();
+        on_disk.sort();
+        let listed: Vec<String> = BUILTIN_FILES.iter().map(|(n, _)| n.to_string()).collect();
+        assert_eq!(listed, on_disk);
+        for (name, text) in BUILTIN_FILES {
+            assert_eq!(std::fs::read_to_string(dir.join(name)).unwrap(), text);
+        }
+    }
+
+    /// The directory loader reads `vectors/` to the same cases as the embedded copies.
+    #[test]
+    fn vector_directory_loads_as_builtin() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("vectors");
+        let ids = |files: Vec<VectorFile>| -> Vec<(String, Vec<i64>)> {
+            files
+                .into_iter()
+                .map(|f| (f.algorithm, f.tests.iter().map(|t| t.tc_id).collect()))
+                .collect()
+        };
+        let from_disk = ids(load_dir(&dir).unwrap());
+        assert_eq!(from_disk.len(), BUILTIN_FILES.len());
+        assert_eq!(from_disk, ids(builtin()));
     }
 
     #[test]

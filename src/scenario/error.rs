@@ -78,6 +78,12 @@ impl ScenarioError {
         self
     }
 
+    pub(crate) fn at_line(mut self, line: usize) -> Self {
+        self.0.line = Some(line);
+        self.0.column = None;
+        self
+    }
+
     /// Marks the error as caused by an override (`by` set `path`), at `line` if known.
     pub(crate) fn via(mut self, by: &str, path: &str, line: Option<usize>) -> Self {
         self.0.via = Some(Via {
@@ -131,9 +137,20 @@ impl ScenarioError {
     }
 }
 
+/// One line, with every control character in it escaped: file names, keys and values come
+/// from the user's input, and a newline or terminal escape in them must not reach the terminal.
 impl fmt::Display for ScenarioError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let d = &*self.0;
+        f.write_str(&crate::input::escape_controls(&Unescaped(self).to_string()))
+    }
+}
+
+/// The message as assembled, before escaping.
+struct Unescaped<'a>(&'a ScenarioError);
+
+impl fmt::Display for Unescaped<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let d = &*self.0.0;
         write!(f, "{}", d.file.display())?;
         match (&d.via, d.line, d.column) {
             (Some(via), _, _) => {

@@ -67,13 +67,14 @@ pub struct VariantSpec {
 impl ScenarioFile {
     /// Reads and parses a scenario file (see [`ScenarioFile::parse`]).
     pub fn load(path: &Path) -> Result<Self, ScenarioError> {
-        let text = std::fs::read_to_string(path).map_err(|e| {
-            ScenarioError::new(
-                ErrorKind::Io,
-                path,
-                format!("cannot read the scenario file: {e}"),
-            )
-        })?;
+        let text =
+            crate::input::read_text(path, crate::input::InputKind::Scenario).map_err(|e| {
+                let err = ScenarioError::new(ErrorKind::Io, path, e.reason());
+                match e.line() {
+                    Some(line) => err.at_line(line),
+                    None => err,
+                }
+            })?;
         Self::parse(path, &text)
     }
 

@@ -28,15 +28,9 @@ fn manifest() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// `../shared/vectors` relative to the repository root; fails loudly when absent.
-fn shared_vectors() -> PathBuf {
-    let d = manifest().join("../shared/vectors");
-    assert!(
-        d.is_dir(),
-        "shared test vectors not found at {}: the crypto tests need the shared/ directory beside the repository",
-        d.display()
-    );
-    d
+/// The repository's published vectors (`vectors/`).
+fn repo_vectors() -> PathBuf {
+    manifest().join("vectors")
 }
 
 fn fixtures() -> PathBuf {
@@ -50,9 +44,9 @@ fn run_cmd(cmd: &CryptoCommand) -> (Result<i32, CryptoError>, String) {
 }
 
 #[test]
-fn every_shared_vector_file_passes_on_every_backend() {
-    let files = vectors::load_dir(&shared_vectors()).expect("shared vectors load");
-    assert!(files.len() >= 4, "expected at least 4 vector files");
+fn every_repository_vector_file_passes_on_every_backend() {
+    let files = vectors::load_dir(&repo_vectors()).expect("repository vectors load");
+    assert_eq!(files.len(), 10, "vector files in vectors/");
     let mut passed = 0;
     for f in &files {
         for t in &f.tests {
@@ -75,10 +69,42 @@ fn every_shared_vector_file_passes_on_every_backend() {
     assert!(passed >= 2 * 16);
 }
 
+/// With no flag, the selftest runs every published vector file of the repository (embedded in
+/// the binary): one line per file, the GCM nonce skips, and nothing failed.
 #[test]
-fn selftest_over_shared_and_fixture_vectors() {
+fn selftest_without_flags_runs_every_repository_vector_file() {
+    let (r, out) = run_cmd(&CryptoCommand::Selftest { vectors: vec![] });
+    assert_eq!(r.unwrap(), 0, "{out}");
+    let mut names: Vec<String> = std::fs::read_dir(repo_vectors())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".json"))
+        .collect();
+    names.sort();
+    assert_eq!(names.len(), 10);
+    for name in &names {
+        let tag = format!("builtin:{name}");
+        assert!(
+            out.lines().any(|l| l.contains(&tag)),
+            "no line for {tag}:\n{out}"
+        );
+    }
+    assert!(
+        out.contains("skipped tcId 17") && out.contains("skipped tcId 18"),
+        "{out}"
+    );
+    // 35 cases in the ten files; the two non-96-bit GCM nonces are skipped.
+    assert_eq!(
+        out.lines().last(),
+        Some("33 passed, 0 failed, 2 skipped"),
+        "{out}"
+    );
+}
+
+#[test]
+fn selftest_over_repository_and_fixture_vectors() {
     let cmd = CryptoCommand::Selftest {
-        vectors: vec![shared_vectors(), fixtures().join("vectors_extra")],
+        vectors: vec![repo_vectors(), fixtures().join("vectors_extra")],
     };
     let (r, out) = run_cmd(&cmd);
     assert_eq!(r.unwrap(), 0, "{out}");
@@ -414,7 +440,7 @@ fn outputs_and_errors_never_contain_key_bytes() {
     let mut keys: Vec<Vec<u8>> = Vec::new();
 
     // selftest over every vector file: every key in those files.
-    let dirs = vec![shared_vectors(), fixtures().join("vectors_extra")];
+    let dirs = vec![repo_vectors(), fixtures().join("vectors_extra")];
     let (r, out) = run_cmd(&CryptoCommand::Selftest {
         vectors: dirs.clone(),
     });
@@ -530,7 +556,7 @@ fn binary_exit_codes() {
     let bin = env!("CARGO_BIN_EXE_bksim");
     let ok = Command::new(bin)
         .args(["crypto", "selftest", "--vectors"])
-        .arg(shared_vectors())
+        .arg(repo_vectors())
         .output()
         .unwrap();
     assert_eq!(
