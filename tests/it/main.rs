@@ -7,4 +7,5 @@ mod model;
 mod report;
 mod report_html;
 mod scenario;
+mod standalone;
 mod sweep;
