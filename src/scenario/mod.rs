@@ -21,6 +21,7 @@ pub use model::*;
 pub use overrides::Override;
 pub use presets::{RegionPreset, is_region_name, region_preset};
 pub use units::{format_duration, format_size, parse_byte_rate, parse_duration, parse_size};
+pub use validate::{MAX_NAME_LEN, name_problem};
 
 use std::path::{Path, PathBuf};
 
@@ -319,22 +320,20 @@ fn declared_variants(file: &Path, value: &RawValue) -> Result<Vec<VariantSpec>, 
             ));
         };
         let name = match &name_entry.value.kind {
-            RawKind::String(s)
-                if !s.is_empty()
-                    && s.chars()
-                        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') =>
-            {
-                s.clone()
-            }
-            _ => {
+            RawKind::String(s) if validate::name_problem(s).is_none() => s.clone(),
+            kind => {
+                let msg = match kind {
+                    RawKind::String(s) => validate::name_problem(s).unwrap_or_default(),
+                    _ => format!(
+                        "{} is not a valid name: use a string of letters, digits, '_' and '-'",
+                        name_entry.value.to_toml()
+                    ),
+                };
                 return Err(located(
                     file,
                     &name_entry.value.origin,
                     &format!("variant[{i}].name"),
-                    format!(
-                        "{} is not a valid name: use a string of letters, digits, '_' and '-'",
-                        name_entry.value.to_toml()
-                    ),
+                    msg,
                 ));
             }
         };
@@ -461,6 +460,9 @@ fn default_variants(root: &RawTable) -> Vec<VariantSpec> {
                 (t.get("encryption")?.value.as_str()? == "sse-kms")
                     .then(|| t.get("name")?.value.as_str().map(String::from))?
             })
+            // A bad name is reported where it is written, by validation, not as a bad
+            // override path of a default variant.
+            .filter(|name| validate::name_problem(name).is_none())
             .collect(),
         _ => Vec::new(),
     };

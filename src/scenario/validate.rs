@@ -490,18 +490,38 @@ fn one_of(v: &RawValue, allowed: &[&str]) -> P<String> {
     }
 }
 
-/// A name used in file names and paths: `[A-Za-z0-9_-]+`.
-pub(crate) fn identifier(v: &RawValue) -> P<String> {
-    let s = string(v)?;
+/// The longest name (of a scenario, variant, workload or bucket): names become parts of file
+/// names (`latency-<variant>-put.hgrm`, `<scenario>-sweep/`), which most filesystems cap at
+/// 255 bytes.
+pub const MAX_NAME_LEN: usize = 64;
+
+/// What is wrong with a name used in file names and paths, if anything: it must be 1 to
+/// [`MAX_NAME_LEN`] characters of `[A-Za-z0-9_-]`. The one rule for names, wherever they
+/// come from (a scenario, a shard or a results file).
+pub fn name_problem(s: &str) -> Option<String> {
     if s.is_empty()
         || !s
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
     {
-        return Err(problem(format!(
+        return Some(format!(
             "'{s}' is not a valid name: use only letters, digits, '_' and '-'"
-        ))
-        .hint("names are used in file names and override paths"));
+        ));
+    }
+    if s.len() > MAX_NAME_LEN {
+        return Some(format!(
+            "a name of {} characters is too long: at most {MAX_NAME_LEN}",
+            s.len()
+        ));
+    }
+    None
+}
+
+/// A name used in file names and paths (see [`name_problem`]).
+pub(crate) fn identifier(v: &RawValue) -> P<String> {
+    let s = string(v)?;
+    if let Some(msg) = name_problem(&s) {
+        return Err(problem(msg).hint("names are used in file names and override paths"));
     }
     Ok(s)
 }
