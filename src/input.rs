@@ -227,6 +227,15 @@ pub fn escape_controls(s: &str) -> String {
     out
 }
 
+/// `s` cut to at most `max` characters, with `…` where it was cut: for quoting a user's value
+/// in a one-line message.
+pub fn clip(s: &str, max: usize) -> String {
+    match s.char_indices().nth(max) {
+        None => s.to_string(),
+        Some((i, _)) => format!("{}…", &s[..i]),
+    }
+}
+
 /// Like [`escape_controls`] but keeps line breaks: for messages that are several lines by
 /// design (each line's content is still escaped).
 pub fn escape_controls_keep_lines(s: &str) -> String {
@@ -307,6 +316,13 @@ mod tests {
                 .starts_with("/nonexistent/x.toml: cannot read: "),
             "{e}"
         );
+    }
+
+    #[test]
+    fn clips_long_values() {
+        assert_eq!(clip("short", 5), "short");
+        assert_eq!(clip("abcdef", 5), "abcde…");
+        assert_eq!(clip("ééééé", 2), "éé…");
     }
 
     #[test]

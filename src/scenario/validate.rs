@@ -450,8 +450,12 @@ impl<'f> Ctx<'f> {
 // ---------------------------------------------------------------------------------------
 // Value parsers: type and range checks, returning an unlocated problem.
 
+/// How long a quoted value in a message may be.
+const QUOTE_MAX: usize = 48;
+
+/// A value as found in the file, for a message (long values clipped).
 fn found(v: &RawValue) -> String {
-    v.to_toml()
+    crate::input::clip(&v.to_toml(), QUOTE_MAX)
 }
 
 fn string(v: &RawValue) -> P<String> {
@@ -505,7 +509,8 @@ pub fn name_problem(s: &str) -> Option<String> {
             .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
     {
         return Some(format!(
-            "'{s}' is not a valid name: use only letters, digits, '_' and '-'"
+            "'{}' is not a valid name: use only letters, digits, '_' and '-'",
+            crate::input::clip(s, QUOTE_MAX)
         ));
     }
     if s.len() > MAX_NAME_LEN {
