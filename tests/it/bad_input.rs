@@ -1,0 +1,162 @@
+//! Bad input through the binary: files that are not regular files or are too large, text that
+//! is not UTF-8, control characters in values, names too long for a file name, missing keys.
+//! Each gets exit 2 and one message naming the file (and line or key) before any work.
+
+use std::path::Path;
+
+use super::common::{bksim, repo, text};
+
+/// Runs `bksim ARGS`, expects exit 2, and returns stderr.
+fn refused(args: &[&str]) -> String {
+    let out = bksim(args);
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+    assert!(!err.contains("panicked"), "{err}");
+    err
+}
+
+fn write(dir: &Path, name: &str, bytes: &[u8]) -> String {
+    let p = dir.join(name);
+    std::fs::write(&p, bytes).unwrap();
+    p.to_str().unwrap().to_string()
+}
+
+#[test]
+fn devices_directories_and_huge_files_are_not_read() {
+    assert_eq!(
+        refused(&["validate", "/dev/zero"]).trim_end(),
+        "error: /dev/zero: is a character device, not a regular file"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().to_str().unwrap();
+    assert_eq!(
+        refused(&["run", d]).trim_end(),
+        format!("error: {d}: is a directory, not a regular file")
+    );
+    // A sparse 5 GiB file: refused from its size, without reading it.
+    let big = dir.path().join("big.toml");
+    std::fs::File::create(&big)
+        .unwrap()
+        .set_len(5 << 30)
+        .unwrap();
+    let err = refused(&["validate", big.to_str().unwrap()]);
+    assert!(
+        err.contains("big.toml: is 5368709120 bytes, more than a scenario file can be"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_calibration_profile_or_vector_file_that_is_a_device_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let sc = std::fs::read_to_string(repo("scenarios/cse-client-fleet.toml")).unwrap();
+    let path = write(dir.path(), "cse.toml", sc.as_bytes());
+    let err = refused(&["validate", &path, "--set", "crypto.profile=/dev/zero"]);
+    assert!(err.contains("/dev/zero"), "{err}");
+    assert!(err.contains("not a regular file"), "{err}");
+
+    let vectors = dir.path().join("vectors");
+    std::fs::create_dir(&vectors).unwrap();
+    std::fs::File::create(vectors.join("huge.json"))
+        .unwrap()
+        .set_len(1 << 30)
+        .unwrap();
+    let err = refused(&["crypto", "selftest", "--vectors", vectors.to_str().unwrap()]);
+    assert!(err.contains("huge.json"), "{err}");
+    assert!(err.contains("more than a test-vector file can be"), "{err}");
+}
+
+#[test]
+fn text_that_is_not_utf8_is_located() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = write(
+        dir.path(),
+        "latin1.toml",
+        b"name = \"x\"\n# caf\xe9\nduration = \"1m\"\n",
+    );
+    let err = refused(&["validate", &p]);
+    assert_eq!(
+        err.trim_end(),
+        format!("error: {p}:2: is not UTF-8 text: invalid byte at offset 16 (line 2, column 6)")
+    );
+}
+
+#[test]
+fn control_characters_never_reach_the_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    let sc = std::fs::read_to_string(repo("scenarios/quickstart.toml")).unwrap();
+    // A bucket name holding a newline and an ANSI escape (TOML escapes in the file).
+    let evil = sc.replace("name = \"ingest\"", "name = \"ingest\\nFAKE\\u001b[31m\"");
+    assert_ne!(evil, sc, "the quickstart's bucket is named ingest");
+    let p = write(dir.path(), "evil.toml", evil.as_bytes());
+    let err = refused(&["validate", &p]);
+    assert!(!err.contains('\u{1b}'), "raw escape in {err:?}");
+    assert_eq!(err.lines().count(), 1, "{err:?}");
+    assert!(err.contains("ingest\\nFAKE\\u{1b}[31m"), "{err}");
+    assert!(err.starts_with(&format!("error: {p}:")), "{err}");
+
+    // The same through --set, and in a file name.
+    let err = refused(&[
+        "run",
+        repo("scenarios/quickstart.toml").to_str().unwrap(),
+        "--set",
+        "bucket.ingest.name=\"a\u{1b}[2Jb\"",
+    ]);
+    assert!(!err.contains('\u{1b}'), "raw escape in {err:?}");
+    let p = write(dir.path(), "new\nline\u{1b}.toml", b"");
+    let err = refused(&["validate", &p]);
+    assert!(
+        !err.contains('\u{1b}') && err.lines().count() == 1,
+        "{err:?}"
+    );
+}
+
+#[test]
+fn names_too_long_for_a_file_name_are_refused_by_validate() {
+    let dir = tempfile::tempdir().unwrap();
+    let sc = std::fs::read_to_string(repo("scenarios/quickstart.toml")).unwrap();
+    let long = "v".repeat(250);
+    let toml = format!("{sc}\n[[variant]]\nname = \"{long}\"\n");
+    let p = write(dir.path(), "long.toml", toml.as_bytes());
+    let line = toml.lines().count();
+    let err = refused(&["validate", &p]);
+    assert!(err.starts_with(&format!("error: {p}:{line}:")), "{err}");
+    assert!(
+        err.contains("a name of 250 characters is too long: at most 64"),
+        "{err}"
+    );
+    // 64 is accepted: the longest file name it makes is latency-<64>-put.hgrm.
+    let ok = format!("{sc}\n[[variant]]\nname = \"{}\"\n", "v".repeat(64));
+    let p = write(dir.path(), "ok.toml", ok.as_bytes());
+    let out = bksim(&["validate", &p]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    // A scenario name too.
+    let p = write(
+        dir.path(),
+        "sc.toml",
+        sc.replacen(
+            "name = \"quickstart\"",
+            &format!("name = \"{}\"", "q".repeat(65)),
+            1,
+        )
+        .as_bytes(),
+    );
+    let err = refused(&["validate", &p]);
+    assert!(err.contains("65 characters is too long"), "{err}");
+}
+
+#[test]
+fn a_missing_top_level_key_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = write(dir.path(), "empty.toml", b"");
+    assert_eq!(
+        refused(&["validate", &p]).trim_end(),
+        format!("error: {p}: name: missing required key (e.g. name = \"quickstart\")")
+    );
+    let p = write(dir.path(), "name-only.toml", b"name = \"x\"\n");
+    let err = refused(&["validate", &p]);
+    assert!(
+        err.starts_with(&format!("error: {p}: duration: missing required key")),
+        "{err}"
+    );
+}
