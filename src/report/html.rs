@@ -1,8 +1,9 @@
 //! `report.html`: one self-contained page for a design review. The charts are inline SVG,
 //! styles are in the page, there is no script and nothing is fetched from
 //! the network. Sections: verdict per variant, comparison table, charts, assumptions and
-//! sources (every parameter with its value and source, facts linked to the fact sheet's
-//! URLs), notes, and the run facts from `run.json` (the only part that is not deterministic).
+//! sources (every parameter with its value and source, facts linked to the sources that
+//! `docs/aws-facts.md` gives), notes, and the run facts from `run.json` (the only part that
+//! is not deterministic).
 
 use std::fmt::Write;
 
@@ -153,13 +154,17 @@ pub fn report_html(run: &LoadedRun, charts: &[(&Chart, &str)]) -> String {
     o.push_str("</section>\n");
 
     // Assumptions and sources.
-    o.push_str(
+    let _ = write!(
+        o,
         "<section id=\"assumptions\">\n<h2>Assumptions and sources</h2>\n<p>Every model \
          parameter, its value and where the value came from: the scenario file, an override \
          (a variant's <code>set</code> table or <code>--set</code>), a published AWS fact \
          (linked to its source) or an assumption (no published figure; the note says why this \
-         value).</p>\n<table class=\"params\">\n<thead><tr><th>parameter</th><th>value</th>\
+         value). The facts and their sources are documented in <code>{}</code> in the bksim \
+         repository; <code>aws-facts §N</code> names its section N.</p>\n\
+         <table class=\"params\">\n<thead><tr><th>parameter</th><th>value</th>\
          <th>source</th><th>detail</th></tr></thead>\n<tbody>\n",
+        sources::FACTS_DOC_PATH
     );
     for row in sources::parameter_rows(run) {
         let multi = row.values.len() > 1 || !row.values[0].variants.is_empty();
@@ -294,6 +299,21 @@ mod tests {
         assert_eq!(
             spans_html("see aws-facts §2 <x>"),
             "see <a href=\"https://aws.amazon.com/kms/pricing/\">aws-facts §2</a> &lt;x&gt;"
+        );
+    }
+
+    #[test]
+    fn assumptions_say_where_the_facts_document_is() {
+        let run = crate::report::charts::tests::synthetic(&["a"], 5, 100, false);
+        let html = report_html(&run, &[]);
+        let start = html.find("<section id=\"assumptions\">").unwrap();
+        let section = &html[start..start + html[start..].find("</section>").unwrap()];
+        assert!(
+            section.contains(
+                "documented in <code>docs/aws-facts.md</code> in the bksim repository; \
+                 <code>aws-facts §N</code> names its section N."
+            ),
+            "{section}"
         );
     }
 }

@@ -82,10 +82,13 @@ pub fn report_md(run: &LoadedRun, charts: &[Chart]) -> String {
     }
 
     out.push_str("## Assumptions and sources\n\n");
-    out.push_str(
+    let _ = write!(
+        out,
         "Every model parameter, its value and where the value came from: the scenario file, \
          an override (a variant's `set` table or `--set`), a published AWS fact (linked to its \
-         source) or an assumption (no published figure).\n\n",
+         source) or an assumption (no published figure). The facts and their sources are \
+         documented in `{}` in the bksim repository; `aws-facts §N` names its section N.\n\n",
+        sources::FACTS_DOC_PATH
     );
     out.push_str("| parameter | value | source | detail |\n|---|---|---|---|\n");
     for row in sources::parameter_rows(run) {
@@ -166,4 +169,24 @@ fn code(s: &str) -> String {
     s.replace('|', "\\|")
         .replace('`', "'")
         .replace(['\n', '\r'], " ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn assumptions_say_where_the_facts_document_is() {
+        let run = crate::report::charts::tests::synthetic(&["a"], 5, 100, false);
+        let md = report_md(&run, &[]);
+        let section = &md[md.find("## Assumptions and sources").unwrap()..];
+        let intro = section.lines().nth(2).unwrap();
+        assert!(
+            intro.ends_with(
+                "The facts and their sources are documented in `docs/aws-facts.md` in the \
+                 bksim repository; `aws-facts §N` names its section N."
+            ),
+            "{intro}"
+        );
+    }
 }

@@ -1,88 +1,122 @@
 //! The "Assumptions and sources" section: every model parameter of every variant with its
 //! value and where it came from (scenario file, override, published AWS fact, assumption),
-//! merged across variants, and the links for the fact sheet's sections.
+//! merged across variants, and the links for the facts document's sections.
 //!
-//! Provenance references name fact-sheet sections (`aws-facts §1.1`). The URLs below are the
-//! sources the fact sheet (`reference/aws-facts.md`) gives for those sections, copied here so
-//! a report needs nothing but the results directory.
+//! Provenance references name sections of the project's AWS facts document,
+//! `docs/aws-facts.md` (`aws-facts §1.1`). The document is embedded in the binary and each
+//! section's primary source is read from it, so a report needs nothing but the results
+//! directory. Convention: the first non-blank line after a numbered heading (`## 2. ...`,
+//! `### 1.1 ...`) is `Source: <url>` (exactly one URL) or `No source: <reason>`.
+
+use std::sync::OnceLock;
 
 use crate::report::load::LoadedRun;
 use crate::scenario::ValueSource;
 
-/// Fact-sheet section → its primary source. A reference to `§1.4.2` uses the longest listed
-/// prefix (`1.4`, else `1`).
-const FACT_URLS: &[(&str, &str)] = &[
-    (
-        "1",
-        "https://docs.aws.amazon.com/kms/latest/developerguide/requests-per-second.html",
-    ),
-    (
-        "1.2",
-        "https://aws.amazon.com/cn/about-aws/whats-new/2018/08/aws-key-management-service-increases-api-requests-per-second-limits/",
-    ),
-    (
-        "1.5",
-        "https://docs.aws.amazon.com/kms/latest/developerguide/throttling.html",
-    ),
-    ("2", "https://aws.amazon.com/kms/pricing/"),
-    (
-        "3",
-        "https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucket-key.html",
-    ),
-    (
-        "3.4",
-        "https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingKMSEncryption.html",
-    ),
-    (
-        "3.8",
-        "https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingDSSEncryption.html",
-    ),
-    (
-        "5",
-        "https://docs.aws.amazon.com/kms/latest/developerguide/ct-generatedatakey.html",
-    ),
-    (
-        "6",
-        "https://docs.aws.amazon.com/AmazonS3/latest/userguide/ServerSideEncryptionCustomerKeys.html",
-    ),
-    (
-        "7",
-        "https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingDSSEncryption.html",
-    ),
-    (
-        "8",
-        "https://docs.aws.amazon.com/AmazonS3/latest/userguide/checking-object-integrity.html",
-    ),
-    (
-        "9",
-        "https://docs.aws.amazon.com/sdkref/latest/guide/feature-retry-behavior.html",
-    ),
-    (
-        "9.1",
-        "https://github.com/boto/botocore/blob/0719e79583bba4ce33d41f430ab6ca9658ed35a5/botocore/retries/standard.py",
-    ),
-    ("9.2", "https://github.com/aws/aws-sdk-cpp/issues/3832"),
-    (
-        "10",
-        "https://docs.aws.amazon.com/encryption-sdk/latest/developer-guide/thresholds.html",
-    ),
-    (
-        "11",
-        "https://aws.github.io/amazon-s3-encryption-client-java/constant-values.html",
-    ),
-    (
-        "13",
-        "https://docs.aws.amazon.com/AmazonS3/latest/userguide/optimizing-performance.html",
-    ),
-];
+/// The facts document's path in the bksim repository, as reports name it.
+pub const FACTS_DOC_PATH: &str = "docs/aws-facts.md";
 
-/// The source URL for a fact-sheet section such as `1.1` or `9.1`, if the sheet gives one
-/// (§12, "no published latency figure", has none).
+/// The facts document itself.
+const FACTS_DOC: &str = include_str!("../../docs/aws-facts.md");
+
+/// What a numbered section of the facts document says about its primary source.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SectionSource {
+    /// `Source: <url>`.
+    Url(&'static str),
+    /// `No source: <reason>`.
+    Unsourced,
+    /// Neither line follows the heading: a defect of the document (a test checks for it).
+    Missing,
+}
+
+/// A numbered section of the facts document: `1`, `1.1`, `9.3`...
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Section {
+    number: &'static str,
+    source: SectionSource,
+}
+
+/// The numbered sections of `doc` in order, with what their first line says about their
+/// source. Headings inside fenced code blocks and headings without a number are not sections.
+fn parse_sections(doc: &'static str) -> Vec<Section> {
+    let mut out: Vec<Section> = Vec::new();
+    // Index of the section whose first non-blank line is still to come.
+    let mut open: Option<usize> = None;
+    let mut fenced = false;
+    for line in doc.lines() {
+        let t = line.trim();
+        if t.starts_with("```") {
+            fenced = !fenced;
+        }
+        if fenced || t.starts_with("```") {
+            open = None;
+            continue;
+        }
+        if let Some(number) = section_number(t) {
+            out.push(Section {
+                number,
+                source: SectionSource::Missing,
+            });
+            open = Some(out.len() - 1);
+            continue;
+        }
+        if t.is_empty() {
+            continue;
+        }
+        if let Some(i) = open.take() {
+            out[i].source = if let Some(url) = t.strip_prefix("Source: ") {
+                let url = url.trim();
+                let one_url = url.starts_with("https://") && !url.contains(char::is_whitespace);
+                if one_url {
+                    SectionSource::Url(url)
+                } else {
+                    SectionSource::Missing
+                }
+            } else if t
+                .strip_prefix("No source:")
+                .is_some_and(|why| !why.trim().is_empty())
+            {
+                SectionSource::Unsourced
+            } else {
+                SectionSource::Missing
+            };
+        }
+    }
+    out
+}
+
+/// `1.1` for a heading line `### 1.1 Title` (or `## 2. Title`), `None` for any other line.
+fn section_number(line: &str) -> Option<&str> {
+    let rest = line.trim_start_matches('#');
+    if rest.len() == line.len() {
+        return None;
+    }
+    let rest = rest.strip_prefix(' ')?;
+    let token = rest.split_whitespace().next()?.trim_end_matches('.');
+    let numbered = token.starts_with(|c: char| c.is_ascii_digit())
+        && token.chars().all(|c| c.is_ascii_digit() || c == '.');
+    numbered.then_some(token)
+}
+
+/// The sections of the embedded facts document, parsed once.
+fn sections() -> &'static [Section] {
+    static SECTIONS: OnceLock<Vec<Section>> = OnceLock::new();
+    SECTIONS.get_or_init(|| parse_sections(FACTS_DOC))
+}
+
+/// The source URL for a facts-document section such as `1.1` or `9.1`: the `Source:` line
+/// of the longest prefix that has one (`1.4.2` → `1.4` → `1`); `None` when there is none
+/// (§12, "no published latency figure", says `No source:`).
 pub fn fact_url(section: &str) -> Option<&'static str> {
     let mut s = section.trim_end_matches('.');
     loop {
-        if let Some((_, url)) = FACT_URLS.iter().find(|(k, _)| *k == s) {
-            return Some(url);
+        let url = sections().iter().find_map(|x| match x.source {
+            SectionSource::Url(u) if x.number == s => Some(u),
+            _ => None,
+        });
+        if url.is_some() {
+            return url;
         }
         match s.rfind('.') {
             Some(i) => s = &s[..i],
@@ -91,11 +125,11 @@ pub fn fact_url(section: &str) -> Option<&'static str> {
     }
 }
 
-/// A piece of source text: plain, or a fact-sheet reference with its link.
+/// A piece of source text: plain, or a facts-document reference with its link.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Span {
     Text(String),
-    /// `aws-facts §1.1` and the section's URL (`None` when the sheet has none).
+    /// `aws-facts §1.1` and the section's URL (`None` when the document gives none).
     Fact {
         label: String,
         url: Option<&'static str>,
@@ -251,6 +285,164 @@ mod tests {
         assert!(fact_url("9.1").unwrap().contains("botocore"));
         assert_eq!(fact_url("12"), None);
         assert_eq!(fact_url("2"), Some("https://aws.amazon.com/kms/pricing/"));
+    }
+
+    #[test]
+    fn sections_and_sources_come_from_the_document() {
+        let doc = "# Title\n\nIntro mentioning ## 7. nothing\n\n## 1. One\n\nSource: https://a.example/1\n\n\
+                   ### 1.1 Sub\nSource: https://a.example/1.1\n\n### 1.2 Sub\n\nNo source: none published\n\n\
+                   ```\n## 9. in a code block\n```\n## 2. Two\n\nText first.\nSource: https://late.example\n\n\
+                   ## 3. Three\nSource: https://a.example/3 and more\n## 4. Four\nNo source:\n## Unnumbered\n";
+        let got = parse_sections(doc);
+        let want = [
+            ("1", SectionSource::Url("https://a.example/1")),
+            ("1.1", SectionSource::Url("https://a.example/1.1")),
+            ("1.2", SectionSource::Unsourced),
+            ("2", SectionSource::Missing),
+            ("3", SectionSource::Missing),
+            ("4", SectionSource::Missing),
+        ];
+        assert_eq!(
+            got.iter().map(|s| (s.number, s.source)).collect::<Vec<_>>(),
+            want
+        );
+        assert_eq!(section_number("### 9.3 Adaptive"), Some("9.3"));
+        assert_eq!(section_number("## 12. Latency"), Some("12"));
+        assert_eq!(section_number("##12. Latency"), None);
+        assert_eq!(section_number("## Open questions"), None);
+        assert_eq!(section_number("Source: https://x"), None);
+    }
+
+    #[test]
+    fn every_section_of_the_facts_document_declares_its_source() {
+        let secs = sections();
+        let numbers: Vec<&str> = secs.iter().map(|s| s.number).collect();
+        for top in 1..=13 {
+            assert!(numbers.contains(&top.to_string().as_str()), "no §{top}");
+        }
+        let mut unique = numbers.clone();
+        unique.sort_unstable();
+        unique.dedup();
+        assert_eq!(
+            unique.len(),
+            numbers.len(),
+            "a section number twice: {numbers:?}"
+        );
+        for s in secs {
+            assert_ne!(
+                s.source,
+                SectionSource::Missing,
+                "§{}: the first line after the heading must be `Source: <url>` or `No source: <reason>`",
+                s.number
+            );
+        }
+        // Only the reserved §4 and the latency section (no published figures) lack a source.
+        let unsourced: Vec<&str> = secs
+            .iter()
+            .filter(|s| s.source == SectionSource::Unsourced)
+            .map(|s| s.number)
+            .collect();
+        assert_eq!(unsourced, ["4", "12"]);
+    }
+
+    /// Every section named by `marker` followed by a section number in `text`.
+    fn references<'a>(text: &'a str, marker: &str) -> Vec<&'a str> {
+        text.match_indices(marker)
+            .map(|(i, m)| {
+                let after = &text[i + m.len()..];
+                let n = after
+                    .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+                    .unwrap_or(after.len());
+                after[..n].trim_end_matches('.')
+            })
+            .filter(|n| !n.is_empty())
+            .collect()
+    }
+
+    fn rust_files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                rust_files(&p, out);
+            } else if p.extension().is_some_and(|x| x == "rs") {
+                out.push(p);
+            }
+        }
+    }
+
+    #[test]
+    fn every_reference_in_the_sources_names_a_section_of_the_document() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let numbers: Vec<&str> = sections().iter().map(|s| s.number).collect();
+        let mut files = Vec::new();
+        rust_files(&root.join("src"), &mut files);
+        let mut seen = Vec::new();
+        for f in &files {
+            let text = std::fs::read_to_string(f).unwrap();
+            for n in references(&text, "aws-facts §") {
+                assert!(
+                    numbers.contains(&n),
+                    "{}: aws-facts §{n} is not a section of {FACTS_DOC_PATH}",
+                    f.display()
+                );
+                seen.push(n.to_string());
+            }
+        }
+        // scenarios/README.md cites the document as a bare `§N` (`DESIGN.md §N` is another
+        // document).
+        let readme = std::fs::read_to_string(root.join("scenarios/README.md")).unwrap();
+        let design = references(&readme, "DESIGN.md §");
+        let mut bare = references(&readme, "§");
+        for d in &design {
+            let i = bare
+                .iter()
+                .position(|b| b == d)
+                .expect("counted as bare too");
+            bare.remove(i);
+        }
+        for n in &bare {
+            assert!(
+                numbers.contains(n),
+                "scenarios/README.md: §{n} is not a section of {FACTS_DOC_PATH}"
+            );
+        }
+        // The scan found the references that are known to be there.
+        for n in [
+            "1.1", "1.2", "1.4", "2", "3.1", "9", "9.1", "10", "12", "13",
+        ] {
+            assert!(seen.iter().any(|s| s == n), "src/ cites no aws-facts §{n}");
+        }
+        for n in ["1.1", "3.8", "9.3", "10", "13"] {
+            assert!(bare.contains(&n), "scenarios/README.md cites no §{n}");
+        }
+    }
+
+    #[test]
+    fn every_fact_default_links_to_a_source() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        // Defaults labelled "fact" in scenarios/README.md.
+        let readme = std::fs::read_to_string(root.join("scenarios/README.md")).unwrap();
+        let facts = references(&readme, "| fact, §");
+        assert!(facts.len() >= 10, "{facts:?}");
+        for n in facts {
+            assert!(
+                fact_url(n).is_some(),
+                "fact default cites §{n}, which has no source"
+            );
+        }
+        // The fact references (`REF_*`) that validation records as provenance.
+        let presets = std::fs::read_to_string(root.join("src/scenario/presets.rs")).unwrap();
+        let mut refs = 0;
+        for item in presets
+            .split("pub const ")
+            .filter(|i| i.starts_with("REF_"))
+        {
+            for n in references(item, "aws-facts §") {
+                assert!(fact_url(n).is_some(), "{item}: §{n} has no source");
+                refs += 1;
+            }
+        }
+        assert!(refs >= 8, "{refs} REF_ references");
     }
 
     #[test]

@@ -45,7 +45,8 @@ pub enum ValueSource {
     Scenario { line: usize },
     /// Set by a variant's `set` table or by `--set`.
     Override { by: String },
-    /// A default that is a published AWS fact; `reference` names the fact sheet section and URL.
+    /// A default that is a published AWS fact; `reference` names the `docs/aws-facts.md`
+    /// section (`aws-facts §N`) and URL.
     Fact { reference: String },
     /// A default that is an assumption (no published figure); `note` says why this value.
     Assumption { note: String },

@@ -1,6 +1,6 @@
 //! Presets and the sources behind every default: the KMS request-quota tables by Region
-//! (current and legacy), and the short fact-sheet references and assumption notes that
-//! validation records as provenance. Numbers come from `reference/aws-facts.md`.
+//! (current and legacy), and the short `aws-facts §N` references and assumption notes that
+//! validation records as provenance. Numbers come from `docs/aws-facts.md`.
 
 /// A KMS quota preset picked by `kms.region`.
 #[derive(Debug, Clone, PartialEq)]
@@ -11,7 +11,7 @@ pub struct RegionPreset {
     pub quota_table: &'static str,
     /// Symmetric cryptographic-operation quota, requests per second.
     pub quota_rps: u64,
-    /// Fact-sheet reference for `quota_rps`.
+    /// `aws-facts §N` reference (`docs/aws-facts.md`) for `quota_rps`.
     pub reference: &'static str,
 }
 
