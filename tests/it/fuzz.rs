@@ -217,6 +217,22 @@ fn mutate(text: &str, mutations: &[Mutation]) -> Vec<u8> {
     bytes
 }
 
+/// The lines of the mutant that are not in the original, for the failure message.
+fn changed_lines(original: &str, mutant: &[u8]) -> String {
+    let before: std::collections::HashSet<&str> = original.lines().collect();
+    let m = String::from_utf8_lossy(mutant);
+    let new: Vec<String> = m
+        .lines()
+        .filter(|l| !before.contains(l))
+        .map(|l| format!("{l:?}"))
+        .collect();
+    if new.is_empty() {
+        "(lines removed or moved only)".to_string()
+    } else {
+        new.join(", ")
+    }
+}
+
 /// What a child did.
 enum Outcome {
     Exited(i32, String),
@@ -282,7 +298,9 @@ fn check_refusal(file: &Path, err: &str) -> Result<(), String> {
     let Some(rest) = first.strip_prefix(&format!("error: {name}")) else {
         return Err(format!("message does not start with the file: {err}"));
     };
-    let has_line = rest.starts_with(':') && rest[1..].starts_with(|c: char| c.is_ascii_digit());
+    // `FILE:LINE:` or, for a value a variant's override set, `FILE: variant 'x' (line N) sets`.
+    let has_line = (rest.starts_with(':') && rest[1..].starts_with(|c: char| c.is_ascii_digit()))
+        || (rest.starts_with(": variant '") && rest.contains("' (line "));
     // Without a line: a key that is missing, or an override of ours (`--set`).
     let has_key = rest.starts_with(": ") && (rest.contains("missing") || rest.contains("--set"));
     if !(has_line || has_key) {
@@ -422,8 +440,10 @@ fn mutated_scenarios_are_refused_cleanly_or_run() {
         let n = counter.get();
         counter.set(n + 1);
         let bytes = mutate(&texts[s], &muts);
-        check_case(dir.path(), n, s, &bytes, &mut tally.borrow_mut())
-            .map_err(|e| TestCaseError::fail(format!("{muts:?}: {e}")))
+        let changed = changed_lines(&texts[s], &bytes);
+        check_case(dir.path(), n, s, &bytes, &mut tally.borrow_mut()).map_err(|e| {
+            TestCaseError::fail(format!("{} {muts:?}: changed {changed}: {e}", SCENARIOS[s]))
+        })
     });
     let t = tally.into_inner();
     eprintln!(
