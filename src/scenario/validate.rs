@@ -490,14 +490,17 @@ fn one_of(v: &RawValue, allowed: &[&str]) -> P<String> {
     }
 }
 
+/// Whether `s` may be a name used in file names and paths: `[A-Za-z0-9_-]+`.
+pub(crate) fn is_valid_name(s: &str) -> bool {
+    !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+}
+
 /// A name used in file names and paths: `[A-Za-z0-9_-]+`.
 pub(crate) fn identifier(v: &RawValue) -> P<String> {
     let s = string(v)?;
-    if s.is_empty()
-        || !s
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
-    {
+    if !is_valid_name(&s) {
         return Err(problem(format!(
             "'{s}' is not a valid name: use only letters, digits, '_' and '-'"
         ))
