@@ -103,11 +103,14 @@ impl Quantity {
         };
         if !x.is_finite() || x < lo || x > hi {
             return Err(format!(
-                "{x} is implausible for {what} (allowed {lo} to {hi:e})"
+                "{} is implausible for {what} (allowed {} to {})",
+                show(x),
+                show(lo),
+                show(hi)
             ));
         }
         if whole && x.fract() != 0.0 {
-            return Err(format!("{x} is not a whole number ({what})"));
+            return Err(format!("{} is not a whole number ({what})", show(x)));
         }
         Ok(())
     }
@@ -357,6 +360,15 @@ pub fn scan_numbers<'a, E>(
         }
     }
     Ok(())
+}
+
+/// A number for a message: plain when it is of a readable size, `1e308` when not.
+fn show(x: f64) -> String {
+    if x != 0.0 && x.is_finite() && !(1e-6..1e15).contains(&x.abs()) {
+        format!("{x:e}")
+    } else {
+        format!("{x}")
+    }
 }
 
 /// At most `n` characters of `s`, with an ellipsis when cut.

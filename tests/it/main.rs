@@ -8,3 +8,4 @@ mod report;
 mod report_html;
 mod scenario;
 mod sweep;
+mod untrusted;
