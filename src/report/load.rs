@@ -158,7 +158,8 @@ pub fn load_results(dir: &Path) -> Result<LoadedRun, LoadError> {
     let ts_path = dir.join(TIMESERIES_FILE);
     // Rows go on after the simulated time while requests in flight finish, for at most a day.
     let last_second = summary.simulated_seconds.ceil() as u64 + MAX_DRAIN_SECONDS;
-    let mut by_variant = parse_timeseries(&ts_path, &read(&ts_path)?, last_second)?;
+    let names: Vec<&str> = summary.variants.iter().map(|v| v.name.as_str()).collect();
+    let mut by_variant = parse_timeseries(&ts_path, &read(&ts_path)?, &names, last_second)?;
     let mut timeseries = Vec::with_capacity(summary.variants.len());
     for v in &summary.variants {
         match by_variant.remove(&v.name) {
@@ -451,12 +452,14 @@ fn check_summary(path: &Path, text: &str, s: &SummaryFile) -> Result<(), LoadErr
     Ok(())
 }
 
-/// Parses `timeseries.csv` text into rows per variant name; `path` is for messages. A row
-/// past `last_second`, a count outside [`TIMESERIES_QUANTITY`]'s bound or KMS columns that
-/// do not add up is an error naming the line and column.
+/// Parses `timeseries.csv` text into rows per variant name; `path` is for messages. A
+/// variant not in `variants`, a row past `last_second`, a count outside
+/// [`TIMESERIES_QUANTITY`]'s bound or KMS columns that do not add up is an error naming the
+/// line and column (so rows are at most `variants.len() × (last_second + 1)`).
 pub fn parse_timeseries(
     path: &Path,
     text: &str,
+    variants: &[&str],
     last_second: u64,
 ) -> Result<BTreeMap<String, Vec<SecondRow>>, LoadError> {
     let mut lines = text.lines().enumerate().map(|(i, l)| (i + 1, l));
@@ -547,16 +550,15 @@ pub fn parse_timeseries(
                 ),
             ));
         }
-        if !out.contains_key(&fields[0]) {
-            plausible::check_name(&fields[0])
-                .map_err(|e| LoadError::corrupt(path, n, format!("column 'variant': {e}")))?;
-            if out.len() >= MAX_VARIANTS {
-                return Err(LoadError::corrupt(
-                    path,
-                    n,
-                    format!("more than {MAX_VARIANTS} variants"),
-                ));
-            }
+        if !variants.contains(&fields[0].as_str()) {
+            return Err(LoadError::corrupt(
+                path,
+                n,
+                format!(
+                    "column 'variant': '{}' is not a variant of {SUMMARY_FILE}",
+                    crate::input::escape_controls(&truncate(&fields[0], 60))
+                ),
+            ));
         }
         let rows = out.entry(fields[0].clone()).or_default();
         if let Some(last) = rows.last()
@@ -814,24 +816,102 @@ mod tests {
         let p = Path::new("timeseries.csv");
         let header = TIMESERIES_COLUMNS.join(",");
         let row = "v,0,1,1,0,0,0,0,1,0,1,0,0,0,0,0";
-        let ok = parse_timeseries(p, &format!("{header}\n{row}\n"), 100).unwrap();
+        let ok = parse_timeseries(p, &format!("{header}\n{row}\n"), &["v"], 100).unwrap();
         assert_eq!(ok["v"].len(), 1);
-        let e = parse_timeseries(p, &format!("{header}\n{row}\nv,1,2\n"), 100).unwrap_err();
+        let e = parse_timeseries(p, &format!("{header}\n{row}\nv,1,2\n"), &["v"], 100).unwrap_err();
         assert_eq!(
             e.to_string(),
             "timeseries.csv, line 3: 3 fields, expected 16"
         );
-        let e = parse_timeseries(p, &format!("{header}\n{row}\n{row}\n"), 100).unwrap_err();
+        let e = parse_timeseries(p, &format!("{header}\n{row}\n{row}\n"), &["v"], 100).unwrap_err();
         assert!(e.to_string().contains("line 3: second 0"), "{e}");
-        let e = parse_timeseries(p, "a,b\n", 100).unwrap_err();
+        let e = parse_timeseries(p, "a,b\n", &["v"], 100).unwrap_err();
         assert!(e.to_string().contains("line 1: header"), "{e}");
         let e = parse_timeseries(
             p,
             &format!("{header}\n{}", row.replace(",1,0,1,", ",x,0,1,")),
+            &["v"],
             100,
         )
         .unwrap_err();
         assert!(e.to_string().contains("'x' is not a whole number"), "{e}");
+        // Rows of an unknown variant, past the last second, or with KMS columns that do not
+        // add up, are refused at their line.
+        let e = parse_timeseries(
+            p,
+            &format!("{header}\n{row}\nw,0,1,1,0,0,0,0,1,0,1,0,0,0,0,0\n"),
+            &["v"],
+            100,
+        )
+        .unwrap_err();
+        assert!(
+            e.to_string()
+                .starts_with("timeseries.csv, line 3: column 'variant': 'w' is not a variant"),
+            "{e}"
+        );
+        let e = parse_timeseries(
+            p,
+            &format!("{header}\n{}", row.replacen(",0,", ",101,", 1)),
+            &["v"],
+            100,
+        )
+        .unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("line 2: implausible value: column 'second' = 101"),
+            "{e}"
+        );
+        let e = parse_timeseries(
+            p,
+            &format!("{header}\n{}", row.replace(",1,0,1,0,", ",1,2,1,0,")),
+            &["v"],
+            100,
+        )
+        .unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("line 2: column 'kms_requests' = 1 does not add up"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn hgrm_values_are_bounded_and_monotone() {
+        let p = Path::new("x.hgrm");
+        let e = parse_hgrm(p, &HGRM.replace("       2.000 0.5", "       1e308 0.5")).unwrap_err();
+        assert!(
+            e.to_string()
+                .starts_with("x.hgrm, line 4: implausible value: column Value = 1e308"),
+            "{e}"
+        );
+        let e = parse_hgrm(p, &HGRM.replace("       2.000 0.5", "      -2.000 0.5")).unwrap_err();
+        assert!(e.to_string().contains("line 4: implausible value"), "{e}");
+        let e = parse_hgrm(p, &HGRM.replace("       2.000 0.5", "       0.500 0.5")).unwrap_err();
+        assert!(
+            e.to_string().contains("line 4: values or counts decrease"),
+            "{e}"
+        );
+        let e = parse_hgrm(
+            p,
+            &HGRM.replace("          2           2.00", "  18446744073709551615 2.00"),
+        )
+        .unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("line 4: implausible value: column TotalCount"),
+            "{e}"
+        );
+        let e = parse_hgrm(p, &HGRM.replace("=            4]", "= 1e19]")).unwrap_err();
+        assert!(e.to_string().contains("line 7: footer Total count"), "{e}");
+        let e = parse_hgrm(p, &HGRM.replace("Mean    =        2.250", "Mean = NaN")).unwrap_err();
+        assert!(e.to_string().contains("line 6: footer Mean"), "{e}");
+        let many: String = (0..=MAX_HGRM_ROWS).map(|_| "1.000 0.5 1 2.00\n").collect();
+        let e = parse_hgrm(
+            p,
+            &format!("Value Percentile TotalCount 1/(1-Percentile)\n{many}"),
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("more than 100000 rows"), "{e}");
     }
 
     #[test]

@@ -255,9 +255,13 @@ fn in_key(path: &[Seg<'_>], key: &str) -> bool {
     path.contains(&Seg::Key(key))
 }
 
+/// Deepest nesting [`scan_numbers`] follows: serde_json's own recursion limit.
+const MAX_DEPTH: usize = 128;
+
 /// Visits every number of a JSON text, in order: its key path, its text and its 1-based line.
-/// The scan stops, without error, where the text stops being JSON: a syntax error is for the
-/// JSON parser to report. `visit`'s first error ends the scan and is returned.
+/// The scan stops, without error, where the text stops being JSON or nests deeper than
+/// serde_json reads: that error is for the JSON parser to report. `visit`'s first error ends
+/// the scan and is returned.
 pub fn scan_numbers<'a, E>(
     text: &'a str,
     mut visit: impl FnMut(&[Seg<'a>], &'a str, usize) -> Result<(), E>,
@@ -278,6 +282,7 @@ pub fn scan_numbers<'a, E>(
                 i += 1;
             }
             b' ' | b'\t' | b'\r' => i += 1,
+            b'{' | b'[' if frames.len() >= MAX_DEPTH => return Ok(()),
             b'{' => {
                 frames.push(Frame {
                     object: true,
@@ -412,6 +417,15 @@ mod tests {
         assert_eq!(numbers("{\"a\": 1, \"b\": ?? 2}").len(), 1);
         assert_eq!(numbers("{\"a\": \"unterminated").len(), 0);
         assert_eq!(numbers("[NaN]")[0].1, "NaN");
+        // Nesting past serde_json's limit is left to serde_json (which refuses it).
+        let deep = format!("{}1{}", "[".repeat(MAX_DEPTH), "]".repeat(MAX_DEPTH));
+        assert_eq!(numbers(&deep).len(), 1);
+        let deeper = format!(
+            "{}1{}",
+            "[".repeat(MAX_DEPTH + 1),
+            "]".repeat(MAX_DEPTH + 1)
+        );
+        assert!(numbers(&deeper).is_empty());
     }
 
     #[test]

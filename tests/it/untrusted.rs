@@ -366,6 +366,24 @@ fn report_rejects_names_that_are_not_names_and_files_that_are_not_files() {
         &["run.json", "character device"],
     );
 
+    // JSON nested a million deep: refused, no stack overflow, no memory run out.
+    let (_tmp, dir) = copy_of(results());
+    let deep = format!("{}1{}", "{\"x\": [".repeat(1 << 19), "]}".repeat(1 << 19));
+    fs::write(dir.join("run.json"), &deep).unwrap();
+    assert_input_error(
+        &report(&dir),
+        "deep run.json",
+        &["run.json, line 1", "not a valid file"],
+    );
+    let (_tmp, shard_dir) = copy_of(shards());
+    fs::write(shard_dir.join("shard-0-of-2.json"), &deep).unwrap();
+    let o = merge_cmd(&[&shard_dir], Some(&shard_dir.join("out")));
+    assert_input_error(
+        &o,
+        "deep shard",
+        &["shard-0-of-2.json: line 1", "not a bksim shard file"],
+    );
+
     let (_tmp, dir) = copy_of(results());
     let p = dir.join("timeseries.csv");
     let mut b = fs::read(&p).unwrap();
