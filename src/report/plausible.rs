@@ -103,7 +103,7 @@ impl Quantity {
         };
         if !x.is_finite() || x < lo || x > hi {
             return Err(format!(
-                "{} is implausible for {what} (allowed {} to {})",
+                "{}, outside {} to {} for {what}",
                 show(x),
                 show(lo),
                 show(hi)
@@ -128,7 +128,7 @@ impl Quantity {
             if x.is_finite() {
                 e
             } else {
-                format!("'{shown}' is implausible: not a finite number")
+                format!("'{shown}' is not a finite number")
             }
         })?;
         Ok(x)
@@ -152,12 +152,11 @@ pub fn summary_quantity(path: &[Seg<'_>]) -> Quantity {
     }
 }
 
-/// Each number in `run.json` (wall-clock facts), by its key path.
+/// Each number in `run.json` (wall-clock facts), by its key path: measured speeds and times
+/// are amounts (a very short run can have a very high rate), the rest counts.
 pub fn run_quantity(path: &[Seg<'_>]) -> Quantity {
     let key = last_key(path);
-    if key.ends_with("_per_second") {
-        Quantity::RatePerSecond
-    } else if key == "wall_seconds" {
+    if key.ends_with("_per_second") || key.ends_with("wall_seconds") {
         Quantity::Amount
     } else {
         Quantity::Count
@@ -182,8 +181,12 @@ pub fn shard_quantity(path: &[Seg<'_>]) -> Quantity {
         "simulated_seconds" => Quantity::Seconds,
         "cost_usd_per_month" => Quantity::CostUsd,
         "cloudtrail_events_per_day" => Quantity::PerDay,
+        // Throttled calls are calls; failures and prefix SlowDowns are counted by when the
+        // request was sent, offered requests by when they arrived, so in a pathological run
+        // those two ratios may pass 1 (merge checks them against their counts).
+        "throttle_rate" => Quantity::Fraction,
+        "failed_rate" | "prefix_throttle_rate" => Quantity::Amount,
         _ if key.ends_with("_ms") => Quantity::LatencyMs,
-        _ if key.ends_with("_rate") => Quantity::Fraction,
         _ if key.ends_with("_rps") => Quantity::RatePerSecond,
         _ => Quantity::Count,
     }
