@@ -297,9 +297,10 @@ fn parse_json<T: for<'de> Deserialize<'de>>(path: &Path, text: &str) -> Result<T
     serde_json::from_str(text).map_err(|e| {
         // serde_json's message ends with " at line L column C"; the line goes in our field.
         let msg = e.to_string();
+        // It may quote a value from the file: at most 200 characters of it.
         let msg = match msg.rfind(" at line ") {
-            Some(i) => format!("{} (column {})", &msg[..i], e.column()),
-            None => msg,
+            Some(i) => format!("{} (column {})", truncate(&msg[..i], 200), e.column()),
+            None => truncate(&msg, 200),
         };
         LoadError::corrupt(path, e.line(), format!("not a valid file: {msg}"))
     })

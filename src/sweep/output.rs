@@ -158,7 +158,7 @@ pub fn read_shard(path: &Path) -> Result<ShardFile, MergeError> {
             "line {}: not a bksim shard file (column {}): {}",
             e.line(),
             e.column(),
-            strip_position(&e.to_string())
+            plausible::shorten(strip_position(&e.to_string()), 200)
         ))
     })?;
     if shard.schema != SHARD_SCHEMA {

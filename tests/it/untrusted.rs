@@ -543,6 +543,19 @@ fn merge_rejects_implausible_shards_naming_file_line_and_key() {
         assert_input_error(&o, what, &all);
         assert!(!out.join("sweep.json").exists(), "{what}: merged anyway");
     }
+    // A value quoted by the JSON parser's message is cut short.
+    let (_tmp, dir) = copy_of(shards());
+    edit_json(&dir.join("shard-0-of-2.json"), |v| {
+        v["sweep"]["seed"] = json!("x".repeat(100_000))
+    });
+    let o = merge_cmd(&[&dir], Some(&dir.join("out")));
+    assert_input_error(
+        &o,
+        "long value",
+        &["shard-0-of-2.json", "not a bksim shard file"],
+    );
+    assert!(o.stderr.len() < 1000, "{}", text(&o.stderr));
+
     // A number's line is named: the shard's pretty JSON has one key per line.
     let (_tmp, dir) = copy_of(shards());
     let p = dir.join("shard-1-of-2.json");
