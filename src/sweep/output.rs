@@ -459,3 +459,64 @@ pub fn merge(paths: &[PathBuf]) -> Result<SweepResults, MergeError> {
     });
     Ok(SweepResults::new(header, rows))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn at_most_max_shards_files_are_taken() {
+        let dir = tempfile::tempdir().unwrap();
+        for i in 0..=MAX_SHARDS {
+            std::fs::write(dir.path().join(format!("shard-{i}-of-1.json")), "").unwrap();
+        }
+        let e = find_shards(&[dir.path().to_path_buf()]).unwrap_err();
+        assert!(
+            e.to_string().ends_with("more than 10000 shard files"),
+            "{e}"
+        );
+        std::fs::remove_file(dir.path().join("shard-0-of-1.json")).unwrap();
+        assert_eq!(
+            find_shards(&[dir.path().to_path_buf()]).unwrap().len(),
+            MAX_SHARDS
+        );
+    }
+
+    #[test]
+    fn headline_rates_must_match_their_counts() {
+        let ok = Headline {
+            put_offered: 10,
+            put_completed: 8,
+            put_failed: 2,
+            failed_rate: 0.2,
+            kms_requests: 4,
+            kms_throttled: 1,
+            throttle_rate: 0.25,
+            put_p50_ms: 1.0,
+            put_p99_ms: 2.0,
+            ..Headline::default()
+        };
+        assert_eq!(check_headline(&ok), Ok(()));
+        let e = check_headline(&Headline {
+            throttle_rate: 0.5,
+            ..ok
+        })
+        .unwrap_err();
+        assert!(
+            e.starts_with("metrics.throttle_rate = 0.5 does not match"),
+            "{e}"
+        );
+        let e = check_headline(&Headline {
+            put_p99_ms: 0.5,
+            ..ok
+        })
+        .unwrap_err();
+        assert!(e.starts_with("metrics.put_p99_ms = 0.5 is below"), "{e}");
+        let e = check_headline(&Headline {
+            failed_rate: 0.3,
+            ..ok
+        })
+        .unwrap_err();
+        assert!(e.starts_with("metrics.failed_rate"), "{e}");
+    }
+}
