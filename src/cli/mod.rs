@@ -80,7 +80,7 @@ pub enum Command {
     Sweep(SweepArgs),
     /// Combine the shard files of a sharded sweep into the output of an unsharded one.
     #[command(
-        after_help = "Example:\n  bksim merge shards/ --out results/quickstart-sweep\n\nEvery shard I/N must be present exactly once and all must come from the same sweep."
+        after_help = "Example:\n  bksim merge shards/ --out results/quickstart-sweep\n\nEvery shard I/N must be present exactly once and all must come from the same sweep\n(N at most 10000). Shard files are checked before use: a value no sweep produces, a\nname that is not [A-Za-z0-9_-]+ or a file that is not a regular file is invalid input.\nExit codes: 0 success, 2 invalid input (the message names the file, line and key), 1 anything else."
     )]
     Merge(MergeArgs),
     /// Find, per variant, the highest value of a parameter that meets the constraints.
@@ -182,8 +182,8 @@ pub struct SweepArgs {
     /// Output directory [default: results/<scenario name>-sweep/].
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
-    /// Run only share I of N of the grid (points p with p mod N = I, 0 <= I < N) and write a
-    /// shard file for `bksim merge`.
+    /// Run only share I of N of the grid (points p with p mod N = I, 0 <= I < N, N at most
+    /// 10000) and write a shard file for `bksim merge`.
     #[arg(long, value_name = "I/N")]
     pub shard: Option<String>,
     #[command(flatten)]

@@ -2,11 +2,16 @@
 //! `latency-<variant>-<op>.hgrm` files and (optionally) `run.json`, as `bksim report` and the
 //! report writer after `bksim run` need them.
 //!
-//! Every error names the file, and the line where one applies: a reviewer handed a results
-//! directory with a truncated histogram learns which file to regenerate. Nothing here
-//! panics on bad input. The checks are those that catch truncation and hand edits (schema tag,
-//! CSV header and field count, seconds in order, every variant present in every file, the
-//! HdrHistogram footer), not a re-validation of the model's numbers.
+//! Every error names the file, and the line and key where one applies: a reviewer handed a
+//! results directory with a truncated histogram learns which file to regenerate. Nothing here
+//! panics on bad input. Files are read through [`crate::input`] (regular files only, under a
+//! size limit, UTF-8). The checks catch truncation and hand edits (schema tag, CSV header and
+//! field count, seconds in order, every variant present in every file, the HdrHistogram
+//! footer), and every number passes the plausibility bounds of [`crate::report::plausible`]
+//! before the charts or the report use it (a `1e308` latency would size an axis), with the
+//! counts that must agree (latency count and completed requests, throttled and total calls)
+//! checked against each other. Names become file names, so they must be names a scenario
+//! could have.
 
 use std::collections::BTreeMap;
 use std::io;
@@ -14,7 +19,12 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use crate::input::{InputError, InputKind, read_text};
 use crate::metrics::results::{SUMMARY_SCHEMA, SecondRow, VariantSummary};
+use crate::report::plausible::{
+    self, HGRM_COUNT, HGRM_VALUE, MAX_DRAIN_SECONDS, MAX_HGRM_ROWS, MAX_VARIANTS, Quantity, Seg,
+    TIMESERIES_QUANTITY,
+};
 use crate::report::timeseries_csv::TIMESERIES_COLUMNS;
 use crate::report::{RUN_FILE, SUMMARY_FILE, TIMESERIES_FILE, hgrm_file_name};
 
@@ -144,10 +154,12 @@ pub fn load_results(dir: &Path) -> Result<LoadedRun, LoadError> {
     let summary_path = dir.join(SUMMARY_FILE);
     let summary_text = read(&summary_path)?;
     let summary = parse_summary(&summary_path, &summary_text)?;
-    check_numbers(&summary_path, &summary_text)?;
 
     let ts_path = dir.join(TIMESERIES_FILE);
-    let mut by_variant = parse_timeseries(&ts_path, &read(&ts_path)?)?;
+    // Rows go on after the simulated time while requests in flight finish, for at most a day.
+    let last_second = summary.simulated_seconds.ceil() as u64 + MAX_DRAIN_SECONDS;
+    let names: Vec<&str> = summary.variants.iter().map(|v| v.name.as_str()).collect();
+    let mut by_variant = parse_timeseries(&ts_path, &read(&ts_path)?, &names, last_second)?;
     let mut timeseries = Vec::with_capacity(summary.variants.len());
     for v in &summary.variants {
         match by_variant.remove(&v.name) {
@@ -215,15 +227,13 @@ pub fn load_results(dir: &Path) -> Result<LoadedRun, LoadError> {
     }
 
     let run_path = dir.join(RUN_FILE);
-    let run = match std::fs::read_to_string(&run_path) {
-        Ok(text) => Some(parse_json::<RunInfo>(&run_path, &text)?),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => None,
-        Err(error) => {
-            return Err(LoadError::Read {
-                path: run_path,
-                error,
-            });
+    let run = match read(&run_path) {
+        Ok(text) => {
+            check_numbers(&run_path, &text, plausible::run_quantity)?;
+            Some(parse_json::<RunInfo>(&run_path, &text)?)
         }
+        Err(LoadError::Missing { .. }) => None,
+        Err(e) => return Err(e),
     };
 
     Ok(LoadedRun {
@@ -234,67 +244,63 @@ pub fn load_results(dir: &Path) -> Result<LoadedRun, LoadError> {
     })
 }
 
-/// Every number in `summary.json` must be finite, non-negative and of a sane size: charts
-/// derive axes and ticks from them.
-fn check_numbers(path: &Path, text: &str) -> Result<(), LoadError> {
-    fn walk(v: &serde_json::Value, at: &str, bad: &mut Option<String>) {
-        match v {
-            serde_json::Value::Number(n) => {
-                let x = n.as_f64().unwrap_or(f64::NAN);
-                if bad.is_none() && !(x.is_finite() && (0.0..=1e18).contains(&x)) {
-                    *bad = Some(format!("{at} = {n} is outside 0..1e18"));
-                }
-            }
-            serde_json::Value::Array(a) => {
-                for (i, x) in a.iter().enumerate() {
-                    walk(x, &format!("{at}[{i}]"), bad);
-                }
-            }
-            serde_json::Value::Object(o) => {
-                for (k, x) in o {
-                    // A seed is an identifier, not a quantity (it may reach 2^63 - 1).
-                    if k != "seed" {
-                        walk(x, &format!("{at}.{k}"), bad);
-                    }
-                }
-            }
-            _ => {}
-        }
-    }
-    let v: serde_json::Value = parse_json(path, text)?;
-    let mut bad = None;
-    walk(&v, "", &mut bad);
-    match bad {
-        Some(b) => Err(LoadError::corrupt(
-            path,
-            0,
-            format!("implausible value: {}", b.trim_start_matches('.')),
-        )),
-        None => Ok(()),
-    }
+/// Every number of a JSON file must lie within the bound [`crate::report::plausible`] gives
+/// its key: charts derive axes and ticks from them. The error names the line and key.
+fn check_numbers(
+    path: &Path,
+    text: &str,
+    quantity: fn(&[Seg<'_>]) -> Quantity,
+) -> Result<(), LoadError> {
+    plausible::scan_numbers(text, |keys, number, line| {
+        quantity(keys).check_text(number).map(|_| ()).map_err(|e| {
+            LoadError::corrupt(
+                path,
+                line,
+                format!("implausible value: {} = {e}", plausible::path_text(keys)),
+            )
+        })
+    })
 }
 
+/// The line of the number at key path `key` (as [`plausible::path_text`] writes it), 0 when
+/// it is not there: for messages about values that disagree with each other.
+fn line_of(text: &str, key: &str) -> usize {
+    plausible::scan_numbers(text, |keys, _, line| {
+        if plausible::path_text(keys) == key {
+            Err(line)
+        } else {
+            Ok(())
+        }
+    })
+    .err()
+    .unwrap_or(0)
+}
+
+/// Reads a file of a results directory through [`crate::input`]: a missing file is
+/// [`LoadError::Missing`], a directory, device, oversized or non-UTF-8 file is corrupt.
 fn read(path: &Path) -> Result<String, LoadError> {
-    match std::fs::read(path) {
-        Ok(bytes) => String::from_utf8(bytes)
-            .map_err(|e| LoadError::corrupt(path, 0, format!("not UTF-8 text ({e})"))),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => Err(LoadError::Missing {
-            path: path.to_path_buf(),
-        }),
-        Err(error) => Err(LoadError::Read {
+    read_text(path, InputKind::Result).map_err(|e| match e {
+        InputError::Io { error, .. } if error.kind() == io::ErrorKind::NotFound => {
+            LoadError::Missing {
+                path: path.to_path_buf(),
+            }
+        }
+        InputError::Io { error, .. } => LoadError::Read {
             path: path.to_path_buf(),
             error,
-        }),
-    }
+        },
+        other => LoadError::corrupt(path, other.line().unwrap_or(0), other.reason()),
+    })
 }
 
 fn parse_json<T: for<'de> Deserialize<'de>>(path: &Path, text: &str) -> Result<T, LoadError> {
     serde_json::from_str(text).map_err(|e| {
         // serde_json's message ends with " at line L column C"; the line goes in our field.
         let msg = e.to_string();
+        // It may quote a value from the file: at most 200 characters of it.
         let msg = match msg.rfind(" at line ") {
-            Some(i) => format!("{} (column {})", &msg[..i], e.column()),
-            None => msg,
+            Some(i) => format!("{} (column {})", truncate(&msg[..i], 200), e.column()),
+            None => truncate(&msg, 200),
         };
         LoadError::corrupt(path, e.line(), format!("not a valid file: {msg}"))
     })
@@ -326,11 +332,40 @@ pub fn parse_summary(path: &Path, text: &str) -> Result<SummaryFile, LoadError> 
             ));
         }
     }
+    check_numbers(path, text, plausible::summary_quantity)?;
     let s: SummaryFile = parse_json(path, text)?;
+    check_summary(path, text, &s)?;
+    Ok(s)
+}
+
+/// The checks of a parsed summary beyond each number's own bound: names, the number of
+/// variants, and the counts that must agree with each other.
+fn check_summary(path: &Path, text: &str, s: &SummaryFile) -> Result<(), LoadError> {
+    let at = |key: &str, message: String| LoadError::corrupt(path, line_of(text, key), message);
+    plausible::check_name(&s.scenario)
+        .map_err(|e| LoadError::corrupt(path, 0, format!("scenario: {e}")))?;
     if s.variants.is_empty() {
         return Err(LoadError::corrupt(path, 0, "no variants"));
     }
+    if s.variants.len() > MAX_VARIANTS {
+        return Err(LoadError::corrupt(
+            path,
+            0,
+            format!("{} variants, more than {MAX_VARIANTS}", s.variants.len()),
+        ));
+    }
+    if s.warmup_seconds > s.simulated_seconds {
+        return Err(at(
+            "warmup_seconds",
+            format!(
+                "warmup_seconds {} is past simulated_seconds {}",
+                s.warmup_seconds, s.simulated_seconds
+            ),
+        ));
+    }
     for (i, v) in s.variants.iter().enumerate() {
+        plausible::check_name(&v.name)
+            .map_err(|e| LoadError::corrupt(path, 0, format!("variants[{i}].name: {e}")))?;
         if s.variants[..i].iter().any(|w| w.name == v.name) {
             return Err(LoadError::corrupt(
                 path,
@@ -338,14 +373,95 @@ pub fn parse_summary(path: &Path, text: &str) -> Result<SummaryFile, LoadError> 
                 format!("variant '{}' appears twice", v.name),
             ));
         }
+        let key = |k: &str| format!("variants[{i}].{k}");
+        for (op, counts, lat) in [
+            ("put", &v.requests.put, &v.latency_ms.put),
+            ("get", &v.requests.get, &v.latency_ms.get),
+        ] {
+            if lat.count != counts.completed {
+                let k = key(&format!("latency_ms.{op}.count"));
+                return Err(at(
+                    &k,
+                    format!(
+                        "{k} = {} does not match requests.{op}.completed = {}",
+                        lat.count, counts.completed
+                    ),
+                ));
+            }
+            if counts.no_object > counts.offered {
+                let k = key(&format!("requests.{op}.no_object"));
+                return Err(at(
+                    &k,
+                    format!(
+                        "{k} = {} is more than offered ({})",
+                        counts.no_object, counts.offered
+                    ),
+                ));
+            }
+            let order = [
+                ("p50", lat.p50),
+                ("p90", lat.p90),
+                ("p99", lat.p99),
+                ("p999", lat.p999),
+                ("max", lat.max),
+            ];
+            for w in order.windows(2) {
+                if w[1].1 < w[0].1 {
+                    let k = key(&format!("latency_ms.{op}.{}", w[1].0));
+                    return Err(at(
+                        &k,
+                        format!("{k} = {} is below {} = {}", w[1].1, w[0].0, w[0].1),
+                    ));
+                }
+            }
+        }
+        let kms = &v.kms;
+        let ops = kms.by_operation.GenerateDataKey + kms.by_operation.Decrypt;
+        if kms.throttled > kms.requests || ops != kms.requests {
+            let k = key("kms.requests");
+            return Err(at(
+                &k,
+                format!(
+                    "{k} = {} does not add up: {} throttled, GenerateDataKey + Decrypt = {ops}",
+                    kms.requests, kms.throttled
+                ),
+            ));
+        }
+        if kms.background_throttled > kms.background_requests {
+            let k = key("kms.background_throttled");
+            return Err(at(
+                &k,
+                format!(
+                    "{k} = {} is more than background_requests",
+                    kms.background_throttled
+                ),
+            ));
+        }
+        let ct = &v.cloudtrail;
+        let contexts = ct.object_arn_context + ct.bucket_arn_context + ct.client_context;
+        if contexts != ct.kms_events {
+            let k = key("cloudtrail.kms_events");
+            return Err(at(
+                &k,
+                format!(
+                    "{k} = {} does not add up: its contexts sum to {contexts}",
+                    ct.kms_events
+                ),
+            ));
+        }
     }
-    Ok(s)
+    Ok(())
 }
 
-/// Parses `timeseries.csv` text into rows per variant name; `path` is for messages.
+/// Parses `timeseries.csv` text into rows per variant name; `path` is for messages. A
+/// variant not in `variants`, a row past `last_second`, a count outside
+/// [`TIMESERIES_QUANTITY`]'s bound or KMS columns that do not add up is an error naming the
+/// line and column (so rows are at most `variants.len() × (last_second + 1)`).
 pub fn parse_timeseries(
     path: &Path,
     text: &str,
+    variants: &[&str],
+    last_second: u64,
 ) -> Result<BTreeMap<String, Vec<SecondRow>>, LoadError> {
     let mut lines = text.lines().enumerate().map(|(i, l)| (i + 1, l));
     let header = TIMESERIES_COLUMNS.join(",");
@@ -379,15 +495,27 @@ pub fn parse_timeseries(
         }
         let mut nums = [0u64; 15];
         for (i, f) in fields[1..].iter().enumerate() {
+            let column = TIMESERIES_COLUMNS[i + 1];
             nums[i] = f.parse().map_err(|_| {
                 LoadError::corrupt(
                     path,
                     n,
                     format!(
-                        "column '{}': '{}' is not a whole number",
-                        TIMESERIES_COLUMNS[i + 1],
+                        "column '{column}': '{}' is not a whole number",
                         truncate(f, 40)
                     ),
+                )
+            })?;
+            let bound = if i == 0 {
+                Quantity::Whole(last_second as f64)
+            } else {
+                TIMESERIES_QUANTITY
+            };
+            bound.check(nums[i] as f64).map_err(|e| {
+                LoadError::corrupt(
+                    path,
+                    n,
+                    format!("implausible value: column '{column}' = {e}"),
                 )
             })?;
         }
@@ -408,6 +536,31 @@ pub fn parse_timeseries(
             slowdown_prefix: nums[13],
             in_flight: nums[14],
         };
+        if row.kms_throttled > row.kms_requests
+            || row.generate_data_key + row.decrypt != row.kms_requests
+        {
+            return Err(LoadError::corrupt(
+                path,
+                n,
+                format!(
+                    "column 'kms_requests' = {} does not add up: {} throttled, \
+                     generate_data_key + decrypt = {}",
+                    row.kms_requests,
+                    row.kms_throttled,
+                    row.generate_data_key + row.decrypt
+                ),
+            ));
+        }
+        if !variants.contains(&fields[0].as_str()) {
+            return Err(LoadError::corrupt(
+                path,
+                n,
+                format!(
+                    "column 'variant': '{}' is not a variant of {SUMMARY_FILE}",
+                    crate::input::escape_controls(&truncate(&fields[0], 60))
+                ),
+            ));
+        }
         let rows = out.entry(fields[0].clone()).or_default();
         if let Some(last) = rows.last()
             && row.second <= last.second
@@ -505,21 +658,24 @@ pub fn parse_hgrm(path: &Path, text: &str) -> Result<PercentileCurve, LoadError>
                     return Err(LoadError::corrupt(path, n, "malformed footer"));
                 };
                 let (k, v) = (k.trim(), v.trim());
-                let num = || -> Result<f64, LoadError> {
-                    v.parse::<f64>().map_err(|_| {
-                        LoadError::corrupt(path, n, format!("footer {k}: '{v}' is not a number"))
+                let num = |q: Quantity| -> Result<f64, LoadError> {
+                    q.check_text(v).map_err(|e| {
+                        LoadError::corrupt(path, n, format!("footer {}: {e}", truncate(k, 30)))
                     })
                 };
                 match k {
                     "Mean" => {
-                        curve.mean_ms = num()?;
+                        curve.mean_ms = num(HGRM_VALUE)?;
                         saw_mean = true;
                     }
+                    "StdDeviation" => {
+                        num(HGRM_VALUE)?;
+                    }
                     "Max" => {
-                        curve.max_ms = num()?;
+                        curve.max_ms = num(HGRM_VALUE)?;
                         saw_max = true;
                     }
-                    "Total count" => curve.total_count = num()? as u64,
+                    "Total count" => curve.total_count = num(HGRM_COUNT)? as u64,
                     _ => {}
                 }
             }
@@ -546,17 +702,33 @@ pub fn parse_hgrm(path: &Path, text: &str) -> Result<PercentileCurve, LoadError>
         let value_ms: f64 = f[0].parse().map_err(|_| bad("value", f[0]))?;
         let percentile: f64 = f[1].parse().map_err(|_| bad("percentile", f[1]))?;
         let total_count: u64 = f[2].parse().map_err(|_| bad("count", f[2]))?;
-        if !value_ms.is_finite() || !(0.0..=1.0).contains(&percentile) {
+        for (column, q, x) in [
+            ("Value", HGRM_VALUE, value_ms),
+            ("Percentile", Quantity::Fraction, percentile),
+            ("TotalCount", HGRM_COUNT, total_count as f64),
+        ] {
+            q.check(x).map_err(|e| {
+                LoadError::corrupt(path, n, format!("implausible value: column {column} = {e}"))
+            })?;
+        }
+        if let Some(last) = curve.points.last() {
+            if percentile < last.percentile {
+                return Err(LoadError::corrupt(path, n, "percentiles out of order"));
+            }
+            if value_ms < last.value_ms || total_count < last.total_count {
+                return Err(LoadError::corrupt(
+                    path,
+                    n,
+                    "values or counts decrease from the row before",
+                ));
+            }
+        }
+        if curve.points.len() >= MAX_HGRM_ROWS {
             return Err(LoadError::corrupt(
                 path,
                 n,
-                format!("percentile {percentile} out of 0…1 or value not finite"),
+                format!("more than {MAX_HGRM_ROWS} rows"),
             ));
-        }
-        if let Some(last) = curve.points.last()
-            && percentile < last.percentile
-        {
-            return Err(LoadError::corrupt(path, n, "percentiles out of order"));
         }
         curve.points.push(PercentilePoint {
             value_ms,
@@ -645,23 +817,102 @@ mod tests {
         let p = Path::new("timeseries.csv");
         let header = TIMESERIES_COLUMNS.join(",");
         let row = "v,0,1,1,0,0,0,0,1,0,1,0,0,0,0,0";
-        let ok = parse_timeseries(p, &format!("{header}\n{row}\n")).unwrap();
+        let ok = parse_timeseries(p, &format!("{header}\n{row}\n"), &["v"], 100).unwrap();
         assert_eq!(ok["v"].len(), 1);
-        let e = parse_timeseries(p, &format!("{header}\n{row}\nv,1,2\n")).unwrap_err();
+        let e = parse_timeseries(p, &format!("{header}\n{row}\nv,1,2\n"), &["v"], 100).unwrap_err();
         assert_eq!(
             e.to_string(),
             "timeseries.csv, line 3: 3 fields, expected 16"
         );
-        let e = parse_timeseries(p, &format!("{header}\n{row}\n{row}\n")).unwrap_err();
+        let e = parse_timeseries(p, &format!("{header}\n{row}\n{row}\n"), &["v"], 100).unwrap_err();
         assert!(e.to_string().contains("line 3: second 0"), "{e}");
-        let e = parse_timeseries(p, "a,b\n").unwrap_err();
+        let e = parse_timeseries(p, "a,b\n", &["v"], 100).unwrap_err();
         assert!(e.to_string().contains("line 1: header"), "{e}");
         let e = parse_timeseries(
             p,
             &format!("{header}\n{}", row.replace(",1,0,1,", ",x,0,1,")),
+            &["v"],
+            100,
         )
         .unwrap_err();
         assert!(e.to_string().contains("'x' is not a whole number"), "{e}");
+        // Rows of an unknown variant, past the last second, or with KMS columns that do not
+        // add up, are refused at their line.
+        let e = parse_timeseries(
+            p,
+            &format!("{header}\n{row}\nw,0,1,1,0,0,0,0,1,0,1,0,0,0,0,0\n"),
+            &["v"],
+            100,
+        )
+        .unwrap_err();
+        assert!(
+            e.to_string()
+                .starts_with("timeseries.csv, line 3: column 'variant': 'w' is not a variant"),
+            "{e}"
+        );
+        let e = parse_timeseries(
+            p,
+            &format!("{header}\n{}", row.replacen(",0,", ",101,", 1)),
+            &["v"],
+            100,
+        )
+        .unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("line 2: implausible value: column 'second' = 101"),
+            "{e}"
+        );
+        let e = parse_timeseries(
+            p,
+            &format!("{header}\n{}", row.replace(",1,0,1,0,", ",1,2,1,0,")),
+            &["v"],
+            100,
+        )
+        .unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("line 2: column 'kms_requests' = 1 does not add up"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn hgrm_values_are_bounded_and_monotone() {
+        let p = Path::new("x.hgrm");
+        let e = parse_hgrm(p, &HGRM.replace("       2.000 0.5", "       1e308 0.5")).unwrap_err();
+        assert!(
+            e.to_string()
+                .starts_with("x.hgrm, line 4: implausible value: column Value = 1e308"),
+            "{e}"
+        );
+        let e = parse_hgrm(p, &HGRM.replace("       2.000 0.5", "      -2.000 0.5")).unwrap_err();
+        assert!(e.to_string().contains("line 4: implausible value"), "{e}");
+        let e = parse_hgrm(p, &HGRM.replace("       2.000 0.5", "       0.500 0.5")).unwrap_err();
+        assert!(
+            e.to_string().contains("line 4: values or counts decrease"),
+            "{e}"
+        );
+        let e = parse_hgrm(
+            p,
+            &HGRM.replace("          2           2.00", "  18446744073709551615 2.00"),
+        )
+        .unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("line 4: implausible value: column TotalCount"),
+            "{e}"
+        );
+        let e = parse_hgrm(p, &HGRM.replace("=            4]", "= 1e19]")).unwrap_err();
+        assert!(e.to_string().contains("line 7: footer Total count"), "{e}");
+        let e = parse_hgrm(p, &HGRM.replace("Mean    =        2.250", "Mean = NaN")).unwrap_err();
+        assert!(e.to_string().contains("line 6: footer Mean"), "{e}");
+        let many: String = (0..=MAX_HGRM_ROWS).map(|_| "1.000 0.5 1 2.00\n").collect();
+        let e = parse_hgrm(
+            p,
+            &format!("Value Percentile TotalCount 1/(1-Percentile)\n{many}"),
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("more than 100000 rows"), "{e}");
     }
 
     #[test]

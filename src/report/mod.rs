@@ -29,6 +29,7 @@ pub mod hgrm;
 pub mod html;
 pub mod load;
 pub mod markdown;
+pub mod plausible;
 pub mod render;
 pub mod run_json;
 pub mod sources;

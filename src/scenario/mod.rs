@@ -25,6 +25,19 @@ pub use validate::{MAX_NAME_LEN, name_problem};
 
 use std::path::{Path, PathBuf};
 
+/// Whether `s` is a valid scenario, variant, bucket or workload name ([`name_problem`]), the
+/// rule scenario validation applies. Names read back from result and shard files must pass it
+/// too, since they become file names.
+pub fn is_valid_name(s: &str) -> bool {
+    name_problem(s).is_none()
+}
+
+/// Checks a dotted parameter path's shape (non-empty segments of letters, digits, `_` and
+/// `-`), as overrides and sweeps require it.
+pub fn check_param_path(path: &str) -> Result<(), String> {
+    overrides::check_path(path)
+}
+
 use raw::{Origin, RawKind, RawTable, RawValue};
 
 /// A scenario file as read: its text, the raw document with positions, and its variants.

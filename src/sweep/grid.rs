@@ -1,11 +1,14 @@
 //! A parameter grid: dotted paths and the values each takes (`--param PATH=LIST` or the
 //! scenario's `[sweep]` table), and the points of their cartesian product.
 
+use crate::report::plausible::{MAX_PARAM_TEXT, Quantity};
 use crate::scenario::{Override, SweepEntry, SweepValues};
 use std::str::FromStr;
 
 /// Largest grid bksim will run: a typo like `1..1e9:1` must not start a billion runs.
 pub const MAX_POINTS: usize = 100_000;
+/// Most swept parameters (every point holds a value of each).
+pub const MAX_PARAMS: usize = 32;
 
 /// One swept value: its TOML text (as it goes into the override and the output) and its
 /// number, when it is one (for charts).
@@ -38,6 +41,41 @@ impl GridValue {
         }
     }
 
+    /// Checks a value read back from a file (a shard): its text is one TOML value of at most
+    /// [`MAX_PARAM_TEXT`] bytes, and its number is the one that text gives, within
+    /// [`MAX_PARAM_VALUE`].
+    pub fn check(&self) -> Result<(), String> {
+        if self.toml.len() > MAX_PARAM_TEXT {
+            return Err(format!(
+                "a value of {} bytes is longer than {MAX_PARAM_TEXT}",
+                self.toml.len()
+            ));
+        }
+        let parsed = toml_edit::Value::from_str(&self.toml).map_err(|_| {
+            format!(
+                "'{}' is not a TOML value",
+                crate::input::escape_controls(&crate::input::clip(&self.toml, 60))
+            )
+        })?;
+        let expected = GridValue::from_value(parsed).number;
+        let same = match (self.number, expected) {
+            (None, None) => true,
+            (Some(a), Some(b)) => a == b || (a - b).abs() <= 1e-9 * b.abs(),
+            _ => false,
+        };
+        if !same {
+            return Err(format!(
+                "number {:?} does not match its value '{}'",
+                self.number,
+                crate::input::clip(&self.toml, 60)
+            ));
+        }
+        if let Some(x) = self.number {
+            Quantity::ParamValue.check(x)?;
+        }
+        Ok(())
+    }
+
     fn value(&self) -> toml_edit::Value {
         toml_edit::Value::from_str(&self.toml).unwrap_or_else(|_| self.toml.as_str().into())
     }
@@ -48,6 +86,27 @@ impl GridValue {
 pub struct Param {
     pub path: String,
     pub values: Vec<GridValue>,
+}
+
+impl Param {
+    /// Checks a parameter read back from a file: a dotted path as `--param` takes it (at most
+    /// [`MAX_PARAM_TEXT`] bytes) and values that pass [`GridValue::check`]. Errors name the
+    /// path and the value's index.
+    pub fn check(&self) -> Result<(), String> {
+        if self.path.len() > MAX_PARAM_TEXT {
+            return Err(format!(
+                "a parameter path of {} bytes is longer than {MAX_PARAM_TEXT}",
+                self.path.len()
+            ));
+        }
+        crate::scenario::check_param_path(&self.path)
+            .map_err(|e| format!("parameter path {}", crate::input::escape_controls(&e)))?;
+        for (i, v) in self.values.iter().enumerate() {
+            v.check()
+                .map_err(|e| format!("{}: values[{i}]: {e}", self.path))?;
+        }
+        Ok(())
+    }
 }
 
 /// Parses a LIST: `a,b,c` (each element read as TOML, else as a bare string),
@@ -227,10 +286,17 @@ pub struct Grid {
 }
 
 impl Grid {
-    /// Checks the grid: at least one parameter, no path twice, at most [`MAX_POINTS`].
+    /// Checks the grid: one to [`MAX_PARAMS`] parameters, no path twice, at most
+    /// [`MAX_POINTS`].
     pub fn new(params: Vec<Param>) -> Result<Grid, String> {
         if params.is_empty() {
             return Err("nothing to sweep: give --param PATH=LIST or a [sweep] table".into());
+        }
+        if params.len() > MAX_PARAMS {
+            return Err(format!(
+                "{} parameters swept, more than {MAX_PARAMS}",
+                params.len()
+            ));
         }
         for (i, p) in params.iter().enumerate() {
             if p.values.is_empty() {

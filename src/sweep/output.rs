@@ -1,9 +1,18 @@
 //! Sweep output: `sweep.csv` and `sweep.json` (schema `bksim.sweep.v1`) for a whole grid, and
 //! shard files (`bksim.sweep-shard.v1`) that `bksim merge` combines into exactly the files an
 //! unsharded sweep writes.
+//!
+//! `merge` trusts nothing it reads: shard files are read through [`crate::input`] (regular
+//! files under the shard size limit), every number must lie within the bound
+//! [`crate::report::plausible::shard_quantity`] gives its key, names must be names a scenario
+//! could have (they become the default output directory and appear in charts), grids and
+//! rows must be consistent, and errors name the file, line and key.
 
-use super::grid::Grid;
-use super::row::{HEADLINE_COLUMNS, SweepRow};
+use super::grid::{Grid, MAX_POINTS};
+use super::row::{HEADLINE_COLUMNS, Headline, SweepRow};
+use super::runner::MAX_SHARDS;
+use crate::input::{InputKind, read_text};
+use crate::report::plausible::{self, MAX_VARIANTS};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
@@ -119,36 +128,159 @@ pub enum MergeError {
     },
 }
 
-/// Reads one shard file.
+/// Most runs (points × variants) `bksim merge` combines: a header claiming more is not from a
+/// sweep anyone ran, and rows are held in memory.
+pub const MAX_SWEEP_RUNS: usize = 10_000_000;
+
+/// Reads one shard file and checks it on its own (see the module documentation).
 pub fn read_shard(path: &Path) -> Result<ShardFile, MergeError> {
     let err = |message: String| MergeError::Read {
         path: path.to_path_buf(),
         message,
     };
-    let text = std::fs::read_to_string(path).map_err(|e| err(format!("cannot read: {e}")))?;
+    let text = read_text(path, InputKind::Shard).map_err(|e| match e.line() {
+        Some(line) => err(format!("line {line}: {}", e.reason())),
+        None => err(e.reason()),
+    })?;
+    plausible::scan_numbers(&text, |keys, number, line| {
+        plausible::shard_quantity(keys)
+            .check_text(number)
+            .map(|_| ())
+            .map_err(|e| {
+                err(format!(
+                    "line {line}: implausible value: {} = {e}",
+                    plausible::path_text(keys)
+                ))
+            })
+    })?;
     let shard: ShardFile = serde_json::from_str(&text).map_err(|e| {
         err(format!(
-            "not a bksim shard file (line {}, column {}): {e}",
+            "line {}: not a bksim shard file (column {}): {}",
             e.line(),
-            e.column()
+            e.column(),
+            crate::input::clip(strip_position(&e.to_string()), 200)
         ))
     })?;
     if shard.schema != SHARD_SCHEMA {
         return Err(err(format!(
             "schema is '{}', expected '{SHARD_SCHEMA}'",
-            shard.schema
+            crate::input::clip(&shard.schema, 60)
         )));
     }
-    if shard.shards == 0 || shard.shard >= shard.shards {
+    if shard.shards == 0 || shard.shards > MAX_SHARDS || shard.shard >= shard.shards {
         return Err(err(format!(
-            "shard {} of {} is impossible",
+            "shards: shard {} of {} is impossible (at most {MAX_SHARDS} shards)",
             shard.shard, shard.shards
         )));
     }
+    check_header(&shard.sweep).map_err(err)?;
     Ok(shard)
 }
 
-/// The shard files given: files as they are, directories searched for `shard-*-of-*.json`.
+/// serde_json's message without its " at line L column C" (the line is given separately).
+fn strip_position(msg: &str) -> &str {
+    match msg.rfind(" at line ") {
+        Some(i) => &msg[..i],
+        None => msg,
+    }
+}
+
+/// Checks a sweep header read from a file: names, parameter paths and values, the grid's
+/// size, and the variants.
+fn check_header(h: &SweepHeader) -> Result<(), String> {
+    plausible::check_name(&h.scenario).map_err(|e| format!("sweep.scenario: {e}"))?;
+    if h.fingerprint.len() != 16 || !h.fingerprint.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(format!(
+            "sweep.fingerprint: '{}' is not 16 hexadecimal digits",
+            crate::input::escape_controls(&crate::input::clip(&h.fingerprint, 40))
+        ));
+    }
+    if h.bksim_version.len() > 64 {
+        return Err("sweep.bksim_version: longer than 64 bytes".into());
+    }
+    for (i, p) in h.grid.params.iter().enumerate() {
+        p.check()
+            .map_err(|e| format!("sweep.grid.params[{i}]: {e}"))?;
+    }
+    let grid = Grid::new(h.grid.params.clone()).map_err(|e| format!("sweep.grid: {e}"))?;
+    if h.variants.is_empty() {
+        return Err("sweep.variants: no variants".into());
+    }
+    if h.variants.len() > MAX_VARIANTS {
+        return Err(format!(
+            "sweep.variants: {} variants, more than {MAX_VARIANTS}",
+            h.variants.len()
+        ));
+    }
+    for (i, v) in h.variants.iter().enumerate() {
+        plausible::check_name(v).map_err(|e| format!("sweep.variants[{i}]: {e}"))?;
+        if h.variants[..i].contains(v) {
+            return Err(format!("sweep.variants[{i}]: '{v}' appears twice"));
+        }
+    }
+    let runs = grid.points().saturating_mul(h.variants.len());
+    if runs > MAX_SWEEP_RUNS {
+        return Err(format!(
+            "sweep: {} points x {} variants is more than {MAX_SWEEP_RUNS} runs",
+            grid.points(),
+            h.variants.len()
+        ));
+    }
+    Ok(())
+}
+
+/// The headline metrics of one row must agree with each other: throttled calls no more than
+/// calls, rates that are the ratios of their counts, p50 no above p99. Returns the key and
+/// the problem.
+fn check_headline(m: &Headline) -> Result<(), String> {
+    // Rates are written rounded to 6 decimals; JSON may cost the last bit.
+    let ratio = |a: u64, b: u64| if b == 0 { 0.0 } else { a as f64 / b as f64 };
+    let offered = m.put_offered + m.get_offered;
+    let attempts = offered + m.put_retries + m.get_retries;
+    for (key, rate, expected) in [
+        (
+            "failed_rate",
+            m.failed_rate,
+            ratio(m.put_failed + m.get_failed, offered),
+        ),
+        (
+            "throttle_rate",
+            m.throttle_rate,
+            ratio(m.kms_throttled, m.kms_requests),
+        ),
+        (
+            "prefix_throttle_rate",
+            m.prefix_throttle_rate,
+            ratio(m.slowdown_prefix, attempts),
+        ),
+    ] {
+        if (rate - expected).abs() > 1e-6 {
+            return Err(format!(
+                "metrics.{key} = {rate} does not match its counts ({expected:.6})"
+            ));
+        }
+    }
+    if m.kms_throttled > m.kms_requests {
+        return Err(format!(
+            "metrics.kms_throttled = {} is more than kms_requests = {}",
+            m.kms_throttled, m.kms_requests
+        ));
+    }
+    for (op, p50, p99) in [
+        ("put", m.put_p50_ms, m.put_p99_ms),
+        ("get", m.get_p50_ms, m.get_p99_ms),
+    ] {
+        if p99 < p50 {
+            return Err(format!(
+                "metrics.{op}_p99_ms = {p99} is below {op}_p50_ms = {p50}"
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The shard files given: files as they are, directories searched for `shard-*.json`
+/// entries. Whatever is not a regular file is refused when it is read, naming it.
 pub fn find_shards(inputs: &[PathBuf]) -> Result<Vec<PathBuf>, MergeError> {
     let mut out = Vec::new();
     for p in inputs {
@@ -157,44 +289,71 @@ pub fn find_shards(inputs: &[PathBuf]) -> Result<Vec<PathBuf>, MergeError> {
                 path: p.clone(),
                 message: format!("cannot list: {e}"),
             })?;
-            let mut found: Vec<PathBuf> = entries
-                .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|f| {
-                    f.file_name()
-                        .and_then(|n| n.to_str())
-                        .is_some_and(|n| n.starts_with("shard-") && n.ends_with(".json"))
-                })
-                .collect();
+            let mut found: Vec<PathBuf> = Vec::new();
+            for e in entries {
+                let e = e.map_err(|e| MergeError::Read {
+                    path: p.clone(),
+                    message: format!("cannot list: {e}"),
+                })?;
+                let name = e.file_name();
+                if name
+                    .to_str()
+                    .is_some_and(|n| n.starts_with("shard-") && n.ends_with(".json"))
+                {
+                    found.push(e.path());
+                    if out.len() + found.len() > MAX_SHARDS {
+                        return Err(MergeError::Read {
+                            path: p.clone(),
+                            message: format!("more than {MAX_SHARDS} shard files"),
+                        });
+                    }
+                }
+            }
             found.sort();
             out.extend(found);
-        } else if p.is_file() {
-            out.push(p.clone());
         } else {
-            return Err(MergeError::Read {
-                path: p.clone(),
-                message: "no such file or directory".into(),
-            });
+            // A missing path, a FIFO or a device: read_shard says which.
+            out.push(p.clone());
         }
     }
     if out.is_empty() {
         let names: Vec<String> = inputs.iter().map(|p| p.display().to_string()).collect();
         return Err(MergeError::NoShards(names.join(", ")));
     }
+    if out.len() > MAX_SHARDS {
+        return Err(MergeError::Read {
+            path: out[MAX_SHARDS].clone(),
+            message: format!("more than {MAX_SHARDS} shard files given"),
+        });
+    }
     Ok(out)
 }
 
 /// A shard must hold exactly its own runs: every point it owns (p mod N = I), each variant
-/// once, and nothing else.
+/// once, and nothing else; and each row's metrics must be plausible together.
 fn check_rows(path: &Path, s: &ShardFile) -> Result<(), MergeError> {
     let err = |message: String| MergeError::Rows {
         path: path.to_path_buf(),
         message,
     };
-    let grid = Grid::new(s.sweep.grid.params.clone()).map_err(|e| err(format!("bad grid: {e}")))?;
-    if s.sweep.variants.is_empty() {
-        return Err(err("no variants".into()));
+    let points = Grid::new(s.sweep.grid.params.clone())
+        .map_err(|e| err(format!("bad grid: {e}")))?
+        .points();
+    debug_assert!(points <= MAX_POINTS);
+    let expected_len =
+        (0..points).filter(|p| p % s.shards == s.shard).count() * s.sweep.variants.len();
+    if s.rows.len() != expected_len {
+        return Err(err(format!(
+            "{} rows, but shard {} of {} of this grid has {expected_len} runs",
+            s.rows.len(),
+            s.shard,
+            s.shards
+        )));
     }
-    let mut expected: Vec<(usize, &str)> = (0..grid.points())
+    for (i, r) in s.rows.iter().enumerate() {
+        check_headline(&r.metrics).map_err(|e| err(format!("rows[{i}].{e}")))?;
+    }
+    let mut expected: Vec<(usize, &str)> = (0..points)
         .filter(|p| p % s.shards == s.shard)
         .flat_map(|p| s.sweep.variants.iter().map(move |v| (p, v.as_str())))
         .collect();
@@ -208,13 +367,13 @@ fn check_rows(path: &Path, s: &ShardFile) -> Result<(), MergeError> {
     if got != expected {
         let missing: Vec<_> = expected
             .iter()
-            .filter(|e| !got.contains(e))
+            .filter(|e| got.binary_search(e).is_err())
             .take(5)
             .collect();
         let extra: Vec<_> = got
             .iter()
             .enumerate()
-            .filter(|(i, g)| !expected.contains(g) || (*i > 0 && got[i - 1] == **g))
+            .filter(|(i, g)| expected.binary_search(g).is_err() || (*i > 0 && got[i - 1] == **g))
             .map(|(_, g)| g)
             .take(5)
             .collect();
@@ -228,25 +387,33 @@ fn check_rows(path: &Path, s: &ShardFile) -> Result<(), MergeError> {
 
 /// Combines shard files into the results an unsharded sweep writes.
 pub fn merge(paths: &[PathBuf]) -> Result<SweepResults, MergeError> {
-    let mut shards: Vec<(PathBuf, ShardFile)> = Vec::new();
-    for p in paths {
-        shards.push((p.clone(), read_shard(p)?));
-    }
-    let (first_path, first) = &shards[0];
-    let count = first.shards;
+    let Some(first_path) = paths.first() else {
+        return Err(MergeError::NoShards(String::new()));
+    };
+    // Each shard is checked as soon as it is read, so a bad file stops the merge before the
+    // others are read.
+    let first_shard = read_shard(first_path)?;
+    let count = first_shard.shards;
+    let first = first_shard.sweep.clone();
+    let mut first_shard = Some(first_shard);
     let mut seen: Vec<Option<PathBuf>> = vec![None; count];
-    for (path, s) in &shards {
+    let mut shards: Vec<(PathBuf, ShardFile)> = Vec::with_capacity(paths.len());
+    for path in paths {
+        let s = match first_shard.take() {
+            Some(s) => s,
+            None => read_shard(path)?,
+        };
         let what = if s.shards != count {
             Some(format!(
                 "it is shard {} of {}, not of {count}",
                 s.shard, s.shards
             ))
-        } else if s.sweep.fingerprint != first.sweep.fingerprint {
+        } else if s.sweep.fingerprint != first.fingerprint {
             Some(format!(
                 "fingerprint {} vs {}",
-                s.sweep.fingerprint, first.sweep.fingerprint
+                s.sweep.fingerprint, first.fingerprint
             ))
-        } else if s.sweep != first.sweep {
+        } else if s.sweep != first {
             Some("same fingerprint, different grid or variants (edited file?)".into())
         } else {
             None
@@ -258,7 +425,7 @@ pub fn merge(paths: &[PathBuf]) -> Result<SweepResults, MergeError> {
                 what,
             });
         }
-        check_rows(path, s)?;
+        check_rows(path, &s)?;
         if let Some(prev) = &seen[s.shard] {
             return Err(MergeError::Duplicate {
                 index: s.shard,
@@ -268,6 +435,7 @@ pub fn merge(paths: &[PathBuf]) -> Result<SweepResults, MergeError> {
             });
         }
         seen[s.shard] = Some(path.clone());
+        shards.push((path.clone(), s));
     }
     let missing: Vec<usize> = (0..count).filter(|i| seen[*i].is_none()).collect();
     if !missing.is_empty() {
@@ -277,7 +445,7 @@ pub fn merge(paths: &[PathBuf]) -> Result<SweepResults, MergeError> {
             count,
         });
     }
-    let header = first.sweep.clone();
+    let header = first;
     let order: Vec<&String> = header.variants.iter().collect();
     let mut rows: Vec<SweepRow> = shards.into_iter().flat_map(|(_, s)| s.rows).collect();
     rows.sort_by_key(|r| {
@@ -290,4 +458,65 @@ pub fn merge(paths: &[PathBuf]) -> Result<SweepResults, MergeError> {
         )
     });
     Ok(SweepResults::new(header, rows))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn at_most_max_shards_files_are_taken() {
+        let dir = tempfile::tempdir().unwrap();
+        for i in 0..=MAX_SHARDS {
+            std::fs::write(dir.path().join(format!("shard-{i}-of-1.json")), "").unwrap();
+        }
+        let e = find_shards(&[dir.path().to_path_buf()]).unwrap_err();
+        assert!(
+            e.to_string().ends_with("more than 10000 shard files"),
+            "{e}"
+        );
+        std::fs::remove_file(dir.path().join("shard-0-of-1.json")).unwrap();
+        assert_eq!(
+            find_shards(&[dir.path().to_path_buf()]).unwrap().len(),
+            MAX_SHARDS
+        );
+    }
+
+    #[test]
+    fn headline_rates_must_match_their_counts() {
+        let ok = Headline {
+            put_offered: 10,
+            put_completed: 8,
+            put_failed: 2,
+            failed_rate: 0.2,
+            kms_requests: 4,
+            kms_throttled: 1,
+            throttle_rate: 0.25,
+            put_p50_ms: 1.0,
+            put_p99_ms: 2.0,
+            ..Headline::default()
+        };
+        assert_eq!(check_headline(&ok), Ok(()));
+        let e = check_headline(&Headline {
+            throttle_rate: 0.5,
+            ..ok
+        })
+        .unwrap_err();
+        assert!(
+            e.starts_with("metrics.throttle_rate = 0.5 does not match"),
+            "{e}"
+        );
+        let e = check_headline(&Headline {
+            put_p99_ms: 0.5,
+            ..ok
+        })
+        .unwrap_err();
+        assert!(e.starts_with("metrics.put_p99_ms = 0.5 is below"), "{e}");
+        let e = check_headline(&Headline {
+            failed_rate: 0.3,
+            ..ok
+        })
+        .unwrap_err();
+        assert!(e.starts_with("metrics.failed_rate"), "{e}");
+    }
 }

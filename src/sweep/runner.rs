@@ -18,6 +18,11 @@ pub struct Sweep<'a> {
     pub variants: Vec<String>,
 }
 
+/// Most shards a sweep may be split into (`--shard I/N` with N at most this): more shards than
+/// that would be shards of a handful of runs each, and `bksim merge` sizes its bookkeeping
+/// from N.
+pub const MAX_SHARDS: usize = 10_000;
+
 /// A deterministic share of the grid: points `i` with `i % count == index`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Shard {
@@ -28,13 +33,18 @@ pub struct Shard {
 impl Shard {
     pub const ALL: Shard = Shard { index: 0, count: 1 };
 
-    /// Parses `I/N` (0 ≤ I < N).
+    /// Parses `I/N` (0 ≤ I < N ≤ [`MAX_SHARDS`]).
     pub fn parse(s: &str) -> Result<Shard, String> {
-        let err = || format!("--shard '{s}': write I/N with 0 <= I < N, e.g. --shard 0/4");
+        let err = || {
+            format!(
+                "--shard '{}': write I/N with 0 <= I < N <= {MAX_SHARDS}, e.g. --shard 0/4",
+                crate::input::clip(s, 60)
+            )
+        };
         let (i, n) = s.split_once('/').ok_or_else(err)?;
         let index: usize = i.trim().parse().map_err(|_| err())?;
         let count: usize = n.trim().parse().map_err(|_| err())?;
-        if count == 0 || index >= count {
+        if count == 0 || index >= count || count > MAX_SHARDS {
             return Err(err());
         }
         Ok(Shard { index, count })
@@ -121,9 +131,19 @@ mod tests {
     #[test]
     fn shards_partition_the_points() {
         assert_eq!(Shard::parse("1/3").unwrap(), Shard { index: 1, count: 3 });
-        for bad in ["3/3", "1", "a/b", "0/0", "-1/2"] {
+        for bad in [
+            "3/3",
+            "1",
+            "a/b",
+            "0/0",
+            "-1/2",
+            "0/18446744073709551615",
+            "0/10001",
+        ] {
             assert!(Shard::parse(bad).is_err(), "{bad}");
         }
+        assert_eq!(Shard::parse("9999/10000").unwrap().count, MAX_SHARDS);
+        assert!(Shard::parse("0/10001").unwrap_err().contains("N <= 10000"));
         let shards: Vec<Shard> = (0..3).map(|i| Shard { index: i, count: 3 }).collect();
         for p in 0..100 {
             assert_eq!(shards.iter().filter(|s| s.owns(p)).count(), 1);

@@ -11,3 +11,4 @@ mod report_html;
 mod scenario;
 mod standalone;
 mod sweep;
+mod untrusted;
