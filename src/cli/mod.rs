@@ -276,33 +276,37 @@ pub(crate) fn select_variants(
     Ok(out)
 }
 
-/// Makes sure the output directory exists (creating it and its parents) before any long work
-/// starts, so an unusable `--out` is invalid input (exit 2) found at once. Returns whether it
-/// was created, so a command that then fails can remove it again.
-pub(crate) fn prepare_out_dir(dir: &std::path::Path) -> Result<bool, CommandError> {
-    if dir.is_dir() {
-        return Ok(false);
-    }
-    if dir.exists() {
-        return Err(CommandError::Input(format!(
-            "--out {}: exists and is not a directory",
-            dir.display()
-        )));
-    }
-    std::fs::create_dir_all(dir).map_err(|e| {
-        CommandError::Input(format!(
-            "--out {}: cannot create the directory: {e}",
-            dir.display()
-        ))
-    })?;
-    Ok(true)
+/// Checks the output directory and creates its staging directory before any long work
+/// starts (see [`crate::outdir`]), so an unusable `--out` (a file, a mount point, a directory
+/// that is neither empty nor the output of the same command, an unwritable place) is invalid
+/// input (exit 2) found at once. `flag` names the argument in messages.
+pub(crate) fn begin_out_dir(
+    flag: &str,
+    dir: &std::path::Path,
+    kind: crate::outdir::Kind,
+) -> Result<crate::outdir::Stage, CommandError> {
+    crate::outdir::Stage::begin(dir, kind).map_err(|e| {
+        let msg = format!("{flag}{e}");
+        if e.is_input() {
+            CommandError::Input(msg)
+        } else {
+            CommandError::Failure(msg)
+        }
+    })
 }
 
-/// Removes an output directory this command created, if it is still empty.
-pub(crate) fn discard_out_dir(dir: &std::path::Path, created: bool) {
-    if created {
-        let _ = std::fs::remove_dir(dir);
-    }
+/// Publishes a finished stage as its target (exit 1 when that fails).
+pub(crate) fn publish_out_dir(stage: crate::outdir::Stage) -> Result<(), CommandError> {
+    stage
+        .publish()
+        .map_err(|e| CommandError::Failure(e.to_string()))
+}
+
+/// A writer's error message, naming the target's paths rather than the staging directory's.
+pub(crate) fn in_target(stage: &crate::outdir::Stage, msg: String) -> CommandError {
+    let from = stage.path().display().to_string();
+    let to = stage.target().display().to_string();
+    CommandError::Failure(msg.replace(&from, &to))
 }
 
 /// A rayon pool of `threads` workers (all cores when None).
