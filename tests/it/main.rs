@@ -4,6 +4,7 @@ mod cli;
 mod common;
 mod crypto;
 mod model;
+mod outdir;
 mod report;
 mod report_html;
 mod scenario;
