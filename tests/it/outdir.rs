@@ -570,3 +570,31 @@ fn an_unwritable_out_is_refused_before_simulating() {
     refused_fast(&["report", run_dir.to_str().unwrap()], "report");
     assert_eq!(files(&mnt), before);
 }
+
+#[test]
+fn calibrate_writes_its_profile_atomically_and_removes_stale_temporaries() {
+    let tmp = tempfile::tempdir().unwrap();
+    let p = tmp.path().join("me.json");
+    // What a calibrate killed mid-write would have left (no process has this id).
+    let stale = tmp.path().join(".me.json.bksim-tmp-4000000000-0");
+    fs::write(&stale, "half a prof").unwrap();
+    let unrelated = tmp.path().join(".other.json.bksim-tmp-4000000000-0");
+    fs::write(&unrelated, "not ours to judge").unwrap();
+    let o = bksim(&[
+        "crypto",
+        "calibrate",
+        "--out",
+        p.to_str().unwrap(),
+        "--seconds",
+        "0.01",
+    ]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&fs::read(&p).unwrap()).unwrap();
+    assert_eq!(v["schema"], "bksim.calibration.v1");
+    assert_eq!(
+        names(tmp.path()),
+        [".other.json.bksim-tmp-4000000000-0", "me.json"]
+    );
+    let o = bksim(&["crypto", "calibrate", "--check", p.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+}
