@@ -301,10 +301,24 @@ impl Stage {
     /// Publishes the stage as the target: entries of the old target that are not part of the
     /// output set are carried over, then the stage replaces the target in one step (see the
     /// module documentation) and the old tree is removed.
-    pub fn publish(mut self) -> Result<(), OutDirError> {
+    pub fn publish(self) -> Result<(), OutDirError> {
+        self.publish_with(exchange)
+    }
+
+    /// [`Stage::publish`] with the given exchange (tests pass one that is never supported,
+    /// to exercise the fallback).
+    fn publish_with(
+        mut self,
+        exchange: fn(&Path, &Path) -> io::Result<()>,
+    ) -> Result<(), OutDirError> {
         let kind = self.kind;
         if self.resolved.is_dir() {
             self.carry_over(|name| !kind.owns(name))?;
+            // The new directory keeps the old one's mode (a group-shared results directory
+            // stays shared).
+            if let Ok(m) = fs::metadata(&self.resolved) {
+                let _ = fs::set_permissions(self.path(), m.permissions());
+            }
         }
         let stage = self.path().to_path_buf();
         let io_err = |what, error| OutDirError::Io {
@@ -763,6 +777,37 @@ mod tests {
         assert_eq!(fs::read_to_string(t.join("notes.txt")).unwrap(), "keep");
         assert_eq!(fs::read_to_string(t.join("mine/data")).unwrap(), "keep too");
         assert_eq!(names(d.path()), ["out"]);
+    }
+
+    #[test]
+    fn fallback_publish_without_exchange() {
+        fn unsupported(_: &Path, _: &Path) -> io::Result<()> {
+            Err(io::Error::from(io::ErrorKind::Unsupported))
+        }
+        let d = tempfile::tempdir().unwrap();
+        let t = d.path().join("out");
+        fs::create_dir(&t).unwrap();
+        fs::write(t.join("run.json"), "old").unwrap();
+        let s = Stage::begin(&t, Kind::Run).unwrap();
+        fs::write(s.path().join("run.json"), "new").unwrap();
+        s.publish_with(unsupported).unwrap();
+        assert_eq!(fs::read_to_string(t.join("run.json")).unwrap(), "new");
+        assert_eq!(names(d.path()), ["out"]);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn the_directory_mode_is_kept() {
+        use std::os::unix::fs::PermissionsExt;
+        let d = tempfile::tempdir().unwrap();
+        let t = d.path().join("out");
+        fs::create_dir(&t).unwrap();
+        fs::set_permissions(&t, fs::Permissions::from_mode(0o750)).unwrap();
+        let s = Stage::begin(&t, Kind::Sweep).unwrap();
+        fs::write(s.path().join("sweep.json"), "new").unwrap();
+        s.publish().unwrap();
+        let mode = fs::metadata(&t).unwrap().permissions().mode() & 0o7777;
+        assert_eq!(mode, 0o750);
     }
 
     #[test]
