@@ -72,7 +72,7 @@ impl Delays {
 
 /// Starts `bksim ARGS`, kills it with SIGKILL after `delay` (unless it ended before), and
 /// waits for it.
-fn kill_after(args: &[&str], delay: Duration) {
+fn kill_after(args: &[&str], delay: Duration) -> bool {
     let mut child = Command::new(env!("CARGO_BIN_EXE_bksim"))
         .args(args)
         .current_dir(env!("CARGO_MANIFEST_DIR"))
@@ -82,7 +82,49 @@ fn kill_after(args: &[&str], delay: Duration) {
         .expect("start bksim");
     std::thread::sleep(delay);
     let _ = child.kill();
-    let _ = child.wait();
+    let status = child.wait().expect("wait for bksim");
+    status.success()
+}
+
+/// Starts `bksim ARGS` writing to `out` and waits until its staging directory holds
+/// `file` (the writing has begun), then until `delay` more has passed, and kills it with
+/// SIGKILL (unless it ended before). Returns how long it ran after `file` appeared, and
+/// whether it ended by itself.
+fn kill_while_writing(args: &[&str], out: &Path, file: &str, delay: Duration) -> (Duration, bool) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_bksim"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start bksim");
+    let prefix = format!(
+        ".{}.bksim-stage-{}-",
+        out.file_name().unwrap().to_string_lossy(),
+        child.id()
+    );
+    let parent = out.parent().unwrap();
+    let writing = loop {
+        if child.try_wait().unwrap().is_some() {
+            break None;
+        }
+        let started = names(parent)
+            .iter()
+            .any(|n| n.starts_with(&prefix) && parent.join(n).join(file).exists());
+        if started {
+            break Some(Instant::now());
+        }
+        std::thread::sleep(Duration::from_millis(1));
+    };
+    let Some(t0) = writing else {
+        return (Duration::ZERO, child.wait().unwrap().success());
+    };
+    while t0.elapsed() < delay && child.try_wait().unwrap().is_none() {
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    let _ = child.kill();
+    let status = child.wait().expect("wait for bksim");
+    (t0.elapsed(), status.success())
 }
 
 /// Runs `bksim ARGS`, asserting success; returns how long it took (to spread kill delays
@@ -170,15 +212,28 @@ fn run_killed_at_random_moments_leaves_the_old_or_the_new_set() {
     let out = work.join("out");
     let o = out.to_str().unwrap();
     ok(&run_args(o, seeds[0]));
+    // How long the writing takes: from summary.json in the stage to the end of the process.
+    let (writing, _) = kill_while_writing(
+        &run_args(o, seeds[1]),
+        &out,
+        "summary.json",
+        Duration::from_secs(3600),
+    );
     let mut delays = Delays(0x0bad_5eed);
     let mut outcomes = [0usize; 2];
-    for _ in 0..20 {
+    for i in 0..20 {
         let now = which(&out, &refs, &deterministic);
         assert_eq!(html_seed(&out), seeds[now], "report.html of another run");
-        // Kill moments spread over the whole run, its last 40% (the writing) twice as densely.
-        let f = delays.next();
-        let at = if f < 0.5 { f * 1.2 } else { 0.6 + (f - 0.5) };
-        kill_after(&run_args(o, seeds[1 - now]), took.mul_f64(at.min(1.1)));
+        // Half the kills at a moment of the whole run, half while the files are written.
+        let args = run_args(o, seeds[1 - now]);
+        let f = delays.next() * 1.1;
+        if i % 2 == 0 {
+            kill_after(&args, took.mul_f64(f));
+        } else {
+            // Mostly the later part of the writing, where the set is published.
+            let g = 0.3 + 0.8 * f;
+            kill_while_writing(&args, &out, "summary.json", writing.mul_f64(g));
+        }
         let after = which(&out, &refs, &deterministic);
         assert_eq!(html_seed(&out), seeds[after], "report.html of another run");
         outcomes[usize::from(after != now)] += 1;
