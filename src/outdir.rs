@@ -548,9 +548,20 @@ pub fn remove_stale_siblings(parent: &Path, name: &OsStr) {
     }
 }
 
-/// Whether `name` is one of the atomic writer's temporary files.
+/// Whether `name` is one of the atomic writer's temporary files: `.<file>.bksim-tmp-<pid>-<n>`,
+/// or `.<file>.<pid>.<n>.tmp` as bksim named them before (never carried into a new set).
 fn is_temp_name(name: &str) -> bool {
-    name.starts_with('.') && leftover_pid(name, TEMP_MARK).is_some()
+    if !name.starts_with('.') {
+        return false;
+    }
+    if leftover_pid(name, TEMP_MARK).is_some() {
+        return true;
+    }
+    let numeric = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    let mut parts = name.rsplit('.');
+    parts.next() == Some("tmp")
+        && parts.next().is_some_and(numeric)
+        && parts.next().is_some_and(numeric)
 }
 
 /// Removes the atomic writer's temporary files of dead processes from `dir`
@@ -916,6 +927,8 @@ mod tests {
         assert_eq!(leftover_pid(".out.bksim-stage-12-", STAGE_MARK), None);
         assert_eq!(leftover_pid(".out.bksim-stage-x-1", STAGE_MARK), None);
         assert!(is_temp_name(".s.json.bksim-tmp-1-2"));
+        assert!(is_temp_name(".s.json.123.4.tmp"));
+        assert!(!is_temp_name(".s.json.tmp"));
         assert!(!is_temp_name("s.json"));
     }
 }
