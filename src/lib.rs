@@ -11,7 +11,8 @@
 //! fills [`metrics`], which become plain serde [`metrics::results`] structs; the [`report`]
 //! exporters turn those into `summary.json`, `timeseries.csv`, HdrHistogram files and the
 //! terminal table. [`crypto`] is a real envelope-encryption library used to measure and verify
-//! what the modelled encryption costs.
+//! what the modelled encryption costs. [`outdir`] makes each results directory one complete
+//! set: written into a staging directory and swapped in whole.
 
 pub mod cli;
 pub mod crypto;
@@ -19,6 +20,7 @@ pub mod engine;
 pub mod input;
 pub mod metrics;
 pub mod model;
+pub mod outdir;
 pub mod report;
 pub mod scenario;
 pub mod sweep;

@@ -70,17 +70,17 @@ pub struct Cli {
 pub enum Command {
     /// Simulate a scenario's variants and write the results directory.
     #[command(
-        after_help = "Examples:\n  bksim run scenarios/quickstart.toml\n  bksim run scenarios/quickstart.toml --out /tmp/qs --seed 7\n  bksim run scenarios/quickstart.toml --set workload.uploads.arrival.rate=5000 --set s3.bucket_key_ttl=1m\n  bksim run scenarios/quickstart.toml --variant bucket-key --json | jq '.variants[0].kms'\n\nWrites summary.json, timeseries.csv, latency-<variant>-<op>.hgrm and run.json, then the\nreport: charts/*.svg and *.png, report.html and report.md.\nExit codes: 0 success, 2 invalid input (scenario, flag, path), 1 anything else."
+        after_help = "Examples:\n  bksim run scenarios/quickstart.toml\n  bksim run scenarios/quickstart.toml --out /tmp/qs --seed 7\n  bksim run scenarios/quickstart.toml --set workload.uploads.arrival.rate=5000 --set s3.bucket_key_ttl=1m\n  bksim run scenarios/quickstart.toml --variant bucket-key --json | jq '.variants[0].kms'\n\nWrites summary.json, timeseries.csv, latency-<variant>-<op>.hgrm and run.json, then the\nreport: charts/*.svg and *.png, report.html and report.md.\n\nDIR is written as a whole: every file goes into a staging directory beside it\n(.<name>.bksim-stage-<pid>-<n>) that then replaces DIR in one step, so DIR always holds one\ncomplete run, even after kill -9. An existing DIR must be empty or a run's results (summary.json,\nrun.json, timeseries.csv, or a report bksim wrote); anything else is refused (exit 2) and left\nuntouched. Files of your own in a results directory are kept.\nExit codes: 0 success, 2 invalid input (scenario, flag, path, an --out that is not a run's\nresults or cannot be written), 1 anything else."
     )]
     Run(RunArgs),
     /// Run every variant at every point of a parameter grid, on all cores.
     #[command(
-        after_help = "Examples:\n  bksim sweep scenarios/quickstart.toml --param workload.uploads.arrival.rate=5000..40000:5000\n  bksim sweep scenarios/quickstart.toml --param kms.quota_rps=10000,20000 --param s3.bucket_key_ttl=1m,5m,15m\n  bksim sweep scenarios/quickstart.toml --param workload.uploads.arrival.rate=1000..64000:x2 --shard 0/4 --out shards/\n\nLIST is a,b,c or start..end:step or start..end:xN (geometric). A scenario's [sweep] table\nholds the same (\"dotted.path\" = [values] or = \"LIST\"); --param replaces an entry of it.\nWrites sweep.csv, sweep.json and charts/*.svg and *.png (or, with --shard, one shard file\nfor `bksim merge`, which writes them all).\nOutput is the same whatever the thread count."
+        after_help = "Examples:\n  bksim sweep scenarios/quickstart.toml --param workload.uploads.arrival.rate=5000..40000:5000\n  bksim sweep scenarios/quickstart.toml --param kms.quota_rps=10000,20000 --param s3.bucket_key_ttl=1m,5m,15m\n  bksim sweep scenarios/quickstart.toml --param workload.uploads.arrival.rate=1000..64000:x2 --shard 0/4 --out shards/\n\nLIST is a,b,c or start..end:step or start..end:xN (geometric). A scenario's [sweep] table\nholds the same (\"dotted.path\" = [values] or = \"LIST\"); --param replaces an entry of it.\nWrites sweep.csv, sweep.json and charts/*.svg and *.png (or, with --shard, one shard file\nfor `bksim merge`, which writes them all).\nOutput is the same whatever the thread count.\n\nThe output directory is written as a whole (a staging directory beside it replaces it in one\nstep): it always holds one complete sweep. An existing one must be empty or a sweep's results\n(sweep.json or sweep.csv); with --shard, empty or holding shard files (the shard only adds its\nown file). Anything else is refused (exit 2) and left untouched."
     )]
     Sweep(SweepArgs),
     /// Combine the shard files of a sharded sweep into the output of an unsharded one.
     #[command(
-        after_help = "Example:\n  bksim merge shards/ --out results/quickstart-sweep\n\nEvery shard I/N must be present exactly once and all must come from the same sweep\n(N at most 10000). Shard files are checked before use: a value no sweep produces, a\nname that is not [A-Za-z0-9_-]+ or a file that is not a regular file is invalid input.\nExit codes: 0 success, 2 invalid input (the message names the file, line and key), 1 anything else."
+        after_help = "Example:\n  bksim merge shards/ --out results/quickstart-sweep\n\nEvery shard I/N must be present exactly once and all must come from the same sweep\n(N at most 10000). Shard files are checked before use: a value no sweep produces, a\nname that is not [A-Za-z0-9_-]+ or a file that is not a regular file is invalid input.\nThe output directory is written as a whole, as by `bksim sweep`: an existing one must be empty\nor a sweep's results (sweep.json or sweep.csv); anything else is refused (exit 2).\nExit codes: 0 success, 2 invalid input (the message names the file, line and key), 1 anything else."
     )]
     Merge(MergeArgs),
     /// Find, per variant, the highest value of a parameter that meets the constraints.
@@ -99,7 +99,7 @@ pub enum Command {
     Validate(ValidateArgs),
     /// Rebuild the charts and reports of a results directory without simulating again.
     #[command(
-        after_help = "Examples:\n  bksim report results/quickstart\n  bksim report results/quickstart --format md,svg\n\nReads summary.json, timeseries.csv and the latency-*.hgrm files (and run.json for the run\nfacts, when present); writes charts/<chart>.svg and .png, report.html and report.md.\nThe same results give byte-identical charts and report.md.\nExit codes: 0 success, 2 missing or corrupt input file (the message names it), 1 anything else."
+        after_help = "Examples:\n  bksim report results/quickstart\n  bksim report results/quickstart --format md,svg\n\nReads summary.json, timeseries.csv and the latency-*.hgrm files (and run.json for the run\nfacts, when present); writes charts/<chart>.svg and .png, report.html and report.md.\nThe same results give byte-identical charts and report.md.\nDIR is rewritten as a whole (from a copy in a staging directory beside it, swapped in one\nstep): after an interruption it holds the old files or the new ones, never a mix.\nExit codes: 0 success, 2 missing or corrupt input file (the message names it), 1 anything else."
     )]
     Report(ReportArgs),
 }
@@ -276,33 +276,37 @@ pub(crate) fn select_variants(
     Ok(out)
 }
 
-/// Makes sure the output directory exists (creating it and its parents) before any long work
-/// starts, so an unusable `--out` is invalid input (exit 2) found at once. Returns whether it
-/// was created, so a command that then fails can remove it again.
-pub(crate) fn prepare_out_dir(dir: &std::path::Path) -> Result<bool, CommandError> {
-    if dir.is_dir() {
-        return Ok(false);
-    }
-    if dir.exists() {
-        return Err(CommandError::Input(format!(
-            "--out {}: exists and is not a directory",
-            dir.display()
-        )));
-    }
-    std::fs::create_dir_all(dir).map_err(|e| {
-        CommandError::Input(format!(
-            "--out {}: cannot create the directory: {e}",
-            dir.display()
-        ))
-    })?;
-    Ok(true)
+/// Checks the output directory and creates its staging directory before any long work
+/// starts (see [`crate::outdir`]), so an unusable `--out` (a file, a mount point, a directory
+/// that is neither empty nor the output of the same command, an unwritable place) is invalid
+/// input (exit 2) found at once. `flag` names the argument in messages.
+pub(crate) fn begin_out_dir(
+    flag: &str,
+    dir: &std::path::Path,
+    kind: crate::outdir::Kind,
+) -> Result<crate::outdir::Stage, CommandError> {
+    crate::outdir::Stage::begin(dir, kind).map_err(|e| {
+        let msg = format!("{flag}{e}");
+        if e.is_input() {
+            CommandError::Input(msg)
+        } else {
+            CommandError::Failure(msg)
+        }
+    })
 }
 
-/// Removes an output directory this command created, if it is still empty.
-pub(crate) fn discard_out_dir(dir: &std::path::Path, created: bool) {
-    if created {
-        let _ = std::fs::remove_dir(dir);
-    }
+/// Publishes a finished stage as its target (exit 1 when that fails).
+pub(crate) fn publish_out_dir(stage: crate::outdir::Stage) -> Result<(), CommandError> {
+    stage
+        .publish()
+        .map_err(|e| CommandError::Failure(e.to_string()))
+}
+
+/// A writer's error message, naming the target's paths rather than the staging directory's.
+pub(crate) fn in_target(stage: &crate::outdir::Stage, msg: String) -> CommandError {
+    let from = stage.path().display().to_string();
+    let to = stage.target().display().to_string();
+    CommandError::Failure(msg.replace(&from, &to))
 }
 
 /// A rayon pool of `threads` workers (all cores when None).

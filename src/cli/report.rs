@@ -1,10 +1,13 @@
 //! `bksim report DIR`: rebuild a results directory's charts, `report.html` and `report.md`
 //! from its `summary.json`, `timeseries.csv` and `.hgrm` files, without simulating again.
-//! A missing or corrupt input file is invalid input (exit 2) and the message names it.
+//! A missing or corrupt input file is invalid input (exit 2) and the message names it. The
+//! directory is rewritten as a whole ([`crate::outdir`]): afterwards it holds all the old files
+//! or all the new ones.
 
 use std::io::Write;
 
 use super::{CommandError, ReportArgs, ReportFormat};
+use crate::outdir::Kind;
 use crate::report::{Formats, ReportBuildError, write_report};
 
 /// The formats asked for on the command line (all of them when none was named).
@@ -21,10 +24,21 @@ pub fn formats(list: &[ReportFormat]) -> Formats {
 }
 
 pub fn report(args: &ReportArgs, out: &mut dyn Write) -> Result<(), CommandError> {
-    let written = write_report(&args.dir, formats(&args.format)).map_err(|e| match e {
-        ReportBuildError::Load(_) => CommandError::Input(e.to_string()),
-        _ => CommandError::Failure(e.to_string()),
+    if !args.dir.is_dir() {
+        // The input is missing: load_results says which file, as it always did.
+        crate::report::load_results(&args.dir).map_err(|e| CommandError::Input(e.to_string()))?;
+    }
+    // The stage starts as a copy (hard links) of the directory; the report is built from the
+    // copy and written into it, and the whole is published in one step.
+    let stage = super::begin_out_dir("", &args.dir, Kind::Report)?;
+    let written = write_report(stage.path(), formats(&args.format)).map_err(|e| match e {
+        ReportBuildError::Load(_) => match super::in_target(&stage, e.to_string()) {
+            CommandError::Failure(m) | CommandError::Input(m) => CommandError::Input(m),
+        },
+        _ => super::in_target(&stage, e.to_string()),
     })?;
+    let written: Vec<_> = written.iter().map(|p| stage.published_path(p)).collect();
+    super::publish_out_dir(stage)?;
     if !args.quiet {
         let w = |e: std::io::Error| CommandError::Failure(format!("writing to stdout: {e}"));
         for p in written {

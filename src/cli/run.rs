@@ -1,7 +1,8 @@
 //! `bksim run`: validate every selected variant first (so bad input writes nothing), simulate
 //! the variants in parallel with a progress bar on a terminal, then write the results
 //! directory and its report (charts, report.html, report.md) and print the comparison table
-//! (or the summary JSON).
+//! (or the summary JSON). The directory is written as a staging directory and published in
+//! one step ([`crate::outdir`]): it always holds one complete run.
 
 use super::{CommandError, RunArgs};
 use crate::engine::time::{Nanos, to_secs};
@@ -38,7 +39,8 @@ pub fn run(args: &RunArgs, out: &mut dyn Write) -> Result<(), CommandError> {
         .out
         .clone()
         .unwrap_or_else(|| PathBuf::from("results").join(file.name()));
-    let created = super::prepare_out_dir(&out_dir)?;
+    // Everything is written into a staging directory beside --out, published in one step.
+    let stage = super::begin_out_dir("--out ", &out_dir, crate::outdir::Kind::Run)?;
 
     let show_progress = !args.output.quiet && std::io::stderr().is_terminal();
     let bar = progress_bar(show_progress, &scenarios);
@@ -71,7 +73,7 @@ pub fn run(args: &RunArgs, out: &mut dyn Write) -> Result<(), CommandError> {
         })
         .collect();
     if !failures.is_empty() {
-        super::discard_out_dir(&out_dir, created);
+        drop(stage);
         let shown: Vec<&str> = failures.iter().take(10).map(String::as_str).collect();
         return Err(CommandError::Failure(format!(
             "crypto.verify: {} object(s) failed their real encryption round trip; nothing was written:\n  {}",
@@ -97,13 +99,17 @@ pub fn run(args: &RunArgs, out: &mut dyn Write) -> Result<(), CommandError> {
         pool.current_num_threads(),
     );
     facts.calibration_profile = Some(base.crypto.profile.clone());
-    report::write_outputs(&out_dir, &results, &facts)
-        .map_err(|e| CommandError::Failure(e.to_string()))?;
+    report::write_outputs(stage.path(), &results, &facts)
+        .map_err(|e| super::in_target(&stage, e.to_string()))?;
     // Charts, report.html and report.md, from the files just written (as `bksim report`
     // builds them). Every error names its file.
-    report::write_report(&out_dir, report::Formats::ALL).map_err(|e| {
-        CommandError::Failure(format!("writing the report in {}: {e}", out_dir.display()))
+    report::write_report(stage.path(), report::Formats::ALL).map_err(|e| {
+        super::in_target(
+            &stage,
+            format!("writing the report in {}: {e}", out_dir.display()),
+        )
     })?;
+    super::publish_out_dir(stage)?;
 
     let w = |e: std::io::Error| CommandError::Failure(format!("writing to stdout: {e}"));
     if args.output.json {

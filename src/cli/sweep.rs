@@ -1,7 +1,10 @@
 //! `bksim sweep` and `bksim merge`: run a parameter grid (or one shard of it) on all cores,
-//! and combine shards into the output of an unsharded run.
+//! and combine shards into the output of an unsharded run. A whole sweep's directory is
+//! written as a staging directory and published in one step ([`crate::outdir`]); a shard
+//! file is written atomically into a directory the other shards may share.
 
 use super::{CommandError, MergeArgs, SweepArgs, base_overrides, progress_style, thread_pool};
+use crate::outdir::Kind;
 use crate::report::write_atomic;
 use crate::scenario::ScenarioFile;
 use crate::sweep::charts::{self as sweep_charts, SweepChart};
@@ -11,6 +14,14 @@ use crate::sweep::{Shard, Sweep};
 use indicatif::{ProgressBar, ProgressDrawTarget};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
+
+/// Where a sweep writes.
+enum Dest {
+    /// The whole output directory, through a staging directory.
+    Whole(crate::outdir::Stage),
+    /// One shard file in a shared directory (`created`: this run created the directory).
+    Shard { created: bool },
+}
 
 pub fn sweep(args: &SweepArgs, out: &mut dyn Write) -> Result<(), CommandError> {
     let file = ScenarioFile::load(&args.file)?;
@@ -54,7 +65,15 @@ pub fn sweep(args: &SweepArgs, out: &mut dyn Write) -> Result<(), CommandError> 
         .out
         .clone()
         .unwrap_or_else(|| PathBuf::from("results").join(format!("{}-sweep", file.name())));
-    let created = super::prepare_out_dir(&out_dir)?;
+    // A whole sweep is written into a staging directory and published in one step; a shard
+    // adds its one file (atomically) to a directory other shards may share.
+    let stage = if shard.count > 1 {
+        let created = crate::outdir::prepare_shard_dir(&out_dir)
+            .map_err(|e| CommandError::Input(format!("--out {e}")))?;
+        Dest::Shard { created }
+    } else {
+        Dest::Whole(super::begin_out_dir("--out ", &out_dir, Kind::Sweep)?)
+    };
 
     let jobs = sweep.jobs(shard).len() as u64;
     let bar = if !args.output.quiet && std::io::stderr().is_terminal() {
@@ -70,7 +89,9 @@ pub fn sweep(args: &SweepArgs, out: &mut dyn Write) -> Result<(), CommandError> 
     let rows = match pool.install(|| sweep.run(shard, &|| bar.inc(1))) {
         Ok(rows) => rows,
         Err(e) => {
-            super::discard_out_dir(&out_dir, created);
+            if let Dest::Shard { created: true } = stage {
+                let _ = std::fs::remove_dir(&out_dir);
+            }
             return Err(e.into());
         }
     };
@@ -78,33 +99,38 @@ pub fn sweep(args: &SweepArgs, out: &mut dyn Write) -> Result<(), CommandError> 
 
     let w = |e: std::io::Error| CommandError::Failure(format!("writing to stdout: {e}"));
     let fail = |e: crate::report::ReportError| CommandError::Failure(e.to_string());
-    if shard.count > 1 {
-        let s = ShardFile {
-            schema: SHARD_SCHEMA.into(),
-            shard: shard.index,
-            shards: shard.count,
-            sweep: header,
-            rows,
-        };
-        let path = out_dir.join(output::shard_file_name(shard.index, shard.count));
-        let mut text = serde_json::to_string_pretty(&s).expect("shard serializes");
-        text.push('\n');
-        write_atomic(&path, text.as_bytes()).map_err(fail)?;
-        if !args.output.quiet {
-            writeln!(
-                out,
-                "Shard {}/{}: {} runs written to {}\nCombine all shards with: bksim merge DIR...",
-                shard.index,
-                shard.count,
-                jobs,
-                path.display()
-            )
-            .map_err(w)?;
+    let stage = match stage {
+        Dest::Whole(stage) => stage,
+        Dest::Shard { .. } => {
+            let s = ShardFile {
+                schema: SHARD_SCHEMA.into(),
+                shard: shard.index,
+                shards: shard.count,
+                sweep: header,
+                rows,
+            };
+            let path = out_dir.join(output::shard_file_name(shard.index, shard.count));
+            let mut text = serde_json::to_string_pretty(&s).expect("shard serializes");
+            text.push('\n');
+            write_atomic(&path, text.as_bytes()).map_err(fail)?;
+            if !args.output.quiet {
+                writeln!(
+                    out,
+                    "Shard {}/{}: {} runs written to {}\nCombine all shards with: bksim merge DIR...",
+                    shard.index,
+                    shard.count,
+                    jobs,
+                    path.display()
+                )
+                .map_err(w)?;
+            }
+            return Ok(());
         }
-        return Ok(());
-    }
+    };
     let results = SweepResults::new(header, rows);
-    let charts = write_sweep(&out_dir, &results)?;
+    let charts =
+        write_sweep(stage.path(), &results).map_err(|e| super::in_target(&stage, e.to_string()))?;
+    super::publish_out_dir(stage)?;
     if args.output.json {
         out.write_all(results.to_json().as_bytes()).map_err(w)?;
     } else if !args.output.quiet {
@@ -212,8 +238,10 @@ pub fn merge(args: &MergeArgs, out: &mut dyn Write) -> Result<(), CommandError> 
     let out_dir = args.out.clone().unwrap_or_else(|| {
         PathBuf::from("results").join(format!("{}-sweep", results.header.scenario))
     });
-    super::prepare_out_dir(&out_dir)?;
-    let charts = write_sweep(&out_dir, &results)?;
+    let stage = super::begin_out_dir("--out ", &out_dir, Kind::Sweep)?;
+    let charts =
+        write_sweep(stage.path(), &results).map_err(|e| super::in_target(&stage, e.to_string()))?;
+    super::publish_out_dir(stage)?;
     if !args.quiet {
         let w = |e: std::io::Error| CommandError::Failure(format!("writing to stdout: {e}"));
         writeln!(

@@ -6,7 +6,7 @@
 //! (missing fields, a wrong schema, zero, negative or non-finite costs) with a message
 //! naming the file and the key.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
@@ -222,21 +222,26 @@ pub fn calibrate(time: Duration) -> Result<Profile, CryptoError> {
     Ok(p)
 }
 
-/// Writes `p` to `path` through a temporary file and a rename, so an interrupted write
-/// never leaves half a profile.
+/// Writes `p` to `path` with the atomic writer (temporary file beside it, fsync, rename), so
+/// an interrupted write never leaves half a profile; temporary files that killed processes
+/// left for the same name are removed first.
 pub fn write_profile(p: &Profile, path: &Path) -> Result<(), CryptoError> {
-    let io = |e| CryptoError::Io {
-        path: path.to_path_buf(),
-        source: e,
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
     };
-    let mut tmp = PathBuf::from(path);
-    let name = path
-        .file_name()
-        .map(|n| format!(".{}.tmp", n.to_string_lossy()))
-        .unwrap_or_else(|| ".profile.tmp".to_string());
-    tmp.set_file_name(name);
-    std::fs::write(&tmp, p.to_json()).map_err(io)?;
-    std::fs::rename(&tmp, path).map_err(io)
+    if let Some(name) = path.file_name() {
+        crate::outdir::remove_stale_temps(dir, Some(name));
+    }
+    use crate::report::ReportError;
+    crate::report::write_atomic(path, p.to_json().as_bytes()).map_err(|e| match e {
+        ReportError::Write { path, error } | ReportError::CreateDir { path, error } => {
+            CryptoError::Io {
+                path,
+                source: error,
+            }
+        }
+    })
 }
 
 /// Current UTC time as `YYYY-MM-DDTHH:MM:SSZ`.

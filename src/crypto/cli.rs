@@ -46,7 +46,7 @@ pub enum CryptoCommand {
     },
     /// Measure this machine and write a calibration profile (bksim.calibration.v1).
     #[command(
-        after_help = "Examples:\n  bksim crypto calibrate --out my-machine.json\n  bksim crypto calibrate --check calibration/reference.json\n\nA scenario uses a profile with [crypto] profile = \"my-machine.json\"; the shipped\ncalibration/reference.json keeps results identical on every machine."
+        after_help = "Examples:\n  bksim crypto calibrate --out my-machine.json\n  bksim crypto calibrate --check calibration/reference.json\n\nA scenario uses a profile with [crypto] profile = \"my-machine.json\"; the shipped\ncalibration/reference.json keeps results identical on every machine.\nThe profile is written atomically (a temporary file beside it, flushed, renamed over FILE)."
     )]
     Calibrate {
         /// Where to write the profile (stdout when absent).

@@ -2,7 +2,9 @@
 //! flushed to disk, and the temporary file is renamed over the target. A reader (or a run
 //! interrupted half-way) sees either the old file or the complete new one, never a part.
 //!
-//! The temporary file is created with the process's default permissions (umask applies), so
+//! The temporary file is named `.<name>.bksim-tmp-<pid>-<n>`, so that the next bksim writing
+//! there can remove the leftover of a killed process ([`crate::outdir::remove_stale_temps`]).
+//! It is created with the process's default permissions (umask applies), so
 //! results get the same mode as any other file the user creates; it is removed if anything
 //! fails before the rename.
 
@@ -54,7 +56,7 @@ fn create_temp(dir: &Path, name: &str) -> io::Result<(File, PathBuf)> {
     let mut last_err = None;
     for _ in 0..16 {
         let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-        let tmp = dir.join(format!(".{name}.{pid}.{n}.tmp"));
+        let tmp = dir.join(format!(".{name}{}{pid}-{n}", crate::outdir::TEMP_MARK));
         match OpenOptions::new().write(true).create_new(true).open(&tmp) {
             Ok(f) => return Ok((f, tmp)),
             // A leftover from a crashed process that had the same id: try the next name.

@@ -5,6 +5,8 @@
 //!
 //! Everything is rendered in memory first and only then written, each file atomically: a
 //! failure leaves the previous files in place, never a half-written one.
+//! The commands pass a staging directory ([`crate::outdir`]) that replaces the results
+//! directory in one step, so the set as a whole is never a mix of two runs either.
 
 use std::path::{Path, PathBuf};
 

@@ -6,6 +6,7 @@ mod common;
 mod crypto;
 mod fuzz;
 mod model;
+mod outdir;
 mod report;
 mod report_html;
 mod scenario;

@@ -611,28 +611,38 @@ fn report_help_and_bad_format() {
 }
 
 #[test]
-fn run_fails_with_exit_1_naming_the_path_when_the_report_cannot_be_written() {
+fn a_file_where_the_charts_directory_goes() {
+    // (Before results directories were staged, this made `bksim run` fail with exit 1 after
+    // simulating; a failing write is now tested in tests/it/outdir.rs.)
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
     fs::create_dir(&out).unwrap();
-    // A file where the charts directory should go.
+    // A file where the charts directory should go, in a directory bksim did not write: refused
+    // before simulating, naming the directory, and left alone.
     fs::write(out.join("charts"), "not a directory").unwrap();
-    let o = bksim(&[
-        "run",
-        "scenarios/backup-burst.toml",
-        "--out",
-        out.to_str().unwrap(),
-        "--quiet",
-        "--set",
-        "duration=3s",
-        "--set",
-        "warmup=1s",
-    ]);
+    let args = |out: &Path| {
+        bksim(&[
+            "run",
+            "scenarios/backup-burst.toml",
+            "--out",
+            out.to_str().unwrap(),
+            "--quiet",
+            "--set",
+            "duration=3s",
+            "--set",
+            "warmup=1s",
+        ])
+    };
+    let o = args(&out);
     let err = text(&o.stderr);
-    assert_eq!(o.status.code(), Some(1), "{err}");
-    assert!(
-        err.contains(&out.join("charts").display().to_string()),
-        "{err}"
-    );
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains(&out.display().to_string()), "{err}");
+    assert_eq!(fs::read(out.join("charts")).unwrap(), b"not a directory");
     assert!(!out.join("report.html").exists());
+    // In a results directory it belongs to the output set and is replaced.
+    fs::write(out.join("summary.json"), "{}").unwrap();
+    let o = args(&out);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert!(out.join("charts").is_dir());
+    assert!(out.join("report.html").is_file());
 }
