@@ -159,6 +159,8 @@ pub enum OutDirError {
         stage: PathBuf,
         error: io::Error,
     },
+    #[error("{detail}: bksim does not copy FIFOs, sockets or devices in an output directory")]
+    SpecialFile { detail: String },
     #[error("{}: {what}: {error}", path.display())]
     Io {
         path: PathBuf,
@@ -269,10 +271,19 @@ impl Stage {
     /// Carries over the target's entries that are not already in the stage and that `take`
     /// accepts, as hard links (copies where a link is not possible).
     fn carry_over(&self, take: impl Fn(&str) -> bool) -> Result<(), OutDirError> {
-        let io_err = |path: &Path, what, error| OutDirError::Io {
-            path: path.to_path_buf(),
-            what,
-            error,
+        let io_err = |path: &Path, what, error: io::Error| {
+            if error.kind() == io::ErrorKind::Unsupported {
+                // A FIFO, socket or device in the directory: the user's doing, not a failure.
+                OutDirError::SpecialFile {
+                    detail: error.to_string(),
+                }
+            } else {
+                OutDirError::Io {
+                    path: path.to_path_buf(),
+                    what,
+                    error,
+                }
+            }
         };
         let entries =
             fs::read_dir(&self.resolved).map_err(|e| io_err(&self.target, "cannot list", e))?;
@@ -675,7 +686,10 @@ fn link_tree(src: &Path, dest: &Path) -> io::Result<()> {
     } else {
         Err(io::Error::new(
             io::ErrorKind::Unsupported,
-            "not a file, directory or symbolic link",
+            format!(
+                "{}: is not a regular file, directory or symbolic link",
+                src.display()
+            ),
         ))
     }
 }

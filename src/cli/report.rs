@@ -24,10 +24,9 @@ pub fn formats(list: &[ReportFormat]) -> Formats {
 }
 
 pub fn report(args: &ReportArgs, out: &mut dyn Write) -> Result<(), CommandError> {
-    if !args.dir.is_dir() {
-        // The input is missing: load_results says which file, as it always did.
-        crate::report::load_results(&args.dir).map_err(|e| CommandError::Input(e.to_string()))?;
-    }
+    // Check the inputs where they are first, before anything is staged: a missing, corrupt or
+    // special file (a FIFO, a device) is named as the user knows it.
+    crate::report::load_results(&args.dir).map_err(|e| CommandError::Input(e.to_string()))?;
     // The stage starts as a copy (hard links) of the directory; the report is built from the
     // copy and written into it, and the whole is published in one step.
     let stage = super::begin_out_dir("", &args.dir, Kind::Report)?;

@@ -409,15 +409,27 @@ fn sweep_shard_and_merge_killed_leave_the_old_or_the_new_set() {
     assert_eq!(names(&sh), ["shard-0-of-2.json", "shard-1-of-2.json"]);
 }
 
-/// The quickstart with its second variant renamed so its latency file names are too long for
-/// the filesystem: the run fails while writing.
-fn long_name_scenario(dir: &Path) -> PathBuf {
-    let text = fs::read_to_string(repo(QUICK)).unwrap();
-    let long = "b".repeat(250);
-    let text = text.replace("name = \"bucket-key\"", &format!("name = \"{long}\""));
-    let p = dir.join("long-name.toml");
-    fs::write(&p, text).unwrap();
-    p
+/// `bksim ARGS` with a file-size limit of `bytes` (and SIGXFSZ ignored, so a write past it
+/// fails with EFBIG instead of killing the process): a run that fails while writing.
+fn bksim_with_file_limit(args: &[&str], bytes: u64) -> Output {
+    use std::os::unix::process::CommandExt;
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_bksim"));
+    cmd.args(args).current_dir(env!("CARGO_MANIFEST_DIR"));
+    // SAFETY: setrlimit and signal are async-signal-safe; nothing else runs before exec.
+    unsafe {
+        cmd.pre_exec(move || {
+            let lim = libc::rlimit {
+                rlim_cur: bytes,
+                rlim_max: bytes,
+            };
+            if libc::setrlimit(libc::RLIMIT_FSIZE, &lim) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+            Ok(())
+        });
+    }
+    cmd.output().expect("run bksim")
 }
 
 #[test]
@@ -430,14 +442,13 @@ fn a_run_failing_while_writing_leaves_the_previous_set() {
     ok(&run_args(o, "5"));
     fs::write(out.join("notes.txt"), "mine").unwrap();
     let before = files(&out);
-    let scenario = long_name_scenario(tmp.path());
-    let mut args = vec!["run", scenario.to_str().unwrap(), "--out", o, "--quiet"];
-    args.extend_from_slice(&SHORT);
-    let r = bksim(&args);
+    // No file may grow past 4 KiB: summary.json is larger, so the first write fails.
+    let r = bksim_with_file_limit(&run_args(o, "6"), 4096);
     let err = text(&r.stderr);
     assert_eq!(r.status.code(), Some(1), "{err}");
     // The message names the file in --out, not the staging directory.
-    assert!(err.contains(&format!("{o}/latency-bbbb")), "{err}");
+    assert!(err.contains(&format!("{o}/summary.json")), "{err}");
+    assert!(err.contains("File too large"), "{err}");
     assert!(!err.contains(".bksim-stage"), "{err}");
     assert_eq!(files(&out), before);
     assert_eq!(names(&work), ["out"]);
