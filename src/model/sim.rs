@@ -24,7 +24,7 @@ use super::objects::{
 use crate::engine::queue::EventQueue;
 use crate::engine::rng::Stream;
 use crate::engine::time::{NANOS_PER_MICRO, Nanos, from_secs};
-use crate::metrics::collector::{Collector, Context, KmsOpKind, SlowdownCause};
+use crate::metrics::collector::{Collector, Context, DRAIN_LIMIT, KmsOpKind, SlowdownCause};
 use crate::scenario::{Arrival, Encryption, Op, PoolPolicy, ReadFrom, Scenario};
 use std::collections::VecDeque;
 
@@ -331,10 +331,11 @@ impl<'a> Simulation<'a> {
         }
     }
 
-    /// Runs to completion: arrivals stop at the scenario's duration, then every request in
-    /// flight finishes (succeeds or fails).
+    /// Runs the scenario: arrivals stop at its duration, then requests in flight drain for at
+    /// most [`DRAIN_LIMIT`] of simulated time; those still unfinished then are counted as such.
     pub fn run(mut self, progress: Option<Progress>) -> Finished {
         let duration = self.sc.duration;
+        let stop = duration.saturating_add(DRAIN_LIMIT);
         for (wi, w) in self.sc.workloads.iter().enumerate() {
             match w.arrival {
                 Arrival::Closed { concurrency, .. } => {
@@ -366,7 +367,12 @@ impl<'a> Simulation<'a> {
 
         let mut progress = progress;
         let mut last = 0;
+        let mut stopped = false;
         while let Some((now, ev)) = self.q.pop() {
+            if now > stop {
+                stopped = true;
+                break;
+            }
             self.m.advance(now);
             match ev {
                 Ev::Arrival { workload } => {
@@ -399,9 +405,16 @@ impl<'a> Simulation<'a> {
                 last = now;
             }
         }
-        let end = self.q.now().max(duration);
+        let end = if stopped {
+            stop
+        } else {
+            self.q.now().max(duration)
+        };
         self.kms
             .catch_up_background(end, |b| self.m.background_call(b.at, b.throttled));
+        if stopped {
+            self.count_unfinished();
+        }
         self.m.finish(end);
         if let Some(p) = progress.as_mut()
             && last < end
@@ -419,6 +432,17 @@ impl<'a> Simulation<'a> {
             client_cpu_busy: self.client_cpu_busy,
             verified_objects,
             verify_failures,
+        }
+    }
+
+    /// Counts the requests still in the slab when the run stopped at its drain limit.
+    fn count_unfinished(&mut self) {
+        let mut free = vec![false; self.reqs.slots.len()];
+        for &i in &self.reqs.free {
+            free[i as usize] = true;
+        }
+        for (r, _) in self.reqs.slots.iter().zip(&free).filter(|(_, f)| !**f) {
+            self.m.unfinished(r.first_send, r.get);
         }
     }
 
@@ -623,13 +647,20 @@ impl<'a> Simulation<'a> {
         }
     }
 
+    /// A KMS call at `now` for the request that arrived at `first_send`.
     #[inline]
-    fn kms_call(&mut self, now: Nanos, op: KmsOpKind, ctx: Context) -> (bool, Nanos) {
+    fn kms_call(
+        &mut self,
+        now: Nanos,
+        first_send: Nanos,
+        op: KmsOpKind,
+        ctx: Context,
+    ) -> (bool, Nanos) {
         let m = &mut self.m;
         self.kms
             .catch_up_background(now, |b| m.background_call(b.at, b.throttled));
         let (ok, at) = self.kms.call(now);
-        self.m.kms_call(now, op, ctx, !ok);
+        self.m.kms_call(now, first_send, op, ctx, !ok);
         (ok, at)
     }
 
@@ -681,13 +712,17 @@ impl<'a> Simulation<'a> {
                             (e.ready_at, e.ok)
                         }
                         Lookup::Miss => {
-                            let (ok, at) =
-                                self.kms_call(now, KmsOpKind::GenerateDataKey, Context::BucketArn);
+                            let (ok, at) = self.kms_call(
+                                now,
+                                r.first_send,
+                                KmsOpKind::GenerateDataKey,
+                                Context::BucketArn,
+                            );
                             let id = self.new_key_id();
                             let ttl = self.sc.s3.bucket_key_ttl;
                             self.bk_write.insert(ck, now, id, at, ok, ttl);
                             if ok {
-                                self.m.bucket_key_issued(now);
+                                self.m.bucket_key_issued(r.first_send);
                             }
                             r.key = KeyRef::BucketKey(id);
                             (at, ok)
@@ -696,14 +731,25 @@ impl<'a> Simulation<'a> {
                 }
                 Phase::Put | Phase::MpuCreate => {
                     r.key = KeyRef::PerObject;
-                    let (ok, at) =
-                        self.kms_call(now, KmsOpKind::GenerateDataKey, Context::ObjectArn);
+                    let (ok, at) = self.kms_call(
+                        now,
+                        r.first_send,
+                        KmsOpKind::GenerateDataKey,
+                        Context::ObjectArn,
+                    );
                     (at, ok)
                 }
                 Phase::MpuPart | Phase::Get => match r.key {
-                    KeyRef::BucketKey(id) => self.bucket_key_for_read(now, host, r.session, bi, id),
+                    KeyRef::BucketKey(id) => {
+                        self.bucket_key_for_read(now, r.first_send, host, r.session, bi, id)
+                    }
                     KeyRef::PerObject => {
-                        let (ok, at) = self.kms_call(now, KmsOpKind::Decrypt, Context::ObjectArn);
+                        let (ok, at) = self.kms_call(
+                            now,
+                            r.first_send,
+                            KmsOpKind::Decrypt,
+                            Context::ObjectArn,
+                        );
                         (at, ok)
                     }
                     _ => (now, true),
@@ -730,6 +776,7 @@ impl<'a> Simulation<'a> {
     fn bucket_key_for_read(
         &mut self,
         now: Nanos,
+        first_send: Nanos,
         host: u32,
         session: u32,
         bucket: u32,
@@ -747,11 +794,12 @@ impl<'a> Simulation<'a> {
             Lookup::Hit(_) => (now, true),
             Lookup::Join(e) => (e.ready_at, e.ok),
             Lookup::Miss => {
-                let (ok, at) = self.kms_call(now, KmsOpKind::Decrypt, Context::BucketArn);
+                let (ok, at) =
+                    self.kms_call(now, first_send, KmsOpKind::Decrypt, Context::BucketArn);
                 let ttl = self.sc.s3.bucket_key_ttl;
                 self.bk_read.insert(ck, now, (), at, ok, ttl);
                 if ok {
-                    self.m.bucket_key_decrypted(now);
+                    self.m.bucket_key_decrypted(first_send);
                 }
                 (at, ok)
             }
@@ -808,7 +856,12 @@ impl<'a> Simulation<'a> {
         let (ok, at) = match r.phase {
             Phase::ClientGenerate => {
                 let ck = (r.session, bi);
-                let (ok, at) = self.kms_call(now, KmsOpKind::GenerateDataKey, Context::Client);
+                let (ok, at) = self.kms_call(
+                    now,
+                    r.first_send,
+                    KmsOpKind::GenerateDataKey,
+                    Context::Client,
+                );
                 let id = self.new_key_id();
                 if let Some(c) = cache {
                     self.cse_write.insert(ck, now, id, at, ok, c.max_age);
@@ -820,7 +873,8 @@ impl<'a> Simulation<'a> {
             }
             _ => {
                 let id = r.key.client_id();
-                let (ok, at) = self.kms_call(now, KmsOpKind::Decrypt, Context::Client);
+                let (ok, at) =
+                    self.kms_call(now, r.first_send, KmsOpKind::Decrypt, Context::Client);
                 if let Some(c) = cache {
                     self.cse_read
                         .insert((r.session, id), now, id, at, ok, c.max_age);
@@ -867,8 +921,8 @@ impl<'a> Simulation<'a> {
             }
         }
         match outcome {
-            Outcome::SlowdownKms => self.m.slowdown(now, r.sent, SlowdownCause::Kms),
-            Outcome::SlowdownPrefix => self.m.slowdown(now, r.sent, SlowdownCause::Prefix),
+            Outcome::SlowdownKms => self.m.slowdown(now, r.first_send, SlowdownCause::Kms),
+            Outcome::SlowdownPrefix => self.m.slowdown(now, r.first_send, SlowdownCause::Prefix),
             _ => {}
         }
         if !throttled {

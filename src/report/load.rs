@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use crate::metrics::results::{SUMMARY_SCHEMA, SecondRow, VariantSummary};
-use crate::report::timeseries_csv::TIMESERIES_COLUMNS;
+use crate::report::timeseries_csv::{self, TIMESERIES_COLUMNS, step_of_column};
 use crate::report::{RUN_FILE, SUMMARY_FILE, TIMESERIES_FILE, hgrm_file_name};
 
 /// A results directory that could not be read. Every variant names the file.
@@ -127,6 +127,8 @@ pub struct LoadedRun {
     pub summary: SummaryFile,
     /// Per variant (same order as `summary.variants`), one row per simulated second.
     pub timeseries: Vec<Vec<SecondRow>>,
+    /// Seconds per time-series row (1 unless the run was long).
+    pub timeseries_step: u64,
     /// Per variant (same order as `summary.variants`).
     pub latency: Vec<VariantLatency>,
     /// `None` when the directory has no `run.json`.
@@ -147,7 +149,7 @@ pub fn load_results(dir: &Path) -> Result<LoadedRun, LoadError> {
     check_numbers(&summary_path, &summary_text)?;
 
     let ts_path = dir.join(TIMESERIES_FILE);
-    let mut by_variant = parse_timeseries(&ts_path, &read(&ts_path)?)?;
+    let (timeseries_step, mut by_variant) = parse_timeseries(&ts_path, &read(&ts_path)?)?;
     let mut timeseries = Vec::with_capacity(summary.variants.len());
     for v in &summary.variants {
         match by_variant.remove(&v.name) {
@@ -195,10 +197,14 @@ pub fn load_results(dir: &Path) -> Result<LoadedRun, LoadError> {
             get: curve("get", v.latency_ms.get.count)?,
         });
     }
-    // Each variant's time series covers every second from 0 to the end of the run.
-    let end = summary.simulated_seconds.ceil() as u64;
+    // Each variant's time series covers every second (or step) from 0 to the end of the run.
+    let step = timeseries_step;
+    let end = (summary.simulated_seconds.ceil() as u64).div_ceil(step);
     for (v, rows) in summary.variants.iter().zip(&timeseries) {
-        let contiguous = rows.iter().enumerate().all(|(i, r)| r.second == i as u64);
+        let contiguous = rows
+            .iter()
+            .enumerate()
+            .all(|(i, r)| r.second == i as u64 * step);
         if !contiguous || (rows.len() as u64) < end {
             return Err(LoadError::corrupt(
                 &ts_path,
@@ -208,7 +214,7 @@ pub fn load_results(dir: &Path) -> Result<LoadedRun, LoadError> {
                      {} expected in order",
                     v.name,
                     rows.len(),
-                    end.saturating_sub(1)
+                    end.saturating_sub(1) * step
                 ),
             ));
         }
@@ -229,6 +235,7 @@ pub fn load_results(dir: &Path) -> Result<LoadedRun, LoadError> {
     Ok(LoadedRun {
         summary,
         timeseries,
+        timeseries_step,
         latency,
         run,
     })
@@ -342,15 +349,21 @@ pub fn parse_summary(path: &Path, text: &str) -> Result<SummaryFile, LoadError> 
     Ok(s)
 }
 
-/// Parses `timeseries.csv` text into rows per variant name; `path` is for messages.
+/// Parses `timeseries.csv` text into its step (seconds per row, from the second column's
+/// name) and rows per variant name; `path` is for messages.
 pub fn parse_timeseries(
     path: &Path,
     text: &str,
-) -> Result<BTreeMap<String, Vec<SecondRow>>, LoadError> {
+) -> Result<(u64, BTreeMap<String, Vec<SecondRow>>), LoadError> {
     let mut lines = text.lines().enumerate().map(|(i, l)| (i + 1, l));
     let header = TIMESERIES_COLUMNS.join(",");
-    match lines.next() {
-        Some((_, l)) if l == header => {}
+    let step_of = |l: &str| {
+        let cols: Vec<&str> = l.split(',').collect();
+        let step = step_of_column(cols.get(1)?)?;
+        (l == timeseries_csv::header(step)).then_some(step)
+    };
+    let step = match lines.next() {
+        Some((_, l)) if step_of(l).is_some() => step_of(l).unwrap_or(1),
         Some((n, l)) => {
             return Err(LoadError::corrupt(
                 path,
@@ -359,7 +372,7 @@ pub fn parse_timeseries(
             ));
         }
         None => return Err(LoadError::corrupt(path, 0, "empty file")),
-    }
+    };
     let mut out: BTreeMap<String, Vec<SecondRow>> = BTreeMap::new();
     for (n, line) in lines {
         if line.is_empty() {
@@ -423,7 +436,7 @@ pub fn parse_timeseries(
         }
         rows.push(row);
     }
-    Ok(out)
+    Ok((step, out))
 }
 
 /// Splits one RFC 4180 line (no embedded line breaks: bksim never writes them).
@@ -645,8 +658,12 @@ mod tests {
         let p = Path::new("timeseries.csv");
         let header = TIMESERIES_COLUMNS.join(",");
         let row = "v,0,1,1,0,0,0,0,1,0,1,0,0,0,0,0";
-        let ok = parse_timeseries(p, &format!("{header}\n{row}\n")).unwrap();
-        assert_eq!(ok["v"].len(), 1);
+        let (step, ok) = parse_timeseries(p, &format!("{header}\n{row}\n")).unwrap();
+        assert_eq!((step, ok["v"].len()), (1, 1));
+        let coarse = timeseries_csv::header(60);
+        let row60 = "v,60,1,1,0,0,0,0,1,0,1,0,0,0,0,0";
+        let (step, ok) = parse_timeseries(p, &format!("{coarse}\n{row}\n{row60}\n")).unwrap();
+        assert_eq!((step, ok["v"][1].second), (60, 60));
         let e = parse_timeseries(p, &format!("{header}\n{row}\nv,1,2\n")).unwrap_err();
         assert_eq!(
             e.to_string(),
