@@ -104,15 +104,93 @@ const UNOPENED: u32 = u32::MAX;
 
 struct Session {
     /// Idle pool entries, most recently used last (urllib3's pool is a LIFO queue of at most
-    /// `connections_per_session` entries, initially all unopened). Each is the front-end
-    /// host its connection is bound to, or UNOPENED.
-    idle: Vec<u32>,
+    /// `connections_per_session` entries, initially all unopened).
+    idle: Pool,
     /// Requests waiting for a connection (pool policy `wait`), FIFO.
     waiting: VecDeque<u32>,
     s3: Client,
     kms: Client,
-    /// When each of the session's CPU cores is next free (client-side encryption).
-    cpu_free: Vec<Nanos>,
+    /// The session's CPU cores (client-side encryption).
+    cpu: Cores,
+}
+
+/// A connection pool's idle entries: a LIFO stack whose bottom holds the never-opened
+/// entries (returned connections are always pushed on top, bound to their host), so it is
+/// kept as a count of unopened entries under a stack of hosts. Memory follows the
+/// connections actually opened, not `connections_per_session`.
+struct Pool {
+    unopened: u32,
+    hosts: Vec<u32>,
+}
+
+impl Pool {
+    fn new(size: u32) -> Pool {
+        Pool {
+            unopened: size,
+            hosts: Vec::new(),
+        }
+    }
+
+    /// The top entry: a host, UNOPENED, or None when the pool is empty.
+    fn pop(&mut self) -> Option<u32> {
+        match self.hosts.pop() {
+            Some(h) => Some(h),
+            None if self.unopened > 0 => {
+                self.unopened -= 1;
+                Some(UNOPENED)
+            }
+            None => None,
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.unopened as usize + self.hosts.len()
+    }
+
+    fn push(&mut self, host: u32) {
+        self.hosts.push(host);
+    }
+}
+
+/// A session's identical CPU cores, first come first served: the times at which busy cores
+/// become free (a min-heap) and how many cores have never been used. A core free before
+/// `now` is as good as an unused one, so memory follows the cores busy at once (at most the
+/// session's requests in flight), not `cpu_cores`.
+struct Cores {
+    unused: u32,
+    busy: std::collections::BinaryHeap<std::cmp::Reverse<Nanos>>,
+}
+
+impl Cores {
+    fn new(cores: u32) -> Cores {
+        Cores {
+            unused: cores,
+            busy: Default::default(),
+        }
+    }
+
+    /// Runs a job of `cost` arriving at `now` on the earliest free core: when it starts, or
+    /// None when the session has no cores.
+    fn run(&mut self, now: Nanos, cost: Nanos) -> Option<Nanos> {
+        let start = match self.busy.peek() {
+            Some(&std::cmp::Reverse(t)) if t <= now => {
+                self.busy.pop();
+                now
+            }
+            _ if self.unused > 0 => {
+                self.unused -= 1;
+                now
+            }
+            Some(&std::cmp::Reverse(t)) => {
+                self.busy.pop();
+                t
+            }
+            None => return None,
+        };
+        self.busy
+            .push(std::cmp::Reverse(start.saturating_add(cost)));
+        Some(start)
+    }
 }
 
 struct WorkloadState {
@@ -267,11 +345,11 @@ impl<'a> Simulation<'a> {
             let first_session = sessions.len() as u32;
             for _ in 0..w.sessions {
                 sessions.push(Session {
-                    idle: vec![UNOPENED; conns as usize],
+                    idle: Pool::new(conns),
                     waiting: VecDeque::new(),
                     s3: Client::new(&retry),
                     kms: Client::new(&retry),
-                    cpu_free: vec![0; sc.client.cpu_cores as usize],
+                    cpu: Cores::new(sc.client.cpu_cores),
                 });
             }
             let (arrivals, think) = match &w.arrival {
@@ -757,10 +835,14 @@ impl<'a> Simulation<'a> {
                 _ => (now, true),
             }
         };
+        // A transfer at a tiny `transfer_rate` may end beyond the end of time: saturate (the
+        // run stops at its drain limit anyway).
         let at = if key_ok {
-            key_at + self.s3_time() + self.transfer_time(bytes)
+            key_at
+                .saturating_add(self.s3_time())
+                .saturating_add(self.transfer_time(bytes))
         } else {
-            key_at + self.s3_time()
+            key_at.saturating_add(self.s3_time())
         };
         let outcome = if key_ok {
             Outcome::Ok
@@ -1017,20 +1099,16 @@ impl<'a> Simulation<'a> {
             return None;
         }
         let crypto = &self.sc.crypto;
-        let cores = &mut self.sessions[session as usize].cpu_free;
-        let (core, free) = cores
-            .iter()
-            .copied()
-            .enumerate()
-            .min_by_key(|&(i, t)| (t, i))?;
+        if self.sc.client.cpu_cores == 0 {
+            return None;
+        }
         let cost_s = crypto.cse_per_object_ns / 1e9 + bytes as f64 / crypto.cse_bytes_per_sec;
         let cost = from_secs(cost_s).max(1);
-        let start = free.max(now);
-        cores[core] = start + cost;
-        if first_send >= self.sc.warmup {
+        let start = self.sessions[session as usize].cpu.run(now, cost)?;
+        if first_send >= self.sc.warmup && first_send < self.sc.duration {
             self.client_cpu_busy += cost;
         }
-        Some(start + cost)
+        Some(start.saturating_add(cost))
     }
 
     fn finish(&mut self, now: Nanos, req: u32, ok: bool) {

@@ -3,6 +3,7 @@
 mod cli;
 mod common;
 mod crypto;
+mod memory;
 mod model;
 mod report;
 mod report_html;
