@@ -292,6 +292,19 @@ impl<'f> Ctx<'f> {
                 problem(format!("at least one [[{key}]] is required")).hint(hint),
             ));
         }
+        if items.len() > MAX_ELEMENTS {
+            return Err(self.error(
+                Some(&items[MAX_ELEMENTS].origin),
+                key,
+                problem(format!(
+                    "{} [[{key}]] tables are more than bksim simulates: at most {MAX_ELEMENTS}",
+                    items.len()
+                ))
+                .hint(
+                    "each keeps its own state (a bucket, a sample of up to 65,536 written objects)",
+                ),
+            ));
+        }
         for item in items {
             if item.as_table().is_none() {
                 return Err(self.error(
@@ -1333,6 +1346,10 @@ fn element_name(
     seen.insert(name.clone(), line);
     Ok(name)
 }
+
+/// `[[bucket]]` and `[[workload]]` tables, each: a written bucket keeps a sample of up to
+/// 65,536 objects for reads.
+const MAX_ELEMENTS: usize = 100;
 
 /// Prefixes of all buckets together: the model keeps two request-rate limiters per prefix.
 const MAX_PREFIXES: u64 = 100_000;

@@ -183,3 +183,50 @@ fn a_transfer_rate_of_one_byte_per_second_stops_at_the_drain_limit() {
         assert_eq!(put["unfinished"].as_u64().unwrap(), offered, "{put}");
     }
 }
+
+#[test]
+fn element_counts_that_multiply_state_are_limited() {
+    // 101 buckets (each keeps a sample of written objects) and 33 variants (a run holds
+    // each variant's time series) are rejected at the first table past the limit.
+    let dir = tempfile::tempdir().unwrap();
+    let head = "name = \"many\"\nduration = \"10s\"\n";
+    let workload = "[[workload]]\nname = \"w\"\nbucket = \"b0\"\nop = \"put\"\n\
+                    arrival = { kind = \"poisson\", rate = 1 }\n";
+    let buckets: String = (0..101)
+        .map(|i| format!("[[bucket]]\nname = \"b{i}\"\nencryption = \"sse-kms\"\n"))
+        .collect();
+    let variants: String = (0..33)
+        .map(|i| format!("[[variant]]\nname = \"v{i}\"\n"))
+        .collect();
+    let one_bucket = "[[bucket]]\nname = \"b0\"\nencryption = \"sse-kms\"\n";
+    for (name, toml, line, msg) in [
+        (
+            "buckets.toml",
+            format!("{head}{buckets}{workload}"),
+            2 + 3 * 100 + 1,
+            "101 [[bucket]] tables are more than bksim simulates: at most 100",
+        ),
+        (
+            "variants.toml",
+            format!("{head}{one_bucket}{workload}{variants}"),
+            2 + 3 + 5 + 2 * 32 + 1,
+            "33 [[variant]] tables are more than bksim simulates in one run: at most 32",
+        ),
+    ] {
+        let file = dir.path().join(name);
+        std::fs::write(&file, toml).unwrap();
+        let o = bksim_limited(&["validate", file.to_str().unwrap()]);
+        let err = text(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{err}");
+        assert!(err.contains(&format!("{name}:{line}")), "{err}");
+        assert!(err.contains(msg), "{err}");
+    }
+    // At the limits both are accepted.
+    let buckets: String = (0..100)
+        .map(|i| format!("[[bucket]]\nname = \"b{i}\"\nencryption = \"sse-kms\"\n"))
+        .collect();
+    let file = dir.path().join("ok.toml");
+    std::fs::write(&file, format!("{head}{buckets}{workload}")).unwrap();
+    let o = bksim_limited(&["validate", file.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+}
