@@ -217,6 +217,20 @@ fn verdict(
         }
     }
 
+    // Requests the drain limit cut off.
+    let unfinished: Vec<String> = ops
+        .iter()
+        .filter(|(_, c)| c.unfinished > 0)
+        .map(|(op, c)| format!("{} of {} {op}s", group(c.unfinished), group(c.offered)))
+        .collect();
+    if !unfinished.is_empty() {
+        sentences.push(format!(
+            "{} were still unfinished when the run stopped, 60 simulated seconds after its end \
+             (the drain limit).",
+            capitalize(&join_and(&unfinished))
+        ));
+    }
+
     // Client-side encryption's CPU.
     if v.crypto.client_cpu_cores > 0 {
         let cores = v.crypto.client_cpu_cores;
@@ -278,7 +292,10 @@ fn verdict(
         sentences.push(format!("Note: {n}."));
     }
 
-    let failed_any = v.requests.put.failed > 0 || v.requests.get.failed > 0;
+    let failed_any = v.requests.put.failed > 0
+        || v.requests.get.failed > 0
+        || v.requests.put.unfinished > 0
+        || v.requests.get.unfinished > 0;
     Verdict {
         variant: v.name.clone(),
         index,
@@ -467,6 +484,24 @@ mod tests {
         assert_eq!(v[2].headline, "Not throttled");
         assert!(v[2].ok && !v[0].ok && !v[1].ok);
         assert!(v[2].sentences.iter().any(|s| s == "No request failed."));
+        assert!(!v[2].sentences.iter().any(|s| s.contains("unfinished")));
+    }
+
+    #[test]
+    fn unfinished_requests_are_said_and_spoil_the_verdict() {
+        let mut run = synthetic(&["quiet"], 60, 1_000, false);
+        run.summary.variants[0].requests.put.unfinished = 1_234;
+        let v = verdicts(&run);
+        assert!(!v[0].ok);
+        let offered = crate::report::table::group(run.summary.variants[0].requests.put.offered);
+        assert!(
+            v[0].sentences.contains(&format!(
+                "1,234 of {offered} PUTs were still unfinished when the run stopped, 60 \
+                 simulated seconds after its end (the drain limit)."
+            )),
+            "{:?}",
+            v[0].sentences
+        );
     }
 
     #[test]
