@@ -79,10 +79,14 @@ pub struct Collector {
     pub slowdown_prefix: u64,
     pub rows: Vec<SecondRow>,
     in_flight: u64,
-    /// Rows before this one have their in-flight gauge filled in.
+    /// Rows before this one have their in-flight gauge filled in, and when the next row
+    /// starts (nanoseconds): events before then need no gauge work.
     gauge_row: u64,
-    /// The current second of KMS calls (all traffic, by when they were made) and its count.
+    gauge_next: Nanos,
+    /// The current second of KMS calls (all traffic, by when they were made), when it ends
+    /// (nanoseconds) and its count.
     kms_second: u64,
+    kms_second_end: Nanos,
     kms_in_second: u64,
     /// Most KMS calls in one whole second inside the measured window.
     pub peak_kms_rps: u64,
@@ -116,7 +120,9 @@ impl Collector {
             rows: Vec::with_capacity(rows),
             in_flight: 0,
             gauge_row: 0,
+            gauge_next: NANOS_PER_SEC * step,
             kms_second: 0,
+            kms_second_end: NANOS_PER_SEC,
             kms_in_second: 0,
             peak_kms_rps: 0,
         }
@@ -161,14 +167,20 @@ impl Collector {
     /// number of requests in flight at its end. Call before handling an event at `t`.
     #[inline]
     pub fn advance(&mut self, t: Nanos) {
-        let s = self.row_index(t);
-        if s > self.gauge_row {
-            let in_flight = self.in_flight;
-            for row in self.gauge_row..s {
-                self.row(row * self.step * NANOS_PER_SEC).in_flight = in_flight;
-            }
-            self.gauge_row = s;
+        if t >= self.gauge_next {
+            self.fill_gauge(t);
         }
+    }
+
+    #[cold]
+    fn fill_gauge(&mut self, t: Nanos) {
+        let s = self.row_index(t);
+        let in_flight = self.in_flight;
+        for row in self.gauge_row..s {
+            self.row(row * self.step * NANOS_PER_SEC).in_flight = in_flight;
+        }
+        self.gauge_row = s;
+        self.gauge_next = (s + 1).saturating_mul(self.step * NANOS_PER_SEC);
     }
 
     /// Closes the time series at the end of the run.
@@ -194,12 +206,17 @@ impl Collector {
     /// Counts a KMS call made at `t` towards the peak second.
     #[inline]
     fn kms_second_tick(&mut self, t: Nanos) {
-        let s = t / NANOS_PER_SEC;
-        if s != self.kms_second {
-            self.close_kms_second();
-            self.kms_second = s;
+        if t >= self.kms_second_end {
+            self.next_kms_second(t);
         }
         self.kms_in_second += 1;
+    }
+
+    #[cold]
+    fn next_kms_second(&mut self, t: Nanos) {
+        self.close_kms_second();
+        self.kms_second = t / NANOS_PER_SEC;
+        self.kms_second_end = (self.kms_second + 1).saturating_mul(NANOS_PER_SEC);
     }
 
     /// The peak counts whole seconds inside the measured window only.
