@@ -125,7 +125,8 @@ pub struct VariantLatency {
 #[derive(Debug, Clone, PartialEq)]
 pub struct LoadedRun {
     pub summary: SummaryFile,
-    /// Per variant (same order as `summary.variants`), one row per simulated second.
+    /// Per variant (same order as `summary.variants`), one row per simulated second (per
+    /// `timeseries_step` seconds for long runs).
     pub timeseries: Vec<Vec<SecondRow>>,
     /// Seconds per time-series row (1 unless the run was long).
     pub timeseries_step: u64,
