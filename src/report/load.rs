@@ -71,6 +71,9 @@ pub struct SummaryFile {
     pub seed: u64,
     pub simulated_seconds: f64,
     pub warmup_seconds: f64,
+    /// The drain limit after `simulated_seconds` (absent, 0, in files from before it).
+    #[serde(default)]
+    pub drain_limit_seconds: f64,
     pub variants: Vec<VariantSummary>,
 }
 

@@ -456,6 +456,7 @@ pub(crate) mod tests {
                 seed: 1,
                 simulated_seconds: seconds.saturating_sub(1) as f64,
                 warmup_seconds: 2.0,
+                drain_limit_seconds: 60.0,
                 variants,
             },
             timeseries,
