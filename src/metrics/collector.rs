@@ -1,6 +1,7 @@
-//! What the model counts while it runs: per-operation request outcomes and latencies (only
-//! for requests sent after warm-up), KMS calls by operation and encryption context, S3
-//! SlowDowns, and the per-second time series (every second, warm-up included).
+//! What the model counts while it runs: per-operation request outcomes and latencies, KMS
+//! calls by operation and encryption context, S3 SlowDowns (all for requests that arrived in
+//! the measured window), and the time series (every second, or every [`timeseries_step`]
+//! seconds for long runs, warm-up and drain included).
 
 use super::results::{OpCounts, SecondRow, new_latency_histogram};
 use crate::engine::time::{NANOS_PER_MICRO, NANOS_PER_SEC, Nanos};
@@ -27,14 +28,38 @@ pub enum KmsOpKind {
     Decrypt,
 }
 
-/// Counters for one variant. Request outcomes and latency count requests first sent in the
-/// measured window [warmup, duration); KMS calls, background calls, SlowDowns and bucket keys
-/// count what happened in that window (drain-time traffic after `duration` is left out), so
-/// rates divided by the window's length are steady-state rates. The time series keeps every
-/// second, warm-up and drain included.
+/// Seconds per time-series row: the smallest of these that keeps a run within
+/// [`MAX_TIMESERIES_ROWS`] rows per variant.
+pub const TIMESERIES_STEPS: [u64; 5] = [1, 10, 60, 300, 3600];
+/// Most time-series rows one variant keeps (a day and more at one row per second).
+pub const MAX_TIMESERIES_ROWS: u64 = 100_000;
+/// How long the run goes on after `duration` for requests still in flight to finish
+/// (simulated time). Requests not finished by then are counted as `unfinished`.
+pub const DRAIN_LIMIT: Nanos = 60 * NANOS_PER_SEC;
+
+/// Seconds per time-series row for a run of `duration`: the smallest of [`TIMESERIES_STEPS`]
+/// whose rows cover the run and its drain (at most `duration + DRAIN_LIMIT`, both ends
+/// included) within [`MAX_TIMESERIES_ROWS`].
+pub fn timeseries_step(duration: Nanos) -> u64 {
+    let last = duration.saturating_add(DRAIN_LIMIT) / NANOS_PER_SEC;
+    TIMESERIES_STEPS
+        .into_iter()
+        .find(|&step| last / step < MAX_TIMESERIES_ROWS)
+        .unwrap_or(TIMESERIES_STEPS[TIMESERIES_STEPS.len() - 1])
+}
+
+/// Counters for one variant. Everything in the summary belongs to the measured window
+/// [warmup, duration), attributed consistently: a request and everything it causes (its
+/// outcome and latency, its KMS calls and their throttles, its SlowDowns, the bucket keys it
+/// obtained) count when the request arrived in the window, whenever during the run or its
+/// drain they happen; background calls count when they are made in the window. So with
+/// per-object keys and no retries, KMS calls equal uploads offered exactly. The time series
+/// counts every event in the row of the time it happened, warm-up and drain included.
 pub struct Collector {
     warmup: Nanos,
     end: Nanos,
+    /// Seconds per time-series row.
+    step: u64,
     pub put: OpCounts,
     pub get: OpCounts,
     pub latency_put: Histogram<u64>,
@@ -54,16 +79,27 @@ pub struct Collector {
     pub slowdown_prefix: u64,
     pub rows: Vec<SecondRow>,
     in_flight: u64,
-    /// Seconds before this one have their in-flight gauge filled in.
-    gauge_second: u64,
+    /// Rows before this one have their in-flight gauge filled in, and when the next row
+    /// starts (nanoseconds): events before then need no gauge work.
+    gauge_row: u64,
+    gauge_next: Nanos,
+    /// The current second of KMS calls (all traffic, by when they were made), when it ends
+    /// (nanoseconds) and its count.
+    kms_second: u64,
+    kms_second_end: Nanos,
+    kms_in_second: u64,
+    /// Most KMS calls in one whole second inside the measured window.
+    pub peak_kms_rps: u64,
 }
 
 impl Collector {
     pub fn new(warmup: Nanos, duration: Nanos) -> Self {
-        let seconds = duration.div_ceil(NANOS_PER_SEC) as usize + 1;
+        let step = timeseries_step(duration);
+        let rows = duration.div_ceil(NANOS_PER_SEC * step) as usize + 1;
         Collector {
             warmup,
             end: duration,
+            step,
             put: OpCounts::default(),
             get: OpCounts::default(),
             latency_put: new_latency_histogram(),
@@ -81,19 +117,40 @@ impl Collector {
             bucket_keys_decrypted: 0,
             slowdown_kms: 0,
             slowdown_prefix: 0,
-            rows: Vec::with_capacity(seconds),
+            rows: Vec::with_capacity(rows),
             in_flight: 0,
-            gauge_second: 0,
+            gauge_row: 0,
+            gauge_next: NANOS_PER_SEC * step,
+            kms_second: 0,
+            kms_second_end: NANOS_PER_SEC,
+            kms_in_second: 0,
+            peak_kms_rps: 0,
+        }
+    }
+
+    /// Seconds per time-series row.
+    pub fn step(&self) -> u64 {
+        self.step
+    }
+
+    #[inline]
+    fn row_index(&self, t: Nanos) -> u64 {
+        // Most runs have 1-s rows: keep their division by a constant.
+        if self.step == 1 {
+            t / NANOS_PER_SEC
+        } else {
+            t / NANOS_PER_SEC / self.step
         }
     }
 
     #[inline]
     fn row(&mut self, t: Nanos) -> &mut SecondRow {
-        let s = (t / NANOS_PER_SEC) as usize;
+        let s = self.row_index(t) as usize;
         if s >= self.rows.len() {
             let from = self.rows.len();
+            let step = self.step;
             self.rows.extend((from..=s).map(|i| SecondRow {
-                second: i as u64,
+                second: i as u64 * step,
                 ..SecondRow::default()
             }));
         }
@@ -106,18 +163,24 @@ impl Collector {
         t >= self.warmup && t < self.end
     }
 
-    /// Advances the in-flight gauge: every second that ended at or before `t` records the
+    /// Advances the in-flight gauge: every row that ended at or before `t` records the
     /// number of requests in flight at its end. Call before handling an event at `t`.
     #[inline]
     pub fn advance(&mut self, t: Nanos) {
-        let s = t / NANOS_PER_SEC;
-        if s > self.gauge_second {
-            let in_flight = self.in_flight;
-            for sec in self.gauge_second..s {
-                self.row(sec * NANOS_PER_SEC).in_flight = in_flight;
-            }
-            self.gauge_second = s;
+        if t >= self.gauge_next {
+            self.fill_gauge(t);
         }
+    }
+
+    #[cold]
+    fn fill_gauge(&mut self, t: Nanos) {
+        let s = self.row_index(t);
+        let in_flight = self.in_flight;
+        for row in self.gauge_row..s {
+            self.row(row * self.step * NANOS_PER_SEC).in_flight = in_flight;
+        }
+        self.gauge_row = s;
+        self.gauge_next = (s + 1).saturating_mul(self.step * NANOS_PER_SEC);
     }
 
     /// Closes the time series at the end of the run.
@@ -125,6 +188,44 @@ impl Collector {
         self.advance(end);
         let in_flight = self.in_flight;
         self.row(end).in_flight = in_flight;
+        self.close_kms_second();
+    }
+
+    /// A request that arrived at `first_send` was still in flight when the run stopped at its
+    /// drain limit.
+    pub fn unfinished(&mut self, first_send: Nanos, get: bool) {
+        if self.measured(first_send) {
+            if get {
+                self.get.unfinished += 1;
+            } else {
+                self.put.unfinished += 1;
+            }
+        }
+    }
+
+    /// Counts a KMS call made at `t` towards the peak second.
+    #[inline]
+    fn kms_second_tick(&mut self, t: Nanos) {
+        if t >= self.kms_second_end {
+            self.next_kms_second(t);
+        }
+        self.kms_in_second += 1;
+    }
+
+    #[cold]
+    fn next_kms_second(&mut self, t: Nanos) {
+        self.close_kms_second();
+        self.kms_second = t / NANOS_PER_SEC;
+        self.kms_second_end = (self.kms_second + 1).saturating_mul(NANOS_PER_SEC);
+    }
+
+    /// The peak counts whole seconds inside the measured window only.
+    fn close_kms_second(&mut self) {
+        let start = self.kms_second * NANOS_PER_SEC;
+        if start >= self.warmup && start.saturating_add(NANOS_PER_SEC) <= self.end {
+            self.peak_kms_rps = self.peak_kms_rps.max(self.kms_in_second);
+        }
+        self.kms_in_second = 0;
     }
 
     #[inline]
@@ -136,7 +237,7 @@ impl Collector {
         } else {
             r.put_offered += 1;
         }
-        if t >= self.warmup {
+        if self.measured(t) {
             if get {
                 self.get.offered += 1;
             } else {
@@ -148,7 +249,7 @@ impl Collector {
     /// A GET that found nothing to read: offered, never sent.
     pub fn no_object(&mut self, t: Nanos) {
         self.row(t).get_offered += 1;
-        if t >= self.warmup {
+        if self.measured(t) {
             self.get.offered += 1;
             self.get.no_object += 1;
         }
@@ -165,7 +266,7 @@ impl Collector {
             (true, true) => r.get_completed += 1,
             (true, false) => r.get_failed += 1,
         }
-        if first_send < self.warmup {
+        if !self.measured(first_send) {
             return;
         }
         let counts = if get { &mut self.get } else { &mut self.put };
@@ -184,8 +285,17 @@ impl Collector {
         }
     }
 
+    /// A KMS call made at `t` for a request that arrived at `first_send`.
     #[inline]
-    pub fn kms_call(&mut self, t: Nanos, op: KmsOpKind, ctx: Context, throttled: bool) {
+    pub fn kms_call(
+        &mut self,
+        t: Nanos,
+        first_send: Nanos,
+        op: KmsOpKind,
+        ctx: Context,
+        throttled: bool,
+    ) {
+        self.kms_second_tick(t);
         let r = self.row(t);
         r.kms_requests += 1;
         if throttled {
@@ -195,7 +305,7 @@ impl Collector {
             KmsOpKind::GenerateDataKey => r.generate_data_key += 1,
             KmsOpKind::Decrypt => r.decrypt += 1,
         }
-        if !self.measured(t) {
+        if !self.measured(first_send) {
             return;
         }
         self.kms_requests += 1;
@@ -224,17 +334,16 @@ impl Collector {
         }
     }
 
-    /// A 503 SlowDown the client received at `t` for an attempt S3 received at `sent`: the
-    /// time series counts it when received, the summary by when S3 decided it (the same
-    /// instant as the KMS call it stems from).
+    /// A 503 SlowDown the client received at `t` for a request that arrived at
+    /// `first_send`: the time series counts it when received, the summary with its request.
     #[inline]
-    pub fn slowdown(&mut self, t: Nanos, sent: Nanos, cause: SlowdownCause) {
+    pub fn slowdown(&mut self, t: Nanos, first_send: Nanos, cause: SlowdownCause) {
         let r = self.row(t);
         match cause {
             SlowdownCause::Kms => r.slowdown_kms += 1,
             SlowdownCause::Prefix => r.slowdown_prefix += 1,
         }
-        if self.measured(sent) {
+        if self.measured(first_send) {
             match cause {
                 SlowdownCause::Kms => self.slowdown_kms += 1,
                 SlowdownCause::Prefix => self.slowdown_prefix += 1,
@@ -242,14 +351,16 @@ impl Collector {
         }
     }
 
-    pub fn bucket_key_issued(&mut self, t: Nanos) {
-        if self.measured(t) {
+    /// A bucket key obtained for a request that arrived at `first_send`.
+    pub fn bucket_key_issued(&mut self, first_send: Nanos) {
+        if self.measured(first_send) {
             self.bucket_keys_issued += 1;
         }
     }
 
-    pub fn bucket_key_decrypted(&mut self, t: Nanos) {
-        if self.measured(t) {
+    /// A bucket key unwrapped for a request that arrived at `first_send`.
+    pub fn bucket_key_decrypted(&mut self, first_send: Nanos) {
+        if self.measured(first_send) {
             self.bucket_keys_decrypted += 1;
         }
     }

@@ -36,8 +36,11 @@ pub struct VariantResults {
     /// Latency of completed requests, first send to success, backoff included (µs).
     pub latency_put: Histogram<u64>,
     pub latency_get: Histogram<u64>,
-    /// One row per simulated second from 0 until the last request finished.
+    /// One row per `timeseries_step` simulated seconds from 0 until the run stopped.
     pub timeseries: Vec<SecondRow>,
+    /// Seconds each time-series row covers (1 unless the run is long: see
+    /// [`crate::metrics::collector::timeseries_step`]).
+    pub timeseries_step: u64,
     /// Discrete events the engine processed for this variant (for `run.json`, not summary).
     pub events: u64,
     /// Objects whose real encryption round trip failed (`crypto.verify`); a run with any
@@ -103,6 +106,12 @@ pub struct OpCounts {
     pub retries: u64,
     /// GETs that found no object to read (nothing written yet); never sent.
     pub no_object: u64,
+    /// Requests still in flight when the run stopped, [`DRAIN_LIMIT`] after `duration`:
+    /// offered = completed + failed + no_object + unfinished.
+    ///
+    /// [`DRAIN_LIMIT`]: crate::metrics::collector::DRAIN_LIMIT
+    #[serde(default)]
+    pub unfinished: u64,
 }
 
 /// Latency percentiles in milliseconds (3 decimals), over completed requests.
@@ -170,9 +179,11 @@ pub struct Slowdown {
     pub prefix: u64,
 }
 
-/// One simulated second of one variant (all traffic, warm-up included).
+/// One simulated second of one variant, or `step` seconds for long runs (all traffic,
+/// warm-up and drain included; counts are totals over the row's seconds).
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Default)]
 pub struct SecondRow {
+    /// The first second the row covers (a multiple of the run's time-series step).
     pub second: u64,
     pub put_offered: u64,
     pub put_completed: u64,
@@ -188,6 +199,6 @@ pub struct SecondRow {
     pub background_requests: u64,
     pub slowdown_kms: u64,
     pub slowdown_prefix: u64,
-    /// Requests in flight (sent or waiting to retry, not yet finished) at the end of the second.
+    /// Requests in flight (sent or waiting to retry, not yet finished) at the end of the row.
     pub in_flight: u64,
 }

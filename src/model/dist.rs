@@ -143,76 +143,87 @@ pub fn profile_max_rate(base: f64, profile: &RateProfile) -> f64 {
     }
 }
 
-/// The next instant (seconds) after `t` at which a profile's rate may change: the edges of
-/// piecewise-constant profiles, and 1 ms steps through ramps and diurnal curves. Infinity
+/// Ramps and diurnal curves are followed in steps of this many nanoseconds (1 ms).
+const CURVE_STEP: Nanos = 1_000_000;
+
+/// The next instant after `t` (nanoseconds) at which a profile's rate may change: the edges
+/// of piecewise-constant profiles, and 1 ms steps through ramps and diurnal curves. `None`
 /// when the rate never changes again.
-fn next_change(profile: &RateProfile, t: f64) -> f64 {
-    const STEP: f64 = 0.001;
-    let secs = |n: Nanos| to_secs(n);
+fn next_change(profile: &RateProfile, t: Nanos) -> Option<Nanos> {
     match profile {
-        RateProfile::Flat => f64::INFINITY,
-        RateProfile::Steps { at, .. } => at
-            .iter()
-            .map(|&a| secs(a))
-            .find(|&a| a > t)
-            .unwrap_or(f64::INFINITY),
+        RateProfile::Flat => None,
+        RateProfile::Steps { at, .. } => at.iter().copied().find(|&a| a > t),
         RateProfile::Ramp { start, end, .. } => {
-            let (s, e) = (secs(*start), secs(*end));
-            if t < s {
-                s
-            } else if t < e {
-                (t + STEP).min(e)
+            if t < *start {
+                Some(*start)
+            } else if t < *end {
+                Some(t.saturating_add(CURVE_STEP).min(*end))
             } else {
-                f64::INFINITY
+                None
             }
         }
         RateProfile::Burst {
             at, length, every, ..
         } => {
-            let (a, len) = (secs(*at), secs(*length));
-            if t < a {
-                return a;
+            if t < *at {
+                return Some(*at);
             }
             match every {
                 Some(p) if *p > 0 => {
-                    let p = secs(*p);
-                    let k = ((t - a) / p).floor();
-                    let start = a + k * p;
-                    if t < start + len {
-                        start + len
+                    let start = at + (t - at) / p * p;
+                    let off = start.saturating_add(*length);
+                    Some(if t < off && *length < *p {
+                        off
                     } else {
-                        start + p
-                    }
+                        start.saturating_add(*p)
+                    })
                 }
                 _ => {
-                    if t < a + len {
-                        a + len
-                    } else {
-                        f64::INFINITY
-                    }
+                    let off = at.saturating_add(*length);
+                    (t < off).then_some(off)
                 }
             }
         }
-        RateProfile::Diurnal { .. } => t + STEP,
+        RateProfile::Diurnal { .. } => Some(t.saturating_add(CURVE_STEP)),
     }
 }
 
-/// Open-loop arrival times, one after another. Times are carried in float seconds between
-/// arrivals (rounded to nanoseconds only when handed out), so high rates keep their rate.
+/// Open-loop arrival times, one after another, each compared with the end of the window in
+/// integer nanoseconds. Poisson times are carried in float seconds between arrivals (rounded
+/// to nanoseconds only when handed out), so high rates keep their rate. Constant arrivals are
+/// computed afresh from the start of the profile's current constant-rate piece: arrival `j`
+/// of a piece starting at `s` with rate `r` is at `s + (m + j) / r`, `m` being the mass still
+/// owed from earlier pieces, so no floating-point error accumulates (a flat profile puts
+/// arrival `k` at exactly `k / rate`).
 #[derive(Debug, Clone)]
 pub struct ArrivalProcess {
     kind: ArrivalKind,
     base: f64,
     max_rate: f64,
     profile: RateProfile,
-    /// The last arrival (Poisson) or the next one (constant), in seconds; None before the first.
-    t: Option<f64>,
+    /// Poisson: the last arrival in seconds (0 before the first).
+    t: f64,
+    /// Constant: the current piece.
+    piece: Piece,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum ArrivalKind {
     Poisson,
     Constant,
+}
+
+/// A constant-rate piece of a profile and the arrivals already handed out in it.
+#[derive(Debug, Clone, Copy)]
+struct Piece {
+    start: Nanos,
+    /// Where the next piece starts (`None`: the rate never changes again).
+    end: Option<Nanos>,
+    rate: f64,
+    /// Integrated rate the first arrival in this piece still needs (0 at the very start).
+    owed: f64,
+    /// Arrivals handed out in this piece.
+    j: u64,
 }
 
 impl ArrivalProcess {
@@ -226,12 +237,20 @@ impl ArrivalProcess {
 
     fn build(kind: ArrivalKind, base: f64, profile: RateProfile) -> Self {
         let max_rate = profile_max_rate(base, &profile);
+        let piece = Piece {
+            start: 0,
+            end: next_change(&profile, 0),
+            rate: profile_rate(base, &profile, 0),
+            owed: 0.0,
+            j: 0,
+        };
         ArrivalProcess {
             kind,
             base,
             max_rate,
             profile,
-            t: None,
+            t: 0.0,
+            piece,
         }
     }
 
@@ -239,73 +258,59 @@ impl ArrivalProcess {
         profile_rate(self.base, &self.profile, from_secs(t))
     }
 
-    /// The time `t + x` at which the integral of the rate from `t` reaches `mass`, walking the
-    /// profile's pieces; infinity if it never does before `until`.
-    fn advance(&self, t: f64, mass: f64, until: f64) -> f64 {
-        let (mut cur, mut need) = (t, mass);
-        while cur < until {
-            let r = self.rate_at(cur);
-            let edge = next_change(&self.profile, cur);
-            if r > 0.0 && cur + need / r <= edge {
-                return cur + need / r;
-            }
-            if edge.is_infinite() {
-                return f64::INFINITY;
-            }
-            if r > 0.0 {
-                need -= r * (edge - cur);
-            }
-            cur = edge;
-        }
-        f64::INFINITY
-    }
-
-    /// The next arrival, or `None` if there is none before `until`. Poisson arrivals use
-    /// thinning against the profile's maximum rate, exact for any bounded rate function;
-    /// constant arrivals are one unit of integrated rate apart (exact for piecewise-constant
-    /// profiles, within 1 ms steps for ramps and diurnal curves), the first at the first
-    /// instant the rate is above zero.
+    /// The next arrival, or `None` if there is none before `until` (nanoseconds, exclusive).
+    /// Poisson arrivals use thinning against the profile's maximum rate, exact for any bounded
+    /// rate function; constant arrivals are one unit of integrated rate apart (exact for
+    /// piecewise-constant profiles, within 1 ms steps for ramps and diurnal curves), the first
+    /// at the first instant the rate is above zero.
     pub fn next(&mut self, until: Nanos, rng: &mut Stream) -> Option<Nanos> {
-        let end = to_secs(until);
         match self.kind {
             ArrivalKind::Poisson => {
                 if self.max_rate <= 0.0 {
                     return None;
                 }
-                let mut t = self.t.unwrap_or(0.0);
                 loop {
-                    t += rng.exp1() / self.max_rate;
-                    if t >= end {
-                        self.t = Some(t);
+                    self.t += rng.exp1() / self.max_rate;
+                    let at = from_secs(self.t);
+                    if at >= until {
                         return None;
                     }
                     if matches!(self.profile, RateProfile::Flat)
-                        || rng.uniform() * self.max_rate < self.rate_at(t)
+                        || rng.uniform() * self.max_rate < self.rate_at(self.t)
                     {
-                        self.t = Some(t);
-                        return Some(from_secs(t));
+                        return Some(at);
                     }
                 }
             }
-            ArrivalKind::Constant => {
-                let t = match self.t {
-                    Some(t) => t,
-                    None => {
-                        // The first arrival: at 0, or when the rate first rises above 0.
-                        let mut t = 0.0;
-                        while self.rate_at(t) <= 0.0 && t < end {
-                            t = next_change(&self.profile, t);
-                        }
-                        t
-                    }
-                };
-                if t >= end {
-                    self.t = Some(t);
+            ArrivalKind::Constant => loop {
+                let p = &mut self.piece;
+                if p.start >= until {
                     return None;
                 }
-                self.t = Some(self.advance(t, 1.0, end));
-                Some(from_secs(t))
-            }
+                if p.rate > 0.0 {
+                    let at = p
+                        .start
+                        .saturating_add(from_secs((p.owed + p.j as f64) / p.rate));
+                    if p.end.is_none_or(|e| at < e) {
+                        if at >= until {
+                            return None;
+                        }
+                        p.j += 1;
+                        return Some(at);
+                    }
+                }
+                // The piece is used up: carry what the next arrival still needs.
+                let end = p.end?;
+                let len = to_secs(end - p.start);
+                let owed = (p.owed + p.j as f64 - p.rate * len).max(0.0);
+                self.piece = Piece {
+                    start: end,
+                    end: next_change(&self.profile, end),
+                    rate: profile_rate(self.base, &self.profile, end),
+                    owed,
+                    j: 0,
+                };
+            },
         }
     }
 }
@@ -425,22 +430,60 @@ mod profile_tests {
         };
         let v = count(ArrivalProcess::constant(0.05, steps), 10);
         // One at 0 (rate 0.05/s), then 1000/s from 5 s: 5,000 more.
-        assert!((v.len() as i64 - 5_001).abs() <= 2, "{}", v.len());
+        // The second owes 1 - 0.05 × 5 = 0.75 of a unit at 5 s: 5 s + 0.75 ms, then every
+        // 1 ms while 5.00075 + j/1000 < 10, j = 0..=4999.
+        assert_eq!(v.len(), 5_001);
         assert_eq!(v[0], 0);
-        assert!(v[1] >= 5 * NANOS_PER_SEC && v[1] <= 5 * NANOS_PER_SEC + 1_000_000);
+        assert_eq!(v[1], 5 * NANOS_PER_SEC + 750_000);
+        assert_eq!(v[5_000], 9 * NANOS_PER_SEC + 999_750_000);
     }
 
     #[test]
-    fn constant_arrivals_follow_bursts_and_ramps() {
+    fn constant_flat_arrival_k_is_exactly_k_over_rate() {
+        // 100/s for 600 s: 60,000 arrivals at k × 10 ms, the last at 599.99 s (no 60,001st
+        // at 599.999999… from accumulated rounding).
+        let v = count(ArrivalProcess::constant(100.0, RateProfile::Flat), 600);
+        assert_eq!(v.len(), 60_000);
+        for (k, &a) in v.iter().enumerate() {
+            assert_eq!(a, from_secs(k as f64 / 100.0), "arrival {k}");
+        }
+        assert_eq!(*v.last().unwrap(), 599_990_000_000);
+        // Rates whose period is not a whole number of nanoseconds: 3/s, 7/s, 0.1/s.
+        for (rate, secs, n) in [(3.0, 100, 300), (7.0, 60, 420), (0.1, 600, 60)] {
+            let v = count(ArrivalProcess::constant(rate, RateProfile::Flat), secs);
+            assert_eq!(v.len(), n, "rate {rate}");
+            assert_eq!(v[n - 1], from_secs((n - 1) as f64 / rate));
+        }
+    }
+
+    #[test]
+    fn constant_arrivals_have_no_fencepost_at_profile_edges() {
+        // 100/s until 300 s, then 200/s: 30,000 + 60,000, one exactly at the step.
+        let steps = RateProfile::Steps {
+            at: vec![300 * NANOS_PER_SEC],
+            rate: vec![200.0],
+        };
+        let v = count(ArrivalProcess::constant(100.0, steps), 600);
+        assert_eq!(v.len(), 90_000);
+        assert_eq!(v[29_999], 299_990_000_000);
+        assert_eq!(v[30_000], 300 * NANOS_PER_SEC);
+        assert_eq!(v[89_999], 599_995_000_000);
+        // Bursts of 100/s in [1,2), [5,6), [9,10) over a 10/s base for 12 s: 9 s × 10 +
+        // 3 s × 100 = 390, each burst starting on its edge.
         let burst = RateProfile::Burst {
             rate: 100.0,
             at: NANOS_PER_SEC,
             length: NANOS_PER_SEC,
             every: Some(4 * NANOS_PER_SEC),
         };
-        // Base 10/s for 12 s, plus bursts of 100/s in [1,2), [5,6), [9,10).
-        let n = count(ArrivalProcess::constant(10.0, burst), 12).len() as i64;
-        assert!((n - (9 * 10 + 3 * 100)).abs() <= 3, "{n}");
+        let v = count(ArrivalProcess::constant(10.0, burst), 12);
+        assert_eq!(v.len(), 390);
+        assert_eq!(v[10], NANOS_PER_SEC);
+        assert_eq!(v[110], 2 * NANOS_PER_SEC);
+    }
+
+    #[test]
+    fn constant_arrivals_follow_ramps() {
         let ramp = RateProfile::Ramp {
             to: 200.0,
             start: 0,

@@ -15,7 +15,7 @@ pub mod testkit;
 mod tests;
 pub mod verify;
 
-use crate::engine::time::{NANOS_PER_SEC, to_secs};
+use crate::engine::time::to_secs;
 use crate::metrics::results::{
     ByOperation, CloudTrailSummary, CryptoSummary, KmsSummary, PerOp, Slowdown, VariantResults,
     VariantSummary,
@@ -33,18 +33,8 @@ pub fn run_variant(name: &str, sc: &Scenario, progress: Option<sim::Progress>) -
     let sessions: u64 = sc.workloads.iter().map(|w| w.sessions as u64).sum();
     let measured = measured_seconds(sc);
     let served = m.kms_requests - m.kms_throttled;
-    // Whole seconds inside the measured window [warmup, duration).
-    let (first_second, end_second) = (
-        sc.warmup.div_ceil(NANOS_PER_SEC),
-        sc.duration / NANOS_PER_SEC,
-    );
-    let peak_rps = m
-        .rows
-        .iter()
-        .filter(|r| r.second >= first_second && r.second < end_second)
-        .map(|r| r.kms_requests)
-        .max()
-        .unwrap_or(0);
+    let peak_rps = m.peak_kms_rps;
+    let step = m.step();
     let keys = distinct_kms_keys(sc);
     let per_day = if measured > 0.0 {
         m.kms_requests as f64 * 86_400.0 / measured
@@ -117,6 +107,7 @@ pub fn run_variant(name: &str, sc: &Scenario, progress: Option<sim::Progress>) -
         summary,
         latency_put: m.latency_put,
         latency_get: m.latency_get,
+        timeseries_step: step,
         timeseries: m.rows,
         events: finished.events,
         verify_failures: finished.verify_failures,

@@ -24,7 +24,7 @@ use super::objects::{
 use crate::engine::queue::EventQueue;
 use crate::engine::rng::Stream;
 use crate::engine::time::{NANOS_PER_MICRO, Nanos, from_secs};
-use crate::metrics::collector::{Collector, Context, KmsOpKind, SlowdownCause};
+use crate::metrics::collector::{Collector, Context, DRAIN_LIMIT, KmsOpKind, SlowdownCause};
 use crate::scenario::{Arrival, Encryption, Op, PoolPolicy, ReadFrom, Scenario};
 use std::collections::VecDeque;
 
@@ -104,15 +104,93 @@ const UNOPENED: u32 = u32::MAX;
 
 struct Session {
     /// Idle pool entries, most recently used last (urllib3's pool is a LIFO queue of at most
-    /// `connections_per_session` entries, initially all unopened). Each is the front-end
-    /// host its connection is bound to, or UNOPENED.
-    idle: Vec<u32>,
+    /// `connections_per_session` entries, initially all unopened).
+    idle: Pool,
     /// Requests waiting for a connection (pool policy `wait`), FIFO.
     waiting: VecDeque<u32>,
     s3: Client,
     kms: Client,
-    /// When each of the session's CPU cores is next free (client-side encryption).
-    cpu_free: Vec<Nanos>,
+    /// The session's CPU cores (client-side encryption).
+    cpu: Cores,
+}
+
+/// A connection pool's idle entries: a LIFO stack whose bottom holds the never-opened
+/// entries (returned connections are always pushed on top, bound to their host), so it is
+/// kept as a count of unopened entries under a stack of hosts. Memory follows the
+/// connections actually opened, not `connections_per_session`.
+struct Pool {
+    unopened: u32,
+    hosts: Vec<u32>,
+}
+
+impl Pool {
+    fn new(size: u32) -> Pool {
+        Pool {
+            unopened: size,
+            hosts: Vec::new(),
+        }
+    }
+
+    /// The top entry: a host, UNOPENED, or None when the pool is empty.
+    fn pop(&mut self) -> Option<u32> {
+        match self.hosts.pop() {
+            Some(h) => Some(h),
+            None if self.unopened > 0 => {
+                self.unopened -= 1;
+                Some(UNOPENED)
+            }
+            None => None,
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.unopened as usize + self.hosts.len()
+    }
+
+    fn push(&mut self, host: u32) {
+        self.hosts.push(host);
+    }
+}
+
+/// A session's identical CPU cores, first come first served: the times at which busy cores
+/// become free (a min-heap) and how many cores have never been used. A core free before
+/// `now` is as good as an unused one, so memory follows the cores busy at once (at most the
+/// session's requests in flight), not `cpu_cores`.
+struct Cores {
+    unused: u32,
+    busy: std::collections::BinaryHeap<std::cmp::Reverse<Nanos>>,
+}
+
+impl Cores {
+    fn new(cores: u32) -> Cores {
+        Cores {
+            unused: cores,
+            busy: Default::default(),
+        }
+    }
+
+    /// Runs a job of `cost` arriving at `now` on the earliest free core: when it starts, or
+    /// None when the session has no cores.
+    fn run(&mut self, now: Nanos, cost: Nanos) -> Option<Nanos> {
+        let start = match self.busy.peek() {
+            Some(&std::cmp::Reverse(t)) if t <= now => {
+                self.busy.pop();
+                now
+            }
+            _ if self.unused > 0 => {
+                self.unused -= 1;
+                now
+            }
+            Some(&std::cmp::Reverse(t)) => {
+                self.busy.pop();
+                t
+            }
+            None => return None,
+        };
+        self.busy
+            .push(std::cmp::Reverse(start.saturating_add(cost)));
+        Some(start)
+    }
 }
 
 struct WorkloadState {
@@ -267,11 +345,11 @@ impl<'a> Simulation<'a> {
             let first_session = sessions.len() as u32;
             for _ in 0..w.sessions {
                 sessions.push(Session {
-                    idle: vec![UNOPENED; conns as usize],
+                    idle: Pool::new(conns),
                     waiting: VecDeque::new(),
                     s3: Client::new(&retry),
                     kms: Client::new(&retry),
-                    cpu_free: vec![0; sc.client.cpu_cores as usize],
+                    cpu: Cores::new(sc.client.cpu_cores),
                 });
             }
             let (arrivals, think) = match &w.arrival {
@@ -331,10 +409,11 @@ impl<'a> Simulation<'a> {
         }
     }
 
-    /// Runs to completion: arrivals stop at the scenario's duration, then every request in
-    /// flight finishes (succeeds or fails).
+    /// Runs the scenario: arrivals stop at its duration, then requests in flight drain for at
+    /// most [`DRAIN_LIMIT`] of simulated time; those still unfinished then are counted as such.
     pub fn run(mut self, progress: Option<Progress>) -> Finished {
         let duration = self.sc.duration;
+        let stop = duration.saturating_add(DRAIN_LIMIT);
         for (wi, w) in self.sc.workloads.iter().enumerate() {
             match w.arrival {
                 Arrival::Closed { concurrency, .. } => {
@@ -366,7 +445,12 @@ impl<'a> Simulation<'a> {
 
         let mut progress = progress;
         let mut last = 0;
+        let mut stopped = false;
         while let Some((now, ev)) = self.q.pop() {
+            if now > stop {
+                stopped = true;
+                break;
+            }
             self.m.advance(now);
             match ev {
                 Ev::Arrival { workload } => {
@@ -399,9 +483,16 @@ impl<'a> Simulation<'a> {
                 last = now;
             }
         }
-        let end = self.q.now().max(duration);
+        let end = if stopped {
+            stop
+        } else {
+            self.q.now().max(duration)
+        };
         self.kms
             .catch_up_background(end, |b| self.m.background_call(b.at, b.throttled));
+        if stopped {
+            self.count_unfinished();
+        }
         self.m.finish(end);
         if let Some(p) = progress.as_mut()
             && last < end
@@ -419,6 +510,17 @@ impl<'a> Simulation<'a> {
             client_cpu_busy: self.client_cpu_busy,
             verified_objects,
             verify_failures,
+        }
+    }
+
+    /// Counts the requests still in the slab when the run stopped at its drain limit.
+    fn count_unfinished(&mut self) {
+        let mut free = vec![false; self.reqs.slots.len()];
+        for &i in &self.reqs.free {
+            free[i as usize] = true;
+        }
+        for (r, _) in self.reqs.slots.iter().zip(&free).filter(|(_, f)| !**f) {
+            self.m.unfinished(r.first_send, r.get);
         }
     }
 
@@ -623,13 +725,20 @@ impl<'a> Simulation<'a> {
         }
     }
 
+    /// A KMS call at `now` for the request that arrived at `first_send`.
     #[inline]
-    fn kms_call(&mut self, now: Nanos, op: KmsOpKind, ctx: Context) -> (bool, Nanos) {
+    fn kms_call(
+        &mut self,
+        now: Nanos,
+        first_send: Nanos,
+        op: KmsOpKind,
+        ctx: Context,
+    ) -> (bool, Nanos) {
         let m = &mut self.m;
         self.kms
             .catch_up_background(now, |b| m.background_call(b.at, b.throttled));
         let (ok, at) = self.kms.call(now);
-        self.m.kms_call(now, op, ctx, !ok);
+        self.m.kms_call(now, first_send, op, ctx, !ok);
         (ok, at)
     }
 
@@ -681,13 +790,17 @@ impl<'a> Simulation<'a> {
                             (e.ready_at, e.ok)
                         }
                         Lookup::Miss => {
-                            let (ok, at) =
-                                self.kms_call(now, KmsOpKind::GenerateDataKey, Context::BucketArn);
+                            let (ok, at) = self.kms_call(
+                                now,
+                                r.first_send,
+                                KmsOpKind::GenerateDataKey,
+                                Context::BucketArn,
+                            );
                             let id = self.new_key_id();
                             let ttl = self.sc.s3.bucket_key_ttl;
                             self.bk_write.insert(ck, now, id, at, ok, ttl);
                             if ok {
-                                self.m.bucket_key_issued(now);
+                                self.m.bucket_key_issued(r.first_send);
                             }
                             r.key = KeyRef::BucketKey(id);
                             (at, ok)
@@ -696,14 +809,25 @@ impl<'a> Simulation<'a> {
                 }
                 Phase::Put | Phase::MpuCreate => {
                     r.key = KeyRef::PerObject;
-                    let (ok, at) =
-                        self.kms_call(now, KmsOpKind::GenerateDataKey, Context::ObjectArn);
+                    let (ok, at) = self.kms_call(
+                        now,
+                        r.first_send,
+                        KmsOpKind::GenerateDataKey,
+                        Context::ObjectArn,
+                    );
                     (at, ok)
                 }
                 Phase::MpuPart | Phase::Get => match r.key {
-                    KeyRef::BucketKey(id) => self.bucket_key_for_read(now, host, r.session, bi, id),
+                    KeyRef::BucketKey(id) => {
+                        self.bucket_key_for_read(now, r.first_send, host, r.session, bi, id)
+                    }
                     KeyRef::PerObject => {
-                        let (ok, at) = self.kms_call(now, KmsOpKind::Decrypt, Context::ObjectArn);
+                        let (ok, at) = self.kms_call(
+                            now,
+                            r.first_send,
+                            KmsOpKind::Decrypt,
+                            Context::ObjectArn,
+                        );
                         (at, ok)
                     }
                     _ => (now, true),
@@ -711,10 +835,14 @@ impl<'a> Simulation<'a> {
                 _ => (now, true),
             }
         };
+        // A transfer at a tiny `transfer_rate` may end beyond the end of time: saturate (the
+        // run stops at its drain limit anyway).
         let at = if key_ok {
-            key_at + self.s3_time() + self.transfer_time(bytes)
+            key_at
+                .saturating_add(self.s3_time())
+                .saturating_add(self.transfer_time(bytes))
         } else {
-            key_at + self.s3_time()
+            key_at.saturating_add(self.s3_time())
         };
         let outcome = if key_ok {
             Outcome::Ok
@@ -730,6 +858,7 @@ impl<'a> Simulation<'a> {
     fn bucket_key_for_read(
         &mut self,
         now: Nanos,
+        first_send: Nanos,
         host: u32,
         session: u32,
         bucket: u32,
@@ -747,11 +876,12 @@ impl<'a> Simulation<'a> {
             Lookup::Hit(_) => (now, true),
             Lookup::Join(e) => (e.ready_at, e.ok),
             Lookup::Miss => {
-                let (ok, at) = self.kms_call(now, KmsOpKind::Decrypt, Context::BucketArn);
+                let (ok, at) =
+                    self.kms_call(now, first_send, KmsOpKind::Decrypt, Context::BucketArn);
                 let ttl = self.sc.s3.bucket_key_ttl;
                 self.bk_read.insert(ck, now, (), at, ok, ttl);
                 if ok {
-                    self.m.bucket_key_decrypted(now);
+                    self.m.bucket_key_decrypted(first_send);
                 }
                 (at, ok)
             }
@@ -808,7 +938,12 @@ impl<'a> Simulation<'a> {
         let (ok, at) = match r.phase {
             Phase::ClientGenerate => {
                 let ck = (r.session, bi);
-                let (ok, at) = self.kms_call(now, KmsOpKind::GenerateDataKey, Context::Client);
+                let (ok, at) = self.kms_call(
+                    now,
+                    r.first_send,
+                    KmsOpKind::GenerateDataKey,
+                    Context::Client,
+                );
                 let id = self.new_key_id();
                 if let Some(c) = cache {
                     self.cse_write.insert(ck, now, id, at, ok, c.max_age);
@@ -820,7 +955,8 @@ impl<'a> Simulation<'a> {
             }
             _ => {
                 let id = r.key.client_id();
-                let (ok, at) = self.kms_call(now, KmsOpKind::Decrypt, Context::Client);
+                let (ok, at) =
+                    self.kms_call(now, r.first_send, KmsOpKind::Decrypt, Context::Client);
                 if let Some(c) = cache {
                     self.cse_read
                         .insert((r.session, id), now, id, at, ok, c.max_age);
@@ -867,8 +1003,8 @@ impl<'a> Simulation<'a> {
             }
         }
         match outcome {
-            Outcome::SlowdownKms => self.m.slowdown(now, r.sent, SlowdownCause::Kms),
-            Outcome::SlowdownPrefix => self.m.slowdown(now, r.sent, SlowdownCause::Prefix),
+            Outcome::SlowdownKms => self.m.slowdown(now, r.first_send, SlowdownCause::Kms),
+            Outcome::SlowdownPrefix => self.m.slowdown(now, r.first_send, SlowdownCause::Prefix),
             _ => {}
         }
         if !throttled {
@@ -963,20 +1099,16 @@ impl<'a> Simulation<'a> {
             return None;
         }
         let crypto = &self.sc.crypto;
-        let cores = &mut self.sessions[session as usize].cpu_free;
-        let (core, free) = cores
-            .iter()
-            .copied()
-            .enumerate()
-            .min_by_key(|&(i, t)| (t, i))?;
+        if self.sc.client.cpu_cores == 0 {
+            return None;
+        }
         let cost_s = crypto.cse_per_object_ns / 1e9 + bytes as f64 / crypto.cse_bytes_per_sec;
         let cost = from_secs(cost_s).max(1);
-        let start = free.max(now);
-        cores[core] = start + cost;
-        if first_send >= self.sc.warmup {
+        let start = self.sessions[session as usize].cpu.run(now, cost)?;
+        if first_send >= self.sc.warmup && first_send < self.sc.duration {
             self.client_cpu_busy += cost;
         }
-        Some(start + cost)
+        Some(start.saturating_add(cost))
     }
 
     fn finish(&mut self, now: Nanos, req: u32, ok: bool) {

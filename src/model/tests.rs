@@ -305,24 +305,175 @@ fn reads_of_old_data_save_less_than_writes_with_bucket_keys() {
 }
 
 #[test]
-fn drain_traffic_after_the_run_is_left_out_of_the_rates() {
-    // Long multipart uploads keep calling KMS after `duration`: the summary counts only
-    // the calls inside [warmup, duration), exactly what the time series shows there.
+fn drain_traffic_counts_with_the_request_it_belongs_to() {
+    // 20 constant-rate multipart uploads/s for 30 s, warm-up 5 s: arrivals k/20 s for
+    // k = 100..=599 are the window's 500 uploads. Each is 256 MiB in 32 parts of 8 MiB with a
+    // per-object key: one GenerateDataKey (create) and one Decrypt per part, 33 KMS calls,
+    // whenever they happen (the last uploads finish after `duration`). Calls of uploads that
+    // arrived during warm-up count nowhere in the summary, but in the time series.
     let mut sc = simple(20.0, 1_000_000, 30);
     sc.warmup = 5 * NANOS_PER_SEC;
+    sc.workloads[0].arrival = Arrival::Constant {
+        rate: 20.0,
+        profile: RateProfile::Flat,
+    };
     sc.workloads[0].size = SizeDist::Fixed(256 << 20);
     sc.s3.transfer_rate = Some(100.0 * (1 << 20) as f64);
     let r = run_variant("v", &sc, None);
-    let in_window: u64 = r
-        .timeseries
-        .iter()
-        .filter(|row| row.second >= 5 && row.second < 30)
-        .map(|row| row.kms_requests)
-        .sum();
-    assert_eq!(r.summary.kms.requests, in_window);
+    let s = &r.summary;
+    assert_eq!(s.requests.put.offered, 500);
+    assert_eq!(s.requests.put.completed, 500);
+    assert_eq!(s.requests.put.unfinished, 0);
+    assert_eq!(s.kms.requests, 500 * 33);
+    assert_eq!(s.kms.by_operation.GenerateDataKey, 500);
+    assert_eq!(s.kms.by_operation.Decrypt, 500 * 32);
+    assert_eq!(s.cloudtrail.kms_events, 500 * 33);
+    assert_eq!(s.cloudtrail.object_arn_context, 500 * 33);
     let all: u64 = r.timeseries.iter().map(|row| row.kms_requests).sum();
-    assert!(all > in_window, "the drain made calls too");
-    assert!(r.timeseries.len() > 31);
+    assert_eq!(
+        all,
+        600 * 33,
+        "the time series has every call, warm-up included"
+    );
+    assert!(r.timeseries.len() > 31, "the drain made calls after 30 s");
+}
+
+#[test]
+fn per_object_puts_without_retries_make_exactly_one_kms_call_each_in_the_window() {
+    // Every PUT sends one GenerateDataKey when it arrives (no prefix limit, no pool wait,
+    // no retries); attributed to the request's arrival, KMS calls, CloudTrail events and
+    // the throttled and served calls all count exactly the uploads offered in
+    // [warmup, duration), whatever the seed, rate, warm-up or throttling.
+    for (seed, rate, quota, warmup_ms, constant) in [
+        (1, 500.0, 1_000_000, 2_000, false),
+        (7, 3_000.0, 2_000, 3_456, false),
+        (42, 1_000.0, 700, 1_000, true),
+        (99, 250.0, 1_000_000, 9_999, true),
+    ] {
+        let mut sc = simple(rate, quota, 12);
+        no_retries(&mut sc);
+        sc.seed = seed;
+        sc.warmup = warmup_ms * NANOS_PER_MILLI;
+        sc.s3.prefix_put_rps = 0;
+        sc.kms.background_rps = 300.0;
+        if constant {
+            sc.workloads[0].arrival = Arrival::Constant {
+                rate,
+                profile: RateProfile::Flat,
+            };
+        }
+        let s = run_variant("v", &sc, None).summary;
+        let p = s.requests.put;
+        let what = format!("seed {seed}, rate {rate}: {p:?}, {:?}", s.kms);
+        assert!(p.offered > 0, "{what}");
+        assert_eq!(s.kms.requests, p.offered, "{what}");
+        assert_eq!(s.kms.by_operation.GenerateDataKey, p.offered, "{what}");
+        assert_eq!(s.cloudtrail.kms_events, p.offered, "{what}");
+        assert_eq!(s.kms.throttled, p.failed, "{what}");
+        assert_eq!(s.s3_slowdown.kms, p.failed, "{what}");
+        assert_eq!(p.offered, p.completed + p.failed + p.unfinished, "{what}");
+        assert_eq!(p.unfinished, 0, "{what}");
+        if constant {
+            // Arrivals k / rate with k / rate in [warmup, 12 s).
+            let first = (warmup_ms as f64 * rate / 1000.0).ceil() as u64;
+            assert_eq!(p.offered, (12.0 * rate) as u64 - first, "{what}");
+        }
+        if quota < rate as u64 {
+            assert!(s.kms.throttled > 0, "{what}");
+        }
+    }
+}
+
+#[test]
+fn constant_100_per_second_for_600_seconds_offers_60000() {
+    let mut sc = simple(100.0, 1_000_000, 600);
+    sc.workloads[0].arrival = Arrival::Constant {
+        rate: 100.0,
+        profile: RateProfile::Flat,
+    };
+    let r = run_variant("v", &sc, None);
+    assert_eq!(r.summary.requests.put.offered, 60_000);
+    let offered: u64 = r.timeseries.iter().map(|row| row.put_offered).sum();
+    assert_eq!(offered, 60_000);
+    assert!(
+        r.timeseries
+            .iter()
+            .all(|row| row.second >= 600 || row.put_offered == 100)
+    );
+}
+
+#[test]
+fn the_drain_stops_at_its_limit_and_counts_what_is_unfinished() {
+    // One 1 MiB PUT per second for 10 s at 1 KiB/s: each takes 1,024 s to transfer. The
+    // run stops 60 s after `duration` (row 70 is the last), all 10 still unfinished.
+    let mut sc = simple(1.0, 1_000_000, 10);
+    sc.workloads[0].arrival = Arrival::Constant {
+        rate: 1.0,
+        profile: RateProfile::Flat,
+    };
+    sc.workloads[0].size = SizeDist::Fixed(1 << 20);
+    sc.s3.multipart_threshold = u64::MAX;
+    sc.s3.transfer_rate = Some(1024.0);
+    let r = run_variant("v", &sc, None);
+    let p = r.summary.requests.put;
+    assert_eq!(
+        (p.offered, p.completed, p.failed, p.unfinished),
+        (10, 0, 0, 10)
+    );
+    assert_eq!(r.timeseries_step, 1);
+    assert_eq!(r.timeseries.len(), 71);
+    assert_eq!(r.timeseries.last().unwrap().in_flight, 10);
+}
+
+#[test]
+fn background_traffic_does_not_keep_a_run_going() {
+    // Other applications call KMS at 50x the quota; adaptive clients back off to their
+    // lowest rate and queue. The run still stops within the drain limit, every offered
+    // request accounted for.
+    let mut sc = simple(200.0, 100, 10);
+    sc.workloads[0].sessions = 1;
+    sc.client.retry = RetryMode::Adaptive;
+    sc.s3.prefix_put_rps = 0;
+    sc.kms.background_rps = 5_000.0;
+    let r = run_variant("v", &sc, None);
+    let p = r.summary.requests.put;
+    assert!(r.timeseries.len() <= 71, "{}", r.timeseries.len());
+    assert!(p.unfinished > 0, "{p:?}");
+    assert_eq!(p.offered, p.completed + p.failed + p.unfinished);
+    assert!(r.summary.kms.background_requests > 0);
+    // Background calls count in the window only: at most the window's share of them.
+    let bg: u64 = r.timeseries.iter().map(|row| row.background_requests).sum();
+    assert!(r.summary.kms.background_requests < bg);
+}
+
+#[test]
+fn long_runs_keep_coarser_time_series_rows() {
+    use crate::metrics::collector::timeseries_step;
+    // Rows cover the run and its 60-s drain, at most 100,000 per variant.
+    assert_eq!(timeseries_step(99_939 * NANOS_PER_SEC), 1);
+    assert_eq!(timeseries_step(99_940 * NANOS_PER_SEC), 10);
+    assert_eq!(timeseries_step(30 * 86_400 * NANOS_PER_SEC), 60);
+    assert_eq!(timeseries_step(365 * 86_400 * NANOS_PER_SEC), 3600);
+    // Two days at 1 request/s: 172,860 s of run and drain need 10-s rows, each holding the
+    // 10 arrivals of its seconds.
+    let mut sc = simple(1.0, 1_000_000, 2 * 86_400);
+    sc.workloads[0].arrival = Arrival::Constant {
+        rate: 1.0,
+        profile: RateProfile::Flat,
+    };
+    sc.workloads[0].size = SizeDist::Fixed(1024);
+    let r = run_variant("v", &sc, None);
+    assert_eq!(r.timeseries_step, 10);
+    assert_eq!(r.timeseries.len(), 17_281);
+    for (i, row) in r.timeseries.iter().enumerate() {
+        assert_eq!(row.second, i as u64 * 10);
+    }
+    assert!(
+        r.timeseries[..17_280]
+            .iter()
+            .all(|row| row.put_offered == 10)
+    );
+    assert_eq!(r.summary.requests.put.offered, 2 * 86_400);
 }
 
 #[test]

@@ -23,9 +23,8 @@ use crate::input::{InputError, InputKind, read_text};
 use crate::metrics::results::{SUMMARY_SCHEMA, SecondRow, VariantSummary};
 use crate::report::plausible::{
     self, HGRM_COUNT, HGRM_VALUE, MAX_DRAIN_SECONDS, MAX_HGRM_ROWS, MAX_VARIANTS, Quantity, Seg,
-    TIMESERIES_QUANTITY,
 };
-use crate::report::timeseries_csv::TIMESERIES_COLUMNS;
+use crate::report::timeseries_csv::{self, TIMESERIES_COLUMNS, step_of_column};
 use crate::report::{RUN_FILE, SUMMARY_FILE, TIMESERIES_FILE, hgrm_file_name};
 
 /// A results directory that could not be read. Every variant names the file.
@@ -81,6 +80,9 @@ pub struct SummaryFile {
     pub seed: u64,
     pub simulated_seconds: f64,
     pub warmup_seconds: f64,
+    /// The drain limit after `simulated_seconds` (absent, 0, in files from before it).
+    #[serde(default)]
+    pub drain_limit_seconds: f64,
     pub variants: Vec<VariantSummary>,
 }
 
@@ -135,8 +137,11 @@ pub struct VariantLatency {
 #[derive(Debug, Clone, PartialEq)]
 pub struct LoadedRun {
     pub summary: SummaryFile,
-    /// Per variant (same order as `summary.variants`), one row per simulated second.
+    /// Per variant (same order as `summary.variants`), one row per simulated second (per
+    /// `timeseries_step` seconds for long runs).
     pub timeseries: Vec<Vec<SecondRow>>,
+    /// Seconds per time-series row (1 unless the run was long).
+    pub timeseries_step: u64,
     /// Per variant (same order as `summary.variants`).
     pub latency: Vec<VariantLatency>,
     /// `None` when the directory has no `run.json`.
@@ -159,7 +164,8 @@ pub fn load_results(dir: &Path) -> Result<LoadedRun, LoadError> {
     // Rows go on after the simulated time while requests in flight finish, for at most a day.
     let last_second = summary.simulated_seconds.ceil() as u64 + MAX_DRAIN_SECONDS;
     let names: Vec<&str> = summary.variants.iter().map(|v| v.name.as_str()).collect();
-    let mut by_variant = parse_timeseries(&ts_path, &read(&ts_path)?, &names, last_second)?;
+    let (timeseries_step, mut by_variant) =
+        parse_timeseries(&ts_path, &read(&ts_path)?, &names, last_second)?;
     let mut timeseries = Vec::with_capacity(summary.variants.len());
     for v in &summary.variants {
         match by_variant.remove(&v.name) {
@@ -207,10 +213,14 @@ pub fn load_results(dir: &Path) -> Result<LoadedRun, LoadError> {
             get: curve("get", v.latency_ms.get.count)?,
         });
     }
-    // Each variant's time series covers every second from 0 to the end of the run.
-    let end = summary.simulated_seconds.ceil() as u64;
+    // Each variant's time series covers every second (or step) from 0 to the end of the run.
+    let step = timeseries_step;
+    let end = (summary.simulated_seconds.ceil() as u64).div_ceil(step);
     for (v, rows) in summary.variants.iter().zip(&timeseries) {
-        let contiguous = rows.iter().enumerate().all(|(i, r)| r.second == i as u64);
+        let contiguous = rows
+            .iter()
+            .enumerate()
+            .all(|(i, r)| r.second == i as u64 * step);
         if !contiguous || (rows.len() as u64) < end {
             return Err(LoadError::corrupt(
                 &ts_path,
@@ -220,7 +230,7 @@ pub fn load_results(dir: &Path) -> Result<LoadedRun, LoadError> {
                      {} expected in order",
                     v.name,
                     rows.len(),
-                    end.saturating_sub(1)
+                    end.saturating_sub(1) * step
                 ),
             ));
         }
@@ -239,6 +249,7 @@ pub fn load_results(dir: &Path) -> Result<LoadedRun, LoadError> {
     Ok(LoadedRun {
         summary,
         timeseries,
+        timeseries_step,
         latency,
         run,
     })
@@ -453,20 +464,26 @@ fn check_summary(path: &Path, text: &str, s: &SummaryFile) -> Result<(), LoadErr
     Ok(())
 }
 
-/// Parses `timeseries.csv` text into rows per variant name; `path` is for messages. A
+/// Parses `timeseries.csv` text into its step (seconds per row, from the second column's
+/// name) and rows per variant name; `path` is for messages. A
 /// variant not in `variants`, a row past `last_second`, a count outside
-/// [`TIMESERIES_QUANTITY`]'s bound or KMS columns that do not add up is an error naming the
+/// [`plausible::timeseries_quantity`]'s bound or KMS columns that do not add up is an error naming the
 /// line and column (so rows are at most `variants.len() × (last_second + 1)`).
 pub fn parse_timeseries(
     path: &Path,
     text: &str,
     variants: &[&str],
     last_second: u64,
-) -> Result<BTreeMap<String, Vec<SecondRow>>, LoadError> {
+) -> Result<(u64, BTreeMap<String, Vec<SecondRow>>), LoadError> {
     let mut lines = text.lines().enumerate().map(|(i, l)| (i + 1, l));
     let header = TIMESERIES_COLUMNS.join(",");
-    match lines.next() {
-        Some((_, l)) if l == header => {}
+    let step_of = |l: &str| {
+        let cols: Vec<&str> = l.split(',').collect();
+        let step = step_of_column(cols.get(1)?)?;
+        (l == timeseries_csv::header(step)).then_some(step)
+    };
+    let step = match lines.next() {
+        Some((_, l)) if step_of(l).is_some() => step_of(l).unwrap_or(1),
         Some((n, l)) => {
             return Err(LoadError::corrupt(
                 path,
@@ -475,7 +492,7 @@ pub fn parse_timeseries(
             ));
         }
         None => return Err(LoadError::corrupt(path, 0, "empty file")),
-    }
+    };
     let mut out: BTreeMap<String, Vec<SecondRow>> = BTreeMap::new();
     for (n, line) in lines {
         if line.is_empty() {
@@ -509,7 +526,7 @@ pub fn parse_timeseries(
             let bound = if i == 0 {
                 Quantity::Whole(last_second as f64)
             } else {
-                TIMESERIES_QUANTITY
+                plausible::timeseries_quantity(step)
             };
             bound.check(nums[i] as f64).map_err(|e| {
                 LoadError::corrupt(
@@ -576,7 +593,7 @@ pub fn parse_timeseries(
         }
         rows.push(row);
     }
-    Ok(out)
+    Ok((step, out))
 }
 
 /// Splits one RFC 4180 line (no embedded line breaks: bksim never writes them).
@@ -817,8 +834,13 @@ mod tests {
         let p = Path::new("timeseries.csv");
         let header = TIMESERIES_COLUMNS.join(",");
         let row = "v,0,1,1,0,0,0,0,1,0,1,0,0,0,0,0";
-        let ok = parse_timeseries(p, &format!("{header}\n{row}\n"), &["v"], 100).unwrap();
-        assert_eq!(ok["v"].len(), 1);
+        let (step, ok) = parse_timeseries(p, &format!("{header}\n{row}\n"), &["v"], 100).unwrap();
+        assert_eq!((step, ok["v"].len()), (1, 1));
+        let coarse = timeseries_csv::header(60);
+        let row60 = "v,60,1,1,0,0,0,0,1,0,1,0,0,0,0,0";
+        let (step, ok) =
+            parse_timeseries(p, &format!("{coarse}\n{row}\n{row60}\n"), &["v"], 100).unwrap();
+        assert_eq!((step, ok["v"][1].second), (60, 60));
         let e = parse_timeseries(p, &format!("{header}\n{row}\nv,1,2\n"), &["v"], 100).unwrap_err();
         assert_eq!(
             e.to_string(),

@@ -2,7 +2,8 @@
 //!
 //! [`write_outputs`] writes a run's results directory:
 //! - `summary.json` ([`summary_json`]): deterministic results, schema `bksim.summary.v1`;
-//! - `timeseries.csv` ([`timeseries_csv`]): one row per variant per simulated second;
+//! - `timeseries.csv` ([`timeseries_csv`]): one row per variant per simulated second (per
+//!   10, 60, 300 or 3,600 seconds for long runs);
 //! - `latency-<variant>-<op>.hgrm` ([`hgrm`]): HdrHistogram percentile distributions in
 //!   milliseconds, for `op` = `put` and `get`. Both files are written for every variant, even
 //!   for an operation the scenario does not send: the set of files is then the same for every

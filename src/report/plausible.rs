@@ -1,7 +1,7 @@
 //! Plausibility bounds for what bksim reads back from files it wrote (a results directory, the
 //! shard files of a sweep), in one place: the bounds themselves, which bound applies to which
 //! key or column of each format ([`summary_quantity`], [`run_quantity`],
-//! [`TIMESERIES_QUANTITY`], [`HGRM_VALUE`] / [`HGRM_COUNT`], [`shard_quantity`]), the check
+//! [`timeseries_quantity`], [`HGRM_VALUE`] / [`HGRM_COUNT`], [`shard_quantity`]), the check
 //! of names that become file names ([`check_name`]), and a scanner that visits every number of
 //! a JSON text with its key path and line ([`scan_numbers`]).
 //!
@@ -18,7 +18,7 @@
 //! | rate              | 0 … 10^9 per second ([`MAX_RATE_PER_SECOND`])       |
 //! | per-day figure    | 0 … 10^9 × 86 400 ([`MAX_PER_DAY`])                 |
 //! | fraction          | 0 … 1                                              |
-//! | simulated seconds | 0 … 7 days ([`MAX_SIMULATED_SECONDS`])             |
+//! | simulated seconds | 0 … 366 days ([`MAX_SIMULATED_SECONDS`])           |
 //! | swept number      | −10^15 … 10^15 ([`MAX_PARAM_VALUE`])                |
 //! | names             | `[A-Za-z0-9_-]+`, at most [`MAX_NAME_LEN`] bytes    |
 //!
@@ -42,7 +42,7 @@ pub const MAX_RATE_PER_SECOND: f64 = 1e9;
 /// Largest per-day figure (CloudTrail events per day): the largest rate for a day.
 pub const MAX_PER_DAY: f64 = MAX_RATE_PER_SECOND * 86_400.0;
 /// Longest simulated time: 7 days, the longest run a scenario may ask for.
-pub const MAX_SIMULATED_SECONDS: f64 = 7.0 * 86_400.0;
+pub const MAX_SIMULATED_SECONDS: f64 = (crate::scenario::MAX_RUN / 1_000_000_000) as f64;
 /// How long after the simulated time the time series may go on while requests in flight
 /// finish: one day, the longest latency a histogram records.
 pub const MAX_DRAIN_SECONDS: u64 = 86_400;
@@ -162,8 +162,11 @@ pub fn run_quantity(path: &[Seg<'_>]) -> Quantity {
     }
 }
 
-/// Every column of `timeseries.csv` after `variant` is a count within one second.
-pub const TIMESERIES_QUANTITY: Quantity = Quantity::RatePerSecond;
+/// Every column of `timeseries.csv` after `variant` and the time is a count within one row,
+/// which covers `step` seconds: at most [`MAX_RATE_PER_SECOND`] per second.
+pub fn timeseries_quantity(step: u64) -> Quantity {
+    Quantity::Whole(MAX_RATE_PER_SECOND * step as f64)
+}
 /// The values (and footer mean, deviation, max) of a `.hgrm` file.
 pub const HGRM_VALUE: Quantity = Quantity::LatencyMs;
 /// The counts (rows and footer total) of a `.hgrm` file.

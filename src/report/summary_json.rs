@@ -21,6 +21,9 @@ struct SummaryDoc<'a> {
     seed: u64,
     simulated_seconds: f64,
     warmup_seconds: f64,
+    /// How long requests in flight at `simulated_seconds` could still drain; those still in
+    /// flight after it are each variant's `unfinished`.
+    drain_limit_seconds: f64,
     variants: Vec<&'a VariantSummary>,
 }
 
@@ -34,6 +37,7 @@ pub fn summary_json(r: &RunResults) -> String {
         seed: r.seed,
         simulated_seconds: r.simulated_seconds,
         warmup_seconds: r.warmup_seconds,
+        drain_limit_seconds: crate::engine::time::to_secs(crate::metrics::collector::DRAIN_LIMIT),
         variants: r.variants.iter().map(|v| &v.summary).collect(),
     };
     let mut s = serde_json::to_string_pretty(&doc).expect("plain structs always serialize");

@@ -1,8 +1,13 @@
 //! `timeseries.csv`: one row per variant per simulated second, variants in the order they
 //! were declared, seconds ascending. The columns are `variant`, then every field of
-//! [`SecondRow`] in declaration order. Counts cover all traffic of the second, warm-up
-//! included; `in_flight` is the number of requests not yet finished at the end of the second.
+//! [`SecondRow`] in declaration order. Counts cover all traffic of the second, warm-up and
+//! drain included; `in_flight` is the number of requests not yet finished at the end of the
+//! second. Long runs keep one row per `step` seconds ([`timeseries_step`]): the second column
+//! is then named `second_step_<step>s` (e.g. `second_step_60s`), each row starts at the
+//! second it names and its counts are totals over its `step` seconds.
 //! RFC 4180: comma separated, `\n` line ends, a variant name is quoted only if it needs to be.
+//!
+//! [`timeseries_step`]: crate::metrics::collector::timeseries_step
 
 use std::fmt::Write;
 
@@ -28,11 +33,40 @@ pub const TIMESERIES_COLUMNS: [&str; 16] = [
     "in_flight",
 ];
 
+/// The name of the second column for rows of `step` seconds.
+pub fn second_column(step: u64) -> String {
+    if step == 1 {
+        TIMESERIES_COLUMNS[1].to_string()
+    } else {
+        format!("second_step_{step}s")
+    }
+}
+
+/// The step a second column's name gives (`second` is 1), or `None` if it is not one.
+pub fn step_of_column(name: &str) -> Option<u64> {
+    if name == TIMESERIES_COLUMNS[1] {
+        return Some(1);
+    }
+    let n = name.strip_prefix("second_step_")?.strip_suffix('s')?;
+    if n.is_empty() || !n.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    n.parse().ok().filter(|&s| s > 0)
+}
+
+/// The header line (without its line end) for rows of `step` seconds.
+pub fn header(step: u64) -> String {
+    let mut cols: Vec<String> = TIMESERIES_COLUMNS.iter().map(|c| c.to_string()).collect();
+    cols[1] = second_column(step);
+    cols.join(",")
+}
+
 /// The text of `timeseries.csv` for a run.
 pub fn timeseries_csv(r: &RunResults) -> String {
     let rows: usize = r.variants.iter().map(|v| v.timeseries.len()).sum();
+    let step = r.variants.first().map_or(1, |v| v.timeseries_step);
     let mut out = String::with_capacity(64 * (rows + 1));
-    out.push_str(&TIMESERIES_COLUMNS.join(","));
+    out.push_str(&header(step));
     out.push('\n');
     for v in &r.variants {
         let name = csv_field(&v.summary.name);
@@ -120,6 +154,23 @@ mod tests {
                 "{}",
                 TIMESERIES_COLUMNS[i + 1]
             );
+        }
+    }
+
+    #[test]
+    fn step_is_in_the_second_column_name() {
+        assert_eq!(header(1), TIMESERIES_COLUMNS.join(","));
+        assert!(header(60).starts_with("variant,second_step_60s,put_offered,"));
+        for step in [1, 10, 60, 300, 3600] {
+            assert_eq!(step_of_column(&second_column(step)), Some(step));
+        }
+        for bad in [
+            "seconds",
+            "second_step_s",
+            "second_step_0s",
+            "second_step_6x0s",
+        ] {
+            assert_eq!(step_of_column(bad), None, "{bad}");
         }
     }
 

@@ -41,6 +41,7 @@ pub fn verdicts(run: &LoadedRun) -> Vec<Verdict> {
                 i,
                 v,
                 rows,
+                run.timeseries_step.max(1),
                 s.warmup_seconds,
                 s.simulated_seconds,
                 region.as_deref(),
@@ -62,14 +63,16 @@ fn verdict(
     index: usize,
     v: &VariantSummary,
     rows: &[SecondRow],
+    step: u64,
     warmup: f64,
     simulated: f64,
     region: Option<&str>,
 ) -> Verdict {
-    let warm = warmup.ceil() as u64;
-    let end = simulated.ceil() as u64;
-    let kms_secs: Vec<u64> = seconds_where(rows, |r| r.kms_throttled > 0);
-    let prefix_secs: Vec<u64> = seconds_where(rows, |r| r.slowdown_prefix > 0);
+    // In time-series rows (seconds, unless the run was long enough for coarser rows).
+    let warm = (warmup.ceil() as u64).div_ceil(step);
+    let end = (simulated.ceil() as u64).div_ceil(step);
+    let kms_secs: Vec<u64> = seconds_where(rows, step, |r| r.kms_throttled > 0);
+    let prefix_secs: Vec<u64> = seconds_where(rows, step, |r| r.slowdown_prefix > 0);
     let kms_measured = v.kms.throttled > 0 || v.s3_slowdown.kms > 0;
     let prefix_measured = v.s3_slowdown.prefix > 0;
     let throttled = kms_measured || prefix_measured;
@@ -110,7 +113,7 @@ fn verdict(
                 pct(v.kms.throttled as f64 / v.kms.requests as f64)
             ));
         }
-        s.push_str(&format!(" {}", where_text(&kms_secs, warm, end)));
+        s.push_str(&format!(" {}", where_text_rows(&kms_secs, warm, end, step)));
         if v.s3_slowdown.kms > 0 {
             s.push_str(&format!(
                 "; S3 answered {} requests with 503 SlowDown because KMS throttled its call",
@@ -125,7 +128,7 @@ fn verdict(
             "S3 answered {} requests with 503 SlowDown because a prefix exceeded its request \
              rate, {}.",
             group(v.s3_slowdown.prefix),
-            where_text(&prefix_secs, warm, end)
+            where_text_rows(&prefix_secs, warm, end, step)
         ));
     }
 
@@ -139,8 +142,9 @@ fn verdict(
     let with_bg = v.kms.background_requests > 0;
     let account_peak = rows
         .iter()
-        .filter(|r| r.second >= warm)
-        .map(|r| r.kms_requests + r.background_requests)
+        .filter(|r| r.second >= warm * step)
+        // Rows of more than a second give their mean per second.
+        .map(|r| (r.kms_requests + r.background_requests) / step)
         .max()
         .unwrap_or(0);
     let mut s = if with_bg {
@@ -213,6 +217,20 @@ fn verdict(
         }
     }
 
+    // Requests the drain limit cut off.
+    let unfinished: Vec<String> = ops
+        .iter()
+        .filter(|(_, c)| c.unfinished > 0)
+        .map(|(op, c)| format!("{} of {} {op}s", group(c.unfinished), group(c.offered)))
+        .collect();
+    if !unfinished.is_empty() {
+        sentences.push(format!(
+            "{} were still unfinished when the run stopped, 60 simulated seconds after its end \
+             (the drain limit).",
+            capitalize(&join_and(&unfinished))
+        ));
+    }
+
     // Client-side encryption's CPU.
     if v.crypto.client_cpu_cores > 0 {
         let cores = v.crypto.client_cpu_cores;
@@ -274,7 +292,10 @@ fn verdict(
         sentences.push(format!("Note: {n}."));
     }
 
-    let failed_any = v.requests.put.failed > 0 || v.requests.get.failed > 0;
+    let failed_any = v.requests.put.failed > 0
+        || v.requests.get.failed > 0
+        || v.requests.put.unfinished > 0
+        || v.requests.get.unfinished > 0;
     Verdict {
         variant: v.name.clone(),
         index,
@@ -285,14 +306,26 @@ fn verdict(
     }
 }
 
-fn seconds_where(rows: &[SecondRow], f: impl Fn(&SecondRow) -> bool) -> Vec<u64> {
-    rows.iter().filter(|r| f(r)).map(|r| r.second).collect()
+/// The rows (their index: the second, for one-second rows) where `f` holds.
+fn seconds_where(rows: &[SecondRow], step: u64, f: impl Fn(&SecondRow) -> bool) -> Vec<u64> {
+    rows.iter()
+        .filter(|r| f(r))
+        .map(|r| r.second / step)
+        .collect()
 }
 
 /// Where in time, over the same window as the counts it accompanies: "in 540 of 540
 /// measured seconds (60–599 s)", with the warm-up and the drain after the run mentioned
 /// separately when they had some too.
+#[cfg(test)]
 fn where_text(secs: &[u64], warm: u64, end: u64) -> String {
+    where_text_rows(secs, warm, end, 1)
+}
+
+/// [`where_text`] for rows of `step` seconds: `secs`, `warm` and `end` count rows; for
+/// `step` > 1 it says "measured 60-s intervals" and gives each stretch's first and last
+/// row's start in seconds.
+fn where_text_rows(secs: &[u64], warm: u64, end: u64, step: u64) -> String {
     let measured: Vec<u64> = secs
         .iter()
         .copied()
@@ -307,9 +340,9 @@ fn where_text(secs: &[u64], warm: u64, end: u64) -> String {
                 .iter()
                 .map(|&(a, b)| {
                     if a == b {
-                        format!("{a} s")
+                        format!("{} s", a * step)
                     } else {
-                        format!("{a}–{b} s")
+                        format!("{}–{} s", a * step, b * step)
                     }
                 })
                 .collect::<Vec<_>>()
@@ -318,8 +351,8 @@ fn where_text(secs: &[u64], warm: u64, end: u64) -> String {
             format!(
                 "{} separate stretches between {} s and {} s",
                 ranges.len(),
-                ranges[0].0,
-                ranges[ranges.len() - 1].1
+                ranges[0].0 * step,
+                ranges[ranges.len() - 1].1 * step
             )
         }
     };
@@ -334,8 +367,13 @@ fn where_text(secs: &[u64], warm: u64, end: u64) -> String {
         let all: Vec<u64> = secs.to_vec();
         return format!("only {} ({})", extra.join(" and "), list(&all));
     }
+    let unit = if step == 1 {
+        "seconds".to_string()
+    } else {
+        format!("{step}-s intervals")
+    };
     let mut text = format!(
-        "in {} of {} measured seconds ({})",
+        "in {} of {} measured {unit} ({})",
         group(measured.len() as u64),
         group(end.saturating_sub(warm)),
         list(&measured)
@@ -446,6 +484,24 @@ mod tests {
         assert_eq!(v[2].headline, "Not throttled");
         assert!(v[2].ok && !v[0].ok && !v[1].ok);
         assert!(v[2].sentences.iter().any(|s| s == "No request failed."));
+        assert!(!v[2].sentences.iter().any(|s| s.contains("unfinished")));
+    }
+
+    #[test]
+    fn unfinished_requests_are_said_and_spoil_the_verdict() {
+        let mut run = synthetic(&["quiet"], 60, 1_000, false);
+        run.summary.variants[0].requests.put.unfinished = 1_234;
+        let v = verdicts(&run);
+        assert!(!v[0].ok);
+        let offered = crate::report::table::group(run.summary.variants[0].requests.put.offered);
+        assert!(
+            v[0].sentences.contains(&format!(
+                "1,234 of {offered} PUTs were still unfinished when the run stopped, 60 \
+                 simulated seconds after its end (the drain limit)."
+            )),
+            "{:?}",
+            v[0].sentences
+        );
     }
 
     #[test]
@@ -458,6 +514,10 @@ mod tests {
         assert_eq!(
             where_text(&[100, 102, 104, 106], 60, 600),
             "in 4 of 540 measured seconds (4 separate stretches between 100 s and 106 s)"
+        );
+        assert_eq!(
+            where_text_rows(&[1, 2, 9], 1, 10, 60),
+            "in 3 of 9 measured 60-s intervals (60–120 s, 540 s)"
         );
         assert_eq!(
             where_text(&(0..602).collect::<Vec<_>>(), 60, 600),

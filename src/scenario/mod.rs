@@ -21,7 +21,7 @@ pub use model::*;
 pub use overrides::Override;
 pub use presets::{RegionPreset, is_region_name, region_preset};
 pub use units::{format_duration, format_size, parse_byte_rate, parse_duration, parse_size};
-pub use validate::{MAX_NAME_LEN, name_problem};
+pub use validate::{MAX_NAME_LEN, MAX_RUN, name_problem};
 
 use std::path::{Path, PathBuf};
 
@@ -289,6 +289,10 @@ fn flatten_sweep(
     Ok(())
 }
 
+/// Most `[[variant]]` tables a scenario may declare: a run holds every variant's time series
+/// (up to 100,000 rows each) until it writes them.
+pub const MAX_VARIANTS: usize = 32;
+
 /// The `[[variant]]` tables, checked for structure.
 fn declared_variants(file: &Path, value: &RawValue) -> Result<Vec<VariantSpec>, ScenarioError> {
     let RawKind::Array(items) = &value.kind else {
@@ -308,6 +312,18 @@ fn declared_variants(file: &Path, value: &RawValue) -> Result<Vec<VariantSpec>, 
             &value.origin,
             "variant",
             "declare at least one [[variant]], or leave `variant` out for the defaults".into(),
+        ));
+    }
+    if items.len() > MAX_VARIANTS {
+        return Err(located(
+            file,
+            &items[MAX_VARIANTS].origin,
+            "variant",
+            format!(
+                "{} [[variant]] tables are more than bksim simulates in one run: at most \
+                 {MAX_VARIANTS} (a run holds every variant's time series until it writes them)",
+                items.len()
+            ),
         ));
     }
     let mut out: Vec<VariantSpec> = Vec::new();

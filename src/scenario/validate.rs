@@ -292,6 +292,19 @@ impl<'f> Ctx<'f> {
                 problem(format!("at least one [[{key}]] is required")).hint(hint),
             ));
         }
+        if items.len() > MAX_ELEMENTS {
+            return Err(self.error(
+                Some(&items[MAX_ELEMENTS].origin),
+                key,
+                problem(format!(
+                    "{} [[{key}]] tables are more than bksim simulates: at most {MAX_ELEMENTS}",
+                    items.len()
+                ))
+                .hint(
+                    "each keeps its own state (a bucket, a sample of up to 65,536 written objects)",
+                ),
+            ));
+        }
         for item in items {
             if item.as_table().is_none() {
                 return Err(self.error(
@@ -616,8 +629,10 @@ const DAY: Nanos = 86_400 * 1_000_000_000;
 const HOUR: Nanos = 3_600 * 1_000_000_000;
 /// Any duration in a scenario.
 const MAX_ANY_DURATION: Nanos = 400 * DAY;
-/// The simulated `duration` (the time series keeps a row per second).
-const MAX_RUN: Nanos = 7 * DAY;
+/// The simulated `duration`. Memory does not grow with it: the time series switches to
+/// coarser rows for long runs (`metrics::collector::timeseries_step`).
+/// The longest simulated run (`duration`).
+pub const MAX_RUN: Nanos = 366 * DAY;
 /// A latency, a backoff or a retry delay.
 const MAX_DELAY: Nanos = HOUR;
 /// A closed-loop think time.
@@ -1358,12 +1373,20 @@ fn element_name(
     Ok(name)
 }
 
+/// `[[bucket]]` and `[[workload]]` tables, each: a written bucket keeps a sample of up to
+/// 65,536 objects for reads.
+const MAX_ELEMENTS: usize = 100;
+
+/// Prefixes of all buckets together: the model keeps two request-rate limiters per prefix.
+const MAX_PREFIXES: u64 = 100_000;
+
 fn buckets(ctx: &mut Ctx, top: &Tbl, kms: &KmsConfig) -> R<Vec<Bucket>> {
     let items = ctx.array_of_tables(
         top,
         "bucket",
         "add a [[bucket]] with a name and an encryption mode",
     )?;
+    let mut prefixes_before = 0u64;
     let mut seen = HashMap::new();
     let mut out = Vec::new();
     for (i, item) in items.into_iter().enumerate() {
@@ -1452,11 +1475,15 @@ fn buckets(ctx: &mut Ctx, top: &Tbl, kms: &KmsConfig) -> R<Vec<Bucket>> {
         let prefixes = ctx.or_default(
             &t,
             "prefixes",
-            |v| count_u32(v, "prefixes", 1),
+            |v| {
+                let n = count_u32(v, "prefixes", 1)?;
+                within_total(prefixes_before, n, MAX_PREFIXES, "prefixes", "buckets")
+            },
             1,
             "1",
             assume(NOTE_PREFIXES),
         )?;
+        prefixes_before += prefixes as u64;
         let existing = match ctx.sub(&t, "existing")? {
             None => None,
             Some(e) => {
@@ -1523,12 +1550,36 @@ fn buckets(ctx: &mut Ctx, top: &Tbl, kms: &KmsConfig) -> R<Vec<Bucket>> {
     Ok(out)
 }
 
+/// Sessions of all workloads together: each keeps its own clients, connection pool and CPU.
+const MAX_SESSIONS: u64 = 100_000;
+/// Closed-loop clients of all workloads together: each has a request in flight at all times.
+const MAX_CONCURRENCY: u64 = 100_000;
+
+/// `n` more of something limited to `max` in the whole scenario, `before` of them counted
+/// already in earlier elements.
+fn within_total(before: u64, n: u32, max: u64, what: &str, elements: &str) -> P<u32> {
+    if before + n as u64 > max {
+        let others = if before > 0 {
+            format!(" (with {before} in the {elements} before)")
+        } else {
+            String::new()
+        };
+        return Err(problem(format!(
+            "{n} {what}{others} is more than bksim simulates: at most {max} {what} in all {elements} together"
+        ))
+        .hint(format!("memory grows with the number of {what}")));
+    }
+    Ok(n)
+}
+
 fn workloads(ctx: &mut Ctx, top: &Tbl, buckets: &[Bucket], s3: &S3Config) -> R<Vec<Workload>> {
     let items = ctx.array_of_tables(
         top,
         "workload",
         "add a [[workload]] with a name, a bucket, an op and an arrival",
     )?;
+    let mut sessions_before = 0u64;
+    let mut clients_before = 0u64;
     let mut seen = HashMap::new();
     let mut out = Vec::new();
     // (workload index, table) of GET workloads, whose read_from needs every workload first.
@@ -1553,15 +1604,22 @@ fn workloads(ctx: &mut Ctx, top: &Tbl, buckets: &[Bucket], s3: &S3Config) -> R<V
             one_of(v, &["put", "get"])
         })?;
         let op = if op == "put" { Op::Put } else { Op::Get };
-        let arrival = arrival(ctx, &t)?;
+        let arrival = arrival(ctx, &t, clients_before)?;
+        if let Arrival::Closed { concurrency, .. } = arrival {
+            clients_before += concurrency as u64;
+        }
         let sessions = ctx.or_default(
             &t,
             "sessions",
-            |v| count_u32(v, "sessions", 1),
+            |v| {
+                let n = count_u32(v, "sessions", 1)?;
+                within_total(sessions_before, n, MAX_SESSIONS, "sessions", "workloads")
+            },
             1,
             "1",
             assume(NOTE_SESSIONS),
         )?;
+        sessions_before += sessions as u64;
         let size_path = t.key_path("size");
         let size = match (t.get("size"), op) {
             (Some(v), _) => {
@@ -1670,7 +1728,9 @@ fn workloads(ctx: &mut Ctx, top: &Tbl, buckets: &[Bucket], s3: &S3Config) -> R<V
     Ok(out)
 }
 
-fn arrival(ctx: &mut Ctx, w: &Tbl) -> R<Arrival> {
+/// A workload's arrival process; `clients_before` closed-loop clients are in earlier
+/// workloads.
+fn arrival(ctx: &mut Ctx, w: &Tbl, clients_before: u64) -> R<Arrival> {
     let Some(t) = ctx.sub(w, "arrival")? else {
         return Err(ctx.missing(
             w,
@@ -1690,7 +1750,8 @@ fn arrival(ctx: &mut Ctx, w: &Tbl) -> R<Arrival> {
                 .then(|| format!("`{k}` applies only to kind = \"poisson\" or \"constant\""))
         })?;
         let concurrency = ctx.req(&t, "concurrency", Some("e.g. concurrency = 100"), |v| {
-            count_u32(v, "clients", 1)
+            let n = count_u32(v, "clients", 1)?;
+            within_total(clients_before, n, MAX_CONCURRENCY, "clients", "workloads")
         })?;
         let think = ctx.or_default(
             &t,

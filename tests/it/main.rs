@@ -5,6 +5,7 @@ mod cli;
 mod common;
 mod crypto;
 mod fuzz;
+mod memory;
 mod model;
 mod outdir;
 mod report;

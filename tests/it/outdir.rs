@@ -7,7 +7,7 @@
 //! Tests that need `mount` (a tiny or read-only tmpfs) run as root, as CI does; elsewhere they
 //! print "SKIPPED" and the reason.
 
-use super::common::{bksim, repo, text};
+use super::common::{bksim, text};
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};

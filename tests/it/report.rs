@@ -50,6 +50,7 @@ fn variant(name: &str, bucket_key: bool, seconds: u64, with_gets: bool) -> Varia
                 failed: offered / 100,
                 retries: throttled,
                 no_object: 0,
+                unfinished: 0,
             },
             get: OpCounts {
                 offered: get_offered,
@@ -57,6 +58,7 @@ fn variant(name: &str, bucket_key: bool, seconds: u64, with_gets: bool) -> Varia
                 failed: 0,
                 retries: 0,
                 no_object: if with_gets { 17 } else { 0 },
+                unfinished: 0,
             },
         },
         latency_ms: PerOp {
@@ -126,6 +128,7 @@ fn variant(name: &str, bucket_key: bool, seconds: u64, with_gets: bool) -> Varia
         latency_put,
         latency_get,
         timeseries,
+        timeseries_step: 1,
         events: 9 * offered,
         verify_failures: vec![],
     }

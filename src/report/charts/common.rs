@@ -535,33 +535,40 @@ pub(crate) struct TimeAxis {
     /// Seconds per axis unit.
     pub unit: f64,
     pub desc: &'static str,
-    /// Seconds per plotted point (1 unless the run is long enough to bin).
+    /// Seconds per plotted point (1 unless the run is long enough to bin); a multiple of
+    /// `step`.
     pub bin: u64,
+    /// Seconds per time-series row (1 unless the run was long).
+    pub step: u64,
 }
 
 /// At most this many points per line; longer series are averaged over bins.
 pub(crate) const MAX_POINTS: usize = 1500;
 
 impl TimeAxis {
-    pub fn for_seconds(n: u64) -> TimeAxis {
-        let bin = (n as usize).div_ceil(MAX_POINTS).max(1) as u64;
+    /// The axis for `n` seconds of rows of `step` seconds each.
+    pub fn for_seconds(n: u64, step: u64) -> TimeAxis {
+        let step = step.max(1);
+        let bin = ((n as usize).div_ceil(MAX_POINTS).max(1) as u64).next_multiple_of(step);
         if n > 1800 {
             TimeAxis {
                 unit: 60.0,
                 desc: "simulated time (min)",
                 bin,
+                step,
             }
         } else {
             TimeAxis {
                 unit: 1.0,
                 desc: "simulated time (s)",
                 bin,
+                step,
             }
         }
     }
 
     /// `(x, mean value per second)` over bins of `self.bin` seconds. `rows` must be sorted
-    /// by second; missing seconds count as zero.
+    /// by second (each row a total over `self.step` seconds); missing seconds count as zero.
     pub fn points<T>(
         &self,
         rows: &[T],
@@ -595,9 +602,15 @@ impl TimeAxis {
         (0..=n).map(|i| i as f64 * step).collect()
     }
 
-    /// Per-second rates are averaged when binned; say so.
+    /// Per-second rates are averaged when binned; say so, and say when the time series
+    /// itself has rows of more than a second.
     pub fn rate_note(&self) -> String {
-        if self.bin > 1 {
+        if self.step > 1 {
+            format!(
+                ", time series in {}-s rows, mean per {}-s bin",
+                self.step, self.bin
+            )
+        } else if self.bin > 1 {
             format!(", mean per {}-s bin", self.bin)
         } else {
             String::new()
@@ -608,7 +621,7 @@ impl TimeAxis {
 /// Facts every chart's subtitle or legend may use.
 pub(crate) struct RunView<'a> {
     pub run: &'a LoadedRun,
-    /// Last second in any variant's time series, plus one.
+    /// The end of the last row in any variant's time series, in seconds.
     pub end_second: u64,
 }
 
@@ -617,7 +630,7 @@ impl<'a> RunView<'a> {
         let end_second = run
             .timeseries
             .iter()
-            .filter_map(|rows| rows.last().map(|r| r.second + 1))
+            .filter_map(|rows| rows.last().map(|r| r.second + run.timeseries_step.max(1)))
             .max()
             .unwrap_or(1);
         RunView { run, end_second }
@@ -700,9 +713,18 @@ mod tests {
             unit: 1.0,
             desc: "",
             bin: 2,
+            step: 1,
         };
         let rows = [(0u64, 2.0), (1, 4.0), (2, 6.0)];
         let p = t.points(&rows, |r| r.0, |r| r.1);
         assert_eq!(p, vec![(0.0, 3.0), (2.0, 3.0)]);
+        // Rows of 60 s holding totals: a 3-day run bins them by 180 s (a multiple of 60), and
+        // a bin's point is its mean per second: (600 + 1200 + 1800) / 180 = 20.
+        let t = TimeAxis::for_seconds(3 * 86_400, 60);
+        assert_eq!((t.bin, t.step), (180, 60));
+        let rows = [(0u64, 600.0), (60, 1200.0), (120, 1800.0), (180, 60.0)];
+        let p = t.points(&rows, |r| r.0, |r| r.1);
+        assert_eq!(p, vec![(0.0, 20.0), (3.0, 60.0 / 180.0)]);
+        assert!(t.rate_note().contains("60-s rows"), "{}", t.rate_note());
     }
 }

@@ -21,7 +21,7 @@ const THROTTLED_ALPHA: f64 = 0.22;
 
 pub(super) fn draw<DB: DrawingBackend>(root: &Area<DB>, v: &RunView) -> Res<()> {
     let s = &v.run.summary;
-    let t = TimeAxis::for_seconds(v.end_second);
+    let t = TimeAxis::for_seconds(v.end_second, v.run.timeseries_step);
     let background = s.variants.iter().any(|x| x.kms.background_requests > 0);
 
     let lines: Vec<Vec<(f64, f64)>> = v

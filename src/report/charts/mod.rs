@@ -363,6 +363,7 @@ pub(crate) mod tests {
                 failed: throttled / 2 * measured,
                 retries: throttled * measured,
                 no_object: 0,
+                unfinished: 0,
             };
             let get = if gets {
                 OpCounts {
@@ -446,6 +447,7 @@ pub(crate) mod tests {
             });
         }
         LoadedRun {
+            timeseries_step: 1,
             summary: SummaryFile {
                 schema: crate::metrics::results::SUMMARY_SCHEMA.into(),
                 bksim_version: "0.0.0-test".into(),
@@ -454,6 +456,7 @@ pub(crate) mod tests {
                 seed: 1,
                 simulated_seconds: seconds.saturating_sub(1) as f64,
                 warmup_seconds: 2.0,
+                drain_limit_seconds: 60.0,
                 variants,
             },
             timeseries,

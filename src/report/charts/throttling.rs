@@ -24,7 +24,7 @@ struct Line {
 
 pub(super) fn draw<DB: DrawingBackend>(root: &Area<DB>, v: &RunView) -> Res<()> {
     let s = &v.run.summary;
-    let t = TimeAxis::for_seconds(v.end_second);
+    let t = TimeAxis::for_seconds(v.end_second, v.run.timeseries_step);
     let ts = &v.run.timeseries;
     let series = |f: fn(&crate::metrics::results::SecondRow) -> u64| -> Vec<Vec<(f64, f64)>> {
         ts.iter()
