@@ -1,6 +1,7 @@
 //! Helpers the integration tests share: running the built `bksim` binary from the repository
 //! root and reading what it printed.
 
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -26,4 +27,44 @@ pub fn repo(p: &str) -> PathBuf {
 /// A file's bytes, or a panic naming it.
 pub fn read(p: &Path) -> Vec<u8> {
     std::fs::read(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+}
+
+/// Resource limits for a child `bksim` (see [`bksim_limited`]).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Limits {
+    /// RLIMIT_AS: past it an allocation fails and the process aborts.
+    pub address_space: Option<u64>,
+    /// RLIMIT_FSIZE, with SIGXFSZ ignored: a write past it fails with EFBIG.
+    pub file_size: Option<u64>,
+}
+
+/// A `bksim ARGS` command, run in the repository root, with `limits` set in the child.
+pub fn bksim_limited(args: &[&str], limits: Limits) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_bksim"));
+    cmd.args(args).current_dir(env!("CARGO_MANIFEST_DIR"));
+    let set = |resource, bytes: u64| {
+        let lim = libc::rlimit {
+            rlim_cur: bytes,
+            rlim_max: bytes,
+        };
+        // SAFETY: setrlimit is async-signal-safe.
+        if unsafe { libc::setrlimit(resource, &lim) } != 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+        Ok(())
+    };
+    // SAFETY: between fork and exec only setrlimit and signal (async-signal-safe) run.
+    unsafe {
+        cmd.pre_exec(move || {
+            if let Some(b) = limits.address_space {
+                set(libc::RLIMIT_AS, b)?;
+            }
+            if let Some(b) = limits.file_size {
+                set(libc::RLIMIT_FSIZE, b)?;
+                libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+            }
+            Ok(())
+        });
+    }
+    cmd
 }

@@ -13,9 +13,8 @@
 //! refused, ran, or were stopped for taking too long.)
 
 use std::io::Read;
-use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use proptest::prelude::*;
@@ -242,25 +241,14 @@ enum Outcome {
 
 /// Runs `bksim ARGS` with a bounded address space and time.
 fn bksim_bounded(args: &[&str]) -> Outcome {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_bksim"));
-    cmd.args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .stdin(Stdio::null())
+    let limits = super::common::Limits {
+        address_space: Some(CHILD_ADDRESS_SPACE),
+        file_size: None,
+    };
+    let mut cmd = super::common::bksim_limited(args, limits);
+    cmd.stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::piped());
-    // SAFETY: setrlimit is async-signal-safe; nothing else runs between fork and exec.
-    unsafe {
-        cmd.pre_exec(|| {
-            let lim = libc::rlimit {
-                rlim_cur: CHILD_ADDRESS_SPACE,
-                rlim_max: CHILD_ADDRESS_SPACE,
-            };
-            if libc::setrlimit(libc::RLIMIT_AS, &lim) != 0 {
-                return Err(std::io::Error::last_os_error());
-            }
-            Ok(())
-        });
-    }
     let mut child = cmd.spawn().expect("start bksim");
     let mut stderr = child.stderr.take().expect("piped");
     let reader = std::thread::spawn(move || {

@@ -2,9 +2,8 @@
 //! under an address-space limit now (the model keeps state for what is in use, not for what
 //! a key allows) or are rejected up front with exit 2, naming the key and its limit.
 
-use crate::common::text;
-use std::os::unix::process::CommandExt;
-use std::process::{Command, Output};
+use crate::common::{Limits, text};
+use std::process::Output;
 
 /// Address space the runs below may use: far more than they need, far less than the
 /// gigabytes the same inputs once asked for.
@@ -12,22 +11,13 @@ const ADDRESS_SPACE: u64 = 2 << 30;
 
 /// Runs `bksim ARGS` in the repository root with its address space limited.
 fn bksim_limited(args: &[&str]) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_bksim"));
-    cmd.args(args).current_dir(env!("CARGO_MANIFEST_DIR"));
-    // SAFETY: between fork and exec only setrlimit (async-signal-safe) is called.
-    unsafe {
-        cmd.pre_exec(|| {
-            let lim = libc::rlimit {
-                rlim_cur: ADDRESS_SPACE,
-                rlim_max: ADDRESS_SPACE,
-            };
-            if libc::setrlimit(libc::RLIMIT_AS, &lim) != 0 {
-                return Err(std::io::Error::last_os_error());
-            }
-            Ok(())
-        });
-    }
-    cmd.output().expect("run bksim")
+    let limits = Limits {
+        address_space: Some(ADDRESS_SPACE),
+        file_size: None,
+    };
+    crate::common::bksim_limited(args, limits)
+        .output()
+        .expect("run bksim")
 }
 
 /// `run` of `scenario` with `sets`, single-threaded, into a fresh directory: its

@@ -409,27 +409,16 @@ fn sweep_shard_and_merge_killed_leave_the_old_or_the_new_set() {
     assert_eq!(names(&sh), ["shard-0-of-2.json", "shard-1-of-2.json"]);
 }
 
-/// `bksim ARGS` with a file-size limit of `bytes` (and SIGXFSZ ignored, so a write past it
-/// fails with EFBIG instead of killing the process): a run that fails while writing.
+/// `bksim ARGS` with a file-size limit of `bytes`: a write past it fails with EFBIG, so the
+/// run fails while writing.
 fn bksim_with_file_limit(args: &[&str], bytes: u64) -> Output {
-    use std::os::unix::process::CommandExt;
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_bksim"));
-    cmd.args(args).current_dir(env!("CARGO_MANIFEST_DIR"));
-    // SAFETY: setrlimit and signal are async-signal-safe; nothing else runs before exec.
-    unsafe {
-        cmd.pre_exec(move || {
-            let lim = libc::rlimit {
-                rlim_cur: bytes,
-                rlim_max: bytes,
-            };
-            if libc::setrlimit(libc::RLIMIT_FSIZE, &lim) != 0 {
-                return Err(std::io::Error::last_os_error());
-            }
-            libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
-            Ok(())
-        });
-    }
-    cmd.output().expect("run bksim")
+    let limits = super::common::Limits {
+        address_space: None,
+        file_size: Some(bytes),
+    };
+    super::common::bksim_limited(args, limits)
+        .output()
+        .expect("run bksim")
 }
 
 #[test]
