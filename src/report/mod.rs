@@ -56,6 +56,10 @@ pub use table::comparison_table;
 pub const SUMMARY_FILE: &str = "summary.json";
 pub const TIMESERIES_FILE: &str = "timeseries.csv";
 pub const RUN_FILE: &str = "run.json";
+/// The design-review report's files, and the directory of its chart files.
+pub const REPORT_HTML: &str = "report.html";
+pub const REPORT_MD: &str = "report.md";
+pub const CHARTS_DIR: &str = "charts";
 
 /// Writing results failed. The message names the path and the operating system's error.
 #[derive(Debug, thiserror::Error)]
@@ -94,7 +98,16 @@ pub fn hgrm_file_name(variant: &str, op: &str) -> String {
             }
         })
         .collect();
-    format!("latency-{safe}-{op}.hgrm")
+    format!("{HGRM_PREFIX}{safe}-{op}{HGRM_SUFFIX}")
+}
+
+/// How every latency file's name starts and ends ([`hgrm_file_name`]).
+pub const HGRM_PREFIX: &str = "latency-";
+pub const HGRM_SUFFIX: &str = ".hgrm";
+
+/// Whether `name` is a latency file's name as [`hgrm_file_name`] makes them.
+pub fn is_hgrm_file_name(name: &str) -> bool {
+    name.starts_with(HGRM_PREFIX) && name.ends_with(HGRM_SUFFIX)
 }
 
 /// Creates `dir` (and its parents) and writes every output file into it atomically:
@@ -141,5 +154,7 @@ mod tests {
         );
         assert_eq!(hgrm_file_name("a b/c", "get"), "latency-a_b_c-get.hgrm");
         assert_eq!(hgrm_file_name("clé", "get"), "latency-cl_-get.hgrm");
+        assert!(is_hgrm_file_name(&hgrm_file_name("a b", "put")));
+        assert!(!is_hgrm_file_name(SUMMARY_FILE));
     }
 }
