@@ -173,3 +173,84 @@ fn read(path: &Path) -> Result<String, LoadError> {
         other => LoadError::corrupt(path, other.line().unwrap_or(0), other.reason()),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::metrics::results::new_latency_histogram;
+    use crate::report::formats::hgrm::hgrm;
+    use crate::report::formats::run_facts::{MachineFacts, run_json};
+    use crate::report::formats::timeseries::write_timeseries;
+    use crate::report::write_atomic;
+
+    /// Writes every file of a results directory with the formats' writers, then loads it:
+    /// the loader gives back what was written.
+    #[test]
+    fn a_written_directory_loads_back() {
+        let synthetic = crate::report::charts::tests::synthetic(&["a", "b-c"], 8, 100, true);
+        let mut summary = synthetic.summary.clone();
+        for v in &mut summary.variants {
+            v.kms.by_operation.GenerateDataKey = v.kms.requests;
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let put = |name: &str, text: &str| write_atomic(&dir.path().join(name), text.as_bytes());
+        put(SUMMARY_FILE, &summary.to_json()).unwrap();
+        let names: Vec<&str> = summary.variants.iter().map(|v| v.name.as_str()).collect();
+        let rows = synthetic.timeseries.iter().map(Vec::as_slice);
+        put(
+            TIMESERIES_FILE,
+            &write_timeseries(1, names.iter().copied().zip(rows)),
+        )
+        .unwrap();
+        let mut curves = Vec::new();
+        for (i, v) in summary.variants.iter().enumerate() {
+            let mut texts = Vec::new();
+            for (op, count) in [
+                ("put", v.latency_ms.put.count),
+                ("get", v.latency_ms.get.count),
+            ] {
+                let mut h = new_latency_histogram();
+                if count > 0 {
+                    h.record_n(1_000 * (i as u64 + 1), count).unwrap();
+                }
+                let text = hgrm(&h);
+                put(&hgrm_file_name(&v.name, op), &text).unwrap();
+                texts.push(parse_hgrm(Path::new(op), &text).unwrap());
+            }
+            curves.push(VariantLatency {
+                get: texts.pop().unwrap(),
+                put: texts.pop().unwrap(),
+            });
+        }
+
+        let loaded = load_results(dir.path()).unwrap();
+        assert_eq!(loaded.summary, summary);
+        assert_eq!(loaded.timeseries, synthetic.timeseries);
+        assert_eq!(loaded.timeseries_step, 1);
+        assert_eq!(loaded.latency, curves);
+        assert_eq!(loaded.latency[1].put.max_ms, 2.0);
+        assert_eq!(loaded.run, None);
+
+        let facts = RunFacts {
+            bksim_version: summary.bksim_version.clone(),
+            started_at: "2024-05-01T12:34:56.789Z".into(),
+            wall_seconds: 0.5,
+            machine: MachineFacts {
+                hostname: "h".into(),
+                os: "linux".into(),
+                arch: "x86_64".into(),
+                cpu_model: None,
+                logical_cpus: 2,
+            },
+            threads: 2,
+            events: 10,
+            events_per_second: 20.0,
+            simulated_requests: 4,
+            simulated_requests_per_second: 8.0,
+            variants: vec![],
+            calibration_profile: None,
+        };
+        put(RUN_FILE, &run_json(&facts)).unwrap();
+        assert_eq!(load_results(dir.path()).unwrap().run, Some(facts));
+    }
+}
