@@ -35,6 +35,8 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use crate::report;
+
 /// Marker in the names of staging directories.
 pub const STAGE_MARK: &str = ".bksim-stage-";
 /// Marker in the names of old trees moved aside by the fallback publish.
@@ -79,15 +81,16 @@ impl Kind {
     fn owns(self, name: &str) -> bool {
         match self {
             Kind::Run | Kind::Report => {
-                matches!(
-                    name,
-                    "summary.json"
-                        | "timeseries.csv"
-                        | "run.json"
-                        | "report.html"
-                        | "report.md"
-                        | "charts"
-                ) || (name.starts_with("latency-") && name.ends_with(".hgrm"))
+                [
+                    report::SUMMARY_FILE,
+                    report::TIMESERIES_FILE,
+                    report::RUN_FILE,
+                    report::REPORT_HTML,
+                    report::REPORT_MD,
+                    report::CHARTS_DIR,
+                ]
+                .contains(&name)
+                    || report::is_hgrm_file_name(name)
             }
             Kind::Sweep => matches!(name, "sweep.csv" | "sweep.json" | "charts"),
         }
@@ -97,10 +100,14 @@ impl Kind {
     fn recognises(self, dir: &Path) -> bool {
         match self {
             Kind::Run | Kind::Report => {
-                ["summary.json", "run.json", "timeseries.csv"]
-                    .iter()
-                    .any(|f| dir.join(f).is_file())
-                    || ["report.md", "report.html"]
+                [
+                    report::SUMMARY_FILE,
+                    report::RUN_FILE,
+                    report::TIMESERIES_FILE,
+                ]
+                .iter()
+                .any(|f| dir.join(f).is_file())
+                    || [report::REPORT_MD, report::REPORT_HTML]
                         .iter()
                         .any(|f| file_mentions_bksim(&dir.join(f)))
             }

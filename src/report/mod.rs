@@ -1,20 +1,25 @@
 //! Exporters: one file per output format, each written atomically, and the terminal table.
 //!
 //! [`write_outputs`] writes a run's results directory:
-//! - `summary.json` ([`summary_json`]): deterministic results, schema `bksim.summary.v1`;
-//! - `timeseries.csv` ([`timeseries_csv`]): one row per variant per simulated second (per
-//!   10, 60, 300 or 3,600 seconds for long runs);
-//! - `latency-<variant>-<op>.hgrm` ([`hgrm`]): HdrHistogram percentile distributions in
+//! - `summary.json` ([`formats::summary`]): deterministic results, schema
+//!   `bksim.summary.v1`;
+//! - `timeseries.csv` ([`formats::timeseries`]): one row per variant per simulated second
+//!   (per 10, 60, 300 or 3,600 seconds for long runs);
+//! - `latency-<variant>-<op>.hgrm` ([`formats::hgrm`]): HdrHistogram percentile distributions in
 //!   milliseconds, for `op` = `put` and `get`. Both files are written for every variant, even
 //!   for an operation the scenario does not send: the set of files is then the same for every
 //!   scenario, and an empty histogram prints as Java's HdrHistogram prints one (header and
 //!   footer, no rows). The variant name is used as is when it only has ASCII letters, digits,
 //!   `.`, `_` and `-`; any other character becomes `_`;
-//! - `run.json` ([`run_json`]): wall-clock facts (not deterministic), schema `bksim.run.v1`.
+//! - `run.json` ([`formats::run_facts`]): wall-clock facts (not deterministic), schema
+//!   `bksim.run.v1`.
+//!
+//! Each format's module in [`formats`] holds the file's type, its writer and its reader; the
+//! file names are the constants below and [`hgrm_file_name`], and nowhere else.
 //!
 //! [`comparison_table`] is what `bksim run` prints on the terminal.
 //!
-//! The design-review report is built from those files ([`load`]): charts ([`charts`], SVG
+//! The design-review report is built from those files, read back by [`load`]: charts ([`charts`], SVG
 //! and PNG in `charts/`), `report.html` ([`html`]) and `report.md` ([`markdown`]), with the
 //! verdicts ([`verdict`]) and parameter sources ([`sources`]) they share; [`write_report`]
 //! writes them ([`render`]).
@@ -26,33 +31,35 @@ use crate::metrics::results::RunResults;
 
 pub mod atomic;
 pub mod charts;
-pub mod hgrm;
+pub mod formats;
 pub mod html;
 pub mod load;
 pub mod markdown;
 pub mod plausible;
 pub mod render;
-pub mod run_json;
 pub mod sources;
 pub mod style;
-pub mod summary_json;
 pub mod table;
-pub mod timeseries_csv;
 pub mod verdict;
 
 pub use atomic::write_atomic;
-pub use hgrm::hgrm;
-pub use load::{LoadError, LoadedRun, load_results};
+pub use formats::LoadError;
+pub use formats::hgrm::hgrm;
+pub use formats::run_facts::{MachineFacts, RunFacts, VariantFacts, run_json};
+pub use formats::summary::{SummaryFile, summary_json};
+pub use formats::timeseries::timeseries_csv;
+pub use load::{LoadedRun, load_results};
 pub use render::{Formats, ReportBuildError, render_report, write_report};
-pub use run_json::{MachineFacts, RunFacts, VariantFacts, run_json};
-pub use summary_json::summary_json;
 pub use table::comparison_table;
-pub use timeseries_csv::timeseries_csv;
 
-/// File names in a results directory.
+/// File names in a results directory (the latency files' names are [`hgrm_file_name`]'s).
 pub const SUMMARY_FILE: &str = "summary.json";
 pub const TIMESERIES_FILE: &str = "timeseries.csv";
 pub const RUN_FILE: &str = "run.json";
+/// The design-review report's files, and the directory of its chart files.
+pub const REPORT_HTML: &str = "report.html";
+pub const REPORT_MD: &str = "report.md";
+pub const CHARTS_DIR: &str = "charts";
 
 /// Writing results failed. The message names the path and the operating system's error.
 #[derive(Debug, thiserror::Error)]
@@ -91,7 +98,16 @@ pub fn hgrm_file_name(variant: &str, op: &str) -> String {
             }
         })
         .collect();
-    format!("latency-{safe}-{op}.hgrm")
+    format!("{HGRM_PREFIX}{safe}-{op}{HGRM_SUFFIX}")
+}
+
+/// How every latency file's name starts and ends ([`hgrm_file_name`]).
+pub const HGRM_PREFIX: &str = "latency-";
+pub const HGRM_SUFFIX: &str = ".hgrm";
+
+/// Whether `name` is a latency file's name as [`hgrm_file_name`] makes them.
+pub fn is_hgrm_file_name(name: &str) -> bool {
+    name.starts_with(HGRM_PREFIX) && name.ends_with(HGRM_SUFFIX)
 }
 
 /// Creates `dir` (and its parents) and writes every output file into it atomically:
@@ -138,5 +154,7 @@ mod tests {
         );
         assert_eq!(hgrm_file_name("a b/c", "get"), "latency-a_b_c-get.hgrm");
         assert_eq!(hgrm_file_name("clé", "get"), "latency-cl_-get.hgrm");
+        assert!(is_hgrm_file_name(&hgrm_file_name("a b", "put")));
+        assert!(!is_hgrm_file_name(SUMMARY_FILE));
     }
 }

@@ -14,10 +14,8 @@ use crate::report::charts::{self, ChartError};
 use crate::report::load::{LoadError, LoadedRun, load_results};
 use crate::report::{ReportError, html, markdown, write_atomic};
 
-/// Directory of the chart files, relative to the results directory.
-pub const CHARTS_DIR: &str = "charts";
-pub const REPORT_HTML: &str = "report.html";
-pub const REPORT_MD: &str = "report.md";
+/// The report's file names (defined with the other file names in [`crate::report`]).
+pub use crate::report::{CHARTS_DIR, REPORT_HTML, REPORT_MD};
 
 /// Every chart file stem a report may have (to remove the ones a new report no longer has).
 const ALL_STEMS: [&str; 6] = [

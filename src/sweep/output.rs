@@ -12,6 +12,7 @@ use super::grid::{Grid, MAX_POINTS};
 use super::row::{HEADLINE_COLUMNS, Headline, SweepRow};
 use super::runner::MAX_SHARDS;
 use crate::input::{InputKind, read_text};
+use crate::report::formats::csv_field;
 use crate::report::plausible::{self, MAX_VARIANTS};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -86,15 +87,6 @@ impl SweepResults {
             out.push('\n');
         }
         out
-    }
-}
-
-/// Quotes a CSV field when it needs it (RFC 4180).
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
     }
 }
 

@@ -5,19 +5,26 @@
 //! Unlike `summary.json` this file is not deterministic and is not meant to be: it describes
 //! one execution on one machine. Keeping these facts apart is what lets `summary.json` be
 //! byte-identical between runs.
+//!
+//! [`RunFacts`] is both what [`run_json`] writes and what [`parse_run`] reads back for the
+//! report. The report only needs the version, start, times, speeds and machine: the other
+//! fields default when absent, so that a hand-trimmed `run.json` still reads.
 
 use std::time::{Duration, SystemTime};
 
-use serde::Serialize;
+use std::path::Path;
 
+use serde::{Deserialize, Serialize};
+
+use super::{BKSIM_VERSION, LoadError, check_numbers, parse_json, to_json_text};
 use crate::metrics::results::RunResults;
-use crate::report::summary_json::BKSIM_VERSION;
+use crate::report::plausible;
 
 /// Schema tag written into `run.json`.
 pub const RUN_SCHEMA: &str = "bksim.run.v1";
 
-/// Everything `run.json` says.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+/// Everything `run.json` says (but its schema tag), in the order it is written.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct RunFacts {
     pub bksim_version: String,
     /// Wall-clock start of the run, RFC 3339 in UTC with milliseconds.
@@ -27,18 +34,22 @@ pub struct RunFacts {
     /// Worker threads the run used.
     pub threads: usize,
     /// Discrete events processed, all variants.
+    #[serde(default)]
     pub events: u64,
     pub events_per_second: f64,
     /// Requests simulated (arrivals over the whole run, warm-up included), all variants.
+    #[serde(default)]
     pub simulated_requests: u64,
     pub simulated_requests_per_second: f64,
+    #[serde(default)]
     pub variants: Vec<VariantFacts>,
     /// Name of the encryption calibration profile the model used, if any.
+    #[serde(default)]
     pub calibration_profile: Option<String>,
 }
 
 /// The machine a run executed on.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct MachineFacts {
     pub hostname: String,
     /// `std::env::consts::OS`, e.g. `linux`.
@@ -52,7 +63,7 @@ pub struct MachineFacts {
 }
 
 /// One variant's share of the run.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct VariantFacts {
     pub name: String,
     pub events: u64,
@@ -156,13 +167,18 @@ struct RunDoc<'a> {
 
 /// The text of `run.json`: pretty-printed, final newline.
 pub fn run_json(facts: &RunFacts) -> String {
-    let doc = RunDoc {
+    to_json_text(&RunDoc {
         schema: RUN_SCHEMA,
         facts,
-    };
-    let mut s = serde_json::to_string_pretty(&doc).expect("plain structs always serialize");
-    s.push('\n');
-    s
+    })
+}
+
+/// Parses `run.json` text (its schema tag is not checked: the report only shows these
+/// facts); `path` is for messages. Every number must pass
+/// [`plausible::run_quantity`]'s bound.
+pub fn parse_run(path: &Path, text: &str) -> Result<RunFacts, LoadError> {
+    check_numbers(path, text, plausible::run_quantity)?;
+    parse_json(path, text)
 }
 
 /// `2024-05-01T12:34:56.789Z`.
@@ -212,6 +228,71 @@ fn cpu_model(cpuinfo: &str) -> Option<String> {
 mod tests {
     use super::*;
     use std::time::UNIX_EPOCH;
+
+    fn sample() -> RunFacts {
+        RunFacts {
+            bksim_version: BKSIM_VERSION.to_string(),
+            started_at: "2024-05-01T12:34:56.789Z".into(),
+            wall_seconds: 1.234567,
+            machine: MachineFacts {
+                hostname: "host".into(),
+                os: "linux".into(),
+                arch: "x86_64".into(),
+                cpu_model: Some("Some CPU @ 2.50GHz".into()),
+                logical_cpus: 8,
+            },
+            threads: 2,
+            events: 1_000_000,
+            events_per_second: 810_000.5,
+            simulated_requests: 40_000,
+            simulated_requests_per_second: 32_400.1,
+            variants: vec![VariantFacts {
+                name: "per-object".into(),
+                events: 1_000_000,
+                wall_seconds: 1.2,
+            }],
+            calibration_profile: Some("reference".into()),
+        }
+    }
+
+    #[test]
+    fn written_then_read_is_the_same_facts() {
+        let f = sample();
+        let text = run_json(&f);
+        assert!(
+            text.starts_with("{\n  \"schema\": \"bksim.run.v1\",\n"),
+            "{text}"
+        );
+        assert_eq!(parse_run(Path::new("run.json"), &text).unwrap(), f);
+        let none = RunFacts {
+            calibration_profile: None,
+            machine: MachineFacts {
+                cpu_model: None,
+                ..f.machine.clone()
+            },
+            ..f
+        };
+        assert_eq!(
+            parse_run(Path::new("run.json"), &run_json(&none)).unwrap(),
+            none
+        );
+    }
+
+    #[test]
+    fn only_the_facts_the_report_shows_are_required() {
+        let text = r#"{"bksim_version": "0.1.0", "started_at": "x", "wall_seconds": 1.5,
+            "threads": 1, "events_per_second": 10.0, "simulated_requests_per_second": 2.0,
+            "machine": {"hostname": "h", "os": "linux", "arch": "x86_64", "cpu_model": null,
+            "logical_cpus": 1}}"#;
+        let f = parse_run(Path::new("run.json"), text).unwrap();
+        assert_eq!((f.events, f.variants.len(), f.wall_seconds), (0, 0, 1.5));
+        let e = parse_run(Path::new("d/run.json"), &text.replace("1.5", "-1")).unwrap_err();
+        assert!(
+            e.to_string()
+                .starts_with("d/run.json, line 1: implausible value: wall_seconds"),
+            "{e}"
+        );
+    }
 
     #[test]
     fn rfc3339() {

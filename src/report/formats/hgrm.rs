@@ -29,13 +29,41 @@
 //! An empty histogram prints the header and the footer with zeros and no rows, as Java does.
 //! The fixture in `tests/fixtures/hgrm/` was produced by HdrHistogram 2.1.11 (Java) and the
 //! integration tests compare against it.
+//!
+//! The file is written from the histogram ([`hgrm`]) and read back as the
+//! [`PercentileCurve`] it prints ([`parse_hgrm`]): a histogram cannot be rebuilt from its
+//! percentiles, so the curve, not the histogram, is the type the report reads.
+
+use std::path::Path;
 
 use hdrhistogram::Histogram;
+
+use super::{LoadError, truncate};
+use crate::report::plausible::{HGRM_COUNT, HGRM_VALUE, MAX_HGRM_ROWS, Quantity};
 
 /// Percentile ticks per half distance to 100%, as in Java's default output.
 pub const TICKS_PER_HALF_DISTANCE: u32 = 5;
 /// Histograms record microseconds; the file shows milliseconds.
 pub const US_PER_MS: f64 = 1000.0;
+
+/// One row of an HdrHistogram percentile distribution.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PercentilePoint {
+    /// Latency in milliseconds.
+    pub value_ms: f64,
+    /// 0 … 1.
+    pub percentile: f64,
+    pub total_count: u64,
+}
+
+/// A `.hgrm` file: its rows and footer.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct PercentileCurve {
+    pub points: Vec<PercentilePoint>,
+    pub total_count: u64,
+    pub max_ms: f64,
+    pub mean_ms: f64,
+}
 
 /// The `.hgrm` text of a latency histogram recorded in microseconds (values in milliseconds).
 pub fn hgrm(h: &Histogram<u64>) -> String {
@@ -90,6 +118,128 @@ pub fn percentile_distribution(
         sub_bucket_count(h)
     ));
     out
+}
+
+/// Parses the text of a `.hgrm` file (HdrHistogram's percentile output, values in ms).
+pub fn parse_hgrm(path: &Path, text: &str) -> Result<PercentileCurve, LoadError> {
+    let mut curve = PercentileCurve::default();
+    let mut saw_header = false;
+    let (mut saw_max, mut saw_mean) = (false, false);
+    for (i, line) in text.lines().enumerate() {
+        let n = i + 1;
+        let t = line.trim();
+        if t.is_empty() {
+            continue;
+        }
+        if !saw_header {
+            if t.split_whitespace().collect::<Vec<_>>()
+                == ["Value", "Percentile", "TotalCount", "1/(1-Percentile)"]
+            {
+                saw_header = true;
+                continue;
+            }
+            return Err(LoadError::corrupt(
+                path,
+                n,
+                "expected the HdrHistogram header 'Value Percentile TotalCount 1/(1-Percentile)'",
+            ));
+        }
+        if let Some(footer) = t.strip_prefix("#[") {
+            // `#[Mean    =       67.608, StdDeviation   =      161.346]`
+            for pair in footer.trim_end_matches(']').split(',') {
+                let Some((k, v)) = pair.split_once('=') else {
+                    return Err(LoadError::corrupt(path, n, "malformed footer"));
+                };
+                let (k, v) = (k.trim(), v.trim());
+                let num = |q: Quantity| -> Result<f64, LoadError> {
+                    q.check_text(v).map_err(|e| {
+                        LoadError::corrupt(path, n, format!("footer {}: {e}", truncate(k, 30)))
+                    })
+                };
+                match k {
+                    "Mean" => {
+                        curve.mean_ms = num(HGRM_VALUE)?;
+                        saw_mean = true;
+                    }
+                    "StdDeviation" => {
+                        num(HGRM_VALUE)?;
+                    }
+                    "Max" => {
+                        curve.max_ms = num(HGRM_VALUE)?;
+                        saw_max = true;
+                    }
+                    "Total count" => curve.total_count = num(HGRM_COUNT)? as u64,
+                    _ => {}
+                }
+            }
+            continue;
+        }
+        if saw_max || saw_mean {
+            return Err(LoadError::corrupt(path, n, "data after the footer"));
+        }
+        let f: Vec<&str> = t.split_whitespace().collect();
+        if f.len() != 3 && f.len() != 4 {
+            return Err(LoadError::corrupt(
+                path,
+                n,
+                format!("{} columns, expected 3 or 4", f.len()),
+            ));
+        }
+        let bad = |what: &str, s: &str| {
+            LoadError::corrupt(
+                path,
+                n,
+                format!("{what} '{}' is not a number", truncate(s, 30)),
+            )
+        };
+        let value_ms: f64 = f[0].parse().map_err(|_| bad("value", f[0]))?;
+        let percentile: f64 = f[1].parse().map_err(|_| bad("percentile", f[1]))?;
+        let total_count: u64 = f[2].parse().map_err(|_| bad("count", f[2]))?;
+        for (column, q, x) in [
+            ("Value", HGRM_VALUE, value_ms),
+            ("Percentile", Quantity::Fraction, percentile),
+            ("TotalCount", HGRM_COUNT, total_count as f64),
+        ] {
+            q.check(x).map_err(|e| {
+                LoadError::corrupt(path, n, format!("implausible value: column {column} = {e}"))
+            })?;
+        }
+        if let Some(last) = curve.points.last() {
+            if percentile < last.percentile {
+                return Err(LoadError::corrupt(path, n, "percentiles out of order"));
+            }
+            if value_ms < last.value_ms || total_count < last.total_count {
+                return Err(LoadError::corrupt(
+                    path,
+                    n,
+                    "values or counts decrease from the row before",
+                ));
+            }
+        }
+        if curve.points.len() >= MAX_HGRM_ROWS {
+            return Err(LoadError::corrupt(
+                path,
+                n,
+                format!("more than {MAX_HGRM_ROWS} rows"),
+            ));
+        }
+        curve.points.push(PercentilePoint {
+            value_ms,
+            percentile,
+            total_count,
+        });
+    }
+    if !saw_header {
+        return Err(LoadError::corrupt(path, 0, "empty file"));
+    }
+    if !(saw_max && saw_mean) {
+        return Err(LoadError::corrupt(
+            path,
+            0,
+            "truncated: no '#[Mean' / '#[Max' footer",
+        ));
+    }
+    Ok(curve)
 }
 
 /// One printed row: highest value equivalent to the bucket, percent level iterated to,
@@ -279,6 +429,43 @@ mod tests {
     use super::*;
     use crate::metrics::results::new_latency_histogram;
 
+    const HGRM: &str = "       Value     Percentile TotalCount 1/(1-Percentile)
+
+       1.000 0.000000000000          1           1.00
+       2.000 0.500000000000          2           2.00
+       4.000 1.000000000000          4
+#[Mean    =        2.250, StdDeviation   =        1.090]
+#[Max     =        4.000, Total count    =            4]
+#[Buckets =           27, SubBuckets     =         2048]
+";
+
+    #[test]
+    fn hgrm_rows_and_footer() {
+        let c = parse_hgrm(Path::new("x.hgrm"), HGRM).unwrap();
+        assert_eq!(c.points.len(), 3);
+        assert_eq!(c.points[1].value_ms, 2.0);
+        assert_eq!(c.points[1].percentile, 0.5);
+        assert_eq!(c.total_count, 4);
+        assert_eq!(c.max_ms, 4.0);
+        assert_eq!(c.mean_ms, 2.25);
+    }
+
+    #[test]
+    fn hgrm_errors_name_file_and_line() {
+        let p = Path::new("dir/latency-a-put.hgrm");
+        let e = parse_hgrm(p, &HGRM.replace("0.500000000000", "zero")).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "dir/latency-a-put.hgrm, line 4: percentile 'zero' is not a number"
+        );
+        let cut: String = HGRM.lines().take(4).collect::<Vec<_>>().join("\n");
+        let e = parse_hgrm(p, &cut).unwrap_err();
+        assert!(e.to_string().contains("truncated"), "{e}");
+        assert!(parse_hgrm(p, "").unwrap_err().to_string().contains("empty"));
+        let e = parse_hgrm(p, "hello\n").unwrap_err();
+        assert!(e.to_string().contains("line 1"), "{e}");
+    }
+
     #[test]
     fn java_fixed_rounds_half_up_on_shortest_digits() {
         assert_eq!(java_fixed(0.0105, 3), "0.011"); // Rust's {:.3} gives 0.010
@@ -371,5 +558,74 @@ mod tests {
         assert_eq!(sub_bucket_count(&h), 2048);
         let h2 = Histogram::<u64>::new_with_bounds(1, 3_600_000_000, 2).unwrap();
         assert_eq!(sub_bucket_count(&h2), 256);
+    }
+
+    #[test]
+    fn hgrm_values_are_bounded_and_monotone() {
+        let p = Path::new("x.hgrm");
+        let e = parse_hgrm(p, &HGRM.replace("       2.000 0.5", "       1e308 0.5")).unwrap_err();
+        assert!(
+            e.to_string()
+                .starts_with("x.hgrm, line 4: implausible value: column Value = 1e308"),
+            "{e}"
+        );
+        let e = parse_hgrm(p, &HGRM.replace("       2.000 0.5", "      -2.000 0.5")).unwrap_err();
+        assert!(e.to_string().contains("line 4: implausible value"), "{e}");
+        let e = parse_hgrm(p, &HGRM.replace("       2.000 0.5", "       0.500 0.5")).unwrap_err();
+        assert!(
+            e.to_string().contains("line 4: values or counts decrease"),
+            "{e}"
+        );
+        let e = parse_hgrm(
+            p,
+            &HGRM.replace("          2           2.00", "  18446744073709551615 2.00"),
+        )
+        .unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("line 4: implausible value: column TotalCount"),
+            "{e}"
+        );
+        let e = parse_hgrm(p, &HGRM.replace("=            4]", "= 1e19]")).unwrap_err();
+        assert!(e.to_string().contains("line 7: footer Total count"), "{e}");
+        let e = parse_hgrm(p, &HGRM.replace("Mean    =        2.250", "Mean = NaN")).unwrap_err();
+        assert!(e.to_string().contains("line 6: footer Mean"), "{e}");
+        let many: String = (0..=MAX_HGRM_ROWS).map(|_| "1.000 0.5 1 2.00\n").collect();
+        let e = parse_hgrm(
+            p,
+            &format!("Value Percentile TotalCount 1/(1-Percentile)\n{many}"),
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("more than 100000 rows"), "{e}");
+    }
+
+    #[test]
+    fn written_then_read_gives_the_printed_curve() {
+        let mut h = new_latency_histogram();
+        for v in 1..=20_000u64 {
+            h.record((v * 37) % 90_000 + 500).unwrap();
+        }
+        h.record_n(250_000, 3).unwrap();
+        let text = hgrm(&h);
+        let c = parse_hgrm(Path::new("x.hgrm"), &text).unwrap();
+        let rows = java_percentiles(&h, TICKS_PER_HALF_DISTANCE);
+        assert_eq!(c.points.len(), rows.len());
+        for (p, r) in c.points.iter().zip(&rows) {
+            // Values are whole microseconds, printed in ms with 3 decimals: exact.
+            assert_eq!(p.value_ms, r.value as f64 / US_PER_MS);
+            assert_eq!(p.total_count, r.total);
+            assert!((p.percentile - r.level / 100.0).abs() < 1e-12);
+        }
+        assert_eq!(c.total_count, h.len());
+        assert_eq!(c.max_ms, h.max() as f64 / US_PER_MS);
+        let (mean, _) = java_mean_stdev(&h);
+        assert!(
+            (c.mean_ms - mean / US_PER_MS).abs() <= 0.0005,
+            "{}",
+            c.mean_ms
+        );
+
+        let empty = parse_hgrm(Path::new("x.hgrm"), &hgrm(&new_latency_histogram())).unwrap();
+        assert_eq!(empty, PercentileCurve::default());
     }
 }
