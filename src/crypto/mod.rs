@@ -43,7 +43,7 @@ pub use error::CryptoError;
 pub use keys::DataKey;
 pub use kms_keys::{EncryptionContext, ModelledKms};
 pub use sse_kms::BucketKey;
-pub use verify::{Mode, ObjectContext, VERIFY_MAX_BYTES, verify_object};
+pub use verify::{ObjectContext, VERIFY_MAX_BYTES, verify_object};
 
 /// The backend detected once for this process.
 pub fn active_backend() -> Backend {

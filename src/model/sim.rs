@@ -25,7 +25,8 @@ use crate::engine::queue::EventQueue;
 use crate::engine::rng::Stream;
 use crate::engine::time::{NANOS_PER_MICRO, Nanos, from_secs};
 use crate::metrics::collector::{Collector, Context, DRAIN_LIMIT, KmsOpKind, SlowdownCause};
-use crate::scenario::{Arrival, Encryption, Op, PoolPolicy, ReadFrom, Scenario};
+use crate::mode::Mode;
+use crate::scenario::{Arrival, Op, PoolPolicy, ReadFrom, Scenario};
 use std::collections::VecDeque;
 
 const NONE: u32 = u32::MAX;
@@ -211,7 +212,7 @@ struct WorkloadState {
 }
 
 struct BucketState {
-    encryption: Encryption,
+    encryption: Mode,
     bucket_key: bool,
     prefixes: u32,
     /// Index of this bucket's first prefix limiter (PUT class; GET class follows).
@@ -313,14 +314,12 @@ impl<'a> Simulation<'a> {
             }
             let population = b.existing.as_ref().map(|p| {
                 let kind = match b.encryption {
-                    Encryption::None | Encryption::SseS3 | Encryption::SseC => {
-                        PopulationKeys::NoKms
-                    }
-                    Encryption::SseKms if p.bucket_key => PopulationKeys::BucketKey {
+                    Mode::None | Mode::SseS3 | Mode::SseC => PopulationKeys::NoKms,
+                    Mode::SseKms if p.bucket_key => PopulationKeys::BucketKey {
                         ttl: sc.s3.bucket_key_ttl,
                     },
-                    Encryption::SseKms | Encryption::DsseKms => PopulationKeys::PerObject,
-                    Encryption::CseKms => PopulationKeys::ClientKey {
+                    Mode::SseKms | Mode::DsseKms => PopulationKeys::PerObject,
+                    Mode::CseKms => PopulationKeys::ClientKey {
                         reuse: sc.client.data_key_cache.map(|c| c.max_age),
                     },
                 };
@@ -331,7 +330,7 @@ impl<'a> Simulation<'a> {
             });
             buckets.push(BucketState {
                 encryption: b.encryption,
-                bucket_key: b.bucket_key && b.encryption == Encryption::SseKms,
+                bucket_key: b.bucket_key && b.encryption == Mode::SseKms,
                 prefixes: b.prefixes.max(1),
                 limiter_base,
                 written: WrittenObjects::new(seed, &b.name, WRITTEN_SAMPLE_CAPACITY),
@@ -556,7 +555,7 @@ impl<'a> Simulation<'a> {
         let enc = bucket.encryption;
         let (phase, parts) = if get {
             (Phase::Get, 0)
-        } else if enc == Encryption::CseKms {
+        } else if enc == Mode::CseKms {
             (Phase::ClientGenerate, 0)
         } else {
             self.put_phase(size)
@@ -770,7 +769,7 @@ impl<'a> Simulation<'a> {
             );
             return;
         }
-        let server_side_kms = matches!(b.encryption, Encryption::SseKms | Encryption::DsseKms);
+        let server_side_kms = matches!(b.encryption, Mode::SseKms | Mode::DsseKms);
         let bucket_key = b.bucket_key;
         let bytes = self.call_bytes(&r);
         // When the key S3 needs is available (or its KMS call answers), and whether it is.
@@ -1098,11 +1097,15 @@ impl<'a> Simulation<'a> {
         if step != Phase::ClientGenerate && step != Phase::ClientDecrypt {
             return None;
         }
-        let crypto = &self.sc.crypto;
         if self.sc.client.cpu_cores == 0 {
             return None;
         }
-        let cost_s = crypto.cse_per_object_ns / 1e9 + bytes as f64 / crypto.cse_bytes_per_sec;
+        let c = self
+            .sc
+            .crypto
+            .cse_cost
+            .expect("calibration profile loaded (prepare::variant)");
+        let cost_s = c.per_object_ns / 1e9 + bytes as f64 / c.bytes_per_sec;
         let cost = from_secs(cost_s).max(1);
         let start = self.sessions[session as usize].cpu.run(now, cost)?;
         if first_send >= self.sc.warmup && first_send < self.sc.duration {
@@ -1116,7 +1119,7 @@ impl<'a> Simulation<'a> {
         if ok && !r.get {
             let bi = self.workloads[r.workload as usize].bucket as usize;
             let key = match self.buckets[bi].encryption {
-                Encryption::None | Encryption::SseS3 | Encryption::SseC => KeyRef::NoKms,
+                Mode::None | Mode::SseS3 | Mode::SseC => KeyRef::NoKms,
                 _ => r.key,
             };
             self.objects_written += 1;

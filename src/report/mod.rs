@@ -19,12 +19,10 @@
 //! verdicts ([`verdict`]) and parameter sources ([`sources`]) they share; [`write_report`]
 //! writes them ([`render`]).
 
-use std::io;
 use std::path::{Path, PathBuf};
 
 use crate::metrics::results::RunResults;
 
-pub mod atomic;
 pub mod charts;
 pub mod hgrm;
 pub mod html;
@@ -40,7 +38,7 @@ pub mod table;
 pub mod timeseries_csv;
 pub mod verdict;
 
-pub use atomic::write_atomic;
+pub use crate::atomic::{WriteError as ReportError, write_atomic};
 pub use hgrm::hgrm;
 pub use load::{LoadError, LoadedRun, load_results};
 pub use render::{Formats, ReportBuildError, render_report, write_report};
@@ -53,31 +51,6 @@ pub use timeseries_csv::timeseries_csv;
 pub const SUMMARY_FILE: &str = "summary.json";
 pub const TIMESERIES_FILE: &str = "timeseries.csv";
 pub const RUN_FILE: &str = "run.json";
-
-/// Writing results failed. The message names the path and the operating system's error.
-#[derive(Debug, thiserror::Error)]
-pub enum ReportError {
-    #[error("cannot create directory {}: {error}", path.display())]
-    CreateDir { path: PathBuf, error: io::Error },
-    #[error("cannot write {}: {error}", path.display())]
-    Write { path: PathBuf, error: io::Error },
-}
-
-impl ReportError {
-    /// The file or directory that could not be written.
-    pub fn path(&self) -> &Path {
-        match self {
-            ReportError::CreateDir { path, .. } | ReportError::Write { path, .. } => path,
-        }
-    }
-
-    /// The operating system's error.
-    pub fn io_error(&self) -> &io::Error {
-        match self {
-            ReportError::CreateDir { error, .. } | ReportError::Write { error, .. } => error,
-        }
-    }
-}
 
 /// The name of a variant's latency file: `latency-<variant>-<op>.hgrm`.
 pub fn hgrm_file_name(variant: &str, op: &str) -> String {
