@@ -22,7 +22,6 @@ use crate::metrics::results::{
 };
 use crate::metrics::summary::latency_summary;
 use crate::metrics::summary::round6;
-use crate::mode::Mode;
 use crate::scenario::Scenario;
 use kms::{monthly_cost, request_cost};
 
@@ -120,7 +119,7 @@ fn distinct_kms_keys(sc: &Scenario) -> u64 {
     let mut keys: Vec<&str> = sc
         .buckets
         .iter()
-        .filter(|b| matches!(b.encryption, Mode::SseKms | Mode::DsseKms | Mode::CseKms))
+        .filter(|b| b.encryption.calls_kms())
         .map(|b| b.kms_key.as_str())
         .collect();
     keys.sort_unstable();
