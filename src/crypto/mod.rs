@@ -12,12 +12,13 @@
 //! - Modes: [`sse_s3`], [`sse_kms`] (incl. bucket keys and DSSE-KMS), [`sse_c`],
 //!   [`cse`] (S3 Encryption Client v2) with [`data_key_cache`].
 //! - For the simulation: [`verify::verify_object`] and the calibration [`Profile`].
-//! - For the command line: [`vectors`], [`selftest`], [`bench`], [`calibration`], [`cli`].
+//! - For the command line: [`vectors`], [`selftest`], [`bench`], [`calibration`], and
+//!   [`commands`], what `bksim crypto ...` runs (its arguments are in `cli::crypto`).
 
 pub mod backend;
 pub mod bench;
 pub mod calibration;
-pub mod cli;
+pub mod commands;
 pub mod cse;
 pub mod ctr;
 pub mod data_key_cache;
@@ -38,7 +39,6 @@ pub mod verify;
 
 pub use backend::Backend;
 pub use calibration::Profile;
-pub use cli::{CryptoCommand, run};
 pub use error::CryptoError;
 pub use keys::DataKey;
 pub use kms_keys::{EncryptionContext, ModelledKms};

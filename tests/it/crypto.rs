@@ -9,7 +9,7 @@ use std::process::{Command, Stdio};
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
-use bksim::crypto::cli::{CryptoCommand, run};
+use bksim::cli::crypto::{CryptoCommand, run};
 use bksim::crypto::ctr::Aes256Ctr;
 use bksim::crypto::gcm::Aes256Gcm;
 use bksim::crypto::kms_keys::s3_context;
