@@ -146,7 +146,7 @@ fn probe(
 ) -> Result<Probe, ScenarioError> {
     let mut o = base.to_vec();
     o.push(value_override(target, v, s.integer));
-    let sc: Scenario = prepare::variant(&file, Some(variant), &o)?;
+    let sc: Scenario = prepare::variant(file, Some(variant), &o)?;
     let h = Headline::from_summary(&run_variant(variant, &sc, None).summary);
     let violated = c.violated(&h);
     Ok(Probe {

@@ -66,7 +66,7 @@ impl Sweep<'_> {
         for point in (0..self.grid.points()).filter(|p| shard.owns(*p)) {
             let o = self.overrides(point);
             for v in &self.variants {
-                prepare::variant(&self.file, Some(v), &o)?;
+                prepare::variant(self.file, Some(v), &o)?;
             }
         }
         Ok(())
@@ -90,7 +90,7 @@ impl Sweep<'_> {
             .par_iter()
             .map(|&(point, vi)| {
                 let name = &self.variants[vi];
-                let sc = prepare::variant(&self.file, Some(name), &self.overrides(point))?;
+                let sc = prepare::variant(self.file, Some(name), &self.overrides(point))?;
                 let r = run_variant(name, &sc, None);
                 done();
                 Ok(SweepRow {
