@@ -14,13 +14,16 @@
 //! what the modelled encryption costs. [`outdir`] makes each results directory one complete
 //! set: written into a staging directory and swapped in whole.
 
+pub mod atomic;
 pub mod cli;
 pub mod crypto;
 pub mod engine;
 pub mod input;
 pub mod metrics;
+pub mod mode;
 pub mod model;
 pub mod outdir;
+pub mod prepare;
 pub mod report;
 pub mod scenario;
 pub mod sweep;

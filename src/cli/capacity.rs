@@ -2,6 +2,7 @@
 //! throttling, latency and failure constraints, and the constraint that binds there.
 
 use super::{CapacityArgs, CommandError, base_overrides, thread_pool};
+use crate::prepare;
 use crate::scenario::{ScenarioFile, parse_duration};
 use crate::sweep::capacity::{
     self, Binding, CAPACITY_SCHEMA, Constraints, Search, VariantCapacity,
@@ -82,7 +83,7 @@ pub fn capacity(args: &CapacityArgs, out: &mut dyn Write) -> Result<(), CommandE
     let variants = super::select_variants(&file, &args.scenario.variant)?;
     let target = args.target.trim();
     // The starting value: --start, or the target's value in the scenario.
-    let first = file.resolve(Some(&variants[0]), &base)?;
+    let first = prepare::variant(&file, Some(&variants[0]), &base)?;
     let written = first
         .provenance
         .iter()
@@ -125,7 +126,7 @@ pub fn capacity(args: &CapacityArgs, out: &mut dyn Write) -> Result<(), CommandE
     let mut probe_overrides = base.clone();
     probe_overrides.push(capacity::value_override(target, start, search.integer));
     for v in &variants {
-        file.resolve(Some(v), &probe_overrides)?;
+        prepare::variant(&file, Some(v), &probe_overrides)?;
     }
     let pool = thread_pool(args.output.threads)?;
     let results: Vec<VariantCapacity> = pool.install(|| {

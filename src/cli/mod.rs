@@ -2,6 +2,7 @@
 //! validated configuration and run it. `main.rs` only maps the result to an exit code.
 
 mod capacity;
+pub mod crypto;
 mod report;
 mod run;
 mod sweep;
@@ -91,7 +92,7 @@ pub enum Command {
     /// Real envelope encryption: published-vector selftest, AES throughput and envelope-cost
     /// benchmarks, and the calibration profile that feeds client-side encryption costs.
     #[command(subcommand)]
-    Crypto(crate::crypto::CryptoCommand),
+    Crypto(crypto::CryptoCommand),
     /// Check a scenario file (and every variant of it) without running it.
     #[command(
         after_help = "Example:\n  bksim validate scenarios/quickstart.toml\n\nExit codes: 0 valid, 2 invalid (the message names the file, line and key)."
@@ -327,10 +328,10 @@ pub(crate) fn progress_style(template: &str) -> indicatif::ProgressStyle {
 /// `bksim crypto ...`: the command's own exit code (the selftest exits 1 when a vector
 /// fails), or its error as invalid input (2) or a failure (1).
 pub fn crypto(
-    cmd: &crate::crypto::CryptoCommand,
+    cmd: &crypto::CryptoCommand,
     out: &mut dyn std::io::Write,
 ) -> Result<i32, CommandError> {
-    crate::crypto::run(cmd, out).map_err(|e| {
+    crypto::run(cmd, out).map_err(|e| {
         if e.exit_code() == EXIT_INPUT {
             CommandError::Input(e.to_string())
         } else {

@@ -8,6 +8,7 @@ use super::{CommandError, RunArgs};
 use crate::engine::time::{Nanos, to_secs};
 use crate::metrics::results::{RunResults, VariantResults};
 use crate::model::run_variant;
+use crate::prepare;
 use crate::report::{self, RunFacts};
 use crate::scenario::{Scenario, ScenarioFile};
 use indicatif::{ProgressBar, ProgressDrawTarget};
@@ -28,7 +29,7 @@ pub fn run(args: &RunArgs, out: &mut dyn Write) -> Result<(), CommandError> {
     // Validate everything before anything is written.
     let scenarios: Vec<(String, Scenario)> = selected
         .iter()
-        .map(|name| Ok((name.clone(), file.resolve(Some(name), &extra)?)))
+        .map(|name| Ok((name.clone(), prepare::variant(&file, Some(name), &extra)?)))
         .collect::<Result<_, CommandError>>()?;
     let descriptions: Vec<String> = selected
         .iter()

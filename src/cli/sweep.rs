@@ -4,8 +4,9 @@
 //! file is written atomically into a directory the other shards may share.
 
 use super::{CommandError, MergeArgs, SweepArgs, base_overrides, progress_style, thread_pool};
+use crate::atomic::write_atomic;
 use crate::outdir::Kind;
-use crate::report::write_atomic;
+use crate::prepare;
 use crate::scenario::ScenarioFile;
 use crate::sweep::charts::{self as sweep_charts, SweepChart};
 use crate::sweep::grid::{self, Grid};
@@ -51,7 +52,7 @@ pub fn sweep(args: &SweepArgs, out: &mut dyn Write) -> Result<(), CommandError> 
     };
     // Every point must be valid before anything runs or is written.
     sweep.validate(shard)?;
-    let first = file.resolve(Some(&sweep.variants[0]), &sweep.base)?;
+    let first = prepare::variant(&file, Some(&sweep.variants[0]), &sweep.base)?;
     let header = SweepHeader {
         bksim_version: env!("CARGO_PKG_VERSION").into(),
         scenario: file.name().into(),

@@ -1,6 +1,7 @@
 //! `bksim validate`: parse and validate a scenario and each of its variants, run nothing.
 
 use super::{CommandError, ValidateArgs};
+use crate::prepare;
 use crate::scenario::{Override, ScenarioFile};
 use std::io::Write;
 
@@ -13,7 +14,7 @@ pub fn validate(args: &ValidateArgs, out: &mut dyn Write) -> Result<(), CommandE
         .collect::<Result<Vec<_>, _>>()?;
     let mut lines = Vec::new();
     for v in file.variants() {
-        let sc = file.resolve(Some(&v.name), &extra)?;
+        let sc = prepare::variant(&file, Some(&v.name), &extra)?;
         lines.push(format!(
             "  variant {:<16} {} bucket(s), {} workload(s), KMS quota {} rps ({}), {} s simulated",
             v.name,

@@ -16,7 +16,7 @@ use crate::engine::time::Nanos;
 use super::backend::cpu_model;
 use super::bench::{Cipher, EnvelopeNs, envelope_costs, throughput};
 use super::error::CryptoError;
-use super::verify::Mode;
+use crate::mode::Mode;
 
 /// Schema string of a calibration profile.
 pub const PROFILE_SCHEMA: &str = "bksim.calibration.v1";
@@ -233,9 +233,9 @@ pub fn write_profile(p: &Profile, path: &Path) -> Result<(), CryptoError> {
     if let Some(name) = path.file_name() {
         crate::outdir::remove_stale_temps(dir, Some(name));
     }
-    use crate::report::ReportError;
-    crate::report::write_atomic(path, p.to_json().as_bytes()).map_err(|e| match e {
-        ReportError::Write { path, error } | ReportError::CreateDir { path, error } => {
+    use crate::atomic::WriteError;
+    crate::atomic::write_atomic(path, p.to_json().as_bytes()).map_err(|e| match e {
+        WriteError::Write { path, error } | WriteError::CreateDir { path, error } => {
             CryptoError::Io {
                 path,
                 source: error,

@@ -60,13 +60,6 @@ impl CacheLimits {
     }
 }
 
-impl TryFrom<&crate::scenario::DataKeyCache> for CacheLimits {
-    type Error = CryptoError;
-    fn try_from(c: &crate::scenario::DataKeyCache) -> Result<Self, CryptoError> {
-        CacheLimits::new(c.max_age, Some(c.max_messages), Some(c.max_bytes))
-    }
-}
-
 struct Entry {
     key: DataKey,
     ciphertext_blob: Vec<u8>,

@@ -12,12 +12,13 @@
 //! - Modes: [`sse_s3`], [`sse_kms`] (incl. bucket keys and DSSE-KMS), [`sse_c`],
 //!   [`cse`] (S3 Encryption Client v2) with [`data_key_cache`].
 //! - For the simulation: [`verify::verify_object`] and the calibration [`Profile`].
-//! - For the command line: [`vectors`], [`selftest`], [`bench`], [`calibration`], [`cli`].
+//! - For the command line: [`vectors`], [`selftest`], [`bench`], [`calibration`], and
+//!   [`commands`], what `bksim crypto ...` runs (its arguments are in `cli::crypto`).
 
 pub mod backend;
 pub mod bench;
 pub mod calibration;
-pub mod cli;
+pub mod commands;
 pub mod cse;
 pub mod ctr;
 pub mod data_key_cache;
@@ -38,12 +39,11 @@ pub mod verify;
 
 pub use backend::Backend;
 pub use calibration::Profile;
-pub use cli::{CryptoCommand, run};
 pub use error::CryptoError;
 pub use keys::DataKey;
 pub use kms_keys::{EncryptionContext, ModelledKms};
 pub use sse_kms::BucketKey;
-pub use verify::{Mode, ObjectContext, VERIFY_MAX_BYTES, verify_object};
+pub use verify::{ObjectContext, VERIFY_MAX_BYTES, verify_object};
 
 /// The backend detected once for this process.
 pub fn active_backend() -> Backend {

@@ -14,8 +14,7 @@ use super::sse_c::{self, SseCHeaders};
 use super::sse_kms::{self, BucketKey, bucket_arn, object_arn};
 use super::sse_s3::S3ManagedRoot;
 
-/// The encryption mode (the scenario's own enum).
-pub use crate::scenario::Encryption as Mode;
+use crate::mode::Mode;
 
 /// Largest buffer [`verify_object`] encrypts; larger objects are checked on a prefix of
 /// this size (the cipher does not change with the length).
@@ -69,7 +68,7 @@ pub fn verify_object(
     let mut plaintext = vec![0u8; len];
     rng.fill_bytes(&mut plaintext);
     let mismatch = |detail: &str| CryptoError::RoundTripMismatch {
-        mode: mode.as_str().to_string(),
+        mode: mode.name().to_string(),
         object: object_arn(ctx.bucket, ctx.key),
         detail: detail.to_string(),
     };

@@ -63,17 +63,21 @@ pub enum Lookup<I = u64> {
 pub struct KeyCache<K: Hash + Eq, I = u64> {
     map: FxHashMap<K, Slot<I>>,
     single_flight: bool,
+    /// How long a key is usable after KMS answered.
+    ttl: Nanos,
     next_sweep: Nanos,
     sweep_every: Nanos,
 }
 
 impl<K: Hash + Eq + Copy, I: Copy> KeyCache<K, I> {
+    /// An empty cache whose keys are usable for `ttl` after KMS answered.
     pub fn new(single_flight: bool, ttl: Nanos) -> Self {
         // Sweeping every quarter TTL keeps dead entries to at most a quarter of the live ones.
         let sweep_every = (ttl / 4).max(1_000_000_000);
         KeyCache {
             map: FxHashMap::default(),
             single_flight,
+            ttl,
             next_sweep: sweep_every,
             sweep_every,
         }
@@ -101,15 +105,15 @@ impl<K: Hash + Eq + Copy, I: Copy> KeyCache<K, I> {
         }
     }
 
-    /// Records a KMS call made at `now` for `key`: its answer time, success and the TTL
-    /// after it.
+    /// Records a KMS call made at `now` for `key`: its answer time and success (a key is
+    /// then usable for the cache's TTL).
     #[inline]
-    pub fn insert(&mut self, key: K, now: Nanos, key_id: I, ready_at: Nanos, ok: bool, ttl: Nanos) {
+    pub fn insert(&mut self, key: K, now: Nanos, key_id: I, ready_at: Nanos, ok: bool) {
         let entry = Slot {
             key_id,
             ready_at,
             expires_at: if ok {
-                ready_at.saturating_add(ttl).max(1)
+                ready_at.saturating_add(self.ttl).max(1)
             } else {
                 0
             },
@@ -155,7 +159,7 @@ mod tests {
     fn hit_within_ttl_miss_after() {
         let mut c = KeyCache::new(true, 100);
         assert_eq!(c.lookup(&1u32, 0), Lookup::Miss);
-        c.insert(1, 0, 7, 10, true, 100);
+        c.insert(1, 0, 7, 10, true);
         assert!(matches!(c.lookup(&1, 5), Lookup::Join(e) if e.key_id == 7));
         assert!(matches!(c.lookup(&1, 10), Lookup::Hit(e) if e.key_id == 7));
         assert!(matches!(c.lookup(&1, 109), Lookup::Hit(_)));
@@ -165,7 +169,7 @@ mod tests {
     #[test]
     fn without_single_flight_in_flight_entries_are_misses() {
         let mut c = KeyCache::new(false, 100);
-        c.insert(1u32, 0, 7, 10, true, 100);
+        c.insert(1u32, 0, 7, 10, true);
         assert_eq!(c.lookup(&1, 5), Lookup::Miss);
         assert!(matches!(c.lookup(&1, 10), Lookup::Hit(_)));
     }
@@ -173,7 +177,7 @@ mod tests {
     #[test]
     fn failed_call_is_joined_while_in_flight_then_forgotten() {
         let mut c = KeyCache::new(true, 100);
-        c.insert(1u32, 0, 7, 10, false, 100);
+        c.insert(1u32, 0, 7, 10, false);
         assert!(matches!(c.lookup(&1, 5), Lookup::Join(e) if !e.ok));
         assert_eq!(c.lookup(&1, 10), Lookup::Miss);
     }
@@ -184,7 +188,7 @@ mod tests {
         assert_eq!(std::mem::size_of::<Slot<u64>>(), 24);
         assert_eq!(std::mem::size_of::<Slot<()>>(), 16);
         for i in 0..1000u32 {
-            c.insert(i, 0, i as u64, 0, true, 1_000_000_000);
+            c.insert(i, 0, i as u64, 0, true);
         }
         assert_eq!(c.len(), 1000);
         c.lookup(&5000, 3_000_000_000);

@@ -22,7 +22,7 @@ use crate::metrics::results::{
 };
 use crate::metrics::summary::latency_summary;
 use crate::metrics::summary::round6;
-use crate::scenario::{Encryption, Scenario};
+use crate::scenario::Scenario;
 use kms::{monthly_cost, request_cost};
 
 /// Simulates one variant (a scenario with its overrides applied) and summarises it.
@@ -119,12 +119,7 @@ fn distinct_kms_keys(sc: &Scenario) -> u64 {
     let mut keys: Vec<&str> = sc
         .buckets
         .iter()
-        .filter(|b| {
-            matches!(
-                b.encryption,
-                Encryption::SseKms | Encryption::DsseKms | Encryption::CseKms
-            )
-        })
+        .filter(|b| b.encryption.calls_kms())
         .map(|b| b.kms_key.as_str())
         .collect();
     keys.sort_unstable();

@@ -2,6 +2,7 @@
 //! format: every field set explicitly, with the same defaults the scenario file documents.
 
 use crate::engine::time::{NANOS_PER_MILLI, NANOS_PER_SEC, Nanos};
+use crate::mode::Mode;
 use crate::scenario::*;
 
 /// A one-bucket, one-workload scenario: Poisson PUTs at `rate` against `quota_rps`.
@@ -54,14 +55,18 @@ pub fn simple(rate: f64, quota_rps: u64, duration_s: u64) -> Scenario {
         },
         crypto: CryptoConfig {
             profile: "reference".into(),
-            cse_per_object_ns: 611.0,
-            cse_bytes_per_sec: 16.8e9,
+            profile_path: None,
+            profile_site: Site::new(std::path::Path::new("testkit"), None),
+            cse_cost: Some(CseCost {
+                per_object_ns: 611.0,
+                bytes_per_sec: 16.8e9,
+            }),
             verify: false,
             verify_objects: 100,
         },
         buckets: vec![Bucket {
             name: "b".into(),
-            encryption: Encryption::SseKms,
+            encryption: Mode::SseKms,
             bucket_key: false,
             kms_key: "arn:aws:kms:eu-central-1:111122223333:key/test".into(),
             prefixes: 16,

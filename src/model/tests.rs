@@ -3,6 +3,7 @@
 use super::run_variant;
 use super::testkit::*;
 use crate::engine::time::{NANOS_PER_MILLI, NANOS_PER_SEC};
+use crate::mode::Mode;
 use crate::scenario::*;
 
 fn no_retries(sc: &mut Scenario) {
@@ -152,7 +153,7 @@ fn connection_pool_with_waiting_matches_erlang_c() {
     // no KMS): mean response = 1/μ + C(c, a) / (cμ − λ).
     let (c, lambda, mean_ms) = (8u32, 300.0, 20.0);
     let mut sc = simple(lambda, 1_000_000, 2_000);
-    sc.buckets[0].encryption = Encryption::SseS3;
+    sc.buckets[0].encryption = Mode::SseS3;
     sc.workloads[0].sessions = 1;
     sc.client.connections_per_session = c;
     sc.client.pool = PoolPolicy::Wait;
@@ -505,7 +506,7 @@ fn adaptive_clients_are_not_slowed_by_data_key_cache_hits() {
     // rate. Every later PUT is a cache hit: it makes no KMS call, so it must not wait for a
     // token (at 0.5 tokens/s they would queue for hours).
     let mut sc = simple(100.0, 1, 60);
-    sc.buckets[0].encryption = Encryption::CseKms;
+    sc.buckets[0].encryption = Mode::CseKms;
     sc.workloads[0].sessions = 1;
     sc.kms.latency = fixed(20);
     sc.client.retry = RetryMode::Adaptive;
@@ -530,7 +531,7 @@ fn adaptive_clients_are_not_slowed_by_data_key_cache_hits() {
 #[test]
 fn cse_calls_kms_from_the_client_and_its_cache_cuts_calls() {
     let mut sc = simple(1_000.0, 1_000_000, 10);
-    sc.buckets[0].encryption = Encryption::CseKms;
+    sc.buckets[0].encryption = Mode::CseKms;
     let s = run_variant("cse", &sc, None).summary;
     assert_eq!(s.cloudtrail.client_context, s.kms.requests);
     assert_eq!(s.kms.by_operation.GenerateDataKey, s.requests.put.completed);
@@ -546,7 +547,7 @@ fn cse_calls_kms_from_the_client_and_its_cache_cuts_calls() {
         "{}",
         cached.kms.requests
     );
-    sc.buckets[0].encryption = Encryption::SseS3;
+    sc.buckets[0].encryption = Mode::SseS3;
     sc.client.data_key_cache = None;
     assert_eq!(run_variant("s3", &sc, None).summary.kms.requests, 0);
 }
@@ -575,7 +576,7 @@ fn client_side_encryption_queues_on_the_session_cores() {
     // One session, one core, constant arrivals; 1 MB objects at 20 MB/s of GCM take 50 ms
     // of CPU (plus the profile's per-object cost, zeroed here).
     let mut sc = simple(10.0, 1_000_000, 60);
-    sc.buckets[0].encryption = Encryption::CseKms;
+    sc.buckets[0].encryption = Mode::CseKms;
     sc.workloads[0].sessions = 1;
     sc.workloads[0].arrival = Arrival::Constant {
         rate: 10.0,
@@ -585,8 +586,10 @@ fn client_side_encryption_queues_on_the_session_cores() {
     sc.kms.latency = fixed(10);
     sc.s3.latency = fixed(20);
     sc.client.cpu_cores = 1;
-    sc.crypto.cse_per_object_ns = 0.0;
-    sc.crypto.cse_bytes_per_sec = 20e6;
+    sc.crypto.cse_cost = Some(CseCost {
+        per_object_ns: 0.0,
+        bytes_per_sec: 20e6,
+    });
     let s = run_variant("v", &sc, None).summary;
     // Load 0.5 with evenly spaced arrivals: nobody waits; latency = KMS + CPU + S3.
     assert!(
@@ -625,18 +628,11 @@ fn client_side_encryption_queues_on_the_session_cores() {
 
 #[test]
 fn crypto_verify_checks_a_sample_of_objects_in_every_mode() {
-    for enc in [
-        Encryption::None,
-        Encryption::SseS3,
-        Encryption::SseC,
-        Encryption::SseKms,
-        Encryption::DsseKms,
-        Encryption::CseKms,
-    ] {
+    for enc in Mode::ALL {
         for bucket_key in [false, true] {
             let mut sc = simple(200.0, 1_000_000, 2);
             sc.buckets[0].encryption = enc;
-            sc.buckets[0].bucket_key = bucket_key && enc == Encryption::SseKms;
+            sc.buckets[0].bucket_key = bucket_key && enc.supports_bucket_key();
             sc.crypto.verify = true;
             sc.crypto.verify_objects = 20;
             let r = run_variant("v", &sc, None);

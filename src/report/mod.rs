@@ -24,12 +24,10 @@
 //! verdicts ([`verdict`]) and parameter sources ([`sources`]) they share; [`write_report`]
 //! writes them ([`render`]).
 
-use std::io;
 use std::path::{Path, PathBuf};
 
 use crate::metrics::results::RunResults;
 
-pub mod atomic;
 pub mod charts;
 pub mod formats;
 pub mod html;
@@ -42,7 +40,7 @@ pub mod style;
 pub mod table;
 pub mod verdict;
 
-pub use atomic::write_atomic;
+pub use crate::atomic::{WriteError as ReportError, write_atomic};
 pub use formats::LoadError;
 pub use formats::hgrm::hgrm;
 pub use formats::run_facts::{MachineFacts, RunFacts, VariantFacts, run_json};
@@ -60,31 +58,6 @@ pub const RUN_FILE: &str = "run.json";
 pub const REPORT_HTML: &str = "report.html";
 pub const REPORT_MD: &str = "report.md";
 pub const CHARTS_DIR: &str = "charts";
-
-/// Writing results failed. The message names the path and the operating system's error.
-#[derive(Debug, thiserror::Error)]
-pub enum ReportError {
-    #[error("cannot create directory {}: {error}", path.display())]
-    CreateDir { path: PathBuf, error: io::Error },
-    #[error("cannot write {}: {error}", path.display())]
-    Write { path: PathBuf, error: io::Error },
-}
-
-impl ReportError {
-    /// The file or directory that could not be written.
-    pub fn path(&self) -> &Path {
-        match self {
-            ReportError::CreateDir { path, .. } | ReportError::Write { path, .. } => path,
-        }
-    }
-
-    /// The operating system's error.
-    pub fn io_error(&self) -> &io::Error {
-        match self {
-            ReportError::CreateDir { error, .. } | ReportError::Write { error, .. } => error,
-        }
-    }
-}
 
 /// The name of a variant's latency file: `latency-<variant>-<op>.hgrm`.
 pub fn hgrm_file_name(variant: &str, op: &str) -> String {

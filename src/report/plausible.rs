@@ -25,11 +25,15 @@
 //! Sizes that drive loops and allocations are bounded too: time-series rows end at most
 //! [`MAX_DRAIN_SECONDS`] after the simulated time, a `.hgrm` file has at most
 //! [`MAX_HGRM_ROWS`] rows, a file at most [`MAX_VARIANTS`] variants; grids have at most
-//! [`crate::sweep::grid::MAX_POINTS`] points and [`crate::sweep::grid::MAX_PARAMS`]
-//! parameters, sweeps at most [`crate::sweep::runner::MAX_SHARDS`] shards.
+//! [`MAX_POINTS`] points (and `sweep::grid::MAX_PARAMS` parameters), sweeps at most
+//! [`MAX_SHARDS`] shards (the sweep module takes both bounds from here).
 
-use crate::sweep::grid::MAX_POINTS;
-use crate::sweep::runner::MAX_SHARDS;
+/// Largest grid bksim will run: a typo like `1..1e9:1` must not start a billion runs.
+pub const MAX_POINTS: usize = 100_000;
+/// Most shards a sweep may be split into (`--shard I/N` with N at most this): more shards than
+/// that would be shards of a handful of runs each, and `bksim merge` sizes its bookkeeping
+/// from N.
+pub const MAX_SHARDS: usize = 10_000;
 
 /// Longest latency a file may hold: 10 days, in milliseconds (histograms stop at one day).
 pub const MAX_LATENCY_MS: f64 = 10.0 * 86_400_000.0;

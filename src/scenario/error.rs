@@ -2,6 +2,7 @@
 //! a `--set` override, with the file, line, column and dotted key it concerns, so that the
 //! command line can print one clear line and exit with the "invalid input" code.
 
+use super::raw::Origin;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -36,6 +37,34 @@ struct Detail {
     via: Option<Via>,
     message: String,
     hint: Option<String>,
+}
+
+/// Where a value was written (the file, and its line or the override that set it), so that a
+/// problem found after validation (e.g. a calibration profile that cannot be loaded) is
+/// reported exactly as validation would have.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Site {
+    file: PathBuf,
+    origin: Option<Origin>,
+}
+
+impl Site {
+    pub(crate) fn new(file: &Path, origin: Option<Origin>) -> Site {
+        Site {
+            file: file.to_path_buf(),
+            origin,
+        }
+    }
+
+    /// An "invalid value" error for `key` at this site.
+    pub fn invalid(&self, key: &str, message: impl Into<String>) -> ScenarioError {
+        let e = ScenarioError::new(ErrorKind::Invalid, &self.file, message).with_key(key);
+        match &self.origin {
+            Some(Origin::File { line, column }) => e.at(*line, *column),
+            Some(Origin::Override { by, path, line }) => e.via(by, path, *line),
+            None => e,
+        }
+    }
 }
 
 /// The override responsible for a value, for error messages.

@@ -16,7 +16,7 @@ mod raw;
 mod units;
 mod validate;
 
-pub use error::{ErrorKind, ScenarioError, Via};
+pub use error::{ErrorKind, ScenarioError, Site, Via};
 pub use model::*;
 pub use overrides::Override;
 pub use presets::{RegionPreset, is_region_name, region_preset};

@@ -1,7 +1,10 @@
 //! The validated scenario: plain data the simulation model reads, every value checked and in
 //! internal units (nanoseconds, bytes, requests per second). Nothing here knows about TOML.
 
+use super::error::Site;
 use crate::engine::time::Nanos;
+use crate::mode::Mode;
+use std::path::PathBuf;
 
 /// A scenario with one variant's overrides applied and every value validated.
 #[derive(Debug, Clone, PartialEq)]
@@ -156,15 +159,28 @@ pub struct CryptoConfig {
     /// `reference` (the profile shipped in calibration/reference.json) or the profile file's
     /// path as written.
     pub profile: String,
-    /// Client-side (cse-kms, AES-256-GCM) cost per object, ns, from the profile.
-    pub cse_per_object_ns: f64,
-    /// Client-side AES-256-GCM throughput of one core, bytes per second, from the profile.
-    pub cse_bytes_per_sec: f64,
+    /// The profile file (relative paths resolved against the scenario file's folder); None
+    /// for `reference`.
+    pub profile_path: Option<PathBuf>,
+    /// Where `profile` was set, for the error when the profile cannot be loaded.
+    pub profile_site: Site,
+    /// What client-side encryption costs, from the profile: None until the caller loaded it
+    /// (`prepare::variant`).
+    pub cse_cost: Option<CseCost>,
     /// Really encrypt and decrypt a sample of the run's objects with their own keys and fail
     /// the run on any mismatch.
     pub verify: bool,
     /// How many objects per variant `verify` checks (the first ones written).
     pub verify_objects: u32,
+}
+
+/// Client-side encryption (cse-kms, AES-256-GCM) on one core, from the calibration profile.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CseCost {
+    /// Cost per object, ns.
+    pub per_object_ns: f64,
+    /// Throughput, bytes per second.
+    pub bytes_per_sec: f64,
 }
 
 /// Connection-pool behaviour when every pooled connection is busy.
@@ -185,33 +201,10 @@ pub struct DataKeyCache {
     pub max_bytes: u64,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Encryption {
-    None,
-    SseS3,
-    SseC,
-    SseKms,
-    DsseKms,
-    CseKms,
-}
-
-impl Encryption {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Encryption::None => "none",
-            Encryption::SseS3 => "sse-s3",
-            Encryption::SseC => "sse-c",
-            Encryption::SseKms => "sse-kms",
-            Encryption::DsseKms => "dsse-kms",
-            Encryption::CseKms => "cse-kms",
-        }
-    }
-}
-
 #[derive(Debug, Clone, PartialEq)]
 pub struct Bucket {
     pub name: String,
-    pub encryption: Encryption,
+    pub encryption: Mode,
     /// Effective setting: always false for modes that cannot use a bucket key.
     pub bucket_key: bool,
     pub kms_key: String,

@@ -6,12 +6,13 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use super::error::{ErrorKind, ScenarioError, did_you_mean};
+use super::error::{ErrorKind, ScenarioError, Site, did_you_mean};
 use super::model::*;
 use super::presets::{self, *};
 use super::raw::{Origin, RawKind, RawTable, RawValue};
 use super::units::{self, format_duration, format_size};
 use crate::engine::time::Nanos;
+use crate::mode::Mode;
 
 type R<T> = Result<T, ScenarioError>;
 
@@ -792,7 +793,6 @@ const WORKLOAD_KEYS: &[&str] = &[
     "size",
     "read_from",
 ];
-const ENCRYPTIONS: &[&str] = &["none", "sse-s3", "sse-c", "sse-kms", "dsse-kms", "cse-kms"];
 
 /// S3's smallest part size (all parts but the last), its largest, and the most parts.
 const MIN_PART: u64 = 5 << 20;
@@ -867,9 +867,7 @@ pub(crate) fn validate(file: &Path, root: &RawTable) -> R<Scenario> {
     let buckets = buckets(&mut ctx, &top, &kms)?;
     let workloads = workloads(&mut ctx, &top, &buckets, &s3)?;
 
-    if client.data_key_cache.is_some()
-        && !buckets.iter().any(|b| b.encryption == Encryption::CseKms)
-    {
+    if client.data_key_cache.is_some() && !buckets.iter().any(|b| b.encryption.client_calls_kms()) {
         ctx.note(
             "client.data_key_cache has no effect: no bucket uses cse-kms (client-side encryption)"
                 .into(),
@@ -1138,8 +1136,8 @@ fn s3_config(ctx: &mut Ctx, top: &Tbl) -> R<S3Config> {
     })
 }
 
-/// `[crypto]`: the calibration profile (loaded and checked here, relative paths against the
-/// scenario file's folder) and the verification sample.
+/// `[crypto]`: the calibration profile (its path, relative paths against the scenario file's
+/// folder; the caller loads it, `prepare`) and the verification sample.
 fn crypto_config(ctx: &mut Ctx, top: &Tbl) -> R<CryptoConfig> {
     let t = ctx.sub_or_empty(top, "crypto")?;
     ctx.check_keys(&t, CRYPTO_KEYS, |_| None)?;
@@ -1151,19 +1149,9 @@ fn crypto_config(ctx: &mut Ctx, top: &Tbl) -> R<CryptoConfig> {
         "reference",
         assume(NOTE_PROFILE),
     )?;
-    let loaded = if profile == "reference" {
-        crate::crypto::calibration::Profile::reference()
-    } else {
-        let base = ctx.file.parent().unwrap_or(Path::new("."));
-        let path = base.join(&profile);
-        crate::crypto::calibration::Profile::load(&path).map_err(|e| {
-            ctx.error(
-                t.get("profile").map(|v| &v.origin),
-                "crypto.profile",
-                problem(format!("{e}")),
-            )
-        })?
-    };
+    let profile_path = (profile != "reference")
+        .then(|| ctx.file.parent().unwrap_or(Path::new(".")).join(&profile));
+    let profile_site = Site::new(ctx.file, t.get("profile").map(|v| v.origin.clone()));
     let verify = ctx.or_default(&t, "verify", boolean, false, "false", assume(NOTE_VERIFY))?;
     let verify_objects = ctx.or_default(
         &t,
@@ -1175,8 +1163,9 @@ fn crypto_config(ctx: &mut Ctx, top: &Tbl) -> R<CryptoConfig> {
     )?;
     Ok(CryptoConfig {
         profile,
-        cse_per_object_ns: loaded.per_object(Encryption::CseKms, false),
-        cse_bytes_per_sec: loaded.gcm_bytes_per_sec,
+        profile_path,
+        profile_site,
+        cse_cost: None,
         verify,
         verify_objects,
     })
@@ -1400,17 +1389,10 @@ fn buckets(ctx: &mut Ctx, top: &Tbl, kms: &KmsConfig) -> R<Vec<Bucket>> {
         let encryption = ctx.req(
             &t,
             "encryption",
-            Some("one of none, sse-s3, sse-c, sse-kms, dsse-kms, cse-kms"),
-            |v| one_of(v, ENCRYPTIONS),
+            Some(&format!("one of {}", Mode::NAMES.join(", "))),
+            |v| one_of(v, &Mode::NAMES),
         )?;
-        let encryption = match encryption.as_str() {
-            "none" => Encryption::None,
-            "sse-s3" => Encryption::SseS3,
-            "sse-c" => Encryption::SseC,
-            "sse-kms" => Encryption::SseKms,
-            "dsse-kms" => Encryption::DsseKms,
-            _ => Encryption::CseKms,
-        };
+        let encryption = Mode::from_name(&encryption).expect("one of Mode::NAMES");
         let asked = ctx.or_default(
             &t,
             "bucket_key",
@@ -1419,22 +1401,19 @@ fn buckets(ctx: &mut Ctx, top: &Tbl, kms: &KmsConfig) -> R<Vec<Bucket>> {
             "false",
             assume(NOTE_BUCKET_KEY),
         )?;
-        let bucket_key = asked && encryption == Encryption::SseKms;
+        let bucket_key = asked && encryption.supports_bucket_key();
         if asked && !bucket_key {
             ctx.note(match encryption {
-                Encryption::DsseKms => format!(
+                Mode::DsseKms => format!(
                     "S3 Bucket Keys are not supported with DSSE-KMS: bucket_key is ignored for bucket '{name}'"
                 ),
                 other => format!(
                     "bucket_key has no effect for bucket '{name}': it uses {}, and S3 Bucket Keys apply only to sse-kms",
-                    other.as_str()
+                    other.name()
                 ),
             });
         }
-        let uses_kms = matches!(
-            encryption,
-            Encryption::SseKms | Encryption::DsseKms | Encryption::CseKms
-        );
+        let uses_kms = encryption.calls_kms();
         let default_key = format!("arn:aws:kms:{}:111122223333:key/bksim-default", kms.region);
         let kms_key = if uses_kms {
             ctx.or_default(
@@ -1450,7 +1429,7 @@ fn buckets(ctx: &mut Ctx, top: &Tbl, kms: &KmsConfig) -> R<Vec<Bucket>> {
             if k.is_some() {
                 ctx.note(format!(
                     "kms_key has no effect for bucket '{name}': it uses {}, which makes no KMS calls",
-                    encryption.as_str()
+                    encryption.name()
                 ));
             }
             k.unwrap_or(default_key)
@@ -1513,7 +1492,7 @@ fn buckets(ctx: &mut Ctx, top: &Tbl, kms: &KmsConfig) -> R<Vec<Bucket>> {
                     bucket_key.to_string(),
                     assume(NOTE_EXISTING_BUCKET_KEY),
                 )?;
-                if asked && encryption != Encryption::SseKms {
+                if asked && !encryption.supports_bucket_key() {
                     ctx.note(format!(
                         "existing.bucket_key is ignored for bucket '{name}': S3 Bucket Keys apply only to sse-kms"
                     ));
@@ -1533,7 +1512,7 @@ fn buckets(ctx: &mut Ctx, top: &Tbl, kms: &KmsConfig) -> R<Vec<Bucket>> {
                     objects,
                     written_over,
                     writer_sessions,
-                    bucket_key: asked && encryption == Encryption::SseKms,
+                    bucket_key: asked && encryption.supports_bucket_key(),
                     size,
                 })
             }

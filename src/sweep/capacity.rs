@@ -7,6 +7,7 @@
 
 use super::row::Headline;
 use crate::model::run_variant;
+use crate::prepare;
 use crate::scenario::{Override, Scenario, ScenarioError, ScenarioFile};
 use serde::Serialize;
 
@@ -145,7 +146,7 @@ fn probe(
 ) -> Result<Probe, ScenarioError> {
     let mut o = base.to_vec();
     o.push(value_override(target, v, s.integer));
-    let sc: Scenario = file.resolve(Some(variant), &o)?;
+    let sc: Scenario = prepare::variant(file, Some(variant), &o)?;
     let h = Headline::from_summary(&run_variant(variant, &sc, None).summary);
     let violated = c.violated(&h);
     Ok(Probe {

@@ -5,8 +5,7 @@ use crate::report::plausible::{MAX_PARAM_TEXT, Quantity};
 use crate::scenario::{Override, SweepEntry, SweepValues};
 use std::str::FromStr;
 
-/// Largest grid bksim will run: a typo like `1..1e9:1` must not start a billion runs.
-pub const MAX_POINTS: usize = 100_000;
+pub use crate::report::plausible::MAX_POINTS;
 /// Most swept parameters (every point holds a value of each).
 pub const MAX_PARAMS: usize = 32;
 

@@ -6,6 +6,7 @@ use super::grid::Grid;
 use super::row::{Headline, SweepRow};
 use crate::engine::rng::stable_hash;
 use crate::model::run_variant;
+use crate::prepare;
 use crate::scenario::{Override, ScenarioError, ScenarioFile};
 use rayon::prelude::*;
 
@@ -18,10 +19,7 @@ pub struct Sweep<'a> {
     pub variants: Vec<String>,
 }
 
-/// Most shards a sweep may be split into (`--shard I/N` with N at most this): more shards than
-/// that would be shards of a handful of runs each, and `bksim merge` sizes its bookkeeping
-/// from N.
-pub const MAX_SHARDS: usize = 10_000;
+pub use crate::report::plausible::MAX_SHARDS;
 
 /// A deterministic share of the grid: points `i` with `i % count == index`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -68,7 +66,7 @@ impl Sweep<'_> {
         for point in (0..self.grid.points()).filter(|p| shard.owns(*p)) {
             let o = self.overrides(point);
             for v in &self.variants {
-                self.file.resolve(Some(v), &o)?;
+                prepare::variant(self.file, Some(v), &o)?;
             }
         }
         Ok(())
@@ -92,7 +90,7 @@ impl Sweep<'_> {
             .par_iter()
             .map(|&(point, vi)| {
                 let name = &self.variants[vi];
-                let sc = self.file.resolve(Some(name), &self.overrides(point))?;
+                let sc = prepare::variant(self.file, Some(name), &self.overrides(point))?;
                 let r = run_variant(name, &sc, None);
                 done();
                 Ok(SweepRow {

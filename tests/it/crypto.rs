@@ -9,16 +9,17 @@ use std::process::{Command, Stdio};
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
-use bksim::crypto::cli::{CryptoCommand, run};
+use bksim::cli::crypto::{CryptoCommand, run};
 use bksim::crypto::ctr::Aes256Ctr;
 use bksim::crypto::gcm::Aes256Gcm;
 use bksim::crypto::kms_keys::s3_context;
 use bksim::crypto::sse_kms::{BucketKey, object_arn};
 use bksim::crypto::vectors::{self, Outcome};
 use bksim::crypto::{
-    Backend, CryptoError, DataKey, EncryptionContext, Mode, ModelledKms, ObjectContext, Profile,
-    cse, sse_c, verify_object,
+    Backend, CryptoError, DataKey, EncryptionContext, ModelledKms, ObjectContext, Profile, cse,
+    sse_c, verify_object,
 };
+use bksim::mode::Mode;
 use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
 
@@ -230,14 +231,6 @@ fn openssl_ctr(key: &[u8; 32], iv_hex: &str, decrypt: bool, input: &[u8]) -> Vec
 
 #[test]
 fn every_mode_round_trips_through_verify_object() {
-    let modes = [
-        Mode::None,
-        Mode::SseS3,
-        Mode::SseC,
-        Mode::SseKms,
-        Mode::DsseKms,
-        Mode::CseKms,
-    ];
     let mut kms = ModelledKms::seeded(7);
     kms.ensure_key(KMS_ARN);
     let bk = BucketKey::generate(&mut kms, KMS_ARN, "my-bucket").unwrap();
@@ -245,7 +238,7 @@ fn every_mode_round_trips_through_verify_object() {
         .into_iter()
         .enumerate()
     {
-        for mode in modes {
+        for mode in Mode::ALL {
             let ctx = ObjectContext {
                 bucket: "my-bucket",
                 key: "data/part-0001",
@@ -254,10 +247,10 @@ fn every_mode_round_trips_through_verify_object() {
                 s3_root_seed: 7,
             };
             verify_object(mode, &ctx, &mut kms, None, i as u64)
-                .unwrap_or_else(|e| panic!("{} size {size}: {e}", mode.as_str()));
-            if matches!(mode, Mode::SseKms | Mode::DsseKms) {
+                .unwrap_or_else(|e| panic!("{} size {size}: {e}", mode.name()));
+            if mode.s3_calls_kms() {
                 verify_object(mode, &ctx, &mut kms, Some(&bk), i as u64 + 100).unwrap_or_else(
-                    |e| panic!("{} with bucket key, size {size}: {e}", mode.as_str()),
+                    |e| panic!("{} with bucket key, size {size}: {e}", mode.name()),
                 );
             }
         }

@@ -2,6 +2,7 @@
 //! file format's keys demonstrably reach the model with the meaning the docs give them.
 
 use bksim::model::run_variant;
+use bksim::prepare;
 use bksim::scenario::{Override, ScenarioFile};
 use std::path::Path;
 
@@ -11,7 +12,7 @@ fn scenario(text: &str, variant: Option<&str>, sets: &[&str]) -> bksim::scenario
         .iter()
         .map(|s| Override::parse_cli(s).unwrap())
         .collect();
-    f.resolve(variant, &extra).expect("resolves")
+    prepare::variant(&f, variant, &extra).expect("resolves")
 }
 
 const BASE: &str = r#"
@@ -103,10 +104,10 @@ arrival = { kind = "constant", rate = 20 }
     // No [[variant]]: the defaults are per-object and bucket-key.
     let names: Vec<&str> = f.variants().iter().map(|v| v.name.as_str()).collect();
     assert_eq!(names, ["per-object", "bucket-key"]);
-    let sc = f.resolve(Some("bucket-key"), &[]).unwrap();
+    let sc = prepare::variant(&f, Some("bucket-key"), &[]).unwrap();
     let s = run_variant("bucket-key", &sc, None).summary;
     assert_eq!(s.bucket_keys_issued, 600u64.div_ceil(45));
-    let sc = f.resolve(Some("per-object"), &[]).unwrap();
+    let sc = prepare::variant(&f, Some("per-object"), &[]).unwrap();
     let s = run_variant("per-object", &sc, None).summary;
     assert_eq!(s.bucket_keys_issued, 0);
     assert_eq!(s.kms.requests, s.requests.put.offered);

@@ -3,6 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
+use bksim::mode::Mode;
 use bksim::scenario::*;
 
 const MS: u64 = 1_000_000;
@@ -778,14 +779,15 @@ fn defaults_applied_exactly() {
         },
         crypto: CryptoConfig {
             profile: "reference".into(),
-            cse_per_object_ns: s.crypto.cse_per_object_ns,
-            cse_bytes_per_sec: s.crypto.cse_bytes_per_sec,
+            profile_path: None,
+            profile_site: s.crypto.profile_site.clone(),
+            cse_cost: None,
             verify: false,
             verify_objects: 100,
         },
         buckets: vec![Bucket {
             name: "ingest".into(),
-            encryption: Encryption::SseKms,
+            encryption: Mode::SseKms,
             bucket_key: false,
             kms_key: "arn:aws:kms:us-east-1:111122223333:key/bksim-default".into(),
             prefixes: 1,
@@ -949,7 +951,7 @@ fn full_file_values_and_provenance_cover_every_key() {
     );
     assert_eq!(s.buckets[0].prefixes, 16);
     assert!(s.buckets[0].bucket_key);
-    assert_eq!(s.buckets[1].encryption, Encryption::CseKms);
+    assert_eq!(s.buckets[1].encryption, Mode::CseKms);
     assert_eq!(
         s.buckets[1].existing,
         Some(Population {

@@ -13,12 +13,35 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use crate::report::ReportError;
+/// Writing results failed. The message names the path and the operating system's error.
+#[derive(Debug, thiserror::Error)]
+pub enum WriteError {
+    #[error("cannot create directory {}: {error}", path.display())]
+    CreateDir { path: PathBuf, error: io::Error },
+    #[error("cannot write {}: {error}", path.display())]
+    Write { path: PathBuf, error: io::Error },
+}
+
+impl WriteError {
+    /// The file or directory that could not be written.
+    pub fn path(&self) -> &Path {
+        match self {
+            WriteError::CreateDir { path, .. } | WriteError::Write { path, .. } => path,
+        }
+    }
+
+    /// The operating system's error.
+    pub fn io_error(&self) -> &io::Error {
+        match self {
+            WriteError::CreateDir { error, .. } | WriteError::Write { error, .. } => error,
+        }
+    }
+}
 
 /// Writes `bytes` to `path` atomically (temporary file in the same directory, fsync, rename),
 /// replacing `path` if it exists. The directory must exist. Errors name `path`.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ReportError> {
-    let write_err = |error: io::Error| ReportError::Write {
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), WriteError> {
+    let write_err = |error: io::Error| WriteError::Write {
         path: path.to_path_buf(),
         error,
     };

@@ -1,0 +1,254 @@
+//! The S3 front end: the buckets (their encryption, the objects written and already there),
+//! the per-prefix request-rate limits, and the bucket-key caches. It answers one attempt at a
+//! time: 503 SlowDown for a prefix over its limit, otherwise after the KMS call the bucket's
+//! encryption mode prescribes (through the bucket-key cache when enabled).
+
+use super::super::dist::{LatencySampler, SizeSampler};
+use super::super::key_cache::{KeyCache, Lookup};
+use super::super::limiter::{FixedWindow, Limiter};
+use super::super::objects::{
+    KeyRef, Population, PopulationKeys, WRITTEN_SAMPLE_CAPACITY, WrittenObjects,
+};
+use super::kms_calls::KmsCalls;
+use super::request::{Outcome, Phase, Request};
+use crate::engine::rng::Stream;
+use crate::engine::time::{Nanos, from_secs};
+use crate::metrics::collector::{Collector, Context, KmsOpKind};
+use crate::mode::{KmsCaller, Mode};
+use crate::scenario::Scenario;
+
+pub(super) struct BucketState {
+    pub(super) encryption: Mode,
+    bucket_key: bool,
+    pub(super) prefixes: u32,
+    /// Index of this bucket's first prefix limiter (PUT class; GET class follows).
+    limiter_base: usize,
+    pub(super) written: WrittenObjects,
+    pub(super) population: Option<(Population, SizeSampler)>,
+}
+
+pub(super) struct FrontEnd {
+    pub(super) buckets: Vec<BucketState>,
+    prefix_limiters: Vec<Limiter>,
+    /// Bucket keys for writes, by [`write_key`] (host, session, bucket; the bucket fixes the
+    /// KMS key).
+    bk_write: KeyCache<u128>,
+    /// Bucket keys unwrapped for reads, by [`read_key`] (host, session, bucket key id; ids are
+    /// unique across buckets).
+    bk_read: KeyCache<u128, ()>,
+    s3_latency: LatencySampler,
+    s3_rng: Stream,
+    transfer_rate: Option<f64>,
+}
+
+impl FrontEnd {
+    pub(super) fn new(sc: &Scenario) -> FrontEnd {
+        let seed = sc.seed;
+        let hosts = sc.s3.frontend_hosts.max(1);
+        let mut prefix_limiters = Vec::new();
+        let mut buckets = Vec::new();
+        for b in &sc.buckets {
+            let limiter_base = prefix_limiters.len();
+            for _ in 0..b.prefixes {
+                for rps in [sc.s3.prefix_put_rps, sc.s3.prefix_get_rps] {
+                    prefix_limiters.push(if rps == 0 {
+                        Limiter::Unlimited
+                    } else {
+                        Limiter::FixedWindow(FixedWindow::new(rps))
+                    });
+                }
+            }
+            let bucket_key = b.encryption.supports_bucket_key();
+            let population = b.existing.as_ref().map(|p| {
+                let kind = match b.encryption.kms_caller() {
+                    None => PopulationKeys::NoKms,
+                    Some(KmsCaller::S3) if bucket_key && p.bucket_key => {
+                        PopulationKeys::BucketKey {
+                            ttl: sc.s3.bucket_key_ttl,
+                        }
+                    }
+                    Some(KmsCaller::S3) => PopulationKeys::PerObject,
+                    Some(KmsCaller::Client) => PopulationKeys::ClientKey {
+                        reuse: sc.client.data_key_cache.map(|c| c.max_age),
+                    },
+                };
+                (
+                    Population::new(&b.name, p, hosts, b.prefixes, kind),
+                    SizeSampler::new(&p.size),
+                )
+            });
+            buckets.push(BucketState {
+                encryption: b.encryption,
+                bucket_key: b.bucket_key && bucket_key,
+                prefixes: b.prefixes.max(1),
+                limiter_base,
+                written: WrittenObjects::new(seed, &b.name, WRITTEN_SAMPLE_CAPACITY),
+                population,
+            });
+        }
+        let ttl = sc.s3.bucket_key_ttl;
+        FrontEnd {
+            buckets,
+            prefix_limiters,
+            bk_write: KeyCache::new(sc.s3.single_flight, ttl),
+            bk_read: KeyCache::new(sc.s3.single_flight, ttl),
+            s3_latency: LatencySampler::new(&sc.s3.latency),
+            s3_rng: Stream::new(seed, "s3/latency"),
+            transfer_rate: sc.s3.transfer_rate,
+        }
+    }
+
+    #[inline]
+    fn s3_time(&mut self) -> Nanos {
+        self.s3_latency.sample(&mut self.s3_rng)
+    }
+
+    #[inline]
+    fn transfer_time(&self, bytes: u64) -> Nanos {
+        match self.transfer_rate {
+            Some(rate) if rate > 0.0 => from_secs(bytes as f64 / rate),
+            _ => 0,
+        }
+    }
+
+    /// Handles attempt `r` of a request to bucket `bi`, arriving at `now` on front-end host
+    /// `r.host` and moving `bytes`: when S3 answers and what. Sets the key the object is (or
+    /// was) encrypted under in `r.key`.
+    #[inline]
+    pub(super) fn handle(
+        &mut self,
+        kms: &mut KmsCalls,
+        m: &mut Collector,
+        now: Nanos,
+        r: &mut Request,
+        bi: u32,
+        bytes: u64,
+    ) -> (Nanos, Outcome) {
+        let host = r.host;
+        let b = &self.buckets[bi as usize];
+        let class = if r.get { 1 } else { 0 };
+        let lim = b.limiter_base + r.prefix as usize * 2 + class;
+        if !self.prefix_limiters[lim].admit(now) {
+            return (now + self.s3_time(), Outcome::SlowdownPrefix);
+        }
+        let server_side_kms = b.encryption.s3_calls_kms();
+        let bucket_key = b.bucket_key;
+        // When the key S3 needs is available (or its KMS call answers), and whether it is.
+        let (key_at, key_ok) = if !server_side_kms {
+            (now, true)
+        } else {
+            match r.phase {
+                Phase::Put | Phase::MpuCreate if bucket_key => {
+                    let ck = write_key(host, r.session, bi);
+                    match self.bk_write.lookup(&ck, now) {
+                        Lookup::Hit(e) => {
+                            r.key = KeyRef::BucketKey(e.key_id);
+                            (now, true)
+                        }
+                        Lookup::Join(e) => {
+                            r.key = KeyRef::BucketKey(e.key_id);
+                            (e.ready_at, e.ok)
+                        }
+                        Lookup::Miss => {
+                            let (ok, at) = kms.call(
+                                m,
+                                now,
+                                r.first_send,
+                                KmsOpKind::GenerateDataKey,
+                                Context::BucketArn,
+                            );
+                            let id = kms.new_key_id();
+                            self.bk_write.insert(ck, now, id, at, ok);
+                            if ok {
+                                m.bucket_key_issued(r.first_send);
+                            }
+                            r.key = KeyRef::BucketKey(id);
+                            (at, ok)
+                        }
+                    }
+                }
+                Phase::Put | Phase::MpuCreate => {
+                    r.key = KeyRef::PerObject;
+                    let (ok, at) = kms.call(
+                        m,
+                        now,
+                        r.first_send,
+                        KmsOpKind::GenerateDataKey,
+                        Context::ObjectArn,
+                    );
+                    (at, ok)
+                }
+                Phase::MpuPart | Phase::Get => match r.key {
+                    KeyRef::BucketKey(id) => {
+                        self.bucket_key_for_read(kms, m, now, r.first_send, host, r.session, bi, id)
+                    }
+                    KeyRef::PerObject => {
+                        let (ok, at) =
+                            kms.call(m, now, r.first_send, KmsOpKind::Decrypt, Context::ObjectArn);
+                        (at, ok)
+                    }
+                    _ => (now, true),
+                },
+                _ => (now, true),
+            }
+        };
+        // A transfer at a tiny `transfer_rate` may end beyond the end of time: saturate (the
+        // run stops at its drain limit anyway).
+        if key_ok {
+            let at = key_at
+                .saturating_add(self.s3_time())
+                .saturating_add(self.transfer_time(bytes));
+            (at, Outcome::Ok)
+        } else {
+            (key_at.saturating_add(self.s3_time()), Outcome::SlowdownKms)
+        }
+    }
+
+    /// S3 needs bucket key `id` to read an object (or a part): cached on this host for this
+    /// session (from writing or an earlier read), or unwrapped with Decrypt.
+    #[allow(clippy::too_many_arguments)]
+    fn bucket_key_for_read(
+        &mut self,
+        kms: &mut KmsCalls,
+        m: &mut Collector,
+        now: Nanos,
+        first_send: Nanos,
+        host: u32,
+        session: u32,
+        bucket: u32,
+        id: u64,
+    ) -> (Nanos, bool) {
+        if let Lookup::Hit(e) | Lookup::Join(e) =
+            self.bk_write.lookup(&write_key(host, session, bucket), now)
+            && e.key_id == id
+            && e.ok
+        {
+            return (e.ready_at.max(now), true);
+        }
+        let ck = read_key(host, session, id);
+        match self.bk_read.lookup(&ck, now) {
+            Lookup::Hit(_) => (now, true),
+            Lookup::Join(e) => (e.ready_at, e.ok),
+            Lookup::Miss => {
+                let (ok, at) = kms.call(m, now, first_send, KmsOpKind::Decrypt, Context::BucketArn);
+                self.bk_read.insert(ck, now, (), at, ok);
+                if ok {
+                    m.bucket_key_decrypted(first_send);
+                }
+                (at, ok)
+            }
+        }
+    }
+}
+
+/// Cache key of a bucket key for writes: front-end host, requester session, bucket.
+#[inline]
+fn write_key(host: u32, session: u32, bucket: u32) -> u128 {
+    ((host as u128) << 64) | ((session as u128) << 32) | bucket as u128
+}
+
+/// Cache key of a bucket key unwrapped for reads: front-end host, requester session, key id.
+#[inline]
+fn read_key(host: u32, session: u32, key_id: u64) -> u128 {
+    ((host as u128) << 96) | ((session as u128) << 64) | key_id as u128
+}

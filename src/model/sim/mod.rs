@@ -1,0 +1,627 @@
+//! One variant's simulation: requests from the workloads go through their session's client
+//! (retries, adaptive rate limiting, connection pool) to the S3 front end, which checks the
+//! prefix limits, calls KMS as the bucket's encryption mode prescribes (through the bucket-key
+//! cache when enabled) and answers success or 503 SlowDown.
+//!
+//! Timing of one S3 attempt sent at `t` on a connection bound to host `h`:
+//! - prefix limit exceeded: 503 at `t + s3_latency`;
+//! - KMS call needed: the limiter decides at `t`; KMS answers at `t + kms_latency`; S3 answers
+//!   at that time `+ s3_latency` (success, plus transfer time) or 503 SlowDown (throttled);
+//! - bucket key cached: S3 answers at `t + s3_latency + transfer`; a call for the same entry
+//!   still in flight is joined (single-flight): S3 answers after that call's answer.
+//!
+//! Client-side encryption (`cse-kms`) calls KMS from the client, before the PUT and after the
+//! GET, with its own retries; those calls use no S3 connection.
+
+//!
+//! The state is in named parts, all driven by the one event loop here (no dynamic dispatch):
+//! [`front_end`] (S3: buckets, prefix limits, bucket-key caches), [`cse`] (the client-side
+//! encryption client: its data-key cache and the sessions' CPU cores), [`pool`] (connection
+//! pools), [`multipart`] (how uploads are split), [`kms_calls`] (every KMS call, measured) and
+//! [`request`] (requests in flight).
+
+mod cse;
+mod front_end;
+mod kms_calls;
+mod multipart;
+mod pool;
+mod request;
+
+use super::client::{Client, RetryPolicy};
+use super::dist::{ArrivalProcess, SizeSampler};
+use super::kms::Kms;
+use super::objects::{KeyRef, ObjectRecord};
+use crate::engine::queue::EventQueue;
+use crate::engine::rng::Stream;
+use crate::engine::time::{NANOS_PER_MICRO, Nanos};
+use crate::metrics::collector::{Collector, DRAIN_LIMIT, SlowdownCause};
+use crate::scenario::{Arrival, Op, ReadFrom, Scenario};
+use cse::CseClient;
+use front_end::FrontEnd;
+use kms_calls::KmsCalls;
+use multipart::Multipart;
+use pool::{Connections, UNOPENED};
+use request::{NONE, Outcome, Phase, Request, Requests};
+
+/// A closed-loop client never starts more than one request per this interval, so a
+/// zero-latency loop cannot stall simulated time.
+const MIN_CLOSED_LOOP_CYCLE: Nanos = NANOS_PER_MICRO;
+
+#[derive(Debug, Clone, Copy)]
+enum Ev {
+    /// The next open-loop arrival of a workload.
+    Arrival { workload: u32 },
+    /// A closed-loop client starts its next request.
+    ClientNext { workload: u32, client: u32 },
+    /// A request begins an attempt of its current call (first try or after backoff).
+    Attempt { req: u32 },
+    /// A token may be there for the first request waiting on a client's adaptive limiter.
+    TokenWake {
+        session: u32,
+        kms_client: bool,
+        generation: u32,
+    },
+    /// The session's CPU finished decrypting a client-side encrypted object: the GET is done.
+    CpuDone { req: u32 },
+    /// S3's (or, client-side, KMS's) answer to the current attempt.
+    Response { req: u32, outcome: Outcome },
+}
+
+/// A session: its connection pool and its two SDK clients (S3, and KMS for client-side
+/// encryption), each with its retry quota and adaptive limiter.
+struct Session {
+    conns: Connections,
+    s3: Client,
+    kms: Client,
+}
+
+impl Session {
+    #[inline]
+    fn client(&mut self, kms_client: bool) -> &mut Client {
+        if kms_client {
+            &mut self.kms
+        } else {
+            &mut self.s3
+        }
+    }
+}
+
+struct WorkloadState {
+    arrivals: Option<ArrivalProcess>,
+    think: Nanos,
+    arrival_rng: Stream,
+    routing_rng: Stream,
+    /// Front-end host of each newly opened connection.
+    host_rng: Stream,
+    object_rng: Stream,
+    size: SizeSampler,
+    /// Global index of this workload's first session.
+    first_session: u32,
+    sessions: u32,
+    bucket: u32,
+    get: bool,
+    read_from: ReadFrom,
+}
+
+/// The result of simulating one variant.
+pub struct Finished {
+    pub metrics: Collector,
+    pub events: u64,
+    pub end: Nanos,
+    /// CPU time sessions spent on client-side encryption for requests sent after warm-up.
+    pub client_cpu_busy: Nanos,
+    /// Objects really encrypted and decrypted by `crypto.verify`, and what failed.
+    pub verified_objects: u64,
+    pub verify_failures: Vec<String>,
+}
+
+/// Progress callback: called every so many events with the simulated time reached.
+pub type Progress<'a> = &'a mut dyn FnMut(Nanos);
+
+/// A variant's simulation, built from a validated scenario.
+pub struct Simulation<'a> {
+    sc: &'a Scenario,
+    q: EventQueue<Ev>,
+    kms: KmsCalls,
+    front: FrontEnd,
+    cse: CseClient,
+    uploads: Multipart,
+    retry: RetryPolicy,
+    retry_rng: Stream,
+    workloads: Vec<WorkloadState>,
+    sessions: Vec<Session>,
+    reqs: Requests,
+    m: Collector,
+    verifier: Option<super::verify::Verifier>,
+    /// Objects written so far (names objects for verification).
+    objects_written: u64,
+}
+
+impl<'a> Simulation<'a> {
+    pub fn new(sc: &'a Scenario) -> Self {
+        let seed = sc.seed;
+        let retry = RetryPolicy::new(&sc.client);
+        let conns = sc.client.connections_per_session.max(1);
+
+        let mut sessions = Vec::new();
+        let mut workloads = Vec::new();
+        for w in &sc.workloads {
+            let first_session = sessions.len() as u32;
+            for _ in 0..w.sessions {
+                sessions.push(Session {
+                    conns: Connections::new(conns),
+                    s3: Client::new(&retry),
+                    kms: Client::new(&retry),
+                });
+            }
+            let (arrivals, think) = match &w.arrival {
+                Arrival::Poisson { rate, profile } => {
+                    (Some(ArrivalProcess::poisson(*rate, profile.clone())), 0)
+                }
+                Arrival::Constant { rate, profile } => {
+                    (Some(ArrivalProcess::constant(*rate, profile.clone())), 0)
+                }
+                Arrival::Closed { think, .. } => (None, *think),
+            };
+            workloads.push(WorkloadState {
+                arrivals,
+                think,
+                arrival_rng: Stream::new(seed, &format!("arrivals/{}", w.name)),
+                routing_rng: Stream::new(seed, &format!("routing/{}", w.name)),
+                host_rng: Stream::new(seed, &format!("hosts/{}", w.name)),
+                object_rng: Stream::new(seed, &format!("objects/{}", w.name)),
+                size: SizeSampler::new(&w.size),
+                first_session,
+                sessions: w.sessions.max(1),
+                bucket: w.bucket as u32,
+                get: w.op == Op::Get,
+                read_from: w.read_from,
+            });
+        }
+
+        Simulation {
+            sc,
+            q: EventQueue::new(),
+            kms: KmsCalls::new(Kms::new(&sc.kms, seed)),
+            front: FrontEnd::new(sc),
+            cse: CseClient::new(sc, sessions.len()),
+            uploads: Multipart::new(&sc.s3),
+            retry,
+            retry_rng: Stream::new(seed, "client/retry-jitter"),
+            workloads,
+            sessions,
+            reqs: Requests::new(),
+            m: Collector::new(sc.warmup, sc.duration),
+            verifier: super::verify::Verifier::new(sc),
+            objects_written: 0,
+        }
+    }
+
+    /// Runs the scenario: arrivals stop at its duration, then requests in flight drain for at
+    /// most [`DRAIN_LIMIT`] of simulated time; those still unfinished then are counted as such.
+    pub fn run(mut self, progress: Option<Progress>) -> Finished {
+        let duration = self.sc.duration;
+        let stop = duration.saturating_add(DRAIN_LIMIT);
+        for (wi, w) in self.sc.workloads.iter().enumerate() {
+            match w.arrival {
+                Arrival::Closed { concurrency, .. } => {
+                    for c in 0..concurrency {
+                        self.q.schedule(
+                            0,
+                            Ev::ClientNext {
+                                workload: wi as u32,
+                                client: c,
+                            },
+                        );
+                    }
+                }
+                _ => {
+                    let ws = &mut self.workloads[wi];
+                    if let Some(a) = ws.arrivals.as_mut()
+                        && let Some(t) = a.next(duration, &mut ws.arrival_rng)
+                    {
+                        self.q.schedule(
+                            t,
+                            Ev::Arrival {
+                                workload: wi as u32,
+                            },
+                        );
+                    }
+                }
+            }
+        }
+
+        let mut progress = progress;
+        let mut last = 0;
+        let mut stopped = false;
+        while let Some((now, ev)) = self.q.pop() {
+            if now > stop {
+                stopped = true;
+                break;
+            }
+            self.m.advance(now);
+            match ev {
+                Ev::Arrival { workload } => {
+                    let ws = &mut self.workloads[workload as usize];
+                    if let Some(a) = ws.arrivals.as_mut()
+                        && let Some(t) = a.next(duration, &mut ws.arrival_rng)
+                    {
+                        self.q.schedule(t, Ev::Arrival { workload });
+                    }
+                    self.start_request(now, workload, NONE);
+                }
+                Ev::ClientNext { workload, client } => {
+                    if now < duration {
+                        self.start_request(now, workload, client);
+                    }
+                }
+                Ev::Attempt { req } => self.attempt(now, req),
+                Ev::TokenWake {
+                    session,
+                    kms_client,
+                    generation,
+                } => self.token_wake(now, session, kms_client, generation),
+                Ev::Response { req, outcome } => self.response(now, req, outcome),
+                Ev::CpuDone { req } => self.finish(now, req, true),
+            }
+            if let Some(p) = progress.as_mut()
+                && self.q.events_processed() & 0xffff == 0
+            {
+                p(now);
+                last = now;
+            }
+        }
+        let end = if stopped {
+            stop
+        } else {
+            self.q.now().max(duration)
+        };
+        self.kms
+            .kms
+            .catch_up_background(end, |b| self.m.background_call(b.at, b.throttled));
+        if stopped {
+            self.count_unfinished();
+        }
+        self.m.finish(end);
+        if let Some(p) = progress.as_mut()
+            && last < end
+        {
+            p(end);
+        }
+        let (verified_objects, verify_failures) = match self.verifier {
+            Some(v) => (v.checked, v.failures),
+            None => (0, Vec::new()),
+        };
+        Finished {
+            events: self.q.events_processed(),
+            metrics: self.m,
+            end,
+            client_cpu_busy: self.cse.busy,
+            verified_objects,
+            verify_failures,
+        }
+    }
+
+    /// Counts the requests still in the slab when the run stopped at its drain limit.
+    fn count_unfinished(&mut self) {
+        for r in self.reqs.in_flight() {
+            self.m.unfinished(r.first_send, r.get);
+        }
+    }
+
+    fn start_request(&mut self, now: Nanos, workload: u32, client: u32) {
+        let ws = &mut self.workloads[workload as usize];
+        let session = ws.first_session + ws.routing_rng.below(ws.sessions as u64) as u32;
+        let bucket = &self.front.buckets[ws.bucket as usize];
+        let get = ws.get;
+        let (size, prefix, key) = if get {
+            let obj = match ws.read_from {
+                ReadFrom::Written => bucket.written.pick(&mut ws.object_rng),
+                ReadFrom::Existing => bucket.population.as_ref().map(|(p, sizes)| {
+                    let i = p.pick_index(&mut ws.object_rng);
+                    p.object(i, sizes.sample(&mut ws.object_rng))
+                }),
+            };
+            match obj {
+                Some(o) => (o.size, o.prefix, o.key),
+                None => {
+                    self.m.no_object(now);
+                    let next = now + ws.think.max(MIN_CLOSED_LOOP_CYCLE);
+                    if client != NONE && next < self.sc.duration {
+                        self.q.schedule(next, Ev::ClientNext { workload, client });
+                    }
+                    return;
+                }
+            }
+        } else {
+            let size = ws.size.sample(&mut ws.object_rng);
+            let prefix = ws.object_rng.below(bucket.prefixes as u64) as u32;
+            (size, prefix, KeyRef::NoKms)
+        };
+        let enc = bucket.encryption;
+        let (phase, parts) = if get {
+            (Phase::Get, 0)
+        } else if enc.client_calls_kms() {
+            (Phase::ClientGenerate, 0)
+        } else {
+            self.uploads.first_call(size)
+        };
+        let req = self.reqs.insert(Request {
+            workload,
+            session,
+            client,
+            get,
+            first_send: now,
+            size,
+            prefix,
+            key,
+            phase,
+            part: 0,
+            parts,
+            attempt: 0,
+            retries: 0,
+            host: NONE,
+            sent: now,
+        });
+        self.m.arrived(now, get);
+        self.attempt(now, req);
+    }
+
+    /// Begins an attempt of the request's current call.
+    fn attempt(&mut self, now: Nanos, req: u32) {
+        let r = &mut self.reqs.slots[req as usize];
+        r.attempt += 1;
+        let kms_client = r.phase.is_client_kms();
+        if kms_client {
+            let bi = self.workloads[r.workload as usize].bucket;
+            if self.cse.cache_hit(now, r, bi) {
+                // Served from the client's data-key cache: nothing is sent.
+                self.next_phase(now, req);
+                return;
+            }
+        }
+        let r = *r;
+        let client = self.sessions[r.session as usize].client(kms_client);
+        let go = match client.adaptive.as_mut() {
+            None => true,
+            // Behind others already waiting for a token, or no token now: wait in line.
+            Some(a) => client.waiting.is_empty() && a.try_acquire(now),
+        };
+        if go {
+            self.send(now, req);
+        } else {
+            client.waiting.push_back(req);
+            if client.waiting.len() == 1 {
+                self.schedule_token_wake(now, r.session, kms_client);
+            }
+        }
+    }
+
+    fn client_mut(&mut self, session: u32, kms_client: bool) -> &mut Client {
+        self.sessions[session as usize].client(kms_client)
+    }
+
+    /// Schedules the next token wake-up of a client at its current fill rate, making any
+    /// earlier one stale.
+    fn schedule_token_wake(&mut self, now: Nanos, session: u32, kms_client: bool) {
+        let c = self.client_mut(session, kms_client);
+        c.wake_generation = c.wake_generation.wrapping_add(1);
+        let generation = c.wake_generation;
+        let wait = c.adaptive.as_mut().map_or(1, |a| a.next_token_in(now));
+        self.q.schedule(
+            now + wait,
+            Ev::TokenWake {
+                session,
+                kms_client,
+                generation,
+            },
+        );
+    }
+
+    /// Sends as many waiting requests as there are tokens, in order.
+    fn token_wake(&mut self, now: Nanos, session: u32, kms_client: bool, generation: u32) {
+        if self.client_mut(session, kms_client).wake_generation != generation {
+            return;
+        }
+        loop {
+            let c = self.client_mut(session, kms_client);
+            let Some(&req) = c.waiting.front() else {
+                return;
+            };
+            let ok = c.adaptive.as_mut().is_none_or(|a| a.try_acquire(now));
+            if !ok {
+                break;
+            }
+            c.waiting.pop_front();
+            self.send(now, req);
+        }
+        self.schedule_token_wake(now, session, kms_client);
+    }
+
+    /// Sends the attempt: client-side KMS calls go straight to KMS; S3 calls take a pooled
+    /// connection or wait for one.
+    fn send(&mut self, now: Nanos, req: u32) {
+        let r = &mut self.reqs.slots[req as usize];
+        if r.phase.is_client_kms() {
+            r.sent = now;
+            let bi = self.workloads[r.workload as usize].bucket;
+            let (ok, at) = self.cse.kms_call(&mut self.kms, &mut self.m, now, r, bi);
+            let outcome = if ok {
+                Outcome::Ok
+            } else {
+                Outcome::KmsThrottled
+            };
+            self.q.schedule(at, Ev::Response { req, outcome });
+            return;
+        }
+        let (session, workload) = (r.session, r.workload);
+        let pool = self.sc.client.pool;
+        if let Some(e) = self.sessions[session as usize].conns.take(req, pool) {
+            let host = if e == UNOPENED {
+                let hosts = self.sc.s3.frontend_hosts.max(1) as u64;
+                self.workloads[workload as usize].host_rng.below(hosts) as u32
+            } else {
+                e
+            };
+            self.dispatch(now, req, host);
+        }
+    }
+
+    /// The S3 front end `host` handles an attempt arriving at `now`.
+    #[inline]
+    fn dispatch(&mut self, now: Nanos, req: u32, host: u32) {
+        let r = &mut self.reqs.slots[req as usize];
+        r.host = host;
+        r.sent = now;
+        let bi = self.workloads[r.workload as usize].bucket;
+        let bytes = self.uploads.call_bytes(r);
+        let (at, outcome) = self
+            .front
+            .handle(&mut self.kms, &mut self.m, now, r, bi, bytes);
+        self.q.schedule(at, Ev::Response { req, outcome });
+    }
+
+    fn response(&mut self, now: Nanos, req: u32, outcome: Outcome) {
+        let mut r = self.reqs.slots[req as usize];
+        let client_kms = r.phase.is_client_kms();
+        // Free the connection: the next waiting request of the session takes it.
+        if r.host != NONE {
+            let host = r.host;
+            r.host = NONE;
+            self.reqs.slots[req as usize] = r;
+            let pool_size = self.sc.client.connections_per_session.max(1) as usize;
+            if let Some(next) = self.sessions[r.session as usize]
+                .conns
+                .release(host, pool_size)
+            {
+                self.dispatch(now, next, host);
+            }
+        }
+        let throttled = outcome != Outcome::Ok;
+        {
+            let client = self.sessions[r.session as usize].client(client_kms);
+            if let Some(a) = client.adaptive.as_mut() {
+                a.on_response(now, throttled);
+                // The fill rate changed: the first waiting sender's token comes at a new time.
+                if !client.waiting.is_empty() {
+                    self.schedule_token_wake(now, r.session, client_kms);
+                }
+            }
+        }
+        match outcome {
+            Outcome::SlowdownKms => self.m.slowdown(now, r.first_send, SlowdownCause::Kms),
+            Outcome::SlowdownPrefix => self.m.slowdown(now, r.first_send, SlowdownCause::Prefix),
+            _ => {}
+        }
+        if !throttled {
+            let first_try = r.attempt == 1;
+            let cost = self.retry.cost;
+            self.sessions[r.session as usize]
+                .client(client_kms)
+                .refund(first_try, cost);
+            self.reqs.slots[req as usize] = r;
+            self.next_phase(now, req);
+            return;
+        }
+        // Every failure the model produces is a throttle (retryable).
+        let cost = self.retry.cost;
+        let may_retry = r.attempt < self.retry.max_attempts
+            && self.sessions[r.session as usize]
+                .client(client_kms)
+                .take_retry_quota(cost);
+        if may_retry {
+            r.retries += 1;
+            let delay = self.retry.backoff(r.attempt, &mut self.retry_rng);
+            self.reqs.slots[req as usize] = r;
+            self.q.schedule(now + delay, Ev::Attempt { req });
+        } else {
+            self.reqs.slots[req as usize] = r;
+            self.finish(now, req, false);
+        }
+    }
+
+    /// The current call succeeded: start the next one, or finish the request.
+    fn next_phase(&mut self, now: Nanos, req: u32) {
+        // After a client-side GenerateDataKey the upload starts as any other would.
+        let (after_generate, parts) = self.uploads.first_call(self.reqs.slots[req as usize].size);
+        let r = &mut self.reqs.slots[req as usize];
+        r.attempt = 0;
+        let next = match r.phase {
+            Phase::ClientGenerate => {
+                r.parts = parts;
+                Some(after_generate)
+            }
+            Phase::MpuCreate => Some(Phase::MpuPart),
+            Phase::MpuPart => Some(Multipart::after_part(r)),
+            Phase::Get => {
+                if matches!(r.key, KeyRef::ClientKey(_)) {
+                    Some(Phase::ClientDecrypt)
+                } else {
+                    None
+                }
+            }
+            Phase::Put | Phase::MpuComplete | Phase::ClientDecrypt => None,
+        };
+        let (from, session, size, first_send) = (r.phase, r.session, r.size, r.first_send);
+        match next {
+            Some(p) => {
+                // A cse-kms upload keeps the client key; a server-side upload's parts use the
+                // key chosen at create.
+                r.phase = p;
+                match self.cse.cpu(now, from, session, size, first_send) {
+                    // The client encrypts the object before it sends it.
+                    Some(done) => self.q.schedule(done, Ev::Attempt { req }),
+                    None => self.attempt(now, req),
+                }
+            }
+            None => match self.cse.cpu(now, from, session, size, first_send) {
+                // The client decrypts the object it got.
+                Some(done) => self.q.schedule(done, Ev::CpuDone { req }),
+                None => self.finish(now, req, true),
+            },
+        }
+    }
+
+    fn finish(&mut self, now: Nanos, req: u32, ok: bool) {
+        let r = self.reqs.slots[req as usize];
+        if ok && !r.get {
+            let bi = self.workloads[r.workload as usize].bucket as usize;
+            let key = if self.front.buckets[bi].encryption.calls_kms() {
+                r.key
+            } else {
+                KeyRef::NoKms
+            };
+            self.objects_written += 1;
+            if let Some(v) = self.verifier.as_mut() {
+                let w = &self.sc.workloads[r.workload as usize];
+                let name = format!(
+                    "{}/p{:04}/obj-{:012}",
+                    w.name, r.prefix, self.objects_written
+                );
+                v.written(&self.sc.buckets[bi], &name, r.key, r.size);
+            }
+            self.front.buckets[bi].written.record(ObjectRecord {
+                key,
+                size: r.size,
+                prefix: r.prefix,
+            });
+        }
+        self.m.finished(now, r.first_send, r.get, ok, r.retries);
+        self.reqs.remove(req);
+        if r.client != NONE {
+            let think = self.workloads[r.workload as usize].think;
+            let cycle_start = r.first_send + MIN_CLOSED_LOOP_CYCLE;
+            let next = (now + think).max(cycle_start);
+            // A client sends nothing at or after the end of the run.
+            if next < self.sc.duration {
+                self.q.schedule(
+                    next,
+                    Ev::ClientNext {
+                        workload: r.workload,
+                        client: r.client,
+                    },
+                );
+            }
+        }
+    }
+}
