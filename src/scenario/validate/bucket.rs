@@ -196,7 +196,7 @@ pub(super) fn buckets(ctx: &mut Ctx, top: &Tbl, kms: &KmsConfig) -> R<Vec<Bucket
             )),
             Some(_) => {}
         }
-        // The default is not counted against the limit (as before the key tables).
+        // Only a value set counts against the limit: the default (1) is not checked.
         let given = t.get(PREFIXES.name).is_some();
         let prefixes = ctx.value(&t, &PREFIXES, |v| {
             let n = count_u32(v, "prefixes", 1)?;

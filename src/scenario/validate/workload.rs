@@ -81,7 +81,7 @@ pub(super) fn workloads(
         if let Arrival::Closed { concurrency, .. } = arrival {
             clients_before += concurrency as u64;
         }
-        // The default is not counted against the limit (as before the key tables).
+        // Only a value set counts against the limit: the default (1) is not checked.
         let given = t.get(SESSIONS.name).is_some();
         let sessions = ctx.value(&t, &SESSIONS, |v| {
             let n = count_u32(v, "sessions", 1)?;
