@@ -76,11 +76,6 @@ pub const NOTE_THINK: &str = "no think time between requests";
 pub const NOTE_READ_FROM: &str =
     "the bucket's existing objects when it has some, else objects written in this run";
 
-/// Default KMS latency (lognormal), median and p99.
-pub const KMS_LATENCY: (&str, &str) = ("10ms", "50ms");
-/// Default S3 service time (lognormal), median and p99.
-pub const S3_LATENCY: (&str, &str) = ("20ms", "120ms");
-
 /// Whether `name` is a well-formed AWS Region name: `xx-word-N` or `xx-gov-word-N`.
 pub fn is_region_name(name: &str) -> bool {
     let parts: Vec<&str> = name.split('-').collect();

@@ -1,0 +1,299 @@
+//! `[[bucket]]`: a bucket's encryption mode, bucket key, KMS key and prefixes, and
+//! `[bucket.existing]`, the population of objects already in it.
+
+use std::collections::HashMap;
+
+use super::super::model::*;
+use super::super::presets::*;
+use super::super::raw::{Origin, RawValue};
+use super::ctx::{Ctx, R, Tbl, problem};
+use super::identifier;
+use super::keys::{Assumption, KeyDef, Required, Source, Special, Text};
+use super::top;
+use super::values::{
+    MAX_PREFIXES, boolean, count_u32, one_of, positive_duration, string, whole, within_total,
+};
+use crate::mode::Mode;
+
+/// The name of a `[[bucket]]` or a `[[workload]]`.
+pub(super) const NAME: KeyDef = KeyDef::new("name", Required, "name, unique", Source::None);
+const ENCRYPTION: KeyDef = KeyDef::new(
+    "encryption",
+    Required,
+    r#"`"none"` | `"sse-s3"` | `"sse-c"` | `"sse-kms"` | `"dsse-kms"` | `"cse-kms"`"#,
+    Source::None,
+);
+const BUCKET_KEY: KeyDef = KeyDef::new(
+    "bucket_key",
+    Text("false"),
+    "boolean",
+    Assumption(NOTE_BUCKET_KEY),
+);
+/// Special: a made-up key in `kms.region`.
+const KMS_KEY: KeyDef = KeyDef::new(
+    "kms_key",
+    Special(r#"`"arn:aws:kms:<kms.region>:111122223333:key/bksim-default"`"#),
+    "KMS key ARN or alias ARN",
+    Assumption(NOTE_KMS_KEY),
+);
+const PREFIXES: KeyDef = KeyDef::new(
+    "prefixes",
+    Text("1"),
+    "integer ≥ 1; at most 100,000 over all buckets",
+    Assumption(NOTE_PREFIXES),
+);
+const EXISTING: KeyDef = KeyDef::new("existing", Special("none"), "table", Source::None);
+
+pub(super) const KEYS: &[KeyDef] = &[NAME, ENCRYPTION, BUCKET_KEY, KMS_KEY, PREFIXES, EXISTING];
+
+const OBJECTS: KeyDef = KeyDef::new("objects", Required, "integer ≥ 1", Source::None);
+const WRITTEN_OVER: KeyDef = KeyDef::new("written_over", Required, "duration > 0", Source::None);
+const WRITER_SESSIONS: KeyDef = KeyDef::new(
+    "writer_sessions",
+    Text("1"),
+    "integer ≥ 1",
+    Assumption(NOTE_WRITER_SESSIONS),
+);
+/// Special: the bucket's effective `bucket_key`.
+const EXISTING_BUCKET_KEY: KeyDef = KeyDef::new(
+    "bucket_key",
+    Special("the bucket's effective `bucket_key`, after overrides"),
+    "boolean",
+    Assumption(NOTE_EXISTING_BUCKET_KEY),
+);
+const EXISTING_SIZE: KeyDef = KeyDef::new(
+    "size",
+    Text(r#""1MiB""#),
+    "object size",
+    Assumption(NOTE_EXISTING_SIZE),
+);
+
+/// `[bucket.existing]`.
+pub(super) const EXISTING_KEYS: &[KeyDef] = &[
+    OBJECTS,
+    WRITTEN_OVER,
+    WRITER_SESSIONS,
+    EXISTING_BUCKET_KEY,
+    EXISTING_SIZE,
+];
+
+/// Reads the `name` of the `index`-th element of `[[kind]]`, checks it and that it is unique.
+pub(super) fn element_name(
+    ctx: &Ctx,
+    kind: &str,
+    name_key: &KeyDef,
+    index: usize,
+    item: &RawValue,
+    seen: &mut HashMap<String, Option<usize>>,
+) -> R<String> {
+    let tbl = Tbl {
+        t: item.as_table().expect("checked by array_of_tables"),
+        path: format!("{kind}[{index}]"),
+        origin: Some(&item.origin),
+    };
+    let name = ctx.req_quiet(&tbl, name_key.name, None, identifier)?;
+    let line = match &item.origin {
+        Origin::File { line, .. } => Some(*line),
+        Origin::Override { line, .. } => *line,
+    };
+    if let Some(first) = seen.get(&name) {
+        let v = tbl.get(name_key.name).expect("present");
+        let at = first
+            .map(|l| format!(" (the first is at line {l})"))
+            .unwrap_or_default();
+        return Err(ctx.error(
+            Some(&v.origin),
+            &format!("{kind}.{name}.{}", name_key.name),
+            problem(format!("two [[{kind}]] are named '{name}'{at}")),
+        ));
+    }
+    seen.insert(name.clone(), line);
+    Ok(name)
+}
+
+pub(super) fn buckets(ctx: &mut Ctx, top: &Tbl, kms: &KmsConfig) -> R<Vec<Bucket>> {
+    let items = ctx.array_of_tables(
+        top,
+        top::BUCKET.name,
+        "add a [[bucket]] with a name and an encryption mode",
+    )?;
+    let mut prefixes_before = 0u64;
+    let mut seen = HashMap::new();
+    let mut out = Vec::new();
+    for (i, item) in items.into_iter().enumerate() {
+        let name = element_name(ctx, top::BUCKET.name, &NAME, i, item, &mut seen)?;
+        let t = Tbl {
+            t: item.as_table().expect("a table"),
+            path: format!("{}.{name}", top::BUCKET.name),
+            origin: Some(&item.origin),
+        };
+        ctx.check_keys(&t, KEYS, |_| None)?;
+        let encryption = ctx.req(
+            &t,
+            ENCRYPTION.name,
+            Some(&format!("one of {}", Mode::NAMES.join(", "))),
+            |v| one_of(v, &Mode::NAMES),
+        )?;
+        let encryption = Mode::from_name(&encryption).expect("one of Mode::NAMES");
+        let asked = ctx.value(&t, &BUCKET_KEY, boolean)?;
+        let bucket_key = asked && encryption.supports_bucket_key();
+        if asked && !bucket_key {
+            ctx.note(match encryption {
+                Mode::DsseKms => format!(
+                    "S3 Bucket Keys are not supported with DSSE-KMS: bucket_key is ignored for bucket '{name}'"
+                ),
+                other => format!(
+                    "bucket_key has no effect for bucket '{name}': it uses {}, and S3 Bucket Keys apply only to sse-kms",
+                    other.name()
+                ),
+            });
+        }
+        let uses_kms = encryption.calls_kms();
+        let default_key = format!("arn:aws:kms:{}:111122223333:key/bksim-default", kms.region);
+        let kms_key = if uses_kms {
+            match ctx.opt(&t, KMS_KEY.name, string)? {
+                Some(k) => k,
+                None => {
+                    ctx.record_computed(&t, &KMS_KEY, default_key.clone());
+                    default_key
+                }
+            }
+        } else {
+            let k = ctx.opt_quiet(&t, KMS_KEY.name, string)?;
+            if k.is_some() {
+                ctx.note(format!(
+                    "kms_key has no effect for bucket '{name}': it uses {}, which makes no KMS calls",
+                    encryption.name()
+                ));
+            }
+            k.unwrap_or(default_key)
+        };
+        match kms_key_region(&kms_key) {
+            None => {
+                let v = t.get(KMS_KEY.name).expect("the default key is well formed");
+                return Err(ctx.error(
+                    Some(&v.origin),
+                    &t.key_path(KMS_KEY.name),
+                    problem(format!("'{kms_key}' is not a KMS key ARN")).hint(
+                        "write arn:aws:kms:REGION:ACCOUNT:key/KEY-ID or arn:aws:kms:REGION:ACCOUNT:alias/NAME",
+                    ),
+                ));
+            }
+            Some(r) if r != kms.region && uses_kms => ctx.note(format!(
+                "bucket '{name}': kms_key is in {r}, not in kms.region {}; S3 requires the key in the bucket's Region, and the simulation charges its calls to kms.region",
+                kms.region
+            )),
+            Some(_) => {}
+        }
+        // Only a value set counts against the limit: the default (1) is not checked.
+        let given = t.get(PREFIXES.name).is_some();
+        let prefixes = ctx.value(&t, &PREFIXES, |v| {
+            let n = count_u32(v, "prefixes", 1)?;
+            if !given {
+                return Ok(n);
+            }
+            within_total(prefixes_before, n, MAX_PREFIXES, "prefixes", "buckets")
+        })?;
+        prefixes_before += prefixes as u64;
+        let existing = match ctx.sub(&t, EXISTING.name)? {
+            None => None,
+            Some(e) => {
+                ctx.check_keys(&e, EXISTING_KEYS, |_| None)?;
+                let objects = ctx.req(&e, OBJECTS.name, Some("e.g. objects = 1000000"), |v| {
+                    whole(v, "objects", 1, u64::MAX)
+                })?;
+                let written_over = ctx.req(
+                    &e,
+                    WRITTEN_OVER.name,
+                    Some("e.g. written_over = \"30d\""),
+                    positive_duration,
+                )?;
+                let writer_sessions =
+                    ctx.value(&e, &WRITER_SESSIONS, |v| count_u32(v, "sessions", 1))?;
+                let asked = match ctx.opt(&e, EXISTING_BUCKET_KEY.name, boolean)? {
+                    Some(b) => b,
+                    None => {
+                        ctx.record_computed(&e, &EXISTING_BUCKET_KEY, bucket_key.to_string());
+                        bucket_key
+                    }
+                };
+                if asked && !encryption.supports_bucket_key() {
+                    ctx.note(format!(
+                        "existing.bucket_key is ignored for bucket '{name}': S3 Bucket Keys apply only to sse-kms"
+                    ));
+                }
+                let size =
+                    ctx.value_with(&e, &EXISTING_SIZE, |ctx, v, path| ctx.size_dist(v, path))?;
+                Some(Population {
+                    objects,
+                    written_over,
+                    writer_sessions,
+                    bucket_key: asked && encryption.supports_bucket_key(),
+                    size,
+                })
+            }
+        };
+        out.push(Bucket {
+            name,
+            encryption,
+            bucket_key,
+            kms_key,
+            prefixes,
+            existing,
+        });
+    }
+    Ok(out)
+}
+
+/// `true` when `s` looks like a KMS key ARN or alias ARN; returns its Region.
+pub(super) fn kms_key_region(s: &str) -> Option<&str> {
+    let parts: Vec<&str> = s.splitn(6, ':').collect();
+    let [arn, partition, service, region, account, resource] = parts.as_slice() else {
+        return None;
+    };
+    let ok = *arn == "arn"
+        && matches!(*partition, "aws" | "aws-cn" | "aws-us-gov")
+        && *service == "kms"
+        && is_region_name(region)
+        && account.len() == 12
+        && account.chars().all(|c| c.is_ascii_digit())
+        && (resource
+            .strip_prefix("key/")
+            .or_else(|| resource.strip_prefix("alias/"))
+            .is_some_and(|id| {
+                !id.is_empty()
+                    && id
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || "-_/".contains(c))
+            }));
+    ok.then_some(*region)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kms_key_arns() {
+        assert_eq!(
+            kms_key_region(
+                "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+            ),
+            Some("eu-west-1")
+        );
+        assert_eq!(
+            kms_key_region("arn:aws-us-gov:kms:us-gov-west-1:111122223333:alias/app/logs"),
+            Some("us-gov-west-1")
+        );
+        for bad in [
+            "alias/logs",
+            "arn:aws:s3:::bucket",
+            "arn:aws:kms:eu-west-1:1111:key/k",
+            "arn:aws:kms:nowhere:111122223333:key/k",
+            "arn:aws:kms:eu-west-1:111122223333:key/",
+            "arn:aws:kms:eu-west-1:111122223333:grant/k",
+        ] {
+            assert_eq!(kms_key_region(bad), None, "{bad}");
+        }
+    }
+}

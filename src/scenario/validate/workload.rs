@@ -1,0 +1,197 @@
+//! `[[workload]]`: a workload's bucket, operation, sessions, object sizes and what its GETs
+//! read (its arrival process is in `arrival.rs`).
+
+use std::collections::HashMap;
+
+use super::super::error::did_you_mean;
+use super::super::model::*;
+use super::super::presets::*;
+use super::super::units::format_size;
+use super::arrival;
+use super::bucket::{NAME, element_name};
+use super::ctx::{Ctx, Problem, R, Tbl, problem};
+use super::keys::{Assumption, KeyDef, Required, Source, Special, Text};
+use super::top;
+use super::values::{MAX_PARTS, MAX_SESSIONS, count_u32, one_of, string, within_total};
+
+const BUCKET: KeyDef = KeyDef::new("bucket", Required, "a bucket's name", Source::None);
+const OP: KeyDef = KeyDef::new("op", Required, r#"`"put"` | `"get"`"#, Source::None);
+const ARRIVAL: KeyDef = KeyDef::new("arrival", Required, "table", Source::None);
+const SESSIONS: KeyDef = KeyDef::new(
+    "sessions",
+    Text("1"),
+    "integer ≥ 1; at most 100,000 over all workloads",
+    Assumption(NOTE_SESSIONS),
+);
+/// Used and recorded for PUTs only.
+const SIZE: KeyDef = KeyDef::new(
+    "size",
+    Text(r#""256KiB""#),
+    "object size",
+    Assumption(NOTE_SIZE),
+);
+/// Special: depends on the bucket (GET workloads only).
+const READ_FROM: KeyDef = KeyDef::new(
+    "read_from",
+    Special(r#"`"existing"` if the bucket has `existing`, else `"written"`"#),
+    r#"`"existing"` | `"written"`"#,
+    Assumption(NOTE_READ_FROM),
+);
+
+pub(super) const KEYS: &[KeyDef] = &[NAME, BUCKET, OP, ARRIVAL, SESSIONS, SIZE, READ_FROM];
+
+pub(super) fn workloads(
+    ctx: &mut Ctx,
+    top: &Tbl,
+    buckets: &[Bucket],
+    s3: &S3Config,
+) -> R<Vec<Workload>> {
+    let items = ctx.array_of_tables(
+        top,
+        top::WORKLOAD.name,
+        "add a [[workload]] with a name, a bucket, an op and an arrival",
+    )?;
+    let mut sessions_before = 0u64;
+    let mut clients_before = 0u64;
+    let mut seen = HashMap::new();
+    let mut out = Vec::new();
+    // (workload index, table) of GET workloads, whose read_from needs every workload first.
+    let mut gets = Vec::new();
+    for (i, item) in items.into_iter().enumerate() {
+        let name = element_name(ctx, top::WORKLOAD.name, &NAME, i, item, &mut seen)?;
+        let t = Tbl {
+            t: item.as_table().expect("a table"),
+            path: format!("{}.{name}", top::WORKLOAD.name),
+            origin: Some(&item.origin),
+        };
+        ctx.check_keys(&t, KEYS, |_| None)?;
+        let known: Vec<&str> = buckets.iter().map(|b| b.name.as_str()).collect();
+        let bucket = ctx.req(&t, BUCKET.name, Some("the name of a [[bucket]]"), |v| {
+            let s = string(v)?;
+            known.iter().position(|b| *b == s).ok_or_else(|| Problem {
+                msg: format!("no [[bucket]] named '{s}' (known: {})", known.join(", ")),
+                hint: did_you_mean(&s, known.iter().copied()),
+            })
+        })?;
+        let op = ctx.req(&t, OP.name, Some("\"put\" or \"get\""), |v| {
+            one_of(v, &["put", "get"])
+        })?;
+        let op = if op == "put" { Op::Put } else { Op::Get };
+        let arrival = arrival::arrival(ctx, &t, &ARRIVAL, clients_before)?;
+        if let Arrival::Closed { concurrency, .. } = arrival {
+            clients_before += concurrency as u64;
+        }
+        // Only a value set counts against the limit: the default (1) is not checked.
+        let given = t.get(SESSIONS.name).is_some();
+        let sessions = ctx.value(&t, &SESSIONS, |v| {
+            let n = count_u32(v, "sessions", 1)?;
+            if !given {
+                return Ok(n);
+            }
+            within_total(sessions_before, n, MAX_SESSIONS, "sessions", "workloads")
+        })?;
+        sessions_before += sessions as u64;
+        let size = if op == Op::Put {
+            ctx.value_with(&t, &SIZE, |ctx, v, path| ctx.size_dist(v, path))?
+        } else {
+            // GETs read objects at the size they were written: a size set is checked, noted
+            // and not recorded.
+            let default = SIZE.default_value();
+            let given = t.get(SIZE.name);
+            let s = ctx.size_dist(given.unwrap_or(&default), &t.key_path(SIZE.name))?;
+            if given.is_some() {
+                ctx.note(format!(
+                    "workload '{name}': size has no effect on a get workload (GETs read objects at the size they were written)"
+                ));
+            }
+            s
+        };
+        if op == Op::Put
+            && let Some(v) = t.get(READ_FROM.name)
+        {
+            return Err(ctx.error(
+                Some(&v.origin),
+                &t.key_path(READ_FROM.name),
+                problem("read_from applies only to get workloads"),
+            ));
+        }
+        if let SizeDist::Fixed(bytes) = size
+            && op == Op::Put
+            && bytes >= s3.multipart_threshold
+        {
+            let parts = bytes.div_ceil(s3.multipart_part_size);
+            if parts > MAX_PARTS {
+                return Err(ctx.error(
+                    t.get(SIZE.name).map(|v| &v.origin).or(t.origin),
+                    &t.key_path(SIZE.name),
+                    problem(format!(
+                        "{} in parts of {} is {parts} parts; S3 allows at most 10,000 per upload",
+                        format_size(bytes),
+                        format_size(s3.multipart_part_size)
+                    ))
+                    .hint("raise s3.multipart_part_size"),
+                ));
+            }
+        }
+        if op == Op::Get {
+            gets.push((out.len(), t.clone()));
+        }
+        out.push(Workload {
+            name,
+            bucket,
+            op,
+            arrival,
+            sessions,
+            size,
+            read_from: ReadFrom::Written,
+        });
+    }
+    for (w, t) in gets {
+        let bucket = &buckets[out[w].bucket];
+        let has_existing = bucket.existing.is_some();
+        let writers = out
+            .iter()
+            .any(|x| x.op == Op::Put && x.bucket == out[w].bucket);
+        let read_from =
+            match ctx.opt(&t, READ_FROM.name, |v| one_of(v, &["existing", "written"]))? {
+                Some(r) => r,
+                None => {
+                    let r = if has_existing { "existing" } else { "written" };
+                    ctx.record_computed(&t, &READ_FROM, r);
+                    r.to_string()
+                }
+            };
+        let origin = t.get(READ_FROM.name).map(|v| &v.origin).or(t.origin);
+        if read_from == "existing" {
+            if !has_existing {
+                return Err(ctx.error(
+                    origin,
+                    &t.key_path(READ_FROM.name),
+                    problem(format!(
+                        "get workload '{}' reads existing objects, but bucket '{}' has no `existing` population",
+                        out[w].name, bucket.name
+                    ))
+                    .hint(format!("add [bucket.existing] (objects, written_over) to bucket '{}'", bucket.name)),
+                ));
+            }
+            out[w].read_from = ReadFrom::Existing;
+        } else {
+            if !writers {
+                return Err(ctx.error(
+                    origin,
+                    &t.key_path(READ_FROM.name),
+                    problem(format!(
+                        "get workload '{}' reads objects written in this run, but no put workload writes to bucket '{}'",
+                        out[w].name, bucket.name
+                    ))
+                    .hint(format!(
+                        "add a put workload on bucket '{}', or an `existing` population to read",
+                        bucket.name
+                    )),
+                ));
+            }
+            out[w].read_from = ReadFrom::Written;
+        }
+    }
+    Ok(out)
+}
