@@ -14,6 +14,7 @@
 //! what the modelled encryption costs. [`outdir`] makes each results directory one complete
 //! set: written into a staging directory and swapped in whole.
 
+pub mod chart;
 pub mod cli;
 pub mod crypto;
 pub mod engine;

@@ -34,7 +34,6 @@ pub mod plausible;
 pub mod render;
 pub mod run_json;
 pub mod sources;
-pub mod style;
 pub mod summary_json;
 pub mod table;
 pub mod timeseries_csv;
