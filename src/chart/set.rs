@@ -248,3 +248,132 @@ pub fn write<K: ChartKind>(
     }
     Ok(written)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::chart::frame::{LegendEntry, frame};
+    use crate::chart::style::INK;
+
+    chart_kinds! {
+        enum Toy {
+            A => "toy-a",
+            B => "toy-b",
+            C => "toy-c",
+        }
+    }
+
+    /// Three charts, the second only `with_b`.
+    struct ToySet {
+        with_b: bool,
+    }
+
+    impl ChartSet for ToySet {
+        type Kind = Toy;
+
+        fn subject(&self) -> &str {
+            "toy"
+        }
+
+        fn caption(&self, kind: Toy) -> Option<String> {
+            (kind != Toy::B || self.with_b).then(|| format!("chart {kind:?}"))
+        }
+
+        fn draw<DB: DrawingBackend>(&self, kind: Toy, root: &Area<DB>) -> Res<()> {
+            let legend = [LegendEntry::line(INK, false, "a line")];
+            frame(root, &format!("Toy {kind:?}"), "a subtitle", &legend).map(|_| ())
+        }
+    }
+
+    fn names(dir: &Path) -> Vec<String> {
+        let mut v: Vec<String> = std::fs::read_dir(dir.join(CHARTS_DIR))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        v.sort();
+        v
+    }
+
+    #[test]
+    fn stems_come_from_the_kind_declaration() {
+        assert_eq!(Toy::ALL, [Toy::A, Toy::B, Toy::C]);
+        assert_eq!(Toy::C.stem(), "toy-c");
+        let list = charts(&ToySet { with_b: false });
+        assert_eq!(
+            list.iter().map(|c| (c.kind, c.stem)).collect::<Vec<_>>(),
+            [(Toy::A, "toy-a"), (Toy::C, "toy-c")]
+        );
+        assert_eq!(list[1].caption, "chart C");
+        let svg = render_svg(&ToySet { with_b: false }, &list[1]).unwrap();
+        assert!(svg.contains("<title>toy: chart C</title>"), "{svg}");
+        let r = render(&ToySet { with_b: false }, ChartFormats::BOTH).unwrap();
+        assert_eq!(r.svg[1], svg);
+        assert_eq!(
+            r.stale(ChartFormats {
+                svg: false,
+                png: true
+            }),
+            ["charts/toy-b.png"]
+        );
+    }
+
+    #[test]
+    fn write_replaces_the_set_and_removes_only_its_stale_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        let all = render(&ToySet { with_b: true }, ChartFormats::BOTH).unwrap();
+        let written = write(d, &all, ChartFormats::BOTH).unwrap();
+        let rel: Vec<String> = written
+            .iter()
+            .map(|p| p.strip_prefix(d).unwrap().display().to_string())
+            .collect();
+        assert_eq!(
+            rel,
+            [
+                "charts/toy-a.svg",
+                "charts/toy-b.svg",
+                "charts/toy-c.svg",
+                "charts/toy-a.png",
+                "charts/toy-b.png",
+                "charts/toy-c.png"
+            ]
+        );
+        assert_eq!(
+            std::fs::read(d.join("charts/toy-b.png")).unwrap(),
+            all.png[1]
+        );
+        // Files that are not the set's are left alone.
+        std::fs::write(d.join("charts/notes.svg"), "mine").unwrap();
+
+        // Without B, PNG only: toy-b.png goes, toy-b.svg (a format not written) stays.
+        let no_b = render(&ToySet { with_b: false }, ChartFormats::BOTH).unwrap();
+        let png_only = ChartFormats {
+            svg: false,
+            png: true,
+        };
+        assert_eq!(write(d, &no_b, png_only).unwrap().len(), 2);
+        assert_eq!(
+            names(d),
+            [
+                "notes.svg",
+                "toy-a.png",
+                "toy-a.svg",
+                "toy-b.svg",
+                "toy-c.png",
+                "toy-c.svg"
+            ]
+        );
+        write(d, &no_b, ChartFormats::BOTH).unwrap();
+        assert!(!d.join("charts/toy-b.svg").exists());
+        assert_eq!(std::fs::read(d.join("charts/notes.svg")).unwrap(), b"mine");
+
+        // Nothing to write: no charts directory is created.
+        let empty = tempfile::tempdir().unwrap();
+        let none = ChartFormats {
+            svg: false,
+            png: false,
+        };
+        assert!(write(empty.path(), &no_b, none).unwrap().is_empty());
+        assert!(!empty.path().join(CHARTS_DIR).exists());
+    }
+}
