@@ -18,8 +18,8 @@ pub enum ChartError {
 }
 
 /// A chart that can be drawn on any plotters backend: what [`svg_document`] and
-/// [`png_document`] render. Run charts and sweep charts ([`crate::sweep::charts`]) both draw
-/// through it, so they share the canvas, the font and the encoding.
+/// [`png_document`] render. Every chart of a [`crate::chart::ChartSet`] is drawn through it,
+/// so run charts and sweep charts share the canvas, the font and the encoding.
 pub(crate) trait Drawing {
     fn draw<DB: DrawingBackend>(&self, root: &Area<DB>) -> Result<(), String>;
 }

@@ -1,6 +1,8 @@
 //! Checks of rendered charts for tests: an SVG is well-formed, 1280×720, titled and has text;
 //! a PNG decodes to 1280×720 RGB with more than a few colours and title text.
 
+/// Panics, naming `what`, unless `svg` is a well-formed 1280×720 SVG document with a
+/// `<title>` and more than five text elements.
 pub(crate) fn check_svg(svg: &str, what: &str) {
     let doc = roxmltree::Document::parse(svg)
         .unwrap_or_else(|e| panic!("{what}: SVG is not well-formed XML: {e}"));
@@ -15,6 +17,8 @@ pub(crate) fn check_svg(svg: &str, what: &str) {
     );
 }
 
+/// Panics, naming `what`, unless `png_bytes` decode to a 1280×720 RGB image with more than
+/// ten colours and dark (text) pixels in the title strip.
 pub(crate) fn check_png(png_bytes: &[u8], what: &str) {
     let decoder = png::Decoder::new(std::io::Cursor::new(png_bytes));
     let mut reader = decoder
