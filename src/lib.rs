@@ -15,10 +15,12 @@
 //! set: written into a staging directory and swapped in whole.
 
 pub mod atomic;
+pub mod chart;
 pub mod cli;
 pub mod crypto;
 pub mod engine;
 pub mod input;
+pub mod layout;
 pub mod metrics;
 pub mod mode;
 pub mod model;

@@ -5,10 +5,11 @@
 
 use super::{CommandError, MergeArgs, SweepArgs, base_overrides, progress_style, thread_pool};
 use crate::atomic::write_atomic;
+use crate::chart::{self, CHARTS_DIR, ChartFormats};
 use crate::outdir::Kind;
 use crate::prepare;
 use crate::scenario::ScenarioFile;
-use crate::sweep::charts::{self as sweep_charts, SweepChart};
+use crate::sweep::charts::{SweepChart, SweepCharts};
 use crate::sweep::grid::{self, Grid};
 use crate::sweep::output::{self, SHARD_SCHEMA, ShardFile, SweepHeader, SweepResults};
 use crate::sweep::{Shard, Sweep};
@@ -148,35 +149,19 @@ pub fn sweep(args: &SweepArgs, out: &mut dyn Write) -> Result<(), CommandError> 
 pub fn write_sweep(dir: &Path, r: &SweepResults) -> Result<Vec<SweepChart>, CommandError> {
     let fail = |e: crate::report::ReportError| CommandError::Failure(e.to_string());
     // Draw everything before writing anything: a drawing error leaves no half-written set.
-    let charts = sweep_charts::render_all(r).map_err(|e| CommandError::Failure(e.to_string()))?;
-    let charts_dir = dir.join(sweep_charts::CHARTS_DIR);
-    std::fs::create_dir_all(&charts_dir).map_err(|e| {
-        CommandError::Failure(format!(
-            "cannot create directory {}: {e}",
-            charts_dir.display()
-        ))
-    })?;
+    let charts = chart::render(&SweepCharts::new(r), ChartFormats::BOTH)
+        .map_err(|e| CommandError::Failure(e.to_string()))?;
     write_atomic(&dir.join("sweep.csv"), r.to_csv().as_bytes()).map_err(fail)?;
     write_atomic(&dir.join("sweep.json"), r.to_json().as_bytes()).map_err(fail)?;
-    for (path, bytes) in &charts {
-        write_atomic(&dir.join(path), bytes).map_err(fail)?;
-    }
-    for stem in sweep_charts::ALL_STEMS {
-        for ext in ["svg", "png"] {
-            let name = format!("{}/{stem}.{ext}", sweep_charts::CHARTS_DIR);
-            if !charts.iter().any(|(p, _)| *p == name) {
-                let _ = std::fs::remove_file(dir.join(&name));
-            }
-        }
-    }
-    Ok(sweep_charts::charts_for(r))
+    chart::write(dir, &charts, ChartFormats::BOTH).map_err(fail)?;
+    Ok(charts.charts)
 }
 
 /// The charts written, one line each: where they are, then stem and caption.
 fn chart_list(dir: &Path, charts: &[SweepChart]) -> String {
     let mut s = format!(
         "Charts (.svg and .png) in {}/:\n",
-        dir.join(sweep_charts::CHARTS_DIR).display()
+        dir.join(CHARTS_DIR).display()
     );
     let w = charts.iter().map(|c| c.stem.len()).max().unwrap_or(0);
     for c in charts {

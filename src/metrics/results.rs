@@ -5,8 +5,6 @@ use crate::scenario::Provenance;
 use hdrhistogram::Histogram;
 use serde::{Deserialize, Serialize};
 
-/// Schema tag written into `summary.json` (defined with the file's format).
-pub use crate::report::formats::summary::SUMMARY_SCHEMA;
 /// Latency histograms record microseconds, from 1 µs to one simulated day, 3 significant digits.
 pub const HIST_LOW_US: u64 = 1;
 pub const HIST_HIGH_US: u64 = 86_400_000_000;

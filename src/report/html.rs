@@ -7,12 +7,12 @@
 
 use std::fmt::Write;
 
+use crate::chart::style;
 use crate::metrics::results::VariantSummary;
 use crate::report::charts::Chart;
 use crate::report::load::LoadedRun;
 use crate::report::markdown::run_line;
 use crate::report::sources::{self, Span};
-use crate::report::style;
 use crate::report::table;
 use crate::report::verdict::verdicts;
 

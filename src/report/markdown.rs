@@ -5,10 +5,10 @@
 
 use std::fmt::Write;
 
+use crate::chart::CHARTS_DIR;
 use crate::metrics::results::VariantSummary;
 use crate::report::charts::Chart;
 use crate::report::load::LoadedRun;
-use crate::report::render::CHARTS_DIR;
 use crate::report::sources::{self, Span};
 use crate::report::table::{self, plain_number};
 use crate::report::verdict::verdicts;

@@ -36,7 +36,6 @@ pub mod markdown;
 pub mod plausible;
 pub mod render;
 pub mod sources;
-pub mod style;
 pub mod table;
 pub mod verdict;
 
@@ -50,38 +49,11 @@ pub use load::{LoadedRun, load_results};
 pub use render::{Formats, ReportBuildError, render_report, write_report};
 pub use table::comparison_table;
 
-/// File names in a results directory (the latency files' names are [`hgrm_file_name`]'s).
-pub const SUMMARY_FILE: &str = "summary.json";
-pub const TIMESERIES_FILE: &str = "timeseries.csv";
-pub const RUN_FILE: &str = "run.json";
-/// The design-review report's files, and the directory of its chart files.
-pub const REPORT_HTML: &str = "report.html";
-pub const REPORT_MD: &str = "report.md";
-pub const CHARTS_DIR: &str = "charts";
-
-/// The name of a variant's latency file: `latency-<variant>-<op>.hgrm`.
-pub fn hgrm_file_name(variant: &str, op: &str) -> String {
-    let safe: String = variant
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-') {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    format!("{HGRM_PREFIX}{safe}-{op}{HGRM_SUFFIX}")
-}
-
-/// How every latency file's name starts and ends ([`hgrm_file_name`]).
-pub const HGRM_PREFIX: &str = "latency-";
-pub const HGRM_SUFFIX: &str = ".hgrm";
-
-/// Whether `name` is a latency file's name as [`hgrm_file_name`] makes them.
-pub fn is_hgrm_file_name(name: &str) -> bool {
-    name.starts_with(HGRM_PREFIX) && name.ends_with(HGRM_SUFFIX)
-}
+/// The names of the files in a results directory ([`crate::layout`]).
+pub use crate::layout::{
+    CHARTS_DIR, HGRM_PREFIX, HGRM_SUFFIX, REPORT_HTML, REPORT_MD, RUN_FILE, SUMMARY_FILE,
+    TIMESERIES_FILE, hgrm_file_name, is_hgrm_file_name,
+};
 
 /// Creates `dir` (and its parents) and writes every output file into it atomically:
 /// `summary.json`, `timeseries.csv`, two `.hgrm` files per variant (PUT then GET, variants in

@@ -10,22 +10,13 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::report::charts::{self, ChartError};
+use crate::chart::{self, ChartError, ChartFormats, Rendered};
+use crate::report::charts::{ChartKind, RunCharts};
 use crate::report::load::{LoadError, LoadedRun, load_results};
 use crate::report::{ReportError, html, markdown, write_atomic};
 
 /// The report's file names (defined with the other file names in [`crate::report`]).
-pub use crate::report::{CHARTS_DIR, REPORT_HTML, REPORT_MD};
-
-/// Every chart file stem a report may have (to remove the ones a new report no longer has).
-const ALL_STEMS: [&str; 6] = [
-    "kms-traffic",
-    "throttling",
-    "latency-put",
-    "latency-get",
-    "cost",
-    "cloudtrail",
-];
+pub use crate::report::{REPORT_HTML, REPORT_MD};
 
 /// Which outputs to write.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -63,75 +54,79 @@ pub struct OutputFile {
     pub bytes: Vec<u8>,
 }
 
+/// A report rendered in memory: the charts (SVG also when only the HTML report, which inlines
+/// them, is asked for) and the requested documents (`report.md`, `report.html`).
+#[derive(Debug, Clone)]
+pub struct RenderedReport {
+    pub charts: Rendered<ChartKind>,
+    /// The chart files asked for.
+    pub chart_formats: ChartFormats,
+    pub documents: Vec<OutputFile>,
+}
+
+impl RenderedReport {
+    /// Every output file: the chart files asked for (SVGs, then PNGs), then the documents.
+    pub fn files(&self) -> Vec<OutputFile> {
+        let charts = self.charts.files(self.chart_formats).into_iter();
+        charts
+            .map(|(path, bytes)| OutputFile {
+                path,
+                bytes: bytes.to_vec(),
+            })
+            .chain(self.documents.iter().cloned())
+            .collect()
+    }
+}
+
 /// Renders the requested outputs of `run` in memory.
-pub fn render_report(run: &LoadedRun, formats: Formats) -> Result<Vec<OutputFile>, ChartError> {
-    let list = charts::charts_for(run);
-    let mut out = Vec::new();
-    let mut svgs = Vec::new();
-    if formats.svg || formats.html {
-        for c in &list {
-            svgs.push(charts::render_svg(run, c)?);
-        }
-    }
-    if formats.svg {
-        for (c, svg) in list.iter().zip(&svgs) {
-            out.push(OutputFile {
-                path: format!("{CHARTS_DIR}/{}.svg", c.stem),
-                bytes: svg.clone().into_bytes(),
-            });
-        }
-    }
-    if formats.png {
-        for c in &list {
-            out.push(OutputFile {
-                path: format!("{CHARTS_DIR}/{}.png", c.stem),
-                bytes: charts::render_png(run, c)?,
-            });
-        }
-    }
+pub fn render_report(run: &LoadedRun, formats: Formats) -> Result<RenderedReport, ChartError> {
+    let charts = chart::render(
+        &RunCharts::new(run),
+        ChartFormats {
+            svg: formats.svg || formats.html,
+            png: formats.png,
+        },
+    )?;
+    let mut documents = Vec::new();
     if formats.md {
-        out.push(OutputFile {
+        documents.push(OutputFile {
             path: REPORT_MD.to_string(),
-            bytes: markdown::report_md(run, &list).into_bytes(),
+            bytes: markdown::report_md(run, &charts.charts).into_bytes(),
         });
     }
     if formats.html {
-        let inline: Vec<(&charts::Chart, &str)> =
-            list.iter().zip(svgs.iter().map(String::as_str)).collect();
-        out.push(OutputFile {
+        let inline: Vec<(&crate::report::charts::Chart, &str)> = charts
+            .charts
+            .iter()
+            .zip(charts.svg.iter().map(String::as_str))
+            .collect();
+        documents.push(OutputFile {
             path: REPORT_HTML.to_string(),
             bytes: html::report_html(run, &inline).into_bytes(),
         });
     }
-    Ok(out)
+    Ok(RenderedReport {
+        charts,
+        chart_formats: ChartFormats {
+            svg: formats.svg,
+            png: formats.png,
+        },
+        documents,
+    })
 }
 
-/// Reads the results in `dir` and writes the requested outputs into it. Chart files of a
-/// requested format that the new report no longer has (a latency chart for an operation
-/// without traffic) are removed. Returns the paths written.
+/// Reads the results in `dir` and writes the requested outputs into it, each file atomically
+/// ([`chart::write`] for the charts). Chart files of a requested format that the new report
+/// no longer has (a latency chart for an operation without traffic) are removed. Returns the
+/// paths written: charts, then documents.
 pub fn write_report(dir: &Path, formats: Formats) -> Result<Vec<PathBuf>, ReportBuildError> {
     let run = load_results(dir)?;
-    let files = render_report(&run, formats)?;
-    let charts_dir = dir.join(CHARTS_DIR);
-    if files.iter().any(|f| f.path.starts_with(CHARTS_DIR)) {
-        std::fs::create_dir_all(&charts_dir).map_err(|error| ReportError::CreateDir {
-            path: charts_dir.clone(),
-            error,
-        })?;
-    }
-    let mut written = Vec::with_capacity(files.len());
-    for f in &files {
+    let report = render_report(&run, formats)?;
+    let mut written = chart::write(dir, &report.charts, report.chart_formats)?;
+    for f in &report.documents {
         let path = dir.join(&f.path);
         write_atomic(&path, &f.bytes)?;
         written.push(path);
-    }
-    for stem in ALL_STEMS {
-        for (ext, on) in [("svg", formats.svg), ("png", formats.png)] {
-            let name = format!("{CHARTS_DIR}/{stem}.{ext}");
-            if on && !files.iter().any(|f| f.path == name) {
-                let _ = std::fs::remove_file(dir.join(&name));
-            }
-        }
     }
     Ok(written)
 }

@@ -7,6 +7,8 @@
 
 use std::fmt::Write;
 
+pub(crate) use crate::chart::format::{count_pct, plain_number, usd};
+pub use crate::chart::format::{group, group_f64};
 use crate::metrics::results::{LatencySummary, OpCounts, RunResults, VariantSummary};
 
 /// The table, the notes and a final newline.
@@ -258,106 +260,4 @@ pub(crate) fn notes(vs: &[&VariantSummary]) -> Vec<String> {
 
 fn has_traffic(c: &OpCounts) -> bool {
     c.offered > 0 || c.completed > 0 || c.failed > 0 || c.no_object > 0
-}
-
-/// `1234567` -> `1,234,567`.
-pub fn group(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
-/// A non-negative float with `decimals` decimals and a grouped integer part:
-/// `1234.5678, 3` -> `1,234.568`. Negative or non-finite values print as they are.
-pub fn group_f64(x: f64, decimals: usize) -> String {
-    if !x.is_finite() || x < 0.0 {
-        return format!("{x:.decimals$}");
-    }
-    let s = format!("{x:.decimals$}");
-    let (int, frac) = match s.split_once('.') {
-        Some((i, f)) => (i, Some(f)),
-        None => (s.as_str(), None),
-    };
-    let grouped = match int.parse::<u64>() {
-        Ok(n) => group(n),
-        Err(_) => int.to_string(),
-    };
-    match frac {
-        Some(f) => format!("{grouped}.{f}"),
-        None => grouped,
-    }
-}
-
-/// `12,345 (6.2%)`; the share is left out when the whole is zero or the part is zero.
-pub(crate) fn count_pct(part: u64, whole: u64) -> String {
-    if part == 0 || whole == 0 {
-        return group(part);
-    }
-    let pct = 100.0 * part as f64 / whole as f64;
-    if pct < 0.05 {
-        format!("{} (<0.1%)", group(part))
-    } else {
-        format!("{} ({:.1}%)", group(part), pct)
-    }
-}
-
-/// `$1,234.56`; amounts under a cent but above zero show as `<$0.01`.
-pub(crate) fn usd(x: f64) -> String {
-    if x > 0.0 && x < 0.005 {
-        "<$0.01".to_string()
-    } else {
-        format!("${}", group_f64(x, 2))
-    }
-}
-
-/// `120` for whole numbers, else up to three decimals without trailing zeros.
-pub(crate) fn plain_number(x: f64) -> String {
-    if x.fract() == 0.0 && x.abs() < 1e15 {
-        format!("{x:.0}")
-    } else {
-        let s = format!("{x:.3}");
-        s.trim_end_matches('0').trim_end_matches('.').to_string()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn grouping() {
-        assert_eq!(group(0), "0");
-        assert_eq!(group(999), "999");
-        assert_eq!(group(1000), "1,000");
-        assert_eq!(group(1234567), "1,234,567");
-        assert_eq!(group(u64::MAX), "18,446,744,073,709,551,615");
-        assert_eq!(group_f64(1234.5678, 3), "1,234.568");
-        assert_eq!(group_f64(0.5, 0), "0");
-        assert_eq!(group_f64(1_000_000.0, 0), "1,000,000");
-        assert_eq!(group_f64(12.0, 3), "12.000");
-    }
-
-    #[test]
-    fn money_and_shares() {
-        assert_eq!(usd(0.0), "$0.00");
-        assert_eq!(usd(0.001), "<$0.01");
-        assert_eq!(usd(77_760.0), "$77,760.00");
-        assert_eq!(count_pct(0, 10), "0");
-        assert_eq!(count_pct(5, 0), "5");
-        assert_eq!(count_pct(1, 1_000_000), "1 (<0.1%)");
-        assert_eq!(count_pct(1_200_000, 2_400_000), "1,200,000 (50.0%)");
-    }
-
-    #[test]
-    fn plain_numbers() {
-        assert_eq!(plain_number(120.0), "120");
-        assert_eq!(plain_number(0.5), "0.5");
-        assert_eq!(plain_number(1.25), "1.25");
-    }
 }

@@ -12,5 +12,6 @@ mod report;
 mod report_html;
 mod scenario;
 mod standalone;
+mod structure;
 mod sweep;
 mod untrusted;

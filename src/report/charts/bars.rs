@@ -7,8 +7,8 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::common::{LOG_RATIO, Res, Scale, axis, e, text};
-use crate::report::style::{AXIS_LABEL_SIZE, GRID, INK, MUTED, TICK_SIZE};
+use crate::chart::style::{AXIS_LABEL_SIZE, GRID, INK, MUTED, TICK_SIZE};
+use crate::chart::{LOG_RATIO, Res, Scale, axis, e, text};
 
 /// Text size of the labels at the bars' ends.
 const VALUE_SIZE: f64 = 20.0;
@@ -106,7 +106,7 @@ pub(crate) fn hbars<DB: DrawingBackend>(
             .map(|d| d as f64)
             .collect::<Vec<_>>()
     } else {
-        let step = super::common::nice_step(scale.hi / 5.0);
+        let step = crate::chart::nice_step(scale.hi / 5.0);
         let k = (scale.hi / step).floor() as i64;
         (0..=k).map(|i| i as f64 * step).collect()
     };

@@ -7,9 +7,10 @@
 use plotters::prelude::*;
 
 use super::bars::{Bar, Group, hbars};
-use super::common::{Area, LegendEntry, Res, RunView, fmt_count, fmt_words, frame};
+use super::common::RunView;
+use crate::chart::style::{self, NEUTRAL};
+use crate::chart::{Area, LegendEntry, Res, fmt_count, fmt_words, frame};
 use crate::metrics::results::CloudTrailSummary;
-use crate::report::style::{self, NEUTRAL};
 
 struct Context {
     label: &'static str,

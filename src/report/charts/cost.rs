@@ -5,9 +5,10 @@
 use plotters::prelude::*;
 
 use super::bars::{Bar, Group, hbars};
-use super::common::{Area, Res, RunView, e, fmt_count, fmt_usd_tick, fmt_words, frame};
-use crate::report::style;
-use crate::report::table::usd;
+use super::common::RunView;
+use crate::chart::format::usd;
+use crate::chart::style;
+use crate::chart::{Area, Res, e, fmt_count, fmt_usd_tick, fmt_words, frame};
 
 /// Seconds in the 30-day month the summary's monthly figures use.
 const MONTH_DAYS: f64 = 30.0;

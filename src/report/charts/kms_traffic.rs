@@ -8,13 +8,12 @@
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::common::{
-    Area, LegendEntry, Res, RunView, Scale, TimeAxis, axis, e, fmt_count, frame, line_width, text,
-};
-use crate::report::style::{
+use super::common::{RunView, TimeAxis};
+use crate::chart::format::group;
+use crate::chart::style::{
     self, ANNOTATION_SIZE, AXIS_LABEL_SIZE, GRID, INK, MUTED, NEUTRAL, TICK_SIZE, WARMUP_FILL,
 };
-use crate::report::table::group;
+use crate::chart::{Area, LegendEntry, Res, Scale, axis, e, fmt_count, frame, line_width, text};
 
 /// Opacity of the throttled-calls shading (overlapping variants stay distinguishable).
 const THROTTLED_ALPHA: f64 = 0.22;

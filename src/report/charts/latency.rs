@@ -7,12 +7,11 @@
 use plotters::prelude::*;
 
 use super::Op;
-use super::common::{
-    Area, LegendEntry, Res, RunView, Scale, axis, e, fmt_ms, frame, line_width, text,
-};
+use super::common::RunView;
+use crate::chart::format::group;
+use crate::chart::style::{self, AXIS_LABEL_SIZE, GRID, INK, MUTED, TICK_SIZE};
+use crate::chart::{Area, LegendEntry, Res, Scale, axis, e, fmt_ms, frame, line_width, text};
 use crate::report::load::PercentileCurve;
-use crate::report::style::{self, AXIS_LABEL_SIZE, GRID, INK, MUTED, TICK_SIZE};
-use crate::report::table::group;
 
 /// x of the 50th percentile: log10(1/(1-0.5)).
 const X_MIN: f64 = std::f64::consts::LOG10_2;

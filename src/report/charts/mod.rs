@@ -10,12 +10,11 @@
 //! - [`cloudtrail`]: KMS CloudTrail events per day by encryption context.
 //!
 //! Every chart's title names the scenario; the same variant has the same colour everywhere
-//! ([`crate::report::style`]); axes whose values span orders of magnitude are logarithmic
+//! ([`crate::chart::style`]); axes whose values span orders of magnitude are logarithmic
 //! and say so; legends sit in a strip below the plot. Output depends only on the loaded
 //! results: the same directory gives byte-identical SVG and PNG files.
 
 mod bars;
-pub(crate) mod canvas;
 pub(crate) mod common;
 
 pub mod cloudtrail;
@@ -26,18 +25,9 @@ pub mod throttling;
 
 use plotters::prelude::*;
 
+use crate::chart::{self, Area, ChartSet, Res, chart_kinds};
 use crate::report::load::LoadedRun;
-use crate::report::style;
-use canvas::Canvas;
-
-/// A chart could not be drawn or encoded.
-#[derive(Debug, thiserror::Error)]
-pub enum ChartError {
-    #[error("cannot draw chart {chart}: {message}")]
-    Draw { chart: String, message: String },
-    #[error("cannot encode chart {chart} as PNG: {message}")]
-    Encode { chart: String, message: String },
-}
+use common::RunView;
 
 /// An S3 operation with its own latency chart.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,235 +45,100 @@ impl Op {
     }
 }
 
-/// Which chart.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ChartKind {
-    KmsTraffic,
-    Throttling,
-    Latency(Op),
-    Cost,
-    CloudTrail,
+chart_kinds! {
+    /// Which run chart, with its file stem, in report order.
+    pub enum ChartKind {
+        KmsTraffic => "kms-traffic",
+        Throttling => "throttling",
+        LatencyPut => "latency-put",
+        LatencyGet => "latency-get",
+        Cost => "cost",
+        CloudTrail => "cloudtrail",
+    }
 }
 
 /// A chart a results directory gets: its kind, file stem and a one-line description (alt
 /// text and caption).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Chart {
-    pub kind: ChartKind,
-    /// File name without extension: `kms-traffic` → `charts/kms-traffic.svg`.
-    pub stem: &'static str,
-    pub caption: String,
+pub type Chart = chart::Chart<ChartKind>;
+
+/// The run charts of a results directory.
+pub struct RunCharts<'a> {
+    view: RunView<'a>,
 }
 
-/// The charts for `run`, in report order. A latency chart is left out for an operation no
-/// variant completed.
-pub fn charts_for(run: &LoadedRun) -> Vec<Chart> {
-    let mut v = vec![
-        Chart {
-            kind: ChartKind::KmsTraffic,
-            stem: "kms-traffic",
-            caption: "KMS requests per second over simulated time, per variant, against the \
-                      quota; throttled calls shaded beneath each line."
-                .into(),
-        },
-        Chart {
-            kind: ChartKind::Throttling,
-            stem: "throttling",
-            caption: "Throttled KMS calls and S3 503 SlowDown answers per second, per variant."
-                .into(),
-        },
-    ];
-    for (op, stem) in [(Op::Put, "latency-put"), (Op::Get, "latency-get")] {
-        let any = run.latency.iter().any(|l| match op {
-            Op::Put => l.put.total_count > 0,
-            Op::Get => l.get.total_count > 0,
-        });
-        if any {
-            v.push(Chart {
-                kind: ChartKind::Latency(op),
-                stem,
-                caption: format!(
+impl<'a> RunCharts<'a> {
+    pub fn new(run: &'a LoadedRun) -> RunCharts<'a> {
+        RunCharts {
+            view: RunView::new(run),
+        }
+    }
+}
+
+impl ChartSet for RunCharts<'_> {
+    type Kind = ChartKind;
+
+    fn subject(&self) -> &str {
+        self.view.scenario()
+    }
+
+    /// A latency chart is left out for an operation no variant completed.
+    fn caption(&self, kind: ChartKind) -> Option<String> {
+        let latency = |op: Op| {
+            let any = self.view.run.latency.iter().any(|l| match op {
+                Op::Put => l.put.total_count > 0,
+                Op::Get => l.get.total_count > 0,
+            });
+            any.then(|| {
+                format!(
                     "{} latency percentiles per variant (first send to final outcome, retries \
                      and backoff included).",
                     op.upper()
-                ),
-            });
-        }
-    }
-    v.push(Chart {
-        kind: ChartKind::Cost,
-        stem: "cost",
-        caption: "KMS cost and KMS requests per 30-day month, per variant.".into(),
-    });
-    v.push(Chart {
-        kind: ChartKind::CloudTrail,
-        stem: "cloudtrail",
-        caption: "KMS CloudTrail events per day, per variant, by encryption context.".into(),
-    });
-    v
-}
-
-/// A chart that can be drawn on any plotters backend: what [`svg_document`] and
-/// [`png_document`] render. Run charts and sweep charts ([`crate::sweep::charts`]) both draw
-/// through it, so they share the canvas, the font and the encoding.
-pub(crate) trait Drawing {
-    fn draw<DB: DrawingBackend>(&self, root: &common::Area<DB>) -> Result<(), String>;
-}
-
-/// A run chart of `run`.
-struct RunChart<'a> {
-    run: &'a LoadedRun,
-    kind: ChartKind,
-}
-
-impl Drawing for RunChart<'_> {
-    fn draw<DB: DrawingBackend>(&self, root: &common::Area<DB>) -> Result<(), String> {
-        let view = common::RunView::new(self.run);
-        match self.kind {
-            ChartKind::KmsTraffic => kms_traffic::draw(root, &view),
-            ChartKind::Throttling => throttling::draw(root, &view),
-            ChartKind::Latency(op) => latency::draw(root, &view, op),
-            ChartKind::Cost => cost::draw(root, &view),
-            ChartKind::CloudTrail => cloudtrail::draw(root, &view),
-        }
-    }
-}
-
-/// Registers the font, draws `d` and presents the result.
-fn draw_on<DB: DrawingBackend>(root: &common::Area<DB>, d: &impl Drawing) -> Result<(), String> {
-    if !style::register_fonts() {
-        return Err("the bundled font could not be loaded".into());
-    }
-    d.draw(root)?;
-    root.present().map_err(common::e)
-}
-
-/// The chart as an SVG document (UTF-8 text, final newline), with a `<title>` for screen
-/// readers.
-pub fn render_svg(run: &LoadedRun, chart: &Chart) -> Result<String, ChartError> {
-    svg_document(
-        chart.stem,
-        &format!("{}: {}", run.summary.scenario, chart.caption),
-        &RunChart {
-            run,
-            kind: chart.kind,
-        },
-    )
-}
-
-/// `d` as an SVG document (UTF-8 text, final newline) titled `title` (the `<title>` element,
-/// for screen readers); `stem` names the chart in errors.
-pub(crate) fn svg_document(
-    stem: &str,
-    title: &str,
-    d: &impl Drawing,
-) -> Result<String, ChartError> {
-    let mut svg = String::new();
-    {
-        let root = Canvas {
-            inner: SVGBackend::with_string(&mut svg, (style::WIDTH, style::HEIGHT)),
-            raster: false,
-        }
-        .into_drawing_area();
-        draw_on(&root, d).map_err(|message| ChartError::Draw {
-            chart: stem.to_string(),
-            message,
-        })?;
-    }
-    // Give the document a title (the first child of the root element).
-    if let Some(end) = svg.find('>') {
-        let title = format!("\n<title>{}</title>", xml_escape(title));
-        svg.insert_str(end + 1, &title);
-    }
-    if !svg.ends_with('\n') {
-        svg.push('\n');
-    }
-    Ok(wrap_points(&svg))
-}
-
-/// Points of a polyline or polygon per line of the SVG text.
-const POINTS_PER_LINE: usize = 12;
-
-/// Breaks long `points="…"` lists (a time series is one polyline of a thousand points) into
-/// lines of [`POINTS_PER_LINE`] points, so a change to the data shows as a readable diff of
-/// the committed charts rather than one changed line of 30 kB. Whitespace in `points` is
-/// insignificant, so the drawing is unchanged.
-fn wrap_points(svg: &str) -> String {
-    let mut out = String::with_capacity(svg.len() + svg.len() / 50);
-    let mut rest = svg;
-    while let Some(i) = rest.find(" points=\"") {
-        let start = i + " points=\"".len();
-        out.push_str(&rest[..start]);
-        let Some(len) = rest[start..].find('"') else {
-            break;
+                )
+            })
         };
-        let list: Vec<&str> = rest[start..start + len].split_whitespace().collect();
-        for (k, chunk) in list.chunks(POINTS_PER_LINE).enumerate() {
-            if k > 0 {
-                out.push('\n');
+        match kind {
+            ChartKind::KmsTraffic => Some(
+                "KMS requests per second over simulated time, per variant, against the \
+                 quota; throttled calls shaded beneath each line."
+                    .into(),
+            ),
+            ChartKind::Throttling => Some(
+                "Throttled KMS calls and S3 503 SlowDown answers per second, per variant.".into(),
+            ),
+            ChartKind::LatencyPut => latency(Op::Put),
+            ChartKind::LatencyGet => latency(Op::Get),
+            ChartKind::Cost => {
+                Some("KMS cost and KMS requests per 30-day month, per variant.".into())
             }
-            out.push_str(&chunk.join(" "));
+            ChartKind::CloudTrail => {
+                Some("KMS CloudTrail events per day, per variant, by encryption context.".into())
+            }
         }
-        rest = &rest[start + len..];
     }
-    out.push_str(rest);
-    out
-}
 
-/// The chart as a PNG file (8-bit RGB).
-pub fn render_png(run: &LoadedRun, chart: &Chart) -> Result<Vec<u8>, ChartError> {
-    png_document(
-        chart.stem,
-        &RunChart {
-            run,
-            kind: chart.kind,
-        },
-    )
-}
-
-/// `d` as a PNG file (8-bit RGB); `stem` names the chart in errors.
-pub(crate) fn png_document(stem: &str, d: &impl Drawing) -> Result<Vec<u8>, ChartError> {
-    let (w, h) = (style::WIDTH, style::HEIGHT);
-    let mut pixels = vec![0u8; (w * h * 3) as usize];
-    {
-        let root = Canvas {
-            inner: BitMapBackend::with_buffer(&mut pixels, (w, h)),
-            raster: true,
+    fn draw<DB: DrawingBackend>(&self, kind: ChartKind, root: &Area<DB>) -> Res<()> {
+        let view = &self.view;
+        match kind {
+            ChartKind::KmsTraffic => kms_traffic::draw(root, view),
+            ChartKind::Throttling => throttling::draw(root, view),
+            ChartKind::LatencyPut => latency::draw(root, view, Op::Put),
+            ChartKind::LatencyGet => latency::draw(root, view, Op::Get),
+            ChartKind::Cost => cost::draw(root, view),
+            ChartKind::CloudTrail => cloudtrail::draw(root, view),
         }
-        .into_drawing_area();
-        draw_on(&root, d).map_err(|message| ChartError::Draw {
-            chart: stem.to_string(),
-            message,
-        })?;
     }
-    let encode_err = |e: png::EncodingError| ChartError::Encode {
-        chart: stem.to_string(),
-        message: e.to_string(),
-    };
-    let mut out = Vec::new();
-    {
-        let mut enc = png::Encoder::new(&mut out, w, h);
-        enc.set_color(png::ColorType::Rgb);
-        enc.set_depth(png::BitDepth::Eight);
-        enc.set_compression(png::Compression::Fast);
-        enc.set_filter(png::Filter::Up);
-        let mut writer = enc.write_header().map_err(encode_err)?;
-        writer.write_image_data(&pixels).map_err(encode_err)?;
-        writer.finish().map_err(encode_err)?;
-    }
-    Ok(out)
 }
 
-fn xml_escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
+/// The charts for `run`, in report order.
+pub fn charts_for(run: &LoadedRun) -> Vec<Chart> {
+    chart::charts(&RunCharts::new(run))
 }
 
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+    use crate::chart::ChartError;
+    use crate::chart::testing::{check_png, check_svg};
     use crate::metrics::results::{
         CloudTrailSummary, KmsSummary, LatencySummary, OpCounts, PerOp, SecondRow, Slowdown,
         VariantSummary,
@@ -449,7 +304,7 @@ pub(crate) mod tests {
         LoadedRun {
             timeseries_step: 1,
             summary: SummaryFile {
-                schema: crate::metrics::results::SUMMARY_SCHEMA.into(),
+                schema: crate::report::formats::summary::SUMMARY_SCHEMA.into(),
                 bksim_version: "0.0.0-test".into(),
                 scenario: "synthetic".into(),
                 description: "A synthetic run for chart tests".into(),
@@ -465,38 +320,12 @@ pub(crate) mod tests {
         }
     }
 
-    pub(crate) fn check_svg(svg: &str, what: &str) {
-        let doc = roxmltree::Document::parse(svg)
-            .unwrap_or_else(|e| panic!("{what}: SVG is not well-formed XML: {e}"));
-        let root = doc.root_element();
-        assert_eq!(root.tag_name().name(), "svg", "{what}");
-        assert_eq!(root.attribute("width"), Some("1280"), "{what}");
-        assert_eq!(root.attribute("height"), Some("720"), "{what}");
-        assert!(doc.descendants().any(|n| n.has_tag_name("title")), "{what}");
-        assert!(
-            doc.descendants().filter(|n| n.has_tag_name("text")).count() > 5,
-            "{what}"
-        );
+    fn render_svg(run: &LoadedRun, c: &Chart) -> Result<String, ChartError> {
+        chart::render_svg(&RunCharts::new(run), c)
     }
 
-    pub(crate) fn check_png(png_bytes: &[u8], what: &str) {
-        let decoder = png::Decoder::new(std::io::Cursor::new(png_bytes));
-        let mut reader = decoder
-            .read_info()
-            .unwrap_or_else(|e| panic!("{what}: PNG does not decode: {e}"));
-        let mut buf = vec![0; reader.output_buffer_size().unwrap()];
-        let info = reader.next_frame(&mut buf).unwrap();
-        assert_eq!((info.width, info.height), (1280, 720), "{what}");
-        assert_eq!(info.color_type, png::ColorType::Rgb, "{what}");
-        let px = &buf[..info.buffer_size()];
-        let colours: std::collections::HashSet<&[u8]> = px.chunks(3).collect();
-        assert!(colours.len() > 10, "{what}: {} colours", colours.len());
-        // Text was drawn: there are dark pixels in the title strip.
-        let dark = px[..(1280 * 3 * 60)]
-            .chunks(3)
-            .filter(|p| p.iter().all(|c| *c < 80))
-            .count();
-        assert!(dark > 200, "{what}: no title text ({dark} dark pixels)");
+    fn render_png(run: &LoadedRun, c: &Chart) -> Result<Vec<u8>, ChartError> {
+        chart::render_png(&RunCharts::new(run), c)
     }
 
     #[test]
@@ -558,29 +387,12 @@ pub(crate) mod tests {
         assert!(
             !charts_for(&runs[0])
                 .iter()
-                .any(|c| matches!(c.kind, ChartKind::Latency(_)))
+                .any(|c| matches!(c.kind, ChartKind::LatencyPut | ChartKind::LatencyGet))
         );
         // PNGs of the busiest one.
         for c in charts_for(&runs[1]) {
             check_png(&render_png(&runs[1], &c).unwrap(), c.stem);
         }
-    }
-
-    #[test]
-    fn point_lists_are_wrapped() {
-        let pts: Vec<String> = (0..30).map(|i| format!("{i},{i}")).collect();
-        let svg = format!(
-            "<svg>\n<polyline fill=\"none\" points=\"{}\"/>\n</svg>\n",
-            pts.join(" ")
-        );
-        let w = wrap_points(&svg);
-        assert_eq!(w.lines().count(), 5, "{w}");
-        assert!(w.contains("10,10 11,11\n12,12 13,13"), "{w}");
-        assert_eq!(
-            w.split_whitespace().collect::<Vec<_>>(),
-            svg.split_whitespace().collect::<Vec<_>>()
-        );
-        assert_eq!(wrap_points("<svg/>"), "<svg/>");
     }
 
     #[test]

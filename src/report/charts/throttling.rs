@@ -8,12 +8,11 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::common::{
-    Area, LegendEntry, Res, RunView, Scale, TimeAxis, axis, e, fmt_count, frame, line_width, text,
-};
-use crate::report::style::{
+use super::common::{RunView, TimeAxis};
+use crate::chart::style::{
     self, ANNOTATION_SIZE, AXIS_LABEL_SIZE, GRID, INK, MUTED, NEUTRAL, TICK_SIZE, WARMUP_FILL,
 };
+use crate::chart::{Area, LegendEntry, Res, Scale, axis, e, fmt_count, frame, line_width, text};
 
 struct Line {
     color: RGBColor,

@@ -5,17 +5,9 @@
 use plotters::prelude::*;
 
 use super::lines::{self, LogRule, Metric};
-use super::view::{SweepView, sig3};
-use crate::report::charts::common::{Area, Res, fmt_usd_tick};
-
-/// `$1`, `$150,000`, `$0.05`.
-fn fmt_usd(v: f64) -> String {
-    if v >= 1.0 || v == 0.0 {
-        fmt_usd_tick(v)
-    } else {
-        format!("${}", sig3(v))
-    }
-}
+use super::view::SweepView;
+use crate::chart::fmt_usd;
+use crate::chart::{Area, Res};
 
 pub(crate) const METRIC: Metric = Metric {
     name: "KMS cost per month",
@@ -31,14 +23,4 @@ pub(crate) const METRIC: Metric = Metric {
 
 pub(super) fn draw<DB: DrawingBackend>(root: &Area<DB>, v: &SweepView) -> Res<()> {
     lines::draw(root, v, &METRIC)
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn dollars() {
-        assert_eq!(super::fmt_usd(150_000.0), "$150,000");
-        assert_eq!(super::fmt_usd(0.05), "$0.05");
-        assert_eq!(super::fmt_usd(0.0), "$0");
-    }
 }

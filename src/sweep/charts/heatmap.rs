@@ -8,9 +8,10 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::panels::{self, Gutters};
-use super::view::{SweepView, fmt_pct};
-use crate::report::charts::common::{Area, LOG_RATIO, Res, Scale, axis, e, frame, text};
-use crate::report::style::{self, AXIS_LABEL_SIZE, INK, MUTED, TICK_SIZE};
+use super::view::SweepView;
+use crate::chart::fmt_pct;
+use crate::chart::style::{self, AXIS_LABEL_SIZE, INK, MUTED, TICK_SIZE};
+use crate::chart::{Area, LOG_RATIO, Res, Scale, axis, e, frame, text};
 
 /// Cells with no throttling at all.
 const ZERO: RGBColor = RGBColor(232, 232, 232);
@@ -91,7 +92,7 @@ fn cell_label(v: f64) -> String {
     } else if v < 0.01 {
         "<0.01%".into()
     } else if v < 10.0 {
-        format!("{}%", super::view::sig3((v * 100.0).round() / 100.0))
+        format!("{}%", crate::chart::sig3((v * 100.0).round() / 100.0))
     } else {
         format!("{v:.1}%")
     }

@@ -7,7 +7,7 @@ use plotters::prelude::*;
 
 use super::lines::{self, LogRule, Metric};
 use super::view::SweepView;
-use crate::report::charts::common::{Area, Res, fmt_ms};
+use crate::chart::{Area, Res, fmt_ms};
 
 pub(crate) const METRIC: Metric = Metric {
     name: "p99 latency",

@@ -7,10 +7,8 @@ use plotters::prelude::*;
 
 use super::panels::{self, Gutters};
 use super::view::{AxisKind, SweepView};
-use crate::report::charts::common::{
-    Area, LOG_RATIO, LegendEntry, Res, Scale, axis, e, frame, line_width, text,
-};
-use crate::report::style::{self, GRID, INK, MUTED, TICK_SIZE};
+use crate::chart::style::{self, GRID, INK, MUTED, TICK_SIZE};
+use crate::chart::{Area, LOG_RATIO, LegendEntry, Res, Scale, axis, e, frame, line_width, text};
 use crate::sweep::row::Headline;
 
 /// When the y axis is logarithmic.

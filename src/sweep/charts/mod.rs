@@ -1,6 +1,6 @@
-//! Charts of a sweep, each drawn as SVG and PNG (1280×720) into `<out>/charts/` with the run
-//! charts' machinery ([`crate::report::charts`]: canvas, bundled font, frame, scales,
-//! variant colours), one file per chart type:
+//! Charts of a sweep, each drawn as SVG and PNG (1280×720) into `<out>/charts/` with the chart
+//! toolkit ([`crate::chart`]: canvas, bundled font, frame, scales, variant colours, the
+//! chart-set writer), one file per chart type:
 //!
 //! - [`throttle`]: KMS throttle rate against the first swept parameter;
 //! - [`cost`]: KMS cost per month against it;
@@ -25,88 +25,69 @@ mod view;
 
 use plotters::prelude::*;
 
-use crate::report::charts::common::Area;
-use crate::report::charts::{ChartError, Drawing, png_document, svg_document};
+use crate::chart::{self, Area, ChartSet, Res, chart_kinds};
 use crate::sweep::output::SweepResults;
 
-/// Directory of the chart files, relative to the sweep's output directory.
-pub const CHARTS_DIR: &str = "charts";
-
-/// Which chart.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SweepChartKind {
-    ThrottleRate,
-    Cost,
-    P99,
-    Heatmap,
+chart_kinds! {
+    /// Which sweep chart, with its file stem, in output order.
+    pub enum SweepChartKind {
+        ThrottleRate => "throttle-rate",
+        Cost => "cost",
+        P99 => "p99-latency",
+        Heatmap => "throttle-heatmap",
+    }
 }
 
 /// A chart a sweep gets: its kind, file stem and a one-line description.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SweepChart {
-    pub kind: SweepChartKind,
-    /// File name without extension: `throttle-rate` → `charts/throttle-rate.svg`.
-    pub stem: &'static str,
-    pub caption: String,
-}
+pub type SweepChart = chart::Chart<SweepChartKind>;
 
-/// Every chart file stem a sweep may have (to remove those a new sweep no longer has).
-pub const ALL_STEMS: [&str; 4] = ["throttle-rate", "cost", "p99-latency", "throttle-heatmap"];
-
-/// The charts of `r`: the three line charts, and the heatmap when exactly two parameters
+/// The charts of a sweep: the three line charts, and the heatmap when exactly two parameters
 /// were swept.
-pub fn charts_for(r: &SweepResults) -> Vec<SweepChart> {
-    let params = &r.header.grid.params;
-    let Some(first) = params.first() else {
-        return Vec::new();
-    };
-    let panels = match params.get(1) {
-        Some(p) => format!(", one panel per value of {}", p.path),
-        None => String::new(),
-    };
-    let line = |what: &str| format!("{what} against {}, per variant{panels}.", first.path);
-    let mut v = vec![
-        SweepChart {
-            kind: SweepChartKind::ThrottleRate,
-            stem: "throttle-rate",
-            caption: line("KMS throttle rate"),
-        },
-        SweepChart {
-            kind: SweepChartKind::Cost,
-            stem: "cost",
-            caption: line("KMS cost per month"),
-        },
-        SweepChart {
-            kind: SweepChartKind::P99,
-            stem: "p99-latency",
-            caption: line("p99 latency"),
-        },
-    ];
-    if params.len() == 2 {
-        v.push(SweepChart {
-            kind: SweepChartKind::Heatmap,
-            stem: "throttle-heatmap",
-            caption: format!(
-                "KMS throttle rate by {} and {}, one heatmap per variant.",
-                first.path, params[1].path
-            ),
-        });
-    }
-    v
-}
-
-struct SweepDrawing<'a> {
+pub struct SweepCharts<'a> {
     r: &'a SweepResults,
-    kind: SweepChartKind,
 }
 
-impl Drawing for SweepDrawing<'_> {
-    fn draw<DB: DrawingBackend>(&self, root: &Area<DB>) -> Result<(), String> {
+impl<'a> SweepCharts<'a> {
+    pub fn new(r: &'a SweepResults) -> SweepCharts<'a> {
+        SweepCharts { r }
+    }
+}
+
+impl ChartSet for SweepCharts<'_> {
+    type Kind = SweepChartKind;
+
+    fn subject(&self) -> &str {
+        &self.r.header.scenario
+    }
+
+    /// None at all without a swept parameter.
+    fn caption(&self, kind: SweepChartKind) -> Option<String> {
+        let params = &self.r.header.grid.params;
+        let first = params.first()?;
+        let panels = match params.get(1) {
+            Some(p) => format!(", one panel per value of {}", p.path),
+            None => String::new(),
+        };
+        let line = |what: &str| format!("{what} against {}, per variant{panels}.", first.path);
+        match kind {
+            SweepChartKind::ThrottleRate => Some(line("KMS throttle rate")),
+            SweepChartKind::Cost => Some(line("KMS cost per month")),
+            SweepChartKind::P99 => Some(line("p99 latency")),
+            SweepChartKind::Heatmap => (params.len() == 2).then(|| {
+                format!(
+                    "KMS throttle rate by {} and {}, one heatmap per variant.",
+                    first.path, params[1].path
+                )
+            }),
+        }
+    }
+
+    fn draw<DB: DrawingBackend>(&self, kind: SweepChartKind, root: &Area<DB>) -> Res<()> {
         if self.r.header.grid.params.is_empty() {
             return Err("the sweep has no parameters".into());
         }
         let v = view::SweepView::new(self.r);
-        match self.kind {
+        match kind {
             SweepChartKind::ThrottleRate => throttle::draw(root, &v),
             SweepChartKind::Cost => cost::draw(root, &v),
             SweepChartKind::P99 => latency::draw(root, &v),
@@ -115,47 +96,16 @@ impl Drawing for SweepDrawing<'_> {
     }
 }
 
-/// The chart as an SVG document (UTF-8 text, final newline) with a `<title>`.
-pub fn render_svg(r: &SweepResults, chart: &SweepChart) -> Result<String, ChartError> {
-    svg_document(
-        chart.stem,
-        &format!("{}: {}", r.header.scenario, chart.caption),
-        &SweepDrawing {
-            r,
-            kind: chart.kind,
-        },
-    )
-}
-
-/// The chart as a PNG file (8-bit RGB).
-pub fn render_png(r: &SweepResults, chart: &SweepChart) -> Result<Vec<u8>, ChartError> {
-    png_document(
-        chart.stem,
-        &SweepDrawing {
-            r,
-            kind: chart.kind,
-        },
-    )
-}
-
-/// Every chart of `r` as `(path relative to the output directory, bytes)`: SVG then PNG of
-/// each, in [`charts_for`] order.
-pub fn render_all(r: &SweepResults) -> Result<Vec<(String, Vec<u8>)>, ChartError> {
-    let mut out = Vec::new();
-    for c in charts_for(r) {
-        out.push((
-            format!("{CHARTS_DIR}/{}.svg", c.stem),
-            render_svg(r, &c)?.into_bytes(),
-        ));
-        out.push((format!("{CHARTS_DIR}/{}.png", c.stem), render_png(r, &c)?));
-    }
-    Ok(out)
+/// The charts of `r`, in output order.
+pub fn charts_for(r: &SweepResults) -> Vec<SweepChart> {
+    chart::charts(&SweepCharts::new(r))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::charts::tests::{check_png, check_svg};
+    use crate::chart::ChartError;
+    use crate::chart::testing::{check_png, check_svg};
     use crate::sweep::grid::{Grid, parse_param};
     use crate::sweep::output::SweepHeader;
     use crate::sweep::row::{Headline, SweepRow};
@@ -209,6 +159,14 @@ mod tests {
             },
             rows,
         )
+    }
+
+    fn render_svg(r: &SweepResults, c: &SweepChart) -> Result<String, ChartError> {
+        chart::render_svg(&SweepCharts::new(r), c)
+    }
+
+    fn render_png(r: &SweepResults, c: &SweepChart) -> Result<Vec<u8>, ChartError> {
+        chart::render_png(&SweepCharts::new(r), c)
     }
 
     /// The text elements of an SVG document.

@@ -5,8 +5,8 @@
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use crate::report::charts::common::{Area, Res, e, text};
-use crate::report::style::{AXIS_LABEL_SIZE, INK};
+use crate::chart::style::{AXIS_LABEL_SIZE, INK};
+use crate::chart::{Area, Res, e, text};
 
 /// Rows and columns for `n` panels on a 16:9 chart.
 pub(crate) fn shape(n: usize) -> (usize, usize) {

@@ -4,8 +4,9 @@
 use plotters::prelude::*;
 
 use super::lines::{self, LogRule, Metric};
-use super::view::{SweepView, fmt_pct};
-use crate::report::charts::common::{Area, Res};
+use super::view::SweepView;
+use crate::chart::fmt_pct;
+use crate::chart::{Area, Res};
 
 pub(crate) const METRIC: Metric = Metric {
     name: "KMS throttle rate",

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::ops::Range;
 
-use crate::report::charts::common::{LOG_RATIO, fmt_count, nice_step};
+use crate::chart::{LOG_RATIO, fmt_count, fmt_number, nice_step, sig3};
 use crate::sweep::grid::{GridValue, Param};
 use crate::sweep::output::SweepResults;
 use crate::sweep::row::Headline;
@@ -64,34 +64,6 @@ pub(crate) fn is_geometric(values: &[f64]) -> bool {
     let lin = unevenness(v.windows(2).map(|w| w[1] - w[0]));
     let log = unevenness(v.windows(2).map(|w| (w[1] / w[0]).ln()));
     log < lin
-}
-
-/// A number as a tick label: `5,000`, `1.5M`, `0.25`, `0.001`.
-pub(crate) fn fmt_number(v: f64) -> String {
-    if v.abs() >= 1.0 || v == 0.0 {
-        fmt_count(v)
-    } else {
-        sig3(v)
-    }
-}
-
-/// Three significant digits, trailing zeros removed: `0.00123`, `0.05`, `1.5`, `52.3`, `100`.
-pub(crate) fn sig3(v: f64) -> String {
-    if v == 0.0 || !v.is_finite() {
-        return "0".into();
-    }
-    let decimals = (2 - v.abs().log10().floor() as i32).max(0) as usize;
-    let s = format!("{v:.decimals$}");
-    if s.contains('.') {
-        s.trim_end_matches('0').trim_end_matches('.').to_string()
-    } else {
-        s
-    }
-}
-
-/// A percentage tick or cell label: `0%`, `0.001%`, `2.5%`, `52.3%`, `100%`.
-pub(crate) fn fmt_pct(v: f64) -> String {
-    format!("{}%", sig3(v))
 }
 
 /// The unit of well-known parameters, for axis descriptions.
@@ -439,12 +411,6 @@ mod tests {
 
     #[test]
     fn labels_and_formats() {
-        assert_eq!(sig3(0.00123456), "0.00123");
-        assert_eq!(sig3(0.05), "0.05");
-        assert_eq!(sig3(52.34), "52.3");
-        assert_eq!(sig3(100.0), "100");
-        assert_eq!(sig3(10f64.powf(-3.0)), "0.001");
-        assert_eq!(fmt_pct(0.0), "0%");
         let p = parse_param("a=5000,\"5m\",0.25").unwrap();
         let a = ParamAxis::new(&p);
         assert_eq!(

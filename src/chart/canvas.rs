@@ -17,7 +17,7 @@ use plotters_backend::{
     BackendColor, BackendCoord, BackendStyle, BackendTextStyle, DrawingErrorKind, FontStyle,
 };
 
-use crate::report::style;
+use crate::chart::style;
 
 /// plotters' text size over the SVG `font-size` it writes.
 const SVG_SIZE_RATIO: f64 = 1.24;
