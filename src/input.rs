@@ -245,6 +245,38 @@ pub fn escape_controls_keep_lines(s: &str) -> String {
         .join("\n")
 }
 
+/// A writer that escapes control characters (other than line breaks and tabs) in the text
+/// written through it, as [`escape_controls`] does: the binary's standard output goes through
+/// one, so nothing read from a user's file (a description, a vector file's algorithm, a
+/// profile's CPU name, a path) can drive the terminal.
+pub struct EscapeControls<W: std::io::Write>(pub W);
+
+impl<W: std::io::Write> std::io::Write for EscapeControls<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        match std::str::from_utf8(buf) {
+            Ok(s) if s.chars().any(|c| c.is_control() && c != '\n' && c != '\t') => {
+                let escaped: String = s
+                    .chars()
+                    .map(|c| {
+                        if c.is_control() && c != '\n' && c != '\t' {
+                            c.escape_default().collect()
+                        } else {
+                            c.to_string()
+                        }
+                    })
+                    .collect();
+                self.0.write_all(escaped.as_bytes())?;
+            }
+            _ => self.0.write_all(buf)?,
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.0.flush()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -315,6 +347,17 @@ mod tests {
             e.to_string()
                 .starts_with("/nonexistent/x.toml: cannot read: "),
             "{e}"
+        );
+    }
+
+    #[test]
+    fn the_escaping_writer_keeps_lines_and_escapes_the_rest() {
+        use std::io::Write;
+        let mut w = EscapeControls(Vec::new());
+        write!(w, "a\tb\nc\u{1b}[2Jd\r\u{9b}é").unwrap();
+        assert_eq!(
+            String::from_utf8(w.0).unwrap(),
+            "a\tb\nc\\u{1b}[2Jd\\r\\u{9b}é"
         );
     }
 

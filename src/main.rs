@@ -8,7 +8,8 @@ use std::io::Write;
 fn main() {
     let cli = Cli::parse();
     let stdout = std::io::stdout();
-    let mut out = stdout.lock();
+    // Text from users' files never drives the terminal (see `input::EscapeControls`).
+    let mut out = bksim::input::EscapeControls(stdout.lock());
     let done = |r: Result<(), bksim::cli::CommandError>| r.map(|()| bksim::cli::EXIT_OK);
     let result = match &cli.command {
         Command::Run(args) => done(bksim::cli::run(args, &mut out)),

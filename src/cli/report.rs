@@ -27,6 +27,15 @@ pub fn report(args: &ReportArgs, out: &mut dyn Write) -> Result<(), CommandError
     // Check the inputs where they are first, before anything is staged: a missing, corrupt or
     // special file (a FIFO, a device) is named as the user knows it.
     crate::report::load_results(&args.dir).map_err(|e| CommandError::Input(e.to_string()))?;
+    // The charts are written into `charts/`: a symbolic link there would send them outside the
+    // results directory.
+    let charts = args.dir.join(crate::report::CHARTS_DIR);
+    if std::fs::symlink_metadata(&charts).is_ok_and(|m| m.file_type().is_symlink()) {
+        return Err(CommandError::Input(format!(
+            "{}: is a symbolic link; bksim writes the charts only inside the results directory",
+            charts.display()
+        )));
+    }
     // The stage starts as a copy (hard links) of the directory; the report is built from the
     // copy and written into it, and the whole is published in one step.
     let stage = super::begin_out_dir("", &args.dir, Kind::Report)?;
@@ -41,7 +50,12 @@ pub fn report(args: &ReportArgs, out: &mut dyn Write) -> Result<(), CommandError
     if !args.quiet {
         let w = |e: std::io::Error| CommandError::Failure(format!("writing to stdout: {e}"));
         for p in written {
-            writeln!(out, "wrote {}", p.display()).map_err(w)?;
+            writeln!(
+                out,
+                "wrote {}",
+                crate::input::escape_controls(&p.display().to_string())
+            )
+            .map_err(w)?;
         }
     }
     Ok(())

@@ -392,7 +392,17 @@ fn declared_variants(file: &Path, value: &RawValue) -> Result<Vec<VariantSpec>, 
         let description = match t.get("description") {
             None => String::new(),
             Some(e) => match &e.value.kind {
-                RawKind::String(s) => s.clone(),
+                RawKind::String(s) => match validate::control_character_problem(s) {
+                    None => s.clone(),
+                    Some(msg) => {
+                        return Err(located(
+                            file,
+                            &e.value.origin,
+                            &format!("{path}.description"),
+                            msg,
+                        ));
+                    }
+                },
                 other => {
                     return Err(located(
                         file,

@@ -160,3 +160,63 @@ fn a_missing_top_level_key_is_named() {
         "{err}"
     );
 }
+
+#[test]
+fn descriptions_with_control_characters_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let sc = std::fs::read_to_string(repo("scenarios/quickstart.toml")).unwrap();
+    let evil = sc.replacen(
+        "description = \"",
+        "description = \"\\u001b]0;pwn\\u0007 \\r ",
+        1,
+    );
+    assert_ne!(evil, sc);
+    let p = write(dir.path(), "desc.toml", evil.as_bytes());
+    let err = refused(&["validate", &p]);
+    assert!(err.contains(": description: "), "{err}");
+    assert!(err.contains("holds a control character"), "{err}");
+    assert!(!err.contains('\u{1b}') && !err.contains('\u{7}'), "{err:?}");
+}
+
+#[test]
+fn standard_output_never_carries_raw_control_characters() {
+    // A vector file whose algorithm name holds an escape sequence: selftest prints the name.
+    let dir = tempfile::tempdir().unwrap();
+    let v = dir.path().join("v");
+    std::fs::create_dir(&v).unwrap();
+    std::fs::write(
+        v.join("x.json"),
+        r#"{"algorithm":"ROT13\u001b[2J","tests":[{"tcId":1}]}"#,
+    )
+    .unwrap();
+    let out = bksim(&["crypto", "selftest", "--vectors", v.to_str().unwrap()]);
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("ROT13\\u{1b}[2J"), "{stdout}");
+    assert!(!stdout.contains('\u{1b}'), "{stdout:?}");
+}
+
+#[test]
+fn report_does_not_write_through_a_charts_symlink() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("r");
+    let o = out.to_str().unwrap();
+    let run = bksim(&[
+        "run",
+        repo("scenarios/quickstart.toml").to_str().unwrap(),
+        "--out",
+        o,
+        "-q",
+        "--set",
+        "duration=5s",
+        "--set",
+        "warmup=0s",
+    ]);
+    assert_eq!(run.status.code(), Some(0), "{}", text(&run.stderr));
+    let outside = dir.path().join("outside");
+    std::fs::create_dir(&outside).unwrap();
+    std::fs::remove_dir_all(out.join("charts")).unwrap();
+    std::os::unix::fs::symlink(&outside, out.join("charts")).unwrap();
+    let err = refused(&["report", o, "-q"]);
+    assert!(err.contains("charts: is a symbolic link"), "{err}");
+    assert_eq!(std::fs::read_dir(&outside).unwrap().count(), 0);
+}

@@ -56,6 +56,17 @@ pub fn name_problem(s: &str) -> Option<String> {
     None
 }
 
+/// What is wrong with a scenario string that holds a control character, if it does.
+pub fn control_character_problem(s: &str) -> Option<String> {
+    s.chars().find(|c| c.is_control()).map(|c| {
+        format!(
+            "'{}' holds a control character ({}): strings must be one line of printable text",
+            crate::input::escape_controls(&crate::input::clip(s, 48)),
+            c.escape_unicode()
+        )
+    })
+}
+
 /// A name used in file names and paths (see [`name_problem`]).
 pub(crate) fn identifier(v: &super::raw::RawValue) -> P<String> {
     let s = string(v)?;

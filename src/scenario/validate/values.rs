@@ -18,10 +18,16 @@ pub(super) fn found(v: &RawValue) -> String {
     crate::input::clip(&v.to_toml(), QUOTE_MAX)
 }
 
+/// A string of printable text: a scenario's strings reach the terminal, the report and the
+/// charts, so a control character (a newline, an escape sequence) is refused.
 pub(super) fn string(v: &RawValue) -> P<String> {
-    v.as_str()
-        .map(String::from)
-        .ok_or_else(|| problem(format!("expected a string, found {}", found(v))))
+    let s = v
+        .as_str()
+        .ok_or_else(|| problem(format!("expected a string, found {}", found(v))))?;
+    match super::control_character_problem(s) {
+        Some(msg) => Err(problem(msg)),
+        None => Ok(s.to_string()),
+    }
 }
 
 pub(super) fn boolean(v: &RawValue) -> P<bool> {
