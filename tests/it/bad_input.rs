@@ -220,3 +220,49 @@ fn report_does_not_write_through_a_charts_symlink() {
     assert!(err.contains("charts: is a symbolic link"), "{err}");
     assert_eq!(std::fs::read_dir(&outside).unwrap().count(), 0);
 }
+
+#[test]
+fn a_shard_directory_holds_the_shards_of_one_sweep() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("shards");
+    let o = out.to_str().unwrap();
+    let q = repo("scenarios/quickstart.toml");
+    let sweep = |param: &str, shard: &str| {
+        bksim(&[
+            "sweep",
+            q.to_str().unwrap(),
+            "--param",
+            param,
+            "--shard",
+            shard,
+            "--out",
+            o,
+            "-q",
+            "--set",
+            "duration=3s",
+            "--set",
+            "warmup=0s",
+        ])
+    };
+    let first = sweep("kms.quota_rps=10000,20000,30000", "0/2");
+    assert_eq!(first.status.code(), Some(0), "{}", text(&first.stderr));
+    let before = std::fs::read(out.join("shard-0-of-2.json")).unwrap();
+    // Another sweep's shard into the same directory: refused before it runs, nothing replaced.
+    let err = refused_output(sweep("kms.quota_rps=1,2", "0/2"));
+    assert!(err.contains("a shard of another sweep"), "{err}");
+    let err = refused_output(sweep("kms.quota_rps=10000,20000,30000", "0/3"));
+    assert!(err.contains("2 shards; this sweep"), "{err}");
+    assert_eq!(
+        std::fs::read(out.join("shard-0-of-2.json")).unwrap(),
+        before
+    );
+    // The same sweep's other shard is welcome.
+    let second = sweep("kms.quota_rps=10000,20000,30000", "1/2");
+    assert_eq!(second.status.code(), Some(0), "{}", text(&second.stderr));
+}
+
+fn refused_output(out: std::process::Output) -> String {
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    err
+}
