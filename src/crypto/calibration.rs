@@ -28,6 +28,9 @@ pub const REFERENCE_NAME: &str = "builtin:calibration/reference.json";
 
 /// Throughput ceiling accepted from a file: 10 TB/s per core is beyond any CPU.
 const MAX_BYTES_PER_SEC: f64 = 1e13;
+/// Throughput floor accepted from a file: 1 MB/s per core, below any AES implementation on a
+/// machine bksim runs on (slower figures would make simulated CPU time overflow).
+const MIN_BYTES_PER_SEC: f64 = 1e6;
 /// Per-object ceiling accepted from a file: one second.
 const MAX_PER_OBJECT_NS: f64 = 1e9;
 
@@ -108,10 +111,10 @@ impl Profile {
             ("ctr_bytes_per_sec", self.ctr_bytes_per_sec),
             ("gcm_bytes_per_sec", self.gcm_bytes_per_sec),
         ] {
-            if !v.is_finite() || v <= 0.0 || v > MAX_BYTES_PER_SEC {
+            if !v.is_finite() || !(MIN_BYTES_PER_SEC..=MAX_BYTES_PER_SEC).contains(&v) {
                 return Err(err(
                     key,
-                    format!("must be a positive throughput up to 1e13 bytes/s, got {v}"),
+                    format!("must be a throughput from 1e6 to 1e13 bytes/s, got {v:e}"),
                 ));
             }
         }
@@ -119,7 +122,7 @@ impl Profile {
             if !v.is_finite() || v <= 0.0 || v > MAX_PER_OBJECT_NS {
                 return Err(err(
                     &format!("per_object_ns.{name}"),
-                    format!("must be a positive cost up to 1e9 ns, got {v}"),
+                    format!("must be a positive cost up to 1e9 ns, got {v:e}"),
                 ));
             }
         }
@@ -297,6 +300,10 @@ mod tests {
             (
                 "gcm_bytes_per_sec",
                 Box::new(|v| v["gcm_bytes_per_sec"] = 0.into()),
+            ),
+            (
+                "gcm_bytes_per_sec",
+                Box::new(|v| v["gcm_bytes_per_sec"] = 1e-300.into()),
             ),
             (
                 "per_object_ns.sse-c",
