@@ -120,11 +120,20 @@ pub fn load_dir(dir: &Path) -> Result<Vec<VectorFile>, CryptoError> {
         tc_id: None,
         msg: format!("cannot read vector directory: {e}"),
     })?;
+    // Every `*.json` entry is read, so one that is not a regular file (a FIFO, a directory, a
+    // link to a device) is named by `load_file` rather than passed over in silence.
     let mut paths: Vec<PathBuf> = rd
         .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "json") && p.is_file())
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
         .collect();
     paths.sort();
+    if paths.is_empty() {
+        return Err(CryptoError::Vector {
+            file: dir.to_path_buf(),
+            tc_id: None,
+            msg: "holds no *.json vector file".into(),
+        });
+    }
     paths.iter().map(|p| load_file(p)).collect()
 }
 

@@ -266,3 +266,19 @@ fn refused_output(out: std::process::Output) -> String {
     assert_eq!(out.status.code(), Some(2), "{err}");
     err
 }
+
+#[test]
+fn vector_directories_name_what_they_cannot_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let empty = dir.path().join("empty");
+    std::fs::create_dir(&empty).unwrap();
+    let err = refused(&["crypto", "selftest", "--vectors", empty.to_str().unwrap()]);
+    assert!(err.contains("holds no *.json vector file"), "{err}");
+    let odd = dir.path().join("odd");
+    std::fs::create_dir_all(odd.join("sub.json")).unwrap();
+    let err = refused(&["crypto", "selftest", "--vectors", odd.to_str().unwrap()]);
+    assert!(
+        err.contains("sub.json") && err.contains("a directory"),
+        "{err}"
+    );
+}
