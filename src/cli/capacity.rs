@@ -76,12 +76,22 @@ struct ConstraintsOut {
     max_failed_is_fraction: bool,
 }
 
+/// The smallest value a capacity search may start from.
+const MIN_START: f64 = 1e-3;
+
 pub fn capacity(args: &CapacityArgs, out: &mut dyn Write) -> Result<(), CommandError> {
     let file = ScenarioFile::load(&args.file)?;
     let base = base_overrides(args.scenario.seed, &args.scenario.set)?;
     let c = constraints(args)?;
     let variants = super::select_variants(&file, &args.scenario.variant)?;
     let target = args.target.trim();
+    if target == "seed" {
+        return Err(CommandError::Input(
+            "--target seed: the seed picks the random streams, it is not a load to push up; \
+             use an arrival rate, sessions or concurrency"
+                .into(),
+        ));
+    }
     // The starting value: --start, or the target's value in the scenario.
     let first = prepare::variant(&file, Some(&variants[0]), &base)?;
     let written = first
@@ -112,9 +122,11 @@ pub fn capacity(args: &CapacityArgs, out: &mut dyn Write) -> Result<(), CommandE
             "--target {target}: its value '{start_text}' is not a number; the target must be numeric (an arrival rate, sessions, concurrency)"
         ))
     })?;
-    if !(start.is_finite() && start > 0.0) {
+    // The search doubles or halves a bounded number of times from the start: below a
+    // thousandth it could not reach any load that matters.
+    if !(start.is_finite() && start >= MIN_START) {
         return Err(CommandError::Input(format!(
-            "--target {target}: the search starts from a value above 0, not {start}"
+            "--target {target}: the search starts from a value of at least {MIN_START}, not {start:e}"
         )));
     }
     // Rates are real numbers; counts written as integers (sessions, concurrency) stay whole.

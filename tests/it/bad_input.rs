@@ -282,3 +282,26 @@ fn vector_directories_name_what_they_cannot_read() {
         "{err}"
     );
 }
+
+#[test]
+fn capacity_refuses_targets_and_starts_it_cannot_search() {
+    let q = repo("scenarios/quickstart.toml");
+    let q = q.to_str().unwrap();
+    let err = refused(&["capacity", q, "--target", "seed"]);
+    assert!(
+        err.contains("--target seed: the seed picks the random streams"),
+        "{err}"
+    );
+    let err = refused(&[
+        "capacity",
+        q,
+        "--target",
+        "workload.uploads.arrival.rate",
+        "--start",
+        "1e-300",
+    ]);
+    assert!(
+        err.contains("starts from a value of at least 0.001, not 1e-300"),
+        "{err}"
+    );
+}
