@@ -50,12 +50,7 @@ pub fn report(args: &ReportArgs, out: &mut dyn Write) -> Result<(), CommandError
     if !args.quiet {
         let w = |e: std::io::Error| CommandError::Failure(format!("writing to stdout: {e}"));
         for p in written {
-            writeln!(
-                out,
-                "wrote {}",
-                crate::input::escape_controls(&p.display().to_string())
-            )
-            .map_err(w)?;
+            writeln!(out, "wrote {}", p.display()).map_err(w)?;
         }
     }
     Ok(())

@@ -118,21 +118,11 @@ pub fn run(args: &RunArgs, out: &mut dyn Write) -> Result<(), CommandError> {
             .map_err(w)?;
     } else if !args.output.quiet {
         writeln!(out, "{}", report::comparison_table(&results)).map_err(w)?;
-        writeln!(
-            out,
-            "Results written to {}/",
-            crate::input::escape_controls(&out_dir.display().to_string())
-        )
-        .map_err(w)?;
+        writeln!(out, "Results written to {}/", out_dir.display()).map_err(w)?;
         writeln!(
             out,
             "Report: {}",
-            crate::input::escape_controls(
-                &out_dir
-                    .join(report::render::REPORT_HTML)
-                    .display()
-                    .to_string()
-            )
+            out_dir.join(report::render::REPORT_HTML).display()
         )
         .map_err(w)?;
     }

@@ -138,12 +138,7 @@ pub fn sweep(args: &SweepArgs, out: &mut dyn Write) -> Result<(), CommandError> 
         out.write_all(results.to_json().as_bytes()).map_err(w)?;
     } else if !args.output.quiet {
         writeln!(out, "{}", sweep_table(&results)).map_err(w)?;
-        writeln!(
-            out,
-            "Results written to {}/",
-            crate::input::escape_controls(&out_dir.display().to_string())
-        )
-        .map_err(w)?;
+        writeln!(out, "Results written to {}/", out_dir.display()).map_err(w)?;
         write!(out, "{}", chart_list(&out_dir, &charts)).map_err(w)?;
     }
     Ok(())

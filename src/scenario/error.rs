@@ -58,12 +58,9 @@ impl Site {
 
     /// An "invalid value" error for `key` at this site.
     pub fn invalid(&self, key: &str, message: impl Into<String>) -> ScenarioError {
-        let e = ScenarioError::new(ErrorKind::Invalid, &self.file, message).with_key(key);
-        match &self.origin {
-            Some(Origin::File { line, column }) => e.at(*line, *column),
-            Some(Origin::Override { by, path, line }) => e.via(by, path, *line),
-            None => e,
-        }
+        ScenarioError::new(ErrorKind::Invalid, &self.file, message)
+            .with_key(key)
+            .located(self.origin.as_ref())
     }
 }
 
@@ -111,6 +108,16 @@ impl ScenarioError {
         self.0.line = Some(line);
         self.0.column = None;
         self
+    }
+
+    /// Locates the error where a value came from: its place in the file, or the override that
+    /// set it; unchanged when the origin is unknown.
+    pub(crate) fn located(self, origin: Option<&Origin>) -> Self {
+        match origin {
+            Some(Origin::File { line, column }) => self.at(*line, *column),
+            Some(Origin::Override { by, path, line }) => self.via(by, path, *line),
+            None => self,
+        }
     }
 
     /// Marks the error as caused by an override (`by` set `path`), at `line` if known.

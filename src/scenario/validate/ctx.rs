@@ -95,15 +95,10 @@ pub(super) struct Ctx<'f> {
 
 impl<'f> Ctx<'f> {
     pub(super) fn error(&self, origin: Option<&Origin>, key: &str, p: Problem) -> ScenarioError {
-        let mut e = ScenarioError::new(ErrorKind::Invalid, self.file, p.msg)
+        ScenarioError::new(ErrorKind::Invalid, self.file, p.msg)
             .with_key(key)
-            .with_hint(p.hint);
-        match origin {
-            Some(Origin::File { line, column }) => e = e.at(*line, *column),
-            Some(Origin::Override { by, path, line }) => e = e.via(by, path, *line),
-            None => {}
-        }
-        e
+            .with_hint(p.hint)
+            .located(origin)
     }
 
     pub(super) fn note(&mut self, note: String) {
