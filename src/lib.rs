@@ -29,3 +29,4 @@ pub mod prepare;
 pub mod report;
 pub mod scenario;
 pub mod sweep;
+pub mod replay;
