@@ -2,6 +2,8 @@
 //! internal units (nanoseconds, bytes, requests per second). Nothing here knows about TOML.
 
 use super::error::Site;
+use crate::replay::load::{Trace, TraceSpec};
+use std::sync::Arc;
 use crate::engine::time::Nanos;
 use crate::mode::Mode;
 use std::path::PathBuf;
@@ -23,6 +25,8 @@ pub struct Scenario {
     pub crypto: CryptoConfig,
     pub buckets: Vec<Bucket>,
     pub workloads: Vec<Workload>,
+    /// Workloads that replay a log (`[[workload]]` with `trace`).
+    pub traces: Vec<TraceWorkload>,
     /// Plain-language notes produced by validation that a user must see (for example "bucket
     /// keys are not supported with DSSE-KMS: the setting is ignored for bucket 'x'").
     pub notes: Vec<String>,
@@ -204,6 +208,8 @@ pub struct DataKeyCache {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Bucket {
     pub name: String,
+    /// The bucket's name in logs that a trace workload replays (`name` unless set).
+    pub s3_name: String,
     pub encryption: Mode,
     /// Effective setting: always false for modes that cannot use a bucket key.
     pub bucket_key: bool,
@@ -302,4 +308,36 @@ pub enum RateProfile {
         trough: f64,
         peak_at: Nanos,
     },
+}
+
+/// A workload that replays a log: its requests, times, buckets and sessions come from the log.
+#[derive(Debug, Clone)]
+pub struct TraceWorkload {
+    pub name: String,
+    /// The log's files and format, paths resolved against the scenario file's folder.
+    pub spec: TraceSpec,
+    /// Logged time divided by `speed` is simulated time.
+    pub speed: f64,
+    /// Where `trace` was written, for problems found when the log is read.
+    pub site: Site,
+    /// The log, read and ordered: None until the caller loaded it (`prepare::variant`).
+    pub trace: Option<Arc<Trace>>,
+    /// The scenario bucket of each of the trace's buckets (set with `trace`).
+    pub buckets: Vec<usize>,
+}
+
+impl PartialEq for TraceWorkload {
+    /// Equal settings, and the same loaded log (or none).
+    fn eq(&self, o: &Self) -> bool {
+        self.name == o.name
+            && self.spec == o.spec
+            && self.speed == o.speed
+            && self.site == o.site
+            && self.buckets == o.buckets
+            && match (&self.trace, &o.trace) {
+                (None, None) => true,
+                (Some(a), Some(b)) => Arc::ptr_eq(a, b),
+                _ => false,
+            }
+    }
 }

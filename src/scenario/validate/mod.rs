@@ -23,6 +23,7 @@ mod keys;
 mod kms;
 mod s3;
 mod top;
+pub mod trace;
 mod values;
 mod workload;
 
@@ -109,7 +110,7 @@ pub(crate) fn validate(file: &Path, root: &RawTable) -> R<Scenario> {
     let client = client::client_config(&mut ctx, &top)?;
     let crypto = crypto::crypto_config(&mut ctx, &top)?;
     let buckets = bucket::buckets(&mut ctx, &top, &kms)?;
-    let workloads = workload::workloads(&mut ctx, &top, &buckets, &s3)?;
+    let (workloads, traces) = workload::workloads(&mut ctx, &top, &buckets, &s3)?;
 
     if client.data_key_cache.is_some() && !buckets.iter().any(|b| b.encryption.client_calls_kms()) {
         ctx.note(
@@ -132,6 +133,7 @@ pub(crate) fn validate(file: &Path, root: &RawTable) -> R<Scenario> {
         crypto,
         buckets,
         workloads,
+        traces,
         notes: ctx.notes,
         provenance,
     })

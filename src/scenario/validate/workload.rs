@@ -12,6 +12,7 @@ use super::bucket::{NAME, element_name};
 use super::ctx::{Ctx, Problem, R, Tbl, problem};
 use super::keys::{Assumption, KeyDef, Required, Source, Special, Text};
 use super::top;
+use super::trace;
 use super::values::{MAX_PARTS, MAX_SESSIONS, count_u32, one_of, string, within_total};
 
 const BUCKET: KeyDef = KeyDef::new("bucket", Required, "a bucket's name", Source::None);
@@ -45,7 +46,7 @@ pub(super) fn workloads(
     top: &Tbl,
     buckets: &[Bucket],
     s3: &S3Config,
-) -> R<Vec<Workload>> {
+) -> R<(Vec<Workload>, Vec<TraceWorkload>)> {
     let items = ctx.array_of_tables(
         top,
         top::WORKLOAD.name,
@@ -57,6 +58,7 @@ pub(super) fn workloads(
     let mut out = Vec::new();
     // (workload index, table) of GET workloads, whose read_from needs every workload first.
     let mut gets = Vec::new();
+    let mut traces = Vec::new();
     for (i, item) in items.into_iter().enumerate() {
         let name = element_name(ctx, top::WORKLOAD.name, &NAME, i, item, &mut seen)?;
         let t = Tbl {
@@ -64,6 +66,10 @@ pub(super) fn workloads(
             path: format!("{}.{name}", top::WORKLOAD.name),
             origin: Some(&item.origin),
         };
+        if t.get(trace::TRACE.name).is_some() {
+            traces.push(trace::trace_workload(ctx, &t, name)?);
+            continue;
+        }
         ctx.check_keys(&t, KEYS, |_| None)?;
         let known: Vec<&str> = buckets.iter().map(|b| b.name.as_str()).collect();
         let bucket = ctx.req(&t, BUCKET.name, Some("the name of a [[bucket]]"), |v| {
@@ -193,5 +199,5 @@ pub(super) fn workloads(
             out[w].read_from = ReadFrom::Written;
         }
     }
-    Ok(out)
+    Ok((out, traces))
 }
