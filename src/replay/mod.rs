@@ -3,3 +3,5 @@
 //! as a workload ([`trace`]).
 
 pub mod entry;
+pub mod files;
+pub mod parse;
