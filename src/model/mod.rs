@@ -48,6 +48,7 @@ pub fn run_variant(name: &str, sc: &Scenario, progress: Option<sim::Progress>) -
             put: m.put,
             get: m.get,
         },
+        other_requests: m.other,
         latency_ms: PerOp {
             put: latency_summary(&m.latency_put),
             get: latency_summary(&m.latency_get),

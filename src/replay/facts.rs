@@ -118,7 +118,9 @@ mod tests {
         assert_eq!(days_from_civil(1970, 1, 1), 0);
         assert_eq!(days_from_civil(2000, 3, 1), 11_017);
         assert_eq!(days_from_civil(2019, 2, 6), 17_933);
-        for z in [-800_000, -1, 0, 1, 59, 60, 11_016, 17_933, 20_000, 2_000_000] {
+        for z in [
+            -800_000, -1, 0, 1, 59, 60, 11_016, 17_933, 20_000, 2_000_000,
+        ] {
             let (y, m, d) = civil_from_days(z);
             assert_eq!(days_from_civil(y, m, d), z);
         }

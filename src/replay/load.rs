@@ -230,6 +230,8 @@ pub fn load(spec: &TraceSpec) -> Result<Trace, LoadError> {
         )));
     }
     let store = sorter.finish().map_err(order_error)?;
+    // A bucket named only as a copy source has no requests of its own.
+    bucket_requests.resize(buckets.names.len(), 0);
     let start_ns = first.div_euclid(1_000_000_000) * 1_000_000_000;
     let end_ns = (last.div_euclid(1_000_000_000) + 1) * 1_000_000_000;
     let mut skipped: Vec<NameCount> = skipped
@@ -359,8 +361,16 @@ mod tests {
     fn bad_line_limits_parse_and_apply() {
         assert_eq!(BadLimit::parse("1%"), Ok(BadLimit::Fraction(0.01)));
         assert_eq!(BadLimit::parse(" 25 "), Ok(BadLimit::Count(25)));
-        assert!(BadLimit::parse("101%").unwrap_err().contains("between 0% and 100%"));
-        assert!(BadLimit::parse("x").unwrap_err().contains("not a line count"));
+        assert!(
+            BadLimit::parse("101%")
+                .unwrap_err()
+                .contains("between 0% and 100%")
+        );
+        assert!(
+            BadLimit::parse("x")
+                .unwrap_err()
+                .contains("not a line count")
+        );
         assert!(BadLimit::Fraction(0.01).allows(1, 100));
         assert!(!BadLimit::Fraction(0.01).allows(2, 100));
         assert!(BadLimit::Count(0).allows(0, 5));

@@ -27,7 +27,9 @@ const NANOS: i64 = 1_000_000_000;
 pub enum OrderError {
     Io(io::Error),
     /// More than [`MAX_PER_SECOND`] requests in the second starting at this Unix time (ns).
-    Crowded { second: i64 },
+    Crowded {
+        second: i64,
+    },
 }
 
 impl From<io::Error> for OrderError {
@@ -81,7 +83,12 @@ impl Sorter {
         if self.spill.is_none() {
             self.spill = Some(tempfile::Builder::new().prefix("bksim-replay-").tempdir()?);
         }
-        Ok(self.spill.as_ref().expect("created above").path().to_path_buf())
+        Ok(self
+            .spill
+            .as_ref()
+            .expect("created above")
+            .path()
+            .to_path_buf())
     }
 
     fn new_file(&mut self) -> Result<(PathBuf, BufWriter<File>), OrderError> {
@@ -191,9 +198,9 @@ impl<R: Read> RecReader<R> {
         }
         match got {
             0 => Ok(None),
-            REC_BYTES => Rec::decode(&b).map(Some).ok_or_else(|| {
-                io::Error::new(io::ErrorKind::InvalidData, "corrupt replay record")
-            }),
+            REC_BYTES => Rec::decode(&b)
+                .map(Some)
+                .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidData, "corrupt replay record")),
             _ => Err(io::Error::new(
                 io::ErrorKind::UnexpectedEof,
                 "truncated replay record",
@@ -466,7 +473,8 @@ mod tests {
         let n = RUN_RECORDS as u64 * 2 + 17;
         let mut big = Sorter::new();
         for i in 0..n {
-            big.push(rec(((n - i) / 3) as i64 * NANOS, i, true)).unwrap();
+            big.push(rec(((n - i) / 3) as i64 * NANOS, i, true))
+                .unwrap();
         }
         let store = big.finish().unwrap();
         assert!(matches!(store, Store::File { .. }));

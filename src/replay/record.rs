@@ -113,7 +113,11 @@ mod tests {
                 t: -5 + i as i64 * 1_000_000_007,
                 seq: i as u64 * 3,
                 obj: object_id("b", &format!("k{i}")),
-                src: if i % 2 == 0 { NO_SOURCE } else { object_id("c", "s") },
+                src: if i % 2 == 0 {
+                    NO_SOURCE
+                } else {
+                    object_id("c", "s")
+                },
                 size: if i == 3 { NO_SIZE } else { i as u64 * 1024 },
                 session: 70_000 + i as u32,
                 bucket: i as u8,

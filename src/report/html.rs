@@ -135,6 +135,8 @@ pub fn report_html(run: &LoadedRun, charts: &[(&Chart, &str)]) -> String {
     }
     o.push_str("</section>\n");
 
+    o.push_str(&crate::report::replay::html(&run.summary.traces, esc));
+
     // Charts.
     o.push_str(
         "<section id=\"charts\">\n<h2>Charts</h2>\n<p>The same charts are in \

@@ -66,6 +66,8 @@ pub fn report_md(run: &LoadedRun, charts: &[Chart]) -> String {
         out.push('\n');
     }
 
+    out.push_str(&crate::report::replay::markdown(&s.traces, cell));
+
     out.push_str("## Charts\n\n");
     let _ = writeln!(
         out,

@@ -2,11 +2,11 @@
 //! internal units (nanoseconds, bytes, requests per second). Nothing here knows about TOML.
 
 use super::error::Site;
-use crate::replay::load::{Trace, TraceSpec};
-use std::sync::Arc;
 use crate::engine::time::Nanos;
 use crate::mode::Mode;
+use crate::replay::load::{Trace, TraceSpec};
 use std::path::PathBuf;
+use std::sync::Arc;
 
 /// A scenario with one variant's overrides applied and every value validated.
 #[derive(Debug, Clone, PartialEq)]

@@ -75,8 +75,9 @@ pub const NOTE_SIZE: &str = "object size is workload-specific";
 pub const NOTE_THINK: &str = "no think time between requests";
 pub const NOTE_TRACE_FORMAT: &str = "each file's format is recognised from its first line";
 pub const NOTE_SPEED: &str = "the log's own pace";
-pub const NOTE_MAX_BAD_LINES: &str =
-    "a few unreadable lines are usual in logs gathered by hand; more means the wrong file or format";
+pub const NOTE_MAX_BAD_LINES: &str = "a few unreadable lines are usual in logs gathered by hand; more means the wrong file or format";
+pub const NOTE_REPLAY_EXISTING: &str =
+    "a log does not say how or when the objects it reads but never writes were written";
 pub const NOTE_READ_FROM: &str =
     "the bucket's existing objects when it has some, else objects written in this run";
 

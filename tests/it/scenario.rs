@@ -787,12 +787,14 @@ fn defaults_applied_exactly() {
         },
         buckets: vec![Bucket {
             name: "ingest".into(),
+            s3_name: "ingest".into(),
             encryption: Mode::SseKms,
             bucket_key: false,
             kms_key: "arn:aws:kms:us-east-1:111122223333:key/bksim-default".into(),
             prefixes: 1,
             existing: None,
         }],
+        traces: Vec::new(),
         workloads: vec![Workload {
             name: "uploads".into(),
             bucket: 0,

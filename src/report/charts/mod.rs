@@ -243,6 +243,7 @@ pub(crate) mod tests {
                 name: name.to_string(),
                 description: format!("variant {i}"),
                 requests: PerOp { put, get },
+                other_requests: Default::default(),
                 latency_ms: PerOp {
                     put: lat(&put, base),
                     get: lat(&get, base),
@@ -313,6 +314,7 @@ pub(crate) mod tests {
                 warmup_seconds: 2.0,
                 drain_limit_seconds: 60.0,
                 variants,
+                traces: Vec::new(),
             },
             timeseries,
             latency,

@@ -37,6 +37,9 @@ pub struct SummaryFile {
     #[serde(default)]
     pub drain_limit_seconds: f64,
     pub variants: Vec<VariantSummary>,
+    /// What each replayed log held (absent when no workload replays a log).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub traces: Vec<crate::replay::facts::TraceFacts>,
 }
 
 impl SummaryFile {
@@ -54,6 +57,7 @@ impl SummaryFile {
                 crate::metrics::collector::DRAIN_LIMIT,
             ),
             variants: r.variants.iter().map(|v| v.summary.clone()).collect(),
+            traces: r.traces.clone(),
         }
     }
 

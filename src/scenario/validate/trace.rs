@@ -49,20 +49,9 @@ const MAX_SPEED: f64 = 1e6;
 
 /// The names `format` accepts, `auto` first.
 fn format_names() -> Vec<&'static str> {
-    std::iter::once("auto")
+    std::iter::once(FormatChoice::AUTO)
         .chain(Format::ALL.iter().map(|f| f.name()))
         .collect()
-}
-
-/// Parses a `--format` or `format` value.
-pub fn format_choice(name: &str) -> Option<FormatChoice> {
-    if name == "auto" {
-        return Some(FormatChoice::Auto);
-    }
-    Format::ALL
-        .into_iter()
-        .find(|f| f.name() == name)
-        .map(FormatChoice::Only)
 }
 
 fn paths(v: &RawValue, base: &Path) -> Result<Vec<std::path::PathBuf>, Problem> {
@@ -110,7 +99,7 @@ pub(super) fn trace_workload(ctx: &mut Ctx, t: &Tbl, name: String) -> R<TraceWor
     )?;
     let names = format_names();
     let format = ctx.value(t, &FORMAT, |v| one_of(v, &names))?;
-    let format = format_choice(&format).expect("one of the format names");
+    let format = FormatChoice::from_name(&format).expect("one of the format names");
     let speed = ctx.value(t, &SPEED, |v| {
         let x = positive_number(v, "speed")?;
         if x > MAX_SPEED {
@@ -151,11 +140,11 @@ mod tests {
             format_names(),
             vec!["auto", "s3-access-log", "cloudtrail", "csv"]
         );
-        assert_eq!(format_choice("auto"), Some(FormatChoice::Auto));
+        assert_eq!(FormatChoice::from_name("auto"), Some(FormatChoice::Auto));
         assert_eq!(
-            format_choice("csv"),
+            FormatChoice::from_name("csv"),
             Some(FormatChoice::Only(Format::Csv))
         );
-        assert_eq!(format_choice("json"), None);
+        assert_eq!(FormatChoice::from_name("json"), None);
     }
 }
