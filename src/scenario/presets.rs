@@ -73,6 +73,13 @@ pub const NOTE_EXISTING_SIZE: &str = "object size is workload-specific";
 pub const NOTE_SESSIONS: &str = "one requester (IAM) session";
 pub const NOTE_SIZE: &str = "object size is workload-specific";
 pub const NOTE_THINK: &str = "no think time between requests";
+pub const NOTE_REQUESTS: &str =
+    "a workload sends requests for the whole run unless it is given a number of them";
+pub const NOTE_AFTER: &str = "a workload starts at time 0 unless it follows another";
+pub const NOTE_SESSIONS_OF: &str =
+    "a workload has sessions of its own unless it shares another workload's";
+pub const NOTE_OBJECTS: &str =
+    "a get workload reading what one workload wrote reads every object it wrote, in order";
 pub const NOTE_READ_FROM: &str =
     "the bucket's existing objects when it has some, else objects written in this run";
 

@@ -25,6 +25,7 @@ mod s3;
 mod top;
 mod values;
 mod workload;
+mod workload_links;
 
 pub use values::MAX_RUN;
 
