@@ -101,7 +101,7 @@ pub fn run_variant(name: &str, sc: &Scenario, progress: Option<sim::Progress>) -
             },
             verified_objects: finished.verified_objects,
         },
-        notes: sc.notes.clone(),
+        notes: sc.notes.iter().cloned().chain(finished.notes).collect(),
         parameters: sc.provenance.clone(),
     };
     VariantResults {

@@ -253,6 +253,13 @@ pub enum ReadFrom {
     Existing,
     /// Objects written earlier in this run (a bounded, uniform sample of them).
     Written,
+    /// The objects one put workload wrote, by the order its PUTs completed: positions
+    /// `first..=last` (1-based), read in order and cycling.
+    Workload {
+        writer: usize,
+        first: u64,
+        last: u64,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -267,6 +274,15 @@ pub struct Workload {
     /// written objects the size each was written with.
     pub size: SizeDist,
     pub read_from: ReadFrom,
+    /// Requests the workload offers before it stops (open loop: arrivals stop; closed loop:
+    /// in total over its clients); `None` = until the end of the run.
+    pub requests: Option<u64>,
+    /// Index of the workload whose end (its last request finished) starts this one; `None` =
+    /// it starts at time 0. That workload always has `requests`.
+    pub after: Option<usize>,
+    /// Index of the workload whose sessions this one sends from (chains resolved to the
+    /// owner); `sessions` is then 0, as it has none of its own.
+    pub sessions_of: Option<usize>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -26,6 +26,7 @@ mod top;
 pub mod trace;
 mod values;
 mod workload;
+mod workload_links;
 
 pub use values::MAX_RUN;
 
