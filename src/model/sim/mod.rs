@@ -17,8 +17,9 @@
 //! The state is in named parts, all driven by the one event loop here (no dynamic dispatch):
 //! [`front_end`] (S3: buckets, prefix limits, bucket-key caches), [`cse`] (the client-side
 //! encryption client: its data-key cache and the sessions' CPU cores), [`pool`] (connection
-//! pools), [`multipart`] (how uploads are split), [`kms_calls`] (every KMS call, measured) and
-//! [`request`] (requests in flight).
+//! pools), [`multipart`] (how uploads are split), [`kms_calls`] (every KMS call, measured),
+//! [`request`] (requests in flight) and [`sequence`] (workloads' `requests` budgets, the order
+//! in which they start, and reads of a put workload's objects by position).
 
 mod cse;
 mod front_end;
