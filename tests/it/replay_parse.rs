@@ -142,8 +142,8 @@ fn access_log_bad_lines_name_line_and_reason() {
     let dir = tempfile::tempdir().unwrap();
     let t = "06/Feb/2019:00:00:38 +0000";
     let good = access(t, "REST.GET.OBJECT", "k", "200", "5", "5");
-    let mut text = vec![
-        good.clone(),
+    let mut text = [
+        good,
         format!("{O} bkt [{t}] 192.0.2.3 {O} ID REST.GET.OBJECT k \"GET /k\""),
         access(
             "06/Feb/2019:00:00:38",
@@ -573,7 +573,7 @@ fn directory_walk_order_and_errors() {
         write(d, name, b"x");
     }
     let single = write(d, "z.csv", b"x");
-    let got = list_files(&[single.clone(), d.join("logs")]).unwrap();
+    let got = list_files(&[single, d.join("logs")]).unwrap();
     let rel: Vec<String> = got
         .iter()
         .map(|p| p.strip_prefix(d).unwrap().display().to_string())
@@ -609,7 +609,7 @@ fn directory_walk_order_and_errors() {
         .status()
         .unwrap();
     assert!(ok.success());
-    let e = list_files(&[fifo.clone()]).unwrap_err();
+    let e = list_files(std::slice::from_ref(&fifo)).unwrap_err();
     assert_eq!(
         e.to_string(),
         format!("{}: a FIFO, not a log file or a directory", fifo.display())
