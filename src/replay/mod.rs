@@ -3,3 +3,4 @@
 //! as a workload ([`trace`]).
 
 pub mod entry;
+pub mod generate;
