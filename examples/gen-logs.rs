@@ -1,6 +1,7 @@
 //! `gen-logs`: writes synthetic, realistic S3 server access logs or CloudTrail data-event files
 //! (a thin command line over `bksim::replay::generate`).
 
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, Instant, UNIX_EPOCH};
@@ -133,22 +134,21 @@ fn main() -> ExitCode {
     match generate::generate(&opts, &args.out) {
         Ok(s) => {
             let secs = t0.elapsed().as_secs_f64();
-            println!(
-                "{} records in {} files under {} ({:.1}s, {:.0} records/s)",
+            let mut text = format!(
+                "{} records in {} files under {} ({:.1}s, {:.0} records/s)\nfrom {} to {}\n",
                 s.records,
                 s.files.len(),
                 args.out.display(),
                 secs,
-                s.records as f64 / secs.max(1e-9)
-            );
-            println!(
-                "from {} to {}",
+                s.records as f64 / secs.max(1e-9),
                 generate::iso8601(s.first_ms.div_euclid(1000)),
                 generate::iso8601(s.last_ms.div_euclid(1000))
             );
             for (op, n) in &s.by_operation {
-                println!("  {op:<28} {n}");
+                text.push_str(&format!("  {op:<28} {n}\n"));
             }
+            // A closed pipe (`| head`) is not an error.
+            let _ = std::io::stdout().write_all(text.as_bytes());
             ExitCode::SUCCESS
         }
         Err(e) => fail(format!("{}: {e}", args.out.display())),

@@ -114,7 +114,39 @@ fn dash_or(out: &mut Vec<u8>, v: u64) {
     if v == 0 {
         out.push(b'-');
     } else {
-        let _ = write!(out, "{v}");
+        num(out, v);
+    }
+}
+
+fn push(out: &mut Vec<u8>, parts: &[&str]) {
+    for p in parts {
+        out.extend_from_slice(p.as_bytes());
+    }
+}
+
+/// Decimal digits of `v` (`write!` is several times slower).
+fn num(out: &mut Vec<u8>, mut v: u64) {
+    let mut buf = [0u8; 20];
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (v % 10) as u8;
+        v /= 10;
+        if v == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(&buf[i..]);
+}
+
+fn num_pad2(out: &mut Vec<u8>, v: u32) {
+    out.extend_from_slice(&[b'0' + (v / 10 % 10) as u8, b'0' + (v % 10) as u8]);
+}
+
+fn hex16(out: &mut Vec<u8>, v: u64) {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    for i in (0..16).rev() {
+        out.push(HEX[((v >> (i * 4)) & 15) as usize]);
     }
 }
 
@@ -127,16 +159,17 @@ pub fn format_line(ctx: &Context, ev: &Event, side: Side, out: &mut Vec<u8>) {
         _ => (dest, ev.key.as_str()),
     };
     let (y, mo, d, h, mi, s) = civil(ev.time_ms.div_euclid(1000));
-    let _ = write!(
-        out,
-        "{} {bucket} [{d:02}/{}/{y}:{h:02}:{mi:02}:{s:02} +0000] {} {} {:016X} {} ",
-        ctx.owner,
-        MONTHS[(mo - 1) as usize],
-        req.ip,
-        req.arn,
-        ev.id,
-        operation(ev, side)
-    );
+    push(out, &[&ctx.owner, " ", bucket, " ["]);
+    num_pad2(out, d);
+    push(out, &["/", MONTHS[(mo - 1) as usize], "/"]);
+    num(out, y as u64);
+    for v in [h, mi, s] {
+        out.push(b':');
+        num_pad2(out, v);
+    }
+    push(out, &[" +0000] ", &req.ip, " ", &req.arn, " "]);
+    hex16(out, ev.id);
+    push(out, &[" ", operation(ev, side), " "]);
     if key.is_empty() {
         out.push(b'-');
     } else {
@@ -177,12 +210,9 @@ pub fn format_line(ctx: &Context, ev: &Event, side: Side, out: &mut Vec<u8>) {
         }
         _ => {}
     }
-    let _ = write!(
-        out,
-        " HTTP/1.1\" {} {} ",
-        ev.status,
-        ev.error.unwrap_or("-")
-    );
+    out.extend_from_slice(b" HTTP/1.1\" ");
+    num(out, u64::from(ev.status));
+    push(out, &[" ", ev.error.unwrap_or("-"), " "]);
     let (sent, object_size) = match (ev.kind, side) {
         (_, Side::CopySource) => (0, ev.size),
         (EventKind::MpuPart, _) => (0, ev.bytes_in),
@@ -192,11 +222,11 @@ pub fn format_line(ctx: &Context, ev: &Event, side: Side, out: &mut Vec<u8>) {
     dash_or(out, sent);
     out.push(b' ');
     dash_or(out, object_size);
-    let _ = write!(
-        out,
-        " {} {} \"-\" \"{}\" - ",
-        ev.total_ms, ev.turnaround_ms, req.user_agent
-    );
+    out.push(b' ');
+    num(out, u64::from(ev.total_ms));
+    out.push(b' ');
+    num(out, u64::from(ev.turnaround_ms));
+    push(out, &[" \"-\" \"", req.user_agent, "\" - "]);
     host_id(ev.id, out);
     let cipher = if ev.id & 3 == 0 {
         "TLS_AES_128_GCM_SHA256 AuthHeader"
@@ -204,15 +234,16 @@ pub fn format_line(ctx: &Context, ev: &Event, side: Side, out: &mut Vec<u8>) {
         "ECDHE-RSA-AES128-GCM-SHA256 AuthHeader"
     };
     let tls = if ev.id & 3 == 0 { "TLSv1.3" } else { "TLSv1.2" };
-    let region = super::REGION;
-    let _ = if path_style {
-        writeln!(out, " SigV4 {cipher} s3.{region}.amazonaws.com {tls} - -")
-    } else {
-        writeln!(
-            out,
-            " SigV4 {cipher} {dest}.s3.{region}.amazonaws.com {tls} - -"
-        )
-    };
+    out.extend_from_slice(b" SigV4 ");
+    out.extend_from_slice(cipher.as_bytes());
+    out.push(b' ');
+    if !path_style {
+        push(out, &[dest, "."]);
+    }
+    push(
+        out,
+        &["s3.", super::REGION, ".amazonaws.com ", tls, " - -\n"],
+    );
 }
 
 /// Lines waiting in a file's reorder window: written in a random order once it is full.

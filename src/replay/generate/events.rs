@@ -203,6 +203,8 @@ pub struct Events {
     /// Per bucket: ids of other new keys (temporary, multipart, copies, retried PUTs).
     other: Vec<u64>,
     depth: f64,
+    /// The last solution of [`Events::time_at`].
+    last_x: f64,
     peak_pending: usize,
 }
 
@@ -229,6 +231,7 @@ impl Events {
             other: vec![0; opts.buckets],
             // rate ∝ 1 − depth·cos(2πx); trough/peak = (1 − depth)/(1 + depth)
             depth: (1.0 - t) / (1.0 + t),
+            last_x: 0.0,
             peak_pending: 0,
         }
     }
@@ -240,14 +243,19 @@ impl Events {
 
     /// The time at fraction `u` of the requests: the inverse of the cumulative rate
     /// x − depth·sin(2πx)/(2π), by Newton's method (its derivative is ≥ 1 − depth > 0).
-    fn time_at(&self, u: f64) -> i64 {
+    /// Starts from the previous solution: successive fractions are close.
+    fn time_at(&mut self, u: f64) -> i64 {
         let tau = std::f64::consts::TAU;
-        let mut x = u;
-        for _ in 0..8 {
-            let g = x - self.depth * (tau * x).sin() / tau - u;
-            x -= g / (1.0 - self.depth * (tau * x).cos());
-            x = x.clamp(0.0, 1.0);
+        let mut x = self.last_x;
+        for _ in 0..30 {
+            let (sin, cos) = (tau * x).sin_cos();
+            let g = x - self.depth * sin / tau - u;
+            x = (x - g / (1.0 - self.depth * cos)).clamp(0.0, 1.0);
+            if g.abs() < 1e-13 {
+                break;
+            }
         }
+        self.last_x = x;
         let ms = ((x * self.span_ms as f64) as i64).min(self.span_ms as i64 - 1);
         self.start_ms + ms
     }
