@@ -8,6 +8,7 @@ mod fuzz;
 mod memory;
 mod model;
 mod outdir;
+mod replay;
 mod replay_parse;
 mod report;
 mod report_html;

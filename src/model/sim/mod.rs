@@ -354,7 +354,9 @@ impl<'a> Simulation<'a> {
             if r.other {
                 self.m.unfinished_other(r.first_send);
             } else {
-                self.m.unfinished(r.first_send, r.get);
+                // A replayed copy reading its source is a write.
+                let copy = r.replay && r.phase == Phase::CopyRead;
+                self.m.unfinished(r.first_send, r.get && !copy);
             }
         }
     }

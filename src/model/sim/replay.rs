@@ -323,7 +323,7 @@ impl super::Simulation<'_> {
         if start.other {
             self.m.arrived_other(now);
         } else {
-            self.m.arrived(now, start.req.get);
+            self.m.arrived(now, counted_as_get(&start.info));
         }
         self.attempt(now, slot);
     }
@@ -360,7 +360,8 @@ impl super::Simulation<'_> {
         if r.other {
             self.m.finished_other(r.first_send, ok, r.retries);
         } else {
-            self.m.finished(now, r.first_send, r.get, ok, r.retries);
+            let get = counted_as_get(&self.replay.info(req));
+            self.m.finished(now, r.first_send, get, ok, r.retries);
         }
         self.reqs.remove(req);
     }
@@ -373,6 +374,12 @@ impl super::Simulation<'_> {
             .collect();
         (cut, self.replay.error.clone())
     }
+}
+
+/// Whether a replayed PUT-or-GET request counts as a GET (a copy is a write, though it reads
+/// its source first).
+fn counted_as_get(info: &ReqInfo) -> bool {
+    info.op == Some(LogOp::Get)
 }
 
 /// Object `obj` of bucket `b` that the replay has not written: one of the bucket's
