@@ -161,7 +161,7 @@ fn generated(file: &ScenarioFile, spec: &TraceSpec, trace: &Trace, speed: f64) -
 fn unique(base: &str, taken: &[String]) -> String {
     let mut name = base.to_string();
     let mut n = 2;
-    while taken.iter().any(|t| *t == name) {
+    while taken.contains(&name) {
         let suffix = format!("-{n}");
         let keep = 64 - suffix.len();
         name = format!("{}{suffix}", &base[..base.len().min(keep)]);

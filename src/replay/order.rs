@@ -219,7 +219,7 @@ fn open(path: &PathBuf) -> io::Result<RecReader<BufReader<File>>> {
 /// Merges sorted run files into one ordered sequence (ties: the earlier run first).
 struct Merger {
     readers: Vec<RecReader<BufReader<File>>>,
-    heap: BinaryHeap<Reverse<((i64, u64), usize, HeapRec)>>,
+    heap: BinaryHeap<Reverse<HeapEntry>>,
 }
 
 impl Merger {
@@ -262,6 +262,9 @@ fn merge(
     Ok(())
 }
 
+/// A record in the merge heap: its sort key, its run, the record.
+type HeapEntry = ((i64, u64), usize, HeapRec);
+
 /// A record in the merge heap: ordered by the key beside it only.
 struct HeapRec(Rec);
 
@@ -294,10 +297,9 @@ fn spread(
     let mut flush = |group: &mut Vec<Rec>, second: i64| -> Result<(), OrderError> {
         let n = group.iter().filter(|r| r.coarse).count() as i128;
         if n > 0 {
-            let mut i = 0i128;
-            for r in group.iter_mut().filter(|r| r.coarse) {
+            for (i, r) in group.iter_mut().filter(|r| r.coarse).enumerate() {
+                let i = i as i128;
                 r.t = second * NANOS + ((2 * i + 1) * NANOS as i128 / (2 * n)) as i64;
-                i += 1;
             }
             // Exact records before the first spread one stay first; sort by the new times
             // (stable: ties keep log order).

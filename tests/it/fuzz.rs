@@ -36,6 +36,7 @@ const SCENARIOS: &[&str] = &[
     "backup-burst",
     "shared-account",
     "cse-client-fleet",
+    "small-real-workload",
 ];
 
 /// Values a fuzzer would try: edges of every type, absurd sizes and rates, control

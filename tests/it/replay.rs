@@ -438,3 +438,74 @@ fn the_bundled_replay_scenario_runs() {
         "bucket keys need fewer GenerateDataKey: {bk:?} vs {po:?}"
     );
 }
+
+/// Deterministic mutations of the bundled access log (bytes flipped, lines cut, fields
+/// dropped or doubled, binary junk): every replay exits 0 (bad lines counted) or 2 (refused,
+/// with a message), never panics or aborts.
+#[test]
+fn mutated_logs_are_replayed_or_refused_never_crash() {
+    let cases: u64 = std::env::var("BKSIM_FUZZ_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(12);
+    let dir = crate::common::repo("scenarios/logs/web-app");
+    let mut plain: Vec<Vec<u8>> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_none())
+        .map(|p| std::fs::read(p).unwrap())
+        .collect();
+    plain.sort();
+    let lines: Vec<&[u8]> = plain[0].split(|b| *b == b'\n').collect();
+    let mut state = 0x9e37_79b9_7f4a_7c15u64;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    for case in 0..cases {
+        let mut out = Vec::new();
+        for l in &lines {
+            let mut l = l.to_vec();
+            match next() % 8 {
+                0 if !l.is_empty() => {
+                    let i = (next() % l.len() as u64) as usize;
+                    l[i] = (next() % 256) as u8;
+                }
+                1 => l.truncate((next() % (l.len() as u64 + 1)) as usize),
+                2 => {
+                    let cut: Vec<&[u8]> = l.split(|b| *b == b' ').collect();
+                    let k = (next() % cut.len() as u64) as usize;
+                    l = cut[..k].join(&b' ');
+                }
+                3 => l.extend_from_slice(b" extra \"field with spaces\" -"),
+                4 => l = (0..(next() % 64)).map(|_| (next() % 256) as u8).collect(),
+                _ => {}
+            }
+            out.extend_from_slice(&l);
+            out.push(b'\n');
+        }
+        let d = logs(&[("mutant", &out)]);
+        let target = tempfile::tempdir().unwrap();
+        let o = bksim(&[
+            "replay",
+            &path(&d, "mutant"),
+            "--max-bad-lines",
+            if case % 2 == 0 { "100%" } else { "1%" },
+            "--out",
+            target.path().join("o").to_str().unwrap(),
+            "--quiet",
+        ]);
+        let err = text(&o.stderr);
+        assert!(
+            matches!(o.status.code(), Some(0) | Some(2)),
+            "case {case}: exit {:?}: {err}",
+            o.status.code()
+        );
+        assert!(!err.contains("panicked"), "case {case}: {err}");
+        if o.status.code() == Some(2) {
+            assert!(err.starts_with("error: "), "case {case}: {err}");
+        }
+    }
+}

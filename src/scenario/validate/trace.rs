@@ -23,7 +23,7 @@ pub(super) const TRACE: KeyDef = KeyDef::new(
 const FORMAT: KeyDef = KeyDef::new(
     "format",
     Text(r#""auto""#),
-    r#"`"auto"` \| `"s3-access-log"` \| `"cloudtrail"` \| `"csv"`"#,
+    r#"`"auto"` | `"s3-access-log"` | `"cloudtrail"` | `"csv"`"#,
     Assumption(NOTE_TRACE_FORMAT),
 );
 const SPEED: KeyDef = KeyDef::new(
@@ -40,7 +40,7 @@ const MAX_BAD_LINES: KeyDef = KeyDef::new(
 );
 
 /// The keys of a trace workload.
-pub(super) const KEYS: &[KeyDef] = &[NAME, TRACE, FORMAT, SPEED, MAX_BAD_LINES];
+pub(crate) const KEYS: &[KeyDef] = &[NAME, TRACE, FORMAT, SPEED, MAX_BAD_LINES];
 
 /// Most files or directories one `trace` may list.
 const MAX_PATHS: usize = 1000;
