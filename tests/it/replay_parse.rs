@@ -683,4 +683,31 @@ fn throughput() {
     read_file(&gz, AUTO, &mut |_| {}).unwrap();
     let s = start.elapsed().as_secs_f64();
     println!("read_file (gzip): {:.2} M lines/s", n as f64 / s / 1e6);
+    for name in ["cloudtrail/events.jsonl", "csv/requests.csv"] {
+        let one = std::fs::read_to_string(fixture(name)).unwrap();
+        let body: String = one
+            .lines()
+            .skip(usize::from(name.ends_with("csv")))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        let head = if name.ends_with("csv") {
+            "time,op,bucket,key,requester,size,copy_source\n"
+        } else {
+            ""
+        };
+        let reps = 200_000 / body.lines().count();
+        let p = write(
+            dir.path(),
+            "big",
+            format!("{head}{}", body.repeat(reps)).as_bytes(),
+        );
+        let start = std::time::Instant::now();
+        let mut lines = 0u64;
+        read_file(&p, AUTO, &mut |_| lines += 1).unwrap();
+        let s = start.elapsed().as_secs_f64();
+        println!(
+            "read_file ({name}): {:.2} M lines/s ({lines} lines)",
+            lines as f64 / s / 1e6
+        );
+    }
 }
