@@ -5,6 +5,7 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::process::Command;
 
 use bksim::replay::entry::{Format, FormatChoice, LogEntry, Parsed};
 use bksim::replay::files::list_files;
@@ -14,6 +15,7 @@ use proptest::prelude::*;
 use crate::common::repo;
 
 const AUTO: FormatChoice = FormatChoice::Auto;
+const T: &str = "06/Feb/2019:00:00:38 +0000";
 const O: &str = "79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be";
 
 /// Every call `read_file` made, one string each (see [`show`]).
@@ -604,11 +606,13 @@ fn directory_walk_order_and_errors() {
         format!("{}: no such file or directory", d.join("missing").display())
     );
     let fifo = d.join("pipe");
-    let ok = std::process::Command::new("mkfifo")
-        .arg(&fifo)
-        .status()
-        .unwrap();
-    assert!(ok.success());
+    assert!(
+        Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
     let e = list_files(std::slice::from_ref(&fifo)).unwrap_err();
     assert_eq!(
         e.to_string(),
@@ -642,45 +646,55 @@ proptest! {
     }
 }
 
-/// The access-log parser's speed: `cargo test --release --test it replay_parse::throughput --
-/// --ignored --nocapture` prints lines per second (parse only, and through `read_file` from a
-/// file). Ignored by default: it measures, it does not assert.
+/// The parsers' speed: `cargo test --release --test it replay_parse::throughput -- --ignored
+/// --nocapture` prints lines per second (access-log parse only, then through `read_file` from
+/// a file for each format). Ignored by default: it measures, it does not assert.
 #[test]
 #[ignore]
 fn throughput() {
+    let timed = |label: &str, run: &mut dyn FnMut() -> u64| {
+        let start = std::time::Instant::now();
+        let n = run();
+        let mps = n as f64 / start.elapsed().as_secs_f64() / 1e6;
+        println!("{label}: {mps:.2} M lines/s ({n} lines)");
+    };
     let n = 1_000_000u64;
-    let line = access(
-        "06/Feb/2019:00:00:38 +0000",
-        "REST.GET.OBJECT",
-        "photos/2019/08/puppy%201.jpg",
-        "200",
-        "2662",
-        "2662",
-    );
-    let start = std::time::Instant::now();
-    let mut ok = 0u64;
-    for i in 0..n {
-        if let Ok(Parsed::Entry(e)) = access_log::parse_line(i, line.as_bytes()) {
-            ok += e.size.unwrap_or(0) & 1;
-        }
-    }
-    let s = start.elapsed().as_secs_f64();
-    println!("parse_line: {:.2} M lines/s ({ok})", n as f64 / s / 1e6);
+    let key = "photos/2019/08/puppy%201.jpg";
+    let line = access(T, "REST.GET.OBJECT", key, "200", "2662", "2662");
+    timed("access_log::parse_line", &mut || {
+        (0..n)
+            .filter(|&i| access_log::parse_line(i, line.as_bytes()).is_ok())
+            .count() as u64
+    });
     let dir = tempfile::tempdir().unwrap();
     let text = format!("{line}\n").repeat(n as usize);
-    let p = write(dir.path(), "big.log", text.as_bytes());
-    let start = std::time::Instant::now();
-    let mut count = 0u64;
-    read_file(&p, AUTO, &mut |r| count += u64::from(r.is_ok())).unwrap();
-    let s = start.elapsed().as_secs_f64();
-    println!(
-        "read_file: {:.2} M lines/s ({count} lines, {} bytes each)",
-        n as f64 / s / 1e6,
-        line.len() + 1
-    );
+    let plain = write(dir.path(), "big.log", text.as_bytes());
     let gz = write(dir.path(), "big.log.gz", &gzip(text.as_bytes()));
-    let start = std::time::Instant::now();
-    read_file(&gz, AUTO, &mut |_| {}).unwrap();
-    let s = start.elapsed().as_secs_f64();
-    println!("read_file (gzip): {:.2} M lines/s", n as f64 / s / 1e6);
+    for name in ["cloudtrail/events.jsonl", "csv/requests.csv"] {
+        let one = std::fs::read_to_string(fixture(name)).unwrap();
+        let (head, body) = one.split_at(if name.ends_with("csv") {
+            one.find('\n').unwrap() + 1
+        } else {
+            0
+        });
+        let reps = 200_000 / body.lines().count();
+        write(
+            dir.path(),
+            name,
+            format!("{head}{}", body.repeat(reps)).as_bytes(),
+        );
+    }
+    for p in [
+        plain,
+        gz,
+        dir.path().join("cloudtrail/events.jsonl"),
+        dir.path().join("csv/requests.csv"),
+    ] {
+        let label = format!("read_file {}", p.file_name().unwrap().to_string_lossy());
+        timed(&label, &mut || {
+            let mut lines = 0u64;
+            read_file(&p, AUTO, &mut |_| lines += 1).unwrap();
+            lines
+        });
+    }
 }

@@ -41,6 +41,7 @@ struct Identity {
 
 /// Parses one JSON Lines line (line number `n`): one event object.
 pub fn parse_line(n: u64, line: &[u8]) -> Result<Parsed, BadLine> {
+    let line = line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(line);
     // serde would also take a JSON array as a struct's fields in order.
     if line.iter().find(|c| !c.is_ascii_whitespace()) != Some(&b'{') {
         return Err(BadLine::new(n, NOT_OBJECT, line));

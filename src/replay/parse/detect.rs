@@ -167,7 +167,8 @@ pub(crate) fn read_detected(
                 .map_err(|msg| LogError::new(src.path, Some(line_no), msg))?;
             f(Ok(Parsed::Nothing));
             let next = src.next_line(&mut buf, LINE_CAP)?;
-            line_loop(src, &mut buf, next, f, |n, l| header.parse_line(n, l))?;
+            let mut lines = header.lines();
+            line_loop(src, &mut buf, next, f, |n, l| lines.parse_line(n, l))?;
         }
     }
     Ok(shape.format())
@@ -179,7 +180,7 @@ fn line_loop(
     buf: &mut Vec<u8>,
     first: Line,
     f: &mut dyn FnMut(Result<Parsed, BadLine>),
-    parse: impl Fn(u64, &[u8]) -> Result<Parsed, BadLine>,
+    mut parse: impl FnMut(u64, &[u8]) -> Result<Parsed, BadLine>,
 ) -> Result<(), LogError> {
     let mut read = first;
     loop {

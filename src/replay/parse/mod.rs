@@ -96,9 +96,12 @@ pub(crate) fn quote(bytes: &[u8], max: usize) -> String {
 /// asked for), and calls `f` for every line (access log, CSV, CloudTrail JSON Lines) or record
 /// (CloudTrail `{"Records": [...]}` document, whose [`BadLine::line`] is the record's 1-based
 /// index in the array, not a line number) in file order. Blank lines and the CSV header give
-/// [`Parsed::Nothing`]. Returns the format read.
+/// [`Parsed::Nothing`] (blank lines before the first content line give no call). Returns the
+/// format read; an empty or blank-only file makes no call and returns the format asked for
+/// (`s3-access-log` under `Auto`).
 ///
-/// Fatal ([`LogError`]): the file cannot be opened or read; invalid or truncated gzip; not a
+/// Fatal ([`LogError`]): not a regular file (a FIFO, a device, a directory: refused before
+/// opening); the file cannot be opened or read; invalid or truncated gzip; not a
 /// log of any known format, or not the format asked for (the message says what it looks like
 /// and suggests `--format`); more than [`GZIP_CAP`] bytes once decompressed; a `Records`
 /// document over [`DOCUMENT_CAP`] or not valid JSON. A line that is not valid (wrong field
