@@ -405,10 +405,10 @@ pub fn write_files(opts: &GenOptions, dir: &Path) -> io::Result<GenSummary> {
                 s.chunk = chunk;
             }
             let since = ev.time_ms - start_ms - s.chunk as i64 * chunk_ms;
-            if s.previous.is_some() && since >= overlap_ms {
-                if let Some(prev) = s.previous.take() {
-                    summary.files.push(prev.close(dir, &mut rng)?);
-                }
+            if since >= overlap_ms
+                && let Some(prev) = s.previous.take()
+            {
+                summary.files.push(prev.close(dir, &mut rng)?);
             }
             let target = match &mut s.previous {
                 Some(p) if rng.uniform() < 0.25 => p,
