@@ -42,7 +42,8 @@ enum Gzip {
 ///
 ///   gen-logs --format cloudtrail --requests 50000 --span 24h --out /tmp/ct
 ///
-///   gen-logs --requests 20000 --buckets 3 --files 4 --gzip alternate --seed 7 --out scenarios/logs/web-app
+///   # the bundled example log (2 buckets x 6 files, every other file gzip):
+///   gen-logs --requests 2400 --buckets 2 --files 6 --gzip alternate --seed 7 --out scenarios/logs/web-app
 ///
 ///   gen-logs --peak-rps 3000 --span 1h --out /tmp/peak  # the count from the peak rate
 #[derive(Parser)]

@@ -261,7 +261,7 @@ impl Sink {
         Ok(if gzip {
             Sink::Gzip(flate2::write::GzEncoder::new(
                 file,
-                flate2::Compression::new(6),
+                flate2::Compression::fast(),
             ))
         } else {
             Sink::Plain(file)

@@ -237,12 +237,14 @@ impl OpenFile {
             let delivered = self.last_ms.div_euclid(1000) + 120 + rng.below(300) as i64;
             let (y, mo, d, h, mi, _) = civil(delivered);
             let mut unique = String::new();
-            let mut u = rng.next_u64();
-            for _ in 0..16 {
-                unique.push(
-                    b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
-                        [(u % 62) as usize] as char,
-                );
+            let mut u = 0;
+            for i in 0..16 {
+                if i % 8 == 0 {
+                    u = rng.next_u64();
+                }
+                const A: &[u8; 62] =
+                    b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+                unique.push(A[(u % 62) as usize] as char);
                 u /= 62;
             }
             PathBuf::from(format!(

@@ -489,6 +489,15 @@ fn cloudtrail_files_are_as_delivered() {
         let name = f.to_string_lossy();
         assert!(name.starts_with("AWSLogs/123456789012/CloudTrail/us-east-1/2026/11/24/123456789012_CloudTrail_us-east-1_20261124T0"), "{name}");
         assert!(name.ends_with(".json.gz"), "{name}");
+        let unique = name
+            .rsplit('_')
+            .next()
+            .unwrap()
+            .trim_end_matches(".json.gz");
+        assert_eq!(unique.len(), 16, "{name}");
+        assert!(unique.bytes().all(|b| b.is_ascii_alphanumeric()), "{name}");
+        // 16 characters of 62 need more than one 64-bit draw: no run of the zero digit.
+        assert!(!unique.ends_with("aaaa"), "{name}");
         let mut text = String::new();
         let raw = std::fs::read(dir.path().join(f)).unwrap();
         flate2::read::GzDecoder::new(&raw[..])
