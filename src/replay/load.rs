@@ -3,8 +3,9 @@
 //! with counts of what was skipped and which lines could not be read. Everything a trace
 //! replay needs is checked here, before anything is simulated or written.
 
+use super::civil::rfc3339;
 use super::entry::{FormatChoice, LogEntry, LogOp, Parsed};
-use super::facts::{BadLineFact, NameCount, TraceFacts, rfc3339};
+use super::facts::{BadLineFact, NameCount, TraceFacts};
 use super::files::list_files;
 use super::order::{OrderError, Sorter, Store};
 use super::parse::{BadLine, read_file};

@@ -4,6 +4,7 @@
 //! [`load`]; the model offers the result as a workload. [`generate`] writes realistic
 //! synthetic logs for examples, tests and benchmarks.
 
+pub mod civil;
 pub mod entry;
 pub mod facts;
 pub mod files;

@@ -218,29 +218,7 @@ pub fn write_access_log_lines(opts: &GenOptions, w: &mut dyn io::Write) -> io::R
     Ok(n)
 }
 
-/// (year, month, day, hour, minute, second) of `unix_s` in UTC.
-pub fn civil(unix_s: i64) -> (i64, u32, u32, u32, u32, u32) {
-    let days = unix_s.div_euclid(86_400);
-    let secs = unix_s.rem_euclid(86_400);
-    // Howard Hinnant's civil_from_days.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (
-        y,
-        m,
-        d,
-        (secs / 3600) as u32,
-        (secs % 3600 / 60) as u32,
-        (secs % 60) as u32,
-    )
-}
+pub use super::civil::civil;
 
 /// `2019-02-01T19:00:00Z`, CloudTrail's `eventTime`.
 pub fn iso8601(unix_s: i64) -> String {
