@@ -8,7 +8,8 @@
 # (one day, 3 buckets, 8 files per bucket: 24 plain files, as S3 delivers them), then reports:
 # - the median wall time of `cat DIR/* > /dev/null` over three runs (the cost of reading, from
 #   the page cache after the first run);
-# - the median wall time and the peak RSS of `bksim replay DIR --quiet --out TMP` over three
+# - the median wall time and the peak RSS of `bksim replay DIR --quiet --threads 1 --out TMP`
+#   (one core: reading, ordering and both variants' simulations in turn) over three
 #   runs, and the ratio of the two medians;
 # - the CPU model and the number of CPUs.
 # Peak RSS comes from GNU time (`/usr/bin/time -f '%e %M'`) when present, otherwise from the
@@ -67,10 +68,10 @@ for i in 1 2 3; do
 done
 cat_median=$(median < "$tmp/cat.txt")
 
-echo "== bksim replay $log --quiet, 3 runs"
+echo "== bksim replay $log --quiet --threads 1, 3 runs"
 for i in 1 2 3; do
   rm -rf "$tmp/out"
-  measure "$BKSIM" replay "$log" --quiet --out "$tmp/out" >> "$tmp/replay.txt"
+  measure "$BKSIM" replay "$log" --quiet --threads 1 --out "$tmp/out" >> "$tmp/replay.txt"
   tail -1 "$tmp/replay.txt" | awk '{printf "   run '"$i"': %s s, peak RSS %.0f MiB\n", $1, $2/1024}'
 done
 replay_median=$(cut -d' ' -f1 "$tmp/replay.txt" | median)

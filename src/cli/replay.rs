@@ -34,6 +34,14 @@ pub fn replay(args: &ReplayArgs, out: &mut dyn Write) -> Result<(), CommandError
             ),
         )?,
     };
+    let days = trace.facts.span_seconds / args.speed / 86_400.0;
+    let most = crate::scenario::MAX_RUN as f64 / 1e9 / 86_400.0;
+    if days > most {
+        return Err(CommandError::Input(format!(
+            "the log spans {} to {}, {days:.1} days at --speed {}; bksim simulates at most {most} days: replay part of the log, or a higher --speed",
+            trace.facts.first, trace.facts.last, args.speed
+        )));
+    }
     let generated = generated(&file, &spec, &trace, args.speed);
     file.extend(&generated, BY)?;
     super::run::execute(&file, &args.run, out)

@@ -10,7 +10,8 @@ use super::files::list_files;
 use super::order::{OrderError, Sorter, Store};
 use super::parse::{BadLine, read_file};
 use super::record::{NO_SIZE, NO_SOURCE, Rec, object_id};
-use std::collections::{BTreeMap, HashMap};
+use rustc_hash::FxHashMap;
+use std::collections::BTreeMap;
 use std::fmt;
 use std::path::PathBuf;
 
@@ -107,7 +108,7 @@ impl std::error::Error for LoadError {}
 
 /// Interns strings to dense numbers, refusing more than `max`.
 struct Interner {
-    ids: HashMap<String, u32>,
+    ids: FxHashMap<String, u32>,
     names: Vec<String>,
     max: usize,
 }
@@ -115,7 +116,7 @@ struct Interner {
 impl Interner {
     fn new(max: usize) -> Self {
         Interner {
-            ids: HashMap::new(),
+            ids: FxHashMap::default(),
             names: Vec::new(),
             max,
         }
@@ -221,10 +222,17 @@ pub fn load(spec: &TraceSpec) -> Result<Trace, LoadError> {
             String::new()
         } else {
             let names: Vec<String> = skipped.keys().take(5).cloned().collect();
-            format!(" (skipped: {})", names.join(", "))
+            format!("; skipped: {}", names.join(", "))
+        };
+        let unreadable = match bad_examples.first() {
+            Some(b) => format!(
+                "; {bad} could not be read, the first at {}:{}: {}",
+                b.file, b.line, b.reason
+            ),
+            None => String::new(),
         };
         return Err(LoadError(format!(
-            "{}: no request replay models in {} line(s) of {} file(s){what}; replay models PutObject, multipart uploads, GetObject, HeadObject, CopyObject and DeleteObject",
+            "{}: no request to replay in {} line(s) of {} file(s){what}{unreadable}. Replay models PutObject, multipart uploads, GetObject, HeadObject, CopyObject and DeleteObject",
             paths_text(&spec.paths),
             lines,
             files.len()
