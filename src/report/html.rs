@@ -135,6 +135,13 @@ pub fn report_html(run: &LoadedRun, charts: &[(&Chart, &str)]) -> String {
     }
     o.push_str("</section>\n");
 
+    o.push_str(&crate::report::expect::html_section(
+        &s.expectations,
+        &vs,
+        esc,
+        spans_html,
+    ));
+
     // Charts.
     o.push_str(
         "<section id=\"charts\">\n<h2>Charts</h2>\n<p>The same charts are in \

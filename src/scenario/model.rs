@@ -2,6 +2,7 @@
 //! internal units (nanoseconds, bytes, requests per second). Nothing here knows about TOML.
 
 use super::error::Site;
+pub use super::validate::{Expect, Expectation, MAX_MEASURED, Tolerance};
 use crate::engine::time::Nanos;
 use crate::mode::Mode;
 use std::path::PathBuf;
@@ -23,6 +24,8 @@ pub struct Scenario {
     pub crypto: CryptoConfig,
     pub buckets: Vec<Bucket>,
     pub workloads: Vec<Workload>,
+    /// Measured values to show beside the model's (`[[expect]]`), in the order written.
+    pub expect: Vec<Expect>,
     /// Plain-language notes produced by validation that a user must see (for example "bucket
     /// keys are not supported with DSSE-KMS: the setting is ignored for bucket 'x'").
     pub notes: Vec<String>,

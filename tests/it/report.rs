@@ -145,6 +145,7 @@ fn results(variants: &[(&str, bool)], seconds: u64, with_gets: bool) -> RunResul
             .iter()
             .map(|(n, bk)| variant(n, *bk, seconds, with_gets))
             .collect(),
+        expectations: vec![],
     }
 }
 

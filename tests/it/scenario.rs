@@ -805,6 +805,7 @@ fn defaults_applied_exactly() {
             size: SizeDist::Fixed(256 << 10),
             read_from: ReadFrom::Written,
         }],
+        expect: vec![],
         notes: vec![],
         provenance: s.provenance.clone(),
     };

@@ -313,6 +313,7 @@ pub(crate) mod tests {
                 warmup_seconds: 2.0,
                 drain_limit_seconds: 60.0,
                 variants,
+                expectations: Vec::new(),
             },
             timeseries,
             latency,

@@ -158,7 +158,7 @@ impl Ctx<'_> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::{arrival, bucket, client, crypto, kms, s3, top, workload};
+    use super::super::{arrival, bucket, client, crypto, expect, kms, s3, top, workload};
     use super::*;
 
     /// Every table of keys, by the heading of its table in `scenarios/README.md`.
@@ -172,6 +172,7 @@ mod tests {
         ("## `[[bucket]]`", bucket::KEYS),
         ("`[bucket.existing]`", bucket::EXISTING_KEYS),
         ("## `[[workload]]`", workload::KEYS),
+        ("## `[[expect]]`", expect::KEYS),
     ];
 
     /// Arrival kinds and rate-profile kinds: their README rows list their keys in prose.
