@@ -26,7 +26,7 @@ pub mod mode;
 pub mod model;
 pub mod outdir;
 pub mod prepare;
+pub mod replay;
 pub mod report;
 pub mod scenario;
 pub mod sweep;
-pub mod replay;

@@ -20,6 +20,7 @@ fn main() {
         // The selftest's own exit code says whether any vector failed.
         Command::Crypto(cmd) => bksim::cli::crypto(cmd, &mut out),
         Command::Report(args) => done(bksim::cli::report(args, &mut out)),
+        Command::Replay(args) => done(bksim::cli::replay(args, &mut out)),
     };
     let _ = out.flush();
     match result {

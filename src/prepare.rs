@@ -5,7 +5,10 @@
 
 use crate::crypto::calibration::Profile;
 use crate::mode::Mode;
+use crate::replay::facts::BucketFacts;
+use crate::replay::load::{Trace, TraceSpec, load};
 use crate::scenario::{CseCost, Override, Scenario, ScenarioError, ScenarioFile};
+use std::sync::{Arc, Mutex};
 
 /// The variant `variant` (the base document when None) of `file` with `extra` applied,
 /// validated and with its calibration profile loaded.
@@ -19,7 +22,139 @@ pub fn variant(
     // `[[expect]]` metrics name numbers of the summary, whose type validation cannot see.
     let known = crate::report::expect::metric_paths();
     sc.expect.iter().try_for_each(|e| e.check_metric(&known))?;
+    load_traces(&mut sc)?;
     Ok(sc)
+}
+
+/// Logs already read in this process: every variant, sweep point and capacity probe of a
+/// command replays the same log, which is read and ordered once.
+static TRACES: Mutex<Vec<(TraceSpec, Arc<Trace>)>> = Mutex::new(Vec::new());
+
+/// The log `spec` names, read once per process.
+pub fn trace(spec: &TraceSpec) -> Result<Arc<Trace>, crate::replay::load::LoadError> {
+    let mut cache = TRACES.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some((_, t)) = cache.iter().find(|(s, _)| s == spec) {
+        return Ok(t.clone());
+    }
+    let t = Arc::new(load(spec)?);
+    cache.push((spec.clone(), t.clone()));
+    Ok(t)
+}
+
+/// Reads the logs of `sc`'s trace workloads and matches each bucket of a log to the
+/// scenario's bucket of that S3 name. A log that cannot be replayed, or a bucket the scenario
+/// does not declare, is an invalid `trace`, reported where it was written.
+pub fn load_traces(sc: &mut Scenario) -> Result<(), ScenarioError> {
+    for tw in &mut sc.traces {
+        let key = format!("workload.{}.trace", tw.name);
+        let t = trace(&tw.spec).map_err(|e| tw.site.invalid(&key, e.to_string()))?;
+        let mut missing = Vec::new();
+        tw.buckets = t
+            .buckets
+            .iter()
+            .map(|name| {
+                sc.buckets
+                    .iter()
+                    .position(|b| &b.s3_name == name)
+                    .unwrap_or_else(|| {
+                        missing.push(name.clone());
+                        0
+                    })
+            })
+            .collect();
+        if !missing.is_empty() {
+            let shown: Vec<String> = missing.iter().take(5).map(|m| format!("'{m}'")).collect();
+            let more = if missing.len() > 5 {
+                format!(" and {} more", missing.len() - 5)
+            } else {
+                String::new()
+            };
+            return Err(tw.site.invalid(
+                &key,
+                format!(
+                    "the log names bucket(s) {}{more} that no [[bucket]] of the scenario is (by name or s3_name); declare each with its encryption",
+                    shown.join(", ")
+                ),
+            ));
+        }
+        tw.trace = Some(t);
+    }
+    let read: Vec<usize> = sc.traces.iter().flat_map(|tw| tw.buckets.clone()).collect();
+    for bi in read {
+        assume_existing(sc, bi);
+    }
+    Ok(())
+}
+
+/// Objects a replayed log reads but never writes were in the bucket before it: when the
+/// scenario does not describe them (`[bucket.existing]`), they are taken as written
+/// [`REPLAY_WRITTEN_OVER_DAYS`] days before by one session, with the bucket's own encryption
+/// and bucket-key setting (so a bucket-key variant reads them as bucket-key objects), and the
+/// scenario says so.
+fn assume_existing(sc: &mut Scenario, bi: usize) {
+    use crate::scenario::{Population, Provenance, SizeDist, ValueSource};
+    let b = &mut sc.buckets[bi];
+    if b.existing.is_some() {
+        return;
+    }
+    b.existing = Some(Population {
+        objects: REPLAY_EXISTING_OBJECTS,
+        written_over: REPLAY_WRITTEN_OVER_DAYS * 86_400 * crate::engine::time::NANOS_PER_SEC,
+        writer_sessions: 1,
+        bucket_key: b.bucket_key,
+        size: SizeDist::Fixed(0),
+    });
+    let path = format!("bucket.{}.existing", b.name);
+    sc.notes.push(format!(
+        "bucket '{}': objects the log reads but never writes are taken as written over the {REPLAY_WRITTEN_OVER_DAYS} days before, by one session, {} (describe them with [bucket.existing])",
+        b.name,
+        if b.bucket_key { "with a bucket key" } else { "each with its own data key" }
+    ));
+    let at = sc.provenance.partition_point(|p| p.path < path);
+    sc.provenance.insert(
+        at,
+        Provenance {
+            path,
+            value: format!(
+                "{{ objects = {REPLAY_EXISTING_OBJECTS}, written_over = \"{REPLAY_WRITTEN_OVER_DAYS}d\", writer_sessions = 1 }}"
+            ),
+            source: ValueSource::Assumption {
+                note: crate::scenario::presets::NOTE_REPLAY_EXISTING.to_string(),
+            },
+        },
+    );
+}
+
+/// Pre-existing objects assumed for a replayed bucket without `[bucket.existing]` (an
+/// object's index is its hashed identity modulo this: effectively every object distinct).
+pub const REPLAY_EXISTING_OBJECTS: u64 = 1 << 40;
+/// Over how many days before the log they were written.
+pub const REPLAY_WRITTEN_OVER_DAYS: u64 = 30;
+
+/// What the report says about a trace workload's log: its facts with the workload's name,
+/// speed and bucket mapping.
+pub fn trace_facts(sc: &Scenario) -> Vec<crate::replay::facts::TraceFacts> {
+    sc.traces
+        .iter()
+        .filter_map(|tw| {
+            let t = tw.trace.as_ref()?;
+            let mut f = t.facts.clone();
+            f.workload = tw.name.clone();
+            f.speed = tw.speed;
+            f.buckets = t
+                .buckets
+                .iter()
+                .zip(&tw.buckets)
+                .zip(&t.bucket_requests)
+                .map(|((log_name, &bi), &requests)| BucketFacts {
+                    log_name: log_name.clone(),
+                    bucket: sc.buckets[bi].name.clone(),
+                    requests,
+                })
+                .collect();
+            Some(f)
+        })
+        .collect()
 }
 
 /// Loads `sc`'s calibration profile (`crypto.profile`) and sets what client-side encryption

@@ -3,6 +3,7 @@
 
 mod capacity;
 pub mod crypto;
+pub mod replay;
 mod report;
 mod run;
 mod sweep;
@@ -12,6 +13,7 @@ use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 
 pub use capacity::capacity;
+pub use replay::replay;
 pub use report::report;
 pub use run::run;
 pub use sweep::{merge, sweep};
@@ -105,6 +107,12 @@ pub enum Command {
         after_help = "Example:\n  bksim validate scenarios/quickstart.toml\n\nExit codes: 0 valid, 2 invalid (the message names the file, line and key)."
     )]
     Validate(ValidateArgs),
+    /// Replay S3 server access logs, CloudTrail data events or a CSV of requests through the
+    /// model, and write the results directory as `run` does.
+    #[command(
+        after_help = "Examples:\n  bksim replay logs/                      # every file under logs/, format recognised per file\n  bksim replay access-logs/ --scenario scenarios/quickstart.toml --variant bucket-key\n  bksim replay trail.json.gz --format cloudtrail --speed 4 --out /tmp/replay\n\nEach logged request is offered at its logged time (divided by --speed), in logged order;\nrequests logged to the second are spread evenly over their second. An object is (bucket,\nkey): a GET of an object written earlier in the log reads with the key that wrote it; an\nobject read but never written was there before ([bucket.existing], or assumed written over\nthe 30 days before). HEAD and DELETE make no KMS call. Skipped operations and unreadable\nlines are counted in the report; more unreadable lines than --max-bad-lines is invalid input.\nWithout --scenario every bucket of the log is sse-kms and the variants are per-object and\nbucket-key. The results directory is written as by `bksim run`.\nExit codes: 0 success, 2 invalid input (a log, the scenario, a flag), 3 with --check: a\nmeasured value of the scenario ([[expect]]) out of tolerance (the results are written),\n1 anything else."
+    )]
+    Replay(ReplayArgs),
     /// Rebuild the charts and reports of a results directory without simulating again.
     #[command(
         after_help = "Examples:\n  bksim report results/quickstart\n  bksim report results/quickstart --format md,svg\n\nReads summary.json, timeseries.csv and the latency-*.hgrm files (and run.json for the run\nfacts, when present); writes charts/<chart>.svg and .png, report.html and report.md.\nThe same results give byte-identical charts and report.md.\nDIR is rewritten as a whole (from a copy in a staging directory beside it, swapped in one\nstep): after an interruption it holds the old files or the new ones, never a mix.\nExit codes: 0 success, 2 missing or corrupt input file (the message names it), 1 anything else."
@@ -171,6 +179,14 @@ pub struct OutputOptions {
 pub struct RunArgs {
     /// Scenario file (TOML). See scenarios/README.md for every key.
     pub file: PathBuf,
+    #[command(flatten)]
+    pub run: RunOptions,
+}
+
+/// What `run` and `replay` share: where the results go, how the scenario is read, how the
+/// command prints.
+#[derive(Debug, clap::Args)]
+pub struct RunOptions {
     /// Output directory [default: results/<scenario name>/].
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
@@ -182,6 +198,31 @@ pub struct RunArgs {
     pub scenario: ScenarioOptions,
     #[command(flatten)]
     pub output: OutputOptions,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ReplayArgs {
+    /// Log files, or directories of them (read recursively), gzip or plain, as AWS delivers
+    /// them: S3 server access logs, CloudTrail data events ({"Records": [...]} files or JSON
+    /// Lines), or CSV (time,op,bucket,key,requester,size).
+    #[arg(required = true, value_name = "LOG")]
+    pub logs: Vec<PathBuf>,
+    /// The logs' format: auto (recognised per file), s3-access-log, cloudtrail or csv.
+    #[arg(long, value_name = "FORMAT", default_value = "auto")]
+    pub format: String,
+    /// Scenario file for the KMS, S3 and client parameters, each bucket's encryption and KMS
+    /// key (a bucket of the log is matched by `s3_name`, else `name`), other workloads and the
+    /// variants [default: every bucket sse-kms; variants per-object and bucket-key].
+    #[arg(long = "scenario", value_name = "FILE")]
+    pub scenario_file: Option<PathBuf>,
+    /// Replay speed: 2 offers a logged hour in 30 simulated minutes.
+    #[arg(long, value_name = "X", default_value_t = 1.0)]
+    pub speed: f64,
+    /// Unreadable lines tolerated: a count, or a percentage of the lines read.
+    #[arg(long, value_name = "N|P%", default_value = crate::replay::load::DEFAULT_BAD_LIMIT_TEXT)]
+    pub max_bad_lines: String,
+    #[command(flatten)]
+    pub run: RunOptions,
 }
 
 #[derive(Debug, clap::Args)]

@@ -6,7 +6,7 @@
 //! measured value (`[[expect]]`) the model misses by more than its tolerance then makes the
 //! command fail with [`super::EXIT_CHECK`].
 
-use super::{CommandError, RunArgs};
+use super::{CommandError, RunArgs, RunOptions};
 use crate::engine::time::{Nanos, to_secs};
 use crate::metrics::results::{RunResults, VariantResults};
 use crate::model::run_variant;
@@ -22,16 +22,26 @@ use std::time::{Duration, Instant};
 
 /// Runs the `run` command, writing the table or JSON to `out`.
 pub fn run(args: &RunArgs, out: &mut dyn Write) -> Result<(), CommandError> {
+    let file = ScenarioFile::load(&args.file)?;
+    execute(&file, &args.run, out)
+}
+
+/// Runs a scenario file's variants as `bksim run` does (also `bksim replay`, on the scenario
+/// it built).
+pub fn execute(
+    file: &ScenarioFile,
+    args: &RunOptions,
+    out: &mut dyn Write,
+) -> Result<(), CommandError> {
     let started = std::time::SystemTime::now();
     let clock = Instant::now();
-    let file = ScenarioFile::load(&args.file)?;
 
     let extra = super::base_overrides(args.scenario.seed, &args.scenario.set)?;
     let selected = super::select_variants(&file, &args.scenario.variant)?;
     // Validate everything before anything is written.
     let scenarios: Vec<(String, Scenario)> = selected
         .iter()
-        .map(|name| Ok((name.clone(), prepare::variant(&file, Some(name), &extra)?)))
+        .map(|name| Ok((name.clone(), prepare::variant(file, Some(name), &extra)?)))
         .collect::<Result<_, CommandError>>()?;
     let descriptions: Vec<String> = selected
         .iter()
@@ -93,6 +103,7 @@ pub fn run(args: &RunArgs, out: &mut dyn Write) -> Result<(), CommandError> {
         warmup_seconds: to_secs(base.warmup),
         variants: timed.iter().map(|(r, _)| r.clone()).collect(),
         expectations: base.expect.iter().map(|e| e.expectation.clone()).collect(),
+        traces: prepare::trace_facts(base),
     };
     let variant_wall: Vec<Duration> = timed.iter().map(|(_, w)| *w).collect();
     let mut facts = RunFacts::collect(

@@ -62,6 +62,9 @@ pub struct Collector {
     step: u64,
     pub put: OpCounts,
     pub get: OpCounts,
+    /// Replayed requests that are neither PUTs nor GETs (HEAD, DELETE, multipart calls, copy
+    /// sources): counted, without latency, and not in the time series' offered columns.
+    pub other: OpCounts,
     pub latency_put: Histogram<u64>,
     pub latency_get: Histogram<u64>,
     pub kms_requests: u64,
@@ -102,6 +105,7 @@ impl Collector {
             step,
             put: OpCounts::default(),
             get: OpCounts::default(),
+            other: OpCounts::default(),
             latency_put: new_latency_histogram(),
             latency_get: new_latency_histogram(),
             kms_requests: 0,
@@ -200,6 +204,35 @@ impl Collector {
             } else {
                 self.put.unfinished += 1;
             }
+        }
+    }
+
+    /// A replayed request of the "other" class arrived at `t`.
+    pub fn arrived_other(&mut self, t: Nanos) {
+        self.in_flight += 1;
+        if self.measured(t) {
+            self.other.offered += 1;
+        }
+    }
+
+    /// A replayed request of the "other" class finished at `t`.
+    pub fn finished_other(&mut self, first_send: Nanos, ok: bool, retries: u32) {
+        self.in_flight -= 1;
+        if !self.measured(first_send) {
+            return;
+        }
+        self.other.retries += retries as u64;
+        if ok {
+            self.other.completed += 1;
+        } else {
+            self.other.failed += 1;
+        }
+    }
+
+    /// A replayed request of the "other" class was still in flight when the run stopped.
+    pub fn unfinished_other(&mut self, first_send: Nanos) {
+        if self.measured(first_send) {
+            self.other.unfinished += 1;
         }
     }
 

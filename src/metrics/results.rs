@@ -28,6 +28,8 @@ pub struct RunResults {
     /// The scenario's measured values (`[[expect]]`), compared with the variants' summaries
     /// in the report and by `--check`.
     pub expectations: Vec<crate::scenario::Expectation>,
+    /// What each replayed log held.
+    pub traces: Vec<crate::replay::facts::TraceFacts>,
 }
 
 /// One variant's results.
@@ -73,6 +75,11 @@ pub struct VariantSummary {
     /// The variant's description from the scenario file ("" when none).
     pub description: String,
     pub requests: PerOp<OpCounts>,
+    /// Requests of a replayed log that are neither a PUT (or a copy's write) nor a GET:
+    /// HEAD, DELETE, multipart-upload calls, the source side of copies. Not in the latency
+    /// figures; absent when there are none.
+    #[serde(default, skip_serializing_if = "OpCounts::is_zero")]
+    pub other_requests: OpCounts,
     pub latency_ms: PerOp<LatencySummary>,
     pub kms: KmsSummary,
     pub cloudtrail: CloudTrailSummary,
@@ -113,6 +120,13 @@ pub struct OpCounts {
     /// [`DRAIN_LIMIT`]: crate::metrics::collector::DRAIN_LIMIT
     #[serde(default)]
     pub unfinished: u64,
+}
+
+impl OpCounts {
+    /// Nothing counted.
+    pub fn is_zero(&self) -> bool {
+        *self == OpCounts::default()
+    }
 }
 
 /// Latency percentiles in milliseconds (3 decimals), over completed requests.

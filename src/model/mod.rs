@@ -48,6 +48,7 @@ pub fn run_variant(name: &str, sc: &Scenario, progress: Option<sim::Progress>) -
             put: m.put,
             get: m.get,
         },
+        other_requests: m.other,
         latency_ms: PerOp {
             put: latency_summary(&m.latency_put),
             get: latency_summary(&m.latency_get),
@@ -100,7 +101,7 @@ pub fn run_variant(name: &str, sc: &Scenario, progress: Option<sim::Progress>) -
             },
             verified_objects: finished.verified_objects,
         },
-        notes: sc.notes.clone(),
+        notes: sc.notes.iter().cloned().chain(finished.notes).collect(),
         parameters: sc.provenance.clone(),
     };
     VariantResults {

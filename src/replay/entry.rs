@@ -41,6 +41,30 @@ pub enum FormatChoice {
     Only(Format),
 }
 
+impl FormatChoice {
+    /// The name of [`FormatChoice::Auto`].
+    pub const AUTO: &'static str = "auto";
+
+    /// Parses `auto` or a format's name.
+    pub fn from_name(name: &str) -> Option<FormatChoice> {
+        if name == Self::AUTO {
+            return Some(FormatChoice::Auto);
+        }
+        Format::ALL
+            .into_iter()
+            .find(|f| f.name() == name)
+            .map(FormatChoice::Only)
+    }
+
+    /// `auto` or the format's name.
+    pub fn name(self) -> &'static str {
+        match self {
+            FormatChoice::Auto => Self::AUTO,
+            FormatChoice::Only(f) => f.name(),
+        }
+    }
+}
+
 /// The S3 operation of a logged request, as far as encryption is concerned.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum LogOp {

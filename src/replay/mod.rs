@@ -1,5 +1,12 @@
 //! Replaying real traffic: S3 server access logs, CloudTrail data events and CSV read from
-//! files as AWS delivers them ([`parse`], [`files`]), ordered by time and offered to the model
-//! as a workload ([`trace`]).
+//! files as AWS delivers them ([`parse`], [`files`]), each request made compact
+//! ([`record`]), put in time order in bounded memory ([`order`]) and described ([`facts`]) by
+//! [`load`]; the model offers the result as a workload.
 
 pub mod entry;
+pub mod facts;
+pub mod files;
+pub mod load;
+pub mod order;
+pub mod parse;
+pub mod record;

@@ -8,7 +8,7 @@
 use std::fmt::Write;
 
 use crate::chart::format::group;
-use crate::metrics::results::VariantSummary;
+use crate::metrics::results::{OpCounts, VariantSummary};
 use crate::scenario::{Expectation, Tolerance};
 
 /// The section's title, in every output.
@@ -22,6 +22,11 @@ pub fn metric_paths() -> Vec<String> {
         name: String::new(),
         description: String::new(),
         requests: Default::default(),
+        // Left out of the file when zero: one request makes it appear.
+        other_requests: OpCounts {
+            offered: 1,
+            ..Default::default()
+        },
         latency_ms: Default::default(),
         kms: Default::default(),
         cloudtrail: Default::default(),
@@ -55,11 +60,15 @@ fn leaves(v: &serde_json::Value, prefix: &str, out: &mut Vec<String>) {
     }
 }
 
-/// The number at `path` in `v`'s summary, if there is one.
+/// The number at `path` in `v`'s summary, if there is one. A number of [`metric_paths`] the
+/// summary leaves out (a part written only when not zero, such as `other_requests`) is 0.
 pub fn metric_value(v: &VariantSummary, path: &str) -> Option<f64> {
     let mut x = serde_json::to_value(v).ok()?;
     for seg in path.split('.') {
-        x = x.get_mut(seg)?.take();
+        match x.get_mut(seg) {
+            Some(next) => x = next.take(),
+            None => return metric_paths().iter().any(|p| p == path).then_some(0.0),
+        }
     }
     x.as_f64()
 }
@@ -390,12 +399,29 @@ mod tests {
             "bucket_keys_issued",
             "s3_slowdown.kms",
             "crypto.client_cpu_seconds",
+            "other_requests.offered",
         ] {
             assert!(paths.iter().any(|x| x == p), "{p} missing from {paths:?}");
         }
         for p in ["name", "description", "crypto.profile", "notes", "kms"] {
             assert!(!paths.iter().any(|x| x == p), "{p} is not a number");
         }
+    }
+
+    #[test]
+    fn metric_values_come_from_the_summary() {
+        let run = crate::report::charts::tests::synthetic(&["a"], 5, 100, false);
+        let v = &run.summary.variants[0];
+        assert_eq!(metric_value(v, "kms.requests"), Some(v.kms.requests as f64));
+        assert_eq!(
+            metric_value(v, "latency_ms.put.p99"),
+            Some(v.latency_ms.put.p99)
+        );
+        // Left out of the file when zero, still a metric.
+        assert!(v.other_requests.is_zero());
+        assert_eq!(metric_value(v, "other_requests.offered"), Some(0.0));
+        assert_eq!(metric_value(v, "kms.bogus"), None);
+        assert_eq!(metric_value(v, "name"), None);
     }
 
     #[test]

@@ -141,6 +141,7 @@ pub fn report_html(run: &LoadedRun, charts: &[(&Chart, &str)]) -> String {
         esc,
         spans_html,
     ));
+    o.push_str(&crate::report::replay::html(&run.summary.traces, esc));
 
     // Charts.
     o.push_str(

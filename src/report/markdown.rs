@@ -72,6 +72,7 @@ pub fn report_md(run: &LoadedRun, charts: &[Chart]) -> String {
         cell,
         spans_md,
     ));
+    out.push_str(&crate::report::replay::markdown(&s.traces, cell));
 
     out.push_str("## Charts\n\n");
     let _ = writeln!(

@@ -36,6 +36,7 @@ pub mod load;
 pub mod markdown;
 pub mod plausible;
 pub mod render;
+pub mod replay;
 pub mod sources;
 pub mod table;
 pub mod verdict;

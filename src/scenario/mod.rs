@@ -11,7 +11,7 @@
 mod error;
 mod model;
 mod overrides;
-mod presets;
+pub mod presets;
 mod raw;
 mod units;
 mod validate;
@@ -122,6 +122,83 @@ impl ScenarioFile {
             variants,
             declared,
         })
+    }
+
+    /// Adds to the document what a command derives from elsewhere (`bksim replay`: the log's
+    /// buckets and its trace workload): a top-level key of `generated` the file does not set
+    /// is added, an array (`[[bucket]]`, `[[workload]]`) is appended to the file's. Every
+    /// value added is marked as set by `by`. The default variants are recomputed, so that the
+    /// added sse-kms buckets are in them.
+    pub fn extend(&mut self, generated: &str, by: &str) -> Result<(), ScenarioError> {
+        let doc = toml_edit::Document::parse(generated.to_string()).map_err(|e| {
+            ScenarioError::new(
+                ErrorKind::Invalid,
+                &self.path,
+                format!("{by}: {}", e.message().trim_end()),
+            )
+        })?;
+        let extra = raw::from_document(&doc);
+        for mut e in extra.entries {
+            let origin = Origin::Override {
+                by: by.to_string(),
+                path: e.key.clone(),
+                line: None,
+            };
+            raw::reorigin(&mut e.value, &origin);
+            e.key_origin = origin.clone();
+            match self.root.get_mut(&e.key) {
+                None => self.root.entries.push(e),
+                Some(have) => match (&mut have.value.kind, e.value.kind) {
+                    (RawKind::Array(items), RawKind::Array(more)) => items.extend(more),
+                    (_, RawKind::Array(_)) => {
+                        return Err(located(
+                            &self.path,
+                            &have.value.origin,
+                            &e.key,
+                            format!(
+                                "{by} adds [[{}]] tables, but the file's `{}` is not an array of tables",
+                                e.key, e.key
+                            ),
+                        ));
+                    }
+                    // The file's own value wins.
+                    _ => {}
+                },
+            }
+        }
+        if !self.declared {
+            self.variants = default_variants(&self.root);
+        }
+        Ok(())
+    }
+
+    /// The S3 names of the buckets the file declares (`s3_name`, else `name`), as written.
+    pub fn bucket_s3_names(&self) -> Vec<String> {
+        let Some(RawKind::Array(items)) = self.root.get("bucket").map(|e| &e.value.kind) else {
+            return Vec::new();
+        };
+        items
+            .iter()
+            .filter_map(|b| {
+                let t = b.as_table()?;
+                t.get("s3_name")
+                    .or_else(|| t.get("name"))?
+                    .value
+                    .as_str()
+                    .map(String::from)
+            })
+            .collect()
+    }
+
+    /// The names of the file's `[[kind]]` elements (buckets, workloads), as written.
+    pub fn element_names(&self, kind: &str) -> Vec<String> {
+        let Some(RawKind::Array(items)) = self.root.get(kind).map(|e| &e.value.kind) else {
+            return Vec::new();
+        };
+        items
+            .iter()
+            .filter_map(|b| b.as_table()?.get("name")?.value.as_str().map(String::from))
+            .collect()
     }
 
     /// The scenario name (a checked identifier, `[A-Za-z0-9_-]+`).

@@ -5,7 +5,9 @@ use super::error::Site;
 pub use super::validate::{Expect, Expectation, MAX_MEASURED, Tolerance};
 use crate::engine::time::Nanos;
 use crate::mode::Mode;
+use crate::replay::load::{Trace, TraceSpec};
 use std::path::PathBuf;
+use std::sync::Arc;
 
 /// A scenario with one variant's overrides applied and every value validated.
 #[derive(Debug, Clone, PartialEq)]
@@ -26,6 +28,8 @@ pub struct Scenario {
     pub workloads: Vec<Workload>,
     /// Measured values to show beside the model's (`[[expect]]`), in the order written.
     pub expect: Vec<Expect>,
+    /// Workloads that replay a log (`[[workload]]` with `trace`).
+    pub traces: Vec<TraceWorkload>,
     /// Plain-language notes produced by validation that a user must see (for example "bucket
     /// keys are not supported with DSSE-KMS: the setting is ignored for bucket 'x'").
     pub notes: Vec<String>,
@@ -207,6 +211,8 @@ pub struct DataKeyCache {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Bucket {
     pub name: String,
+    /// The bucket's name in logs that a trace workload replays (`name` unless set).
+    pub s3_name: String,
     pub encryption: Mode,
     /// Effective setting: always false for modes that cannot use a bucket key.
     pub bucket_key: bool,
@@ -250,6 +256,13 @@ pub enum ReadFrom {
     Existing,
     /// Objects written earlier in this run (a bounded, uniform sample of them).
     Written,
+    /// The objects one put workload wrote, by the order its PUTs completed: positions
+    /// `first..=last` (1-based), read in order and cycling.
+    Workload {
+        writer: usize,
+        first: u64,
+        last: u64,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -264,6 +277,15 @@ pub struct Workload {
     /// written objects the size each was written with.
     pub size: SizeDist,
     pub read_from: ReadFrom,
+    /// Requests the workload offers before it stops (open loop: arrivals stop; closed loop:
+    /// in total over its clients); `None` = until the end of the run.
+    pub requests: Option<u64>,
+    /// Index of the workload whose end (its last request finished) starts this one; `None` =
+    /// it starts at time 0. That workload always has `requests`.
+    pub after: Option<usize>,
+    /// Index of the workload whose sessions this one sends from (chains resolved to the
+    /// owner); `sessions` is then 0, as it has none of its own.
+    pub sessions_of: Option<usize>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -305,4 +327,36 @@ pub enum RateProfile {
         trough: f64,
         peak_at: Nanos,
     },
+}
+
+/// A workload that replays a log: its requests, times, buckets and sessions come from the log.
+#[derive(Debug, Clone)]
+pub struct TraceWorkload {
+    pub name: String,
+    /// The log's files and format, paths resolved against the scenario file's folder.
+    pub spec: TraceSpec,
+    /// Logged time divided by `speed` is simulated time.
+    pub speed: f64,
+    /// Where `trace` was written, for problems found when the log is read.
+    pub site: Site,
+    /// The log, read and ordered: None until the caller loaded it (`prepare::variant`).
+    pub trace: Option<Arc<Trace>>,
+    /// The scenario bucket of each of the trace's buckets (set with `trace`).
+    pub buckets: Vec<usize>,
+}
+
+impl PartialEq for TraceWorkload {
+    /// Equal settings, and the same loaded log (or none).
+    fn eq(&self, o: &Self) -> bool {
+        self.name == o.name
+            && self.spec == o.spec
+            && self.speed == o.speed
+            && self.site == o.site
+            && self.buckets == o.buckets
+            && match (&self.trace, &o.trace) {
+                (None, None) => true,
+                (Some(a), Some(b)) => Arc::ptr_eq(a, b),
+                _ => false,
+            }
+    }
 }

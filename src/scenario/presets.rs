@@ -73,6 +73,18 @@ pub const NOTE_EXISTING_SIZE: &str = "object size is workload-specific";
 pub const NOTE_SESSIONS: &str = "one requester (IAM) session";
 pub const NOTE_SIZE: &str = "object size is workload-specific";
 pub const NOTE_THINK: &str = "no think time between requests";
+pub const NOTE_TRACE_FORMAT: &str = "each file's format is recognised from its first line";
+pub const NOTE_SPEED: &str = "the log's own pace";
+pub const NOTE_MAX_BAD_LINES: &str = "a few unreadable lines are usual in logs gathered by hand; more means the wrong file or format";
+pub const NOTE_REPLAY_EXISTING: &str =
+    "a log does not say how or when the objects it reads but never writes were written";
+pub const NOTE_REQUESTS: &str =
+    "a workload sends requests for the whole run unless it is given a number of them";
+pub const NOTE_AFTER: &str = "a workload starts at time 0 unless it follows another";
+pub const NOTE_SESSIONS_OF: &str =
+    "a workload has sessions of its own unless it shares another workload's";
+pub const NOTE_OBJECTS: &str =
+    "a get workload reading what one workload wrote reads every object it wrote, in order";
 pub const NOTE_READ_FROM: &str =
     "the bucket's existing objects when it has some, else objects written in this run";
 

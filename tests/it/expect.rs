@@ -370,7 +370,8 @@ fn a_run_without_expectations_writes_no_expectations_key() {
 #[test]
 fn the_bundled_poc_scenario_matches_without_bucket_keys_and_undercounts_with_them() {
     // AWS's published POC: 150 KMS calls without bucket keys, 4 with them. The model makes
-    // exactly 150, and 2 with bucket keys: the second expectation is out of tolerance.
+    // exactly 150, and 1 with bucket keys (one session, one connection, one front-end host):
+    // the second expectation is out of tolerance.
     let dir = tempfile::tempdir().unwrap();
     let o = dir.path().join("poc");
     let out = bksim(&[
@@ -387,12 +388,58 @@ fn the_bundled_poc_scenario_matches_without_bucket_keys_and_undercounts_with_the
         "{table}"
     );
     assert!(
-        table.contains("  bucket-key  kms.requests         4      2  -50.0%         ±1  OUT\n"),
+        table.contains("  bucket-key  kms.requests         4      1  -75.0%         ±1  OUT\n"),
         "{table}"
     );
     assert_eq!(
         text(&out.stderr),
         "error: --check: 1 of 2 measured value(s) out of tolerance:\n  \
-         [[expect]] at line 73: kms.requests of variant bucket-key is 2 in the model, 4 measured (-50.0%), outside ±1\n"
+         [[expect]] at line 75: kms.requests of variant bucket-key is 1 in the model, 4 measured (-75.0%), outside ±1\n"
     );
+}
+
+#[test]
+fn replay_checks_the_scenario_expectations_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("log.csv");
+    std::fs::write(
+        &log,
+        "time,op,bucket,key,requester,size\n\
+         2026-11-24T10:00:00Z,put,poc,a,arn:aws:iam::111122223333:user/u,100\n\
+         2026-11-24T10:00:01Z,get,poc,a,arn:aws:iam::111122223333:user/u,100\n",
+    )
+    .unwrap();
+    // The quota does not depend on the traffic: within with 100,000 (the default Region's),
+    // out with 1.
+    for (value, code) in [(100000, 0), (1, 3)] {
+        let sc = dir.path().join("sc.toml");
+        std::fs::write(
+            &sc,
+            format!(
+                "name = \"rs\"\n[[expect]]\nvariant = \"per-object\"\nmetric = \"kms.quota_rps\"\n\
+                 value = {value}\ntolerance = 0\nsource = \"Service Quotas console\"\n"
+            ),
+        )
+        .unwrap();
+        let o = dir.path().join("out");
+        let out = bksim(&[
+            "replay",
+            log.to_str().unwrap(),
+            "--scenario",
+            sc.to_str().unwrap(),
+            "--out",
+            o.to_str().unwrap(),
+            "--check",
+            "--quiet",
+        ]);
+        assert_eq!(out.status.code(), Some(code), "{}", text(&out.stderr));
+        assert!(text(&read(&o.join("report.md"))).contains("## Measured vs model"));
+        if code == 3 {
+            assert_eq!(
+                text(&out.stderr),
+                "error: --check: 1 of 1 measured value(s) out of tolerance:\n  \
+                 [[expect]] at line 2: kms.quota_rps of variant per-object is 100,000 in the model, 1 measured (+9999900.0%), outside ±0\n"
+            );
+        }
+    }
 }

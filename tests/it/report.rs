@@ -41,6 +41,7 @@ fn variant(name: &str, bucket_key: bool, seconds: u64, with_gets: bool) -> Varia
     let summary = VariantSummary {
         name: name.to_string(),
         description: format!("the {name} variant"),
+        other_requests: Default::default(),
         parameters: vec![],
         crypto: Default::default(),
         requests: PerOp {
@@ -141,6 +142,7 @@ fn results(variants: &[(&str, bool)], seconds: u64, with_gets: bool) -> RunResul
         seed: 42,
         simulated_seconds: seconds as f64,
         warmup_seconds: 0.0,
+        traces: Vec::new(),
         variants: variants
             .iter()
             .map(|(n, bk)| variant(n, *bk, seconds, with_gets))

@@ -787,12 +787,14 @@ fn defaults_applied_exactly() {
         },
         buckets: vec![Bucket {
             name: "ingest".into(),
+            s3_name: "ingest".into(),
             encryption: Mode::SseKms,
             bucket_key: false,
             kms_key: "arn:aws:kms:us-east-1:111122223333:key/bksim-default".into(),
             prefixes: 1,
             existing: None,
         }],
+        traces: Vec::new(),
         workloads: vec![Workload {
             name: "uploads".into(),
             bucket: 0,
@@ -804,6 +806,9 @@ fn defaults_applied_exactly() {
             sessions: 1,
             size: SizeDist::Fixed(256 << 10),
             read_from: ReadFrom::Written,
+            requests: None,
+            after: None,
+            sessions_of: None,
         }],
         expect: vec![],
         notes: vec![],
@@ -1259,4 +1264,301 @@ fn rate_profiles() {
             .unwrap_err()
             .contains("end: missing required key")
     );
+}
+
+// ---------------------------------------------------------------------------------------
+// Workloads that stop, follow one another, share sessions and read by position.
+
+/// MINIMAL's bucket `ingest`, a second bucket `other`, and `[[workload]]` tables after it.
+fn linked(workloads: &str) -> String {
+    format!(
+        "name = \"m\"\nduration = \"1m\"\n[[bucket]]\nname = \"ingest\"\nencryption = \"sse-kms\"\n\
+         [[bucket]]\nname = \"other\"\nencryption = \"sse-kms\"\n{workloads}"
+    )
+}
+
+/// A `[[workload]]` table: name, bucket, op, a closed loop of one client, then `extra` lines.
+fn wl(name: &str, bucket: &str, op: &str, extra: &str) -> String {
+    format!(
+        "[[workload]]\nname = \"{name}\"\nbucket = \"{bucket}\"\nop = \"{op}\"\n\
+         arrival = {{ kind = \"closed\", concurrency = 1 }}\n{extra}"
+    )
+}
+
+#[test]
+fn workload_link_errors_name_file_line_and_key() {
+    let up = |extra: &str| wl("uploads", "ingest", "put", extra);
+    let rd = |extra: &str| wl("reads", "ingest", "get", extra);
+    let cases: Vec<(String, &str, &str)> = vec![
+        // (scenario text, the line holding the key, expected fragment after "line:col: ")
+        (
+            linked(&up("requests = 0\n")),
+            "requests = 0",
+            "workload.uploads.requests: must be at least 1, found 0",
+        ),
+        (
+            linked(&up("requests = 1000000001\n")),
+            "requests = 1000000001",
+            "workload.uploads.requests: must be at most 1000000000, found 1000000001 (a workload without `requests` sends for the whole run; at most 1,000,000,000)",
+        ),
+        (
+            linked(&(up("requests = 5\n") + &rd("after = \"uplods\"\n"))),
+            "after = \"uplods\"",
+            "workload.reads.after: no [[workload]] named 'uplods' (known: uploads, reads) (did you mean `uploads`?)",
+        ),
+        (
+            linked(&(up("requests = 5\n") + &rd("after = \"uploads\"\nread_from = \"written\"\n")))
+                .replace("requests = 5\n", ""),
+            "after = \"uploads\"",
+            "workload.reads.after: workload 'uploads' never ends: it has no `requests` (set `requests` on workload 'uploads' (a workload ends when the last of its requests has finished))",
+        ),
+        (
+            linked(
+                &(up("requests = 5\nafter = \"more\"\n")
+                    + &wl("more", "ingest", "put", "requests = 5\nafter = \"last\"\n")
+                    + &wl(
+                        "last",
+                        "ingest",
+                        "put",
+                        "requests = 5\nafter = \"uploads\"\n",
+                    )),
+            ),
+            "after = \"more\"",
+            "workload.uploads.after: a cycle of `after`: uploads → more → last → uploads (each workload starts after the next one in the cycle; one of them must not)",
+        ),
+        (
+            linked(&up("requests = 5\nafter = \"uploads\"\n")),
+            "after = \"uploads\"",
+            "workload.uploads.after: a cycle of `after`: uploads → uploads",
+        ),
+        (
+            linked(
+                &(up("")
+                    + &wl(
+                        "more",
+                        "ingest",
+                        "put",
+                        "sessions_of = \"uploads\"\nsessions = 2\n",
+                    )),
+            ),
+            "sessions = 2",
+            "workload.more.sessions: `sessions` cannot be set with `sessions_of`: workload 'more' sends from another workload's sessions (remove `sessions` here",
+        ),
+        (
+            linked(
+                &(up("sessions_of = \"more\"\n")
+                    + &wl("more", "ingest", "put", "sessions_of = \"uploads\"\n")),
+            ),
+            "sessions_of = \"more\"",
+            "workload.uploads.sessions_of: a cycle of `sessions_of`: uploads → more → uploads",
+        ),
+        (
+            linked(&(up("") + &rd("read_from = \"uploads\"\n"))),
+            "read_from = \"uploads\"",
+            "workload.reads.read_from: reading every object workload 'uploads' writes would keep them all: it has no `requests` (add `objects = \"1..N\"` (N ≤ 1,000,000) to read some of them, or set `requests` ≤ 1,000,000 on workload 'uploads')",
+        ),
+        (
+            linked(&(up("requests = 2000000\n") + &rd("read_from = \"uploads\"\n"))),
+            "read_from = \"uploads\"",
+            "workload.reads.read_from: reading every object workload 'uploads' writes would keep them all: requests = 2000000, above 1,000,000",
+        ),
+        (
+            linked(&(up("") + &rd("read_from = \"uplaods\"\n"))),
+            "read_from = \"uplaods\"",
+            "workload.reads.read_from: expected \"existing\", \"written\" or a put workload's name, found \"uplaods\" (did you mean `uploads`?)",
+        ),
+        (
+            linked(&(up("") + &rd("") + &wl("again", "ingest", "get", "read_from = \"reads\"\n"))),
+            "read_from = \"reads\"",
+            "workload.again.read_from: workload 'reads' is a get workload: `read_from` may name a put workload only",
+        ),
+        (
+            linked(
+                &(wl("uploads", "other", "put", "requests = 5\n")
+                    + &rd("read_from = \"uploads\"\n")),
+            ),
+            "read_from = \"uploads\"",
+            "workload.reads.read_from: workload 'uploads' writes to bucket 'other', not to 'ingest' which 'reads' reads (read from a put workload on the same bucket)",
+        ),
+        (
+            linked(&(up("") + &rd("read_from = \"uploads\"\nobjects = \"0..5\"\n"))),
+            "objects = \"0..5\"",
+            "workload.reads.objects: positions start at 1, found 0",
+        ),
+        (
+            linked(&(up("") + &rd("read_from = \"uploads\"\nobjects = \"5..2\"\n"))),
+            "objects = \"5..2\"",
+            "workload.reads.objects: the range 5..2 is empty (end before start)",
+        ),
+        (
+            linked(&(up("") + &rd("read_from = \"uploads\"\nobjects = \"two..ten\"\n"))),
+            "objects = \"two..ten\"",
+            "workload.reads.objects: expected a range \"A..B\", found \"two..ten\" (write it as \"2..10\"",
+        ),
+        (
+            linked(&(up("") + &rd("read_from = \"uploads\"\nobjects = \"1..1000001\"\n"))),
+            "objects = \"1..1000001\"",
+            "workload.reads.objects: the range may end at 1,000,000 at most, found 1000001",
+        ),
+        (
+            linked(
+                &(up("requests = 50\n") + &rd("read_from = \"uploads\"\nobjects = \"2..60\"\n")),
+            ),
+            "objects = \"2..60\"",
+            "workload.reads.objects: the range 2..60 goes past what workload 'uploads' writes: at most 50 objects (requests = 50) (end the range at 50 or before)",
+        ),
+        (
+            linked(&(up("") + &rd("read_from = \"written\"\nobjects = \"2..10\"\n"))),
+            "objects = \"2..10\"",
+            "workload.reads.objects: objects applies only when read_from names a put workload (here it is \"written\")",
+        ),
+        (
+            linked(&up("objects = \"2..10\"\n")),
+            "objects = \"2..10\"",
+            "workload.uploads.objects: objects applies only to get workloads",
+        ),
+        (
+            linked(&up("sesions_of = \"x\"\n")),
+            "sesions_of",
+            "workload.uploads.sesions_of: unknown key (did you mean `sessions_of`?)",
+        ),
+    ];
+    for (text, at, expected) in cases {
+        let err = match resolve_text(&text) {
+            Ok(_) => panic!("accepted:\n{text}\nexpected an error containing {expected:?}"),
+            Err(e) => e,
+        };
+        let msg = err.to_string();
+        let line = line_of(&text, at);
+        assert_eq!(err.line(), Some(line), "{msg}\nfor:\n{text}");
+        assert!(
+            msg.starts_with(&format!("scenarios/x.toml:{line}:")),
+            "{msg}\nfor:\n{text}"
+        );
+        assert!(
+            msg.contains(&format!(": {expected}")),
+            "message {msg:?}\ndoes not contain {expected:?}\nfor:\n{text}"
+        );
+    }
+}
+
+#[test]
+fn workload_links_resolve_to_indices_owners_and_positions() {
+    let text = linked(
+        &(wl("uploads", "ingest", "put", "requests = 50\nsessions = 3\n")
+            + &wl("more", "ingest", "put", "sessions_of = \"uploads\"\nrequests = 7\n")
+            // A chain: sessions of `more`, which sends from `uploads`'.
+            + &wl(
+                "reads",
+                "ingest",
+                "get",
+                "after = \"more\"\nsessions_of = \"more\"\nread_from = \"uploads\"\nobjects = \"2..10\"\nrequests = 900\n",
+            )
+            + &wl("all", "ingest", "get", "read_from = \"uploads\"\n")
+            // The keywords win over a workload of that name.
+            + &wl("written", "ingest", "put", "")
+            + &wl("sample", "ingest", "get", "read_from = \"written\"\n")),
+    );
+    let s = resolve_text(&text).unwrap();
+    let w = &s.workloads;
+    assert_eq!(
+        (w[0].requests, w[0].after, w[0].sessions_of, w[0].sessions),
+        (Some(50), None, None, 3)
+    );
+    assert_eq!(
+        (w[1].requests, w[1].after, w[1].sessions_of, w[1].sessions),
+        (Some(7), None, Some(0), 0)
+    );
+    assert_eq!(
+        (w[2].requests, w[2].after, w[2].sessions_of, w[2].sessions),
+        (Some(900), Some(1), Some(0), 0)
+    );
+    assert_eq!(
+        w[2].read_from,
+        ReadFrom::Workload {
+            writer: 0,
+            first: 2,
+            last: 10
+        }
+    );
+    // Without `objects`: every object the writer's `requests` allow, recorded as computed.
+    assert_eq!(
+        w[3].read_from,
+        ReadFrom::Workload {
+            writer: 0,
+            first: 1,
+            last: 50
+        }
+    );
+    assert_eq!(w[3].requests, None);
+    assert_eq!(w[5].read_from, ReadFrom::Written);
+    let prov = |path: &str| {
+        s.provenance
+            .iter()
+            .find(|p| p.path == path)
+            .map(|p| (p.value.clone(), p.source.clone()))
+    };
+    let (value, source) = prov("workload.all.objects").unwrap();
+    assert_eq!(value, "1..50");
+    assert!(
+        matches!(&source, ValueSource::Assumption { note } if note.contains("every object it wrote")),
+        "{source:?}"
+    );
+    let line = line_of(&text, "objects = \"2..10\"");
+    assert_eq!(
+        prov("workload.reads.objects"),
+        Some(("2..10".into(), ValueSource::Scenario { line }))
+    );
+    // Keys left out record nothing (so existing scenarios' parameters are unchanged), and a
+    // workload sending from another's sessions records no `sessions` of its own.
+    for absent in [
+        "workload.all.requests",
+        "workload.all.after",
+        "workload.uploads.sessions_of",
+        "workload.more.sessions",
+        "workload.reads.sessions",
+    ] {
+        assert_eq!(prov(absent), None, "{absent}");
+    }
+}
+
+#[test]
+fn small_real_workload_makes_the_hand_worked_kms_calls() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/small-real-workload.toml");
+    let file = ScenarioFile::load(&path).unwrap();
+    let names: Vec<&str> = file.variants().iter().map(|v| v.name.as_str()).collect();
+    assert_eq!(names, ["per-object", "bucket-key"]);
+    let run = |variant: &str| {
+        let sc = bksim::prepare::variant(&file, Some(variant), &[]).unwrap();
+        assert!(sc.notes.is_empty(), "{:?}", sc.notes);
+        bksim::model::run_variant(variant, &sc, None).summary
+    };
+    for variant in ["per-object", "bucket-key"] {
+        let s = run(variant);
+        let (put, get) = (&s.requests.put, &s.requests.get);
+        // 50 uploads, then 900 reads, every one completed, none of them too early.
+        assert_eq!((put.offered, put.completed), (50, 50), "{variant}");
+        assert_eq!((get.offered, get.completed), (900, 900), "{variant}");
+        assert_eq!(get.no_object + put.failed + get.failed, 0, "{variant}");
+        assert_eq!(s.kms.throttled, 0, "{variant}");
+        assert!(s.notes.is_empty(), "{variant}: {:?}", s.notes);
+        let ops = (
+            s.kms.by_operation.GenerateDataKey,
+            s.kms.by_operation.Decrypt,
+        );
+        if variant == "per-object" {
+            // One data key per PUT, one Decrypt per GET.
+            assert_eq!(ops, (50, 900));
+            assert_eq!(s.kms.requests, 950);
+            assert_eq!(s.cloudtrail.object_arn_context, 950);
+            assert_eq!(s.bucket_keys_issued, 0);
+        } else {
+            // One session, one connection (one front-end host), all inside one TTL: the first
+            // PUT's bucket key serves the other 49 PUTs and all 900 GETs.
+            assert_eq!(ops, (1, 0));
+            assert_eq!(s.kms.requests, 1);
+            assert_eq!(s.cloudtrail.bucket_arn_context, 1);
+            assert_eq!((s.bucket_keys_issued, s.bucket_keys_decrypted), (1, 0));
+        }
+    }
 }

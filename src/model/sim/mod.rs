@@ -26,6 +26,7 @@ mod kms_calls;
 mod multipart;
 mod pool;
 mod request;
+mod sequence;
 
 use super::client::{Client, RetryPolicy};
 use super::dist::{ArrivalProcess, SizeSampler};
@@ -42,6 +43,7 @@ use kms_calls::KmsCalls;
 use multipart::Multipart;
 use pool::{Connections, UNOPENED};
 use request::{NONE, Outcome, Phase, Request, Requests};
+use sequence::Sequence;
 
 /// A closed-loop client never starts more than one request per this interval, so a
 /// zero-latency loop cannot stall simulated time.
@@ -113,6 +115,9 @@ pub struct Finished {
     /// Objects really encrypted and decrypted by `crypto.verify`, and what failed.
     pub verified_objects: u64,
     pub verify_failures: Vec<String>,
+    /// What the run's course adds to the scenario's notes (workloads that did not offer all
+    /// their `requests`, or never started).
+    pub notes: Vec<String>,
 }
 
 /// Progress callback: called every so many events with the simulated time reached.
@@ -135,6 +140,8 @@ pub struct Simulation<'a> {
     verifier: Option<super::verify::Verifier>,
     /// Objects written so far (names objects for verification).
     objects_written: u64,
+    /// Request budgets, workloads that start after others, reads by position.
+    seq: Sequence,
 }
 
 impl<'a> Simulation<'a> {
@@ -178,6 +185,14 @@ impl<'a> Simulation<'a> {
                 read_from: w.read_from,
             });
         }
+        // A workload sending from another's sessions (resolved to their owner) routes its
+        // requests over the owner's sessions.
+        for (i, w) in sc.workloads.iter().enumerate() {
+            if let Some(owner) = w.sessions_of {
+                workloads[i].first_session = workloads[owner].first_session;
+                workloads[i].sessions = workloads[owner].sessions;
+            }
+        }
 
         Simulation {
             sc,
@@ -194,6 +209,7 @@ impl<'a> Simulation<'a> {
             m: Collector::new(sc.warmup, sc.duration),
             verifier: super::verify::Verifier::new(sc),
             objects_written: 0,
+            seq: Sequence::new(sc),
         }
     }
 
@@ -202,32 +218,10 @@ impl<'a> Simulation<'a> {
     pub fn run(mut self, progress: Option<Progress>) -> Finished {
         let duration = self.sc.duration;
         let stop = duration.saturating_add(DRAIN_LIMIT);
-        for (wi, w) in self.sc.workloads.iter().enumerate() {
-            match w.arrival {
-                Arrival::Closed { concurrency, .. } => {
-                    for c in 0..concurrency {
-                        self.q.schedule(
-                            0,
-                            Ev::ClientNext {
-                                workload: wi as u32,
-                                client: c,
-                            },
-                        );
-                    }
-                }
-                _ => {
-                    let ws = &mut self.workloads[wi];
-                    if let Some(a) = ws.arrivals.as_mut()
-                        && let Some(t) = a.next(duration, &mut ws.arrival_rng)
-                    {
-                        self.q.schedule(
-                            t,
-                            Ev::Arrival {
-                                workload: wi as u32,
-                            },
-                        );
-                    }
-                }
+        for wi in 0..self.sc.workloads.len() {
+            // Workloads that follow another start when it ends.
+            if self.sc.workloads[wi].after.is_none() {
+                self.start_workload(0, wi);
             }
         }
 
@@ -242,16 +236,16 @@ impl<'a> Simulation<'a> {
             self.m.advance(now);
             match ev {
                 Ev::Arrival { workload } => {
-                    let ws = &mut self.workloads[workload as usize];
-                    if let Some(a) = ws.arrivals.as_mut()
-                        && let Some(t) = a.next(duration, &mut ws.arrival_rng)
-                    {
-                        self.q.schedule(t, Ev::Arrival { workload });
+                    self.seq.offer(workload);
+                    // Arrivals stop once the workload's `requests` are offered.
+                    if self.seq.may_offer(workload) {
+                        self.schedule_arrival(workload);
                     }
                     self.start_request(now, workload, NONE);
                 }
                 Ev::ClientNext { workload, client } => {
-                    if now < duration {
+                    if now < duration && self.seq.may_offer(workload) {
+                        self.seq.offer(workload);
                         self.start_request(now, workload, client);
                     }
                 }
@@ -288,6 +282,7 @@ impl<'a> Simulation<'a> {
         {
             p(end);
         }
+        let notes = self.sequence_notes();
         let (verified_objects, verify_failures) = match self.verifier {
             Some(v) => (v.checked, v.failures),
             None => (0, Vec::new()),
@@ -299,6 +294,7 @@ impl<'a> Simulation<'a> {
             client_cpu_busy: self.cse.busy,
             verified_objects,
             verify_failures,
+            notes,
         }
     }
 
@@ -321,6 +317,7 @@ impl<'a> Simulation<'a> {
                     let i = p.pick_index(&mut ws.object_rng);
                     p.object(i, sizes.sample(&mut ws.object_rng))
                 }),
+                ReadFrom::Workload { .. } => self.seq.read(workload),
             };
             match obj {
                 Some(o) => (o.size, o.prefix, o.key),
@@ -330,6 +327,7 @@ impl<'a> Simulation<'a> {
                     if client != NONE && next < self.sc.duration {
                         self.q.schedule(next, Ev::ClientNext { workload, client });
                     }
+                    self.request_over(now, workload, false);
                     return;
                 }
             }
@@ -364,6 +362,7 @@ impl<'a> Simulation<'a> {
             sent: now,
         });
         self.m.arrived(now, get);
+        self.seq.sent(workload);
         self.attempt(now, req);
     }
 
@@ -600,11 +599,13 @@ impl<'a> Simulation<'a> {
                 );
                 v.written(&self.sc.buckets[bi], &name, r.key, r.size);
             }
-            self.front.buckets[bi].written.record(ObjectRecord {
+            let o = ObjectRecord {
                 key,
                 size: r.size,
                 prefix: r.prefix,
-            });
+            };
+            self.front.buckets[bi].written.record(o);
+            self.seq.written(r.workload, o);
         }
         self.m.finished(now, r.first_send, r.get, ok, r.retries);
         self.reqs.remove(req);
@@ -623,5 +624,6 @@ impl<'a> Simulation<'a> {
                 );
             }
         }
+        self.request_over(now, r.workload, true);
     }
 }

@@ -243,6 +243,7 @@ pub(crate) mod tests {
                 name: name.to_string(),
                 description: format!("variant {i}"),
                 requests: PerOp { put, get },
+                other_requests: Default::default(),
                 latency_ms: PerOp {
                     put: lat(&put, base),
                     get: lat(&get, base),
@@ -314,6 +315,7 @@ pub(crate) mod tests {
                 drain_limit_seconds: 60.0,
                 variants,
                 expectations: Vec::new(),
+                traces: Vec::new(),
             },
             timeseries,
             latency,

@@ -42,6 +42,9 @@ pub struct SummaryFile {
     /// none, so runs without any write what they wrote before.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub expectations: Vec<Expectation>,
+    /// What each replayed log held (absent when no workload replays a log).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub traces: Vec<crate::replay::facts::TraceFacts>,
 }
 
 impl SummaryFile {
@@ -60,6 +63,7 @@ impl SummaryFile {
             ),
             variants: r.variants.iter().map(|v| v.summary.clone()).collect(),
             expectations: r.expectations.clone(),
+            traces: r.traces.clone(),
         }
     }
 

@@ -43,8 +43,17 @@ const PREFIXES: KeyDef = KeyDef::new(
     Assumption(NOTE_PREFIXES),
 );
 const EXISTING: KeyDef = KeyDef::new("existing", Special("none"), "table", Source::None);
+/// Special: the bucket's `name`.
+const S3_NAME: KeyDef = KeyDef::new(
+    "s3_name",
+    Special("the bucket's `name`"),
+    "S3 bucket name, unique",
+    Source::None,
+);
 
-pub(super) const KEYS: &[KeyDef] = &[NAME, ENCRYPTION, BUCKET_KEY, KMS_KEY, PREFIXES, EXISTING];
+pub(super) const KEYS: &[KeyDef] = &[
+    NAME, S3_NAME, ENCRYPTION, BUCKET_KEY, KMS_KEY, PREFIXES, EXISTING,
+];
 
 const OBJECTS: KeyDef = KeyDef::new("objects", Required, "integer ≥ 1", Source::None);
 const WRITTEN_OVER: KeyDef = KeyDef::new("written_over", Required, "duration > 0", Source::None);
@@ -119,6 +128,7 @@ pub(super) fn buckets(ctx: &mut Ctx, top: &Tbl, kms: &KmsConfig) -> R<Vec<Bucket
     )?;
     let mut prefixes_before = 0u64;
     let mut seen = HashMap::new();
+    let mut s3_names: HashMap<String, String> = HashMap::new();
     let mut out = Vec::new();
     for (i, item) in items.into_iter().enumerate() {
         let name = element_name(ctx, top::BUCKET.name, &NAME, i, item, &mut seen)?;
@@ -128,6 +138,20 @@ pub(super) fn buckets(ctx: &mut Ctx, top: &Tbl, kms: &KmsConfig) -> R<Vec<Bucket
             origin: Some(&item.origin),
         };
         ctx.check_keys(&t, KEYS, |_| None)?;
+        let s3_name = ctx.opt(&t, S3_NAME.name, |v| {
+            let s = string(v)?;
+            s3_name_problem(&s).map_or(Ok(s), |p| Err(problem(p)))
+        })?;
+        let s3_name = s3_name.unwrap_or_else(|| name.clone());
+        if let Some(other) = s3_names.insert(s3_name.clone(), name.clone()) {
+            return Err(ctx.error(
+                t.get(S3_NAME.name).map(|v| &v.origin).or(t.origin),
+                &t.key_path(S3_NAME.name),
+                problem(format!(
+                    "buckets '{other}' and '{name}' are both the S3 bucket '{s3_name}'"
+                )),
+            ));
+        }
         let encryption = ctx.req(
             &t,
             ENCRYPTION.name,
@@ -235,6 +259,7 @@ pub(super) fn buckets(ctx: &mut Ctx, top: &Tbl, kms: &KmsConfig) -> R<Vec<Bucket
         };
         out.push(Bucket {
             name,
+            s3_name,
             encryption,
             bucket_key,
             kms_key,
@@ -243,6 +268,20 @@ pub(super) fn buckets(ctx: &mut Ctx, top: &Tbl, kms: &KmsConfig) -> R<Vec<Bucket
         });
     }
     Ok(out)
+}
+
+/// What is wrong with `s` as the name of an S3 bucket in a log, if anything. Lenient: legacy
+/// bucket names may hold capitals and underscores; only what no log can hold is refused.
+pub(super) fn s3_name_problem(s: &str) -> Option<String> {
+    if s.is_empty() || s.len() > 255 {
+        return Some(format!(
+            "an S3 bucket name has 1 to 255 characters, '{s}' has {}",
+            s.len()
+        ));
+    }
+    s.chars()
+        .find(|c| c.is_whitespace() || c.is_control() || *c == '/')
+        .map(|c| format!("an S3 bucket name holds no {c:?} ('{}')", s.escape_debug()))
 }
 
 /// `true` when `s` looks like a KMS key ARN or alias ARN; returns its Region.

@@ -24,8 +24,10 @@ mod keys;
 mod kms;
 mod s3;
 mod top;
+pub mod trace;
 mod values;
 mod workload;
+mod workload_links;
 
 pub use expect::{Expect, Expectation, MAX_MEASURED, Tolerance};
 pub use values::MAX_RUN;
@@ -111,7 +113,7 @@ pub(crate) fn validate(file: &Path, root: &RawTable) -> R<Scenario> {
     let client = client::client_config(&mut ctx, &top)?;
     let crypto = crypto::crypto_config(&mut ctx, &top)?;
     let buckets = bucket::buckets(&mut ctx, &top, &kms)?;
-    let workloads = workload::workloads(&mut ctx, &top, &buckets, &s3)?;
+    let (workloads, traces) = workload::workloads(&mut ctx, &top, &buckets, &s3)?;
     let expect = expect::expectations(&ctx, &top, root)?;
 
     if client.data_key_cache.is_some() && !buckets.iter().any(|b| b.encryption.client_calls_kms()) {
@@ -136,6 +138,7 @@ pub(crate) fn validate(file: &Path, root: &RawTable) -> R<Scenario> {
         buckets,
         workloads,
         expect,
+        traces,
         notes: ctx.notes,
         provenance,
     })

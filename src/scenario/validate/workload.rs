@@ -9,10 +9,12 @@ use super::super::presets::*;
 use super::super::units::format_size;
 use super::arrival;
 use super::bucket::{NAME, element_name};
-use super::ctx::{Ctx, Problem, R, Tbl, problem};
+use super::ctx::{Ctx, P, Problem, R, Tbl, problem};
 use super::keys::{Assumption, KeyDef, Required, Source, Special, Text};
 use super::top;
+use super::trace;
 use super::values::{MAX_PARTS, MAX_SESSIONS, count_u32, one_of, string, within_total};
+use super::workload_links::{self as links, AFTER, OBJECTS, REQUESTS, SESSIONS_OF};
 
 const BUCKET: KeyDef = KeyDef::new("bucket", Required, "a bucket's name", Source::None);
 const OP: KeyDef = KeyDef::new("op", Required, r#"`"put"` | `"get"`"#, Source::None);
@@ -34,18 +36,30 @@ const SIZE: KeyDef = KeyDef::new(
 const READ_FROM: KeyDef = KeyDef::new(
     "read_from",
     Special(r#"`"existing"` if the bucket has `existing`, else `"written"`"#),
-    r#"`"existing"` | `"written"`"#,
+    r#"`"existing"` | `"written"` | a put workload's name"#,
     Assumption(NOTE_READ_FROM),
 );
 
-pub(super) const KEYS: &[KeyDef] = &[NAME, BUCKET, OP, ARRIVAL, SESSIONS, SIZE, READ_FROM];
+pub(super) const KEYS: &[KeyDef] = &[
+    NAME,
+    BUCKET,
+    OP,
+    ARRIVAL,
+    SESSIONS,
+    SIZE,
+    READ_FROM,
+    REQUESTS,
+    AFTER,
+    SESSIONS_OF,
+    OBJECTS,
+];
 
 pub(super) fn workloads(
     ctx: &mut Ctx,
     top: &Tbl,
     buckets: &[Bucket],
     s3: &S3Config,
-) -> R<Vec<Workload>> {
+) -> R<(Vec<Workload>, Vec<TraceWorkload>)> {
     let items = ctx.array_of_tables(
         top,
         top::WORKLOAD.name,
@@ -57,6 +71,9 @@ pub(super) fn workloads(
     let mut out = Vec::new();
     // (workload index, table) of GET workloads, whose read_from needs every workload first.
     let mut gets = Vec::new();
+    let mut traces = Vec::new();
+    // Every workload's table, for the keys that name another workload.
+    let mut tables = Vec::new();
     for (i, item) in items.into_iter().enumerate() {
         let name = element_name(ctx, top::WORKLOAD.name, &NAME, i, item, &mut seen)?;
         let t = Tbl {
@@ -64,6 +81,10 @@ pub(super) fn workloads(
             path: format!("{}.{name}", top::WORKLOAD.name),
             origin: Some(&item.origin),
         };
+        if t.get(trace::TRACE.name).is_some() {
+            traces.push(trace::trace_workload(ctx, &t, name)?);
+            continue;
+        }
         ctx.check_keys(&t, KEYS, |_| None)?;
         let known: Vec<&str> = buckets.iter().map(|b| b.name.as_str()).collect();
         let bucket = ctx.req(&t, BUCKET.name, Some("the name of a [[bucket]]"), |v| {
@@ -81,15 +102,31 @@ pub(super) fn workloads(
         if let Arrival::Closed { concurrency, .. } = arrival {
             clients_before += concurrency as u64;
         }
+        let requests = links::requests(ctx, &t)?;
         // Only a value set counts against the limit: the default (1) is not checked.
         let given = t.get(SESSIONS.name).is_some();
-        let sessions = ctx.value(&t, &SESSIONS, |v| {
-            let n = count_u32(v, "sessions", 1)?;
-            if !given {
-                return Ok(n);
+        let sessions = if t.get(SESSIONS_OF.name).is_some() {
+            // It has no sessions of its own (resolved by `links::links`).
+            if let Some(v) = t.get(SESSIONS.name) {
+                return Err(ctx.error(
+                    Some(&v.origin),
+                    &t.key_path(SESSIONS.name),
+                    problem(format!(
+                        "`sessions` cannot be set with `sessions_of`: workload '{name}' sends from another workload's sessions"
+                    ))
+                    .hint("remove `sessions` here (the owner's `sessions` says how many there are)"),
+                ));
             }
-            within_total(sessions_before, n, MAX_SESSIONS, "sessions", "workloads")
-        })?;
+            0
+        } else {
+            ctx.value(&t, &SESSIONS, |v| {
+                let n = count_u32(v, "sessions", 1)?;
+                if !given {
+                    return Ok(n);
+                }
+                within_total(sessions_before, n, MAX_SESSIONS, "sessions", "workloads")
+            })?
+        };
         sessions_before += sessions as u64;
         let size = if op == Op::Put {
             ctx.value_with(&t, &SIZE, |ctx, v, path| ctx.size_dist(v, path))?
@@ -106,14 +143,16 @@ pub(super) fn workloads(
             }
             s
         };
-        if op == Op::Put
-            && let Some(v) = t.get(READ_FROM.name)
-        {
-            return Err(ctx.error(
-                Some(&v.origin),
-                &t.key_path(READ_FROM.name),
-                problem("read_from applies only to get workloads"),
-            ));
+        for key in [&READ_FROM, &OBJECTS] {
+            if op == Op::Put
+                && let Some(v) = t.get(key.name)
+            {
+                return Err(ctx.error(
+                    Some(&v.origin),
+                    &t.key_path(key.name),
+                    problem(format!("{} applies only to get workloads", key.name)),
+                ));
+            }
         }
         if let SizeDist::Fixed(bytes) = size
             && op == Op::Put
@@ -136,6 +175,7 @@ pub(super) fn workloads(
         if op == Op::Get {
             gets.push((out.len(), t.clone()));
         }
+        tables.push(t);
         out.push(Workload {
             name,
             bucket,
@@ -144,24 +184,45 @@ pub(super) fn workloads(
             sessions,
             size,
             read_from: ReadFrom::Written,
+            requests,
+            after: None,
+            sessions_of: None,
         });
     }
+    links::links(ctx, &tables, &mut out)?;
+    let names: Vec<String> = out.iter().map(|w| w.name.clone()).collect();
     for (w, t) in gets {
         let bucket = &buckets[out[w].bucket];
         let has_existing = bucket.existing.is_some();
         let writers = out
             .iter()
             .any(|x| x.op == Op::Put && x.bucket == out[w].bucket);
-        let read_from =
-            match ctx.opt(&t, READ_FROM.name, |v| one_of(v, &["existing", "written"]))? {
-                Some(r) => r,
-                None => {
-                    let r = if has_existing { "existing" } else { "written" };
-                    ctx.record_computed(&t, &READ_FROM, r);
-                    r.to_string()
-                }
-            };
+        let read_from = match ctx.opt(&t, READ_FROM.name, |v| read_from(v, &names))? {
+            Some(r) => r,
+            None => {
+                let r = if has_existing { "existing" } else { "written" };
+                ctx.record_computed(&t, &READ_FROM, r);
+                r.to_string()
+            }
+        };
         let origin = t.get(READ_FROM.name).map(|v| &v.origin).or(t.origin);
+        if let Some(writer) = names.iter().position(|n| *n == read_from)
+            && read_from != "existing"
+            && read_from != "written"
+        {
+            out[w].read_from = links::read_from_workload(ctx, &t, &out, w, writer, buckets)?;
+            continue;
+        }
+        if let Some(v) = t.get(OBJECTS.name) {
+            return Err(ctx.error(
+                Some(&v.origin),
+                &t.key_path(OBJECTS.name),
+                problem(format!(
+                    "objects applies only when read_from names a put workload (here it is \"{read_from}\")"
+                ))
+                .hint("set read_from to the name of the put workload whose objects are read"),
+            ));
+        }
         if read_from == "existing" {
             if !has_existing {
                 return Err(ctx.error(
@@ -193,5 +254,24 @@ pub(super) fn workloads(
             out[w].read_from = ReadFrom::Written;
         }
     }
-    Ok(out)
+    Ok((out, traces))
+}
+
+/// `read_from`: `"existing"`, `"written"` (these two win over workloads of those names) or a
+/// workload's name.
+fn read_from(v: &super::super::raw::RawValue, names: &[String]) -> P<String> {
+    let s = string(v)?;
+    if s == "existing" || s == "written" || names.contains(&s) {
+        return Ok(s);
+    }
+    let all = ["existing", "written"]
+        .into_iter()
+        .chain(names.iter().map(String::as_str));
+    Err(Problem {
+        msg: format!(
+            "expected \"existing\", \"written\" or a put workload's name, found {}",
+            super::values::found(v)
+        ),
+        hint: did_you_mean(&s, all),
+    })
 }

@@ -1,0 +1,267 @@
+//! Replayed logs in the simulation: each trace workload's requests, read in order and offered
+//! at their logged times (divided by the replay speed), and the objects they write, read and
+//! delete, identified by (bucket, key): a read of an object written earlier in the replay
+//! uses the key that wrote it; a read of any other object reads the bucket's pre-existing
+//! population.
+
+use super::super::objects::{KeyRef, ObjectRecord};
+use super::request::{Phase, Request};
+use crate::engine::time::Nanos;
+use crate::replay::entry::LogOp;
+use crate::replay::order::StoreReader;
+use crate::replay::record::{NO_SIZE, NO_SOURCE, Rec};
+use crate::scenario::TraceWorkload;
+use rustc_hash::FxHashMap;
+
+/// One trace workload being replayed.
+pub(super) struct Source {
+    reader: StoreReader,
+    start_ns: i64,
+    speed: f64,
+    /// The scenario bucket of each trace bucket.
+    buckets: Vec<u32>,
+    /// Global index of the trace's first session.
+    pub(super) first_session: u32,
+    /// Index of the workload slot its requests carry.
+    pub(super) workload: u32,
+    /// Requests in the log, and those offered before the end of the run.
+    total: u64,
+    offered: u64,
+    next: Option<(Nanos, Rec)>,
+}
+
+/// What a replayed request in flight is about (by request slot).
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct ReqInfo {
+    pub(super) obj: u128,
+    /// For a copy whose source is read first: the destination bucket.
+    pub(super) dst_bucket: u32,
+    pub(super) op: Option<LogOp>,
+}
+
+/// Every trace workload of a run and the objects they touched.
+pub(super) struct Replay {
+    pub(super) sources: Vec<Source>,
+    /// Objects written in the replay and not deleted since.
+    objects: FxHashMap<u128, ObjectRecord>,
+    /// Multipart uploads created in the replay and not completed: the key chosen at create.
+    uploads: FxHashMap<u128, KeyRef>,
+    /// By request slot.
+    info: Vec<ReqInfo>,
+    /// Why reading a trace failed, if it did.
+    pub(super) error: Option<String>,
+}
+
+/// A replayed request, ready to be inserted: its request and what it is about.
+pub(super) struct Start {
+    pub(super) req: Request,
+    pub(super) info: ReqInfo,
+    /// Counted with HEAD, DELETE, multipart calls and copy sources rather than PUT or GET.
+    pub(super) other: bool,
+}
+
+impl Replay {
+    /// The trace workloads of a run; `first_session` and `workload` give the global indices
+    /// of each one's first session and of its workload slot.
+    pub(super) fn new(traces: &[TraceWorkload], slots: &[(u32, u32)], duration: Nanos) -> Replay {
+        let mut sources = Vec::new();
+        for (tw, &(first_session, workload)) in traces.iter().zip(slots) {
+            let Some(t) = tw.trace.as_ref() else {
+                continue;
+            };
+            let mut s = Source {
+                reader: t.store.reader(),
+                start_ns: t.start_ns,
+                speed: tw.speed,
+                buckets: tw.buckets.iter().map(|&b| b as u32).collect(),
+                first_session,
+                workload,
+                total: t.store.len(),
+                offered: 0,
+                next: None,
+            };
+            s.advance(duration);
+            sources.push(s);
+        }
+        Replay {
+            sources,
+            objects: FxHashMap::default(),
+            uploads: FxHashMap::default(),
+            info: Vec::new(),
+            error: None,
+        }
+    }
+
+    /// Requests of trace `i` never offered because the run ended first.
+    pub(super) fn cut(&self, i: usize) -> u64 {
+        let s = &self.sources[i];
+        s.total - s.offered
+    }
+
+    /// When trace `i`'s next request is offered, if before the end of the run.
+    pub(super) fn next_time(&self, i: usize) -> Option<Nanos> {
+        self.sources[i].next.map(|(t, _)| t)
+    }
+
+    /// Takes trace `i`'s next request and reads the one after it.
+    pub(super) fn take(&mut self, i: usize, duration: Nanos) -> Option<Rec> {
+        let s = &mut self.sources[i];
+        let (_, r) = s.next.take()?;
+        s.offered += 1;
+        s.advance(duration);
+        if let Some(e) = s.reader.error()
+            && self.error.is_none()
+        {
+            self.error = Some(e.to_string());
+        }
+        Some(r)
+    }
+
+    /// The request for `rec` of trace `i` at `now`. `lookup` gives the key and prefix of an
+    /// object the replay has not written (bucket, object id, size).
+    pub(super) fn start(
+        &self,
+        i: usize,
+        rec: &Rec,
+        now: Nanos,
+        prefixes: impl Fn(u32) -> u32,
+        lookup: impl Fn(u32, u128, u64) -> ObjectRecord,
+    ) -> Start {
+        let s = &self.sources[i];
+        let bucket = s.buckets[rec.bucket as usize];
+        let logged = (rec.size != NO_SIZE).then_some(rec.size);
+        let known = |b: u32, obj: u128| -> ObjectRecord {
+            match self.objects.get(&obj) {
+                Some(o) => *o,
+                None => lookup(b, obj, logged.unwrap_or(0)),
+            }
+        };
+        let prefix = (rec.obj as u64 % prefixes(bucket).max(1) as u64) as u32;
+        let upload_key = || {
+            self.uploads
+                .get(&rec.obj)
+                .copied()
+                .unwrap_or_else(|| lookup(bucket, rec.obj, 0).key)
+        };
+        let mut info = ReqInfo {
+            obj: rec.obj,
+            dst_bucket: bucket,
+            op: Some(rec.op),
+        };
+        // (phase, bucket of the first call, get class, other class, size, key)
+        let (phase, first_bucket, get, other, size, key) = match rec.op {
+            LogOp::Put => (Phase::Put, bucket, false, false, logged.unwrap_or(0), KeyRef::NoKms),
+            LogOp::Copy if rec.src != NO_SOURCE => {
+                let src_bucket = s.buckets[rec.src_bucket as usize];
+                let o = known(src_bucket, rec.src);
+                info.dst_bucket = bucket;
+                (Phase::CopyRead, src_bucket, true, false, 0, o.key)
+            }
+            LogOp::Copy => (Phase::Put, bucket, false, false, 0, KeyRef::NoKms),
+            LogOp::CopySource => {
+                let o = known(bucket, rec.obj);
+                (Phase::CopyRead, bucket, true, true, 0, o.key)
+            }
+            LogOp::MpuCreate => (Phase::MpuCreate, bucket, false, true, 0, KeyRef::NoKms),
+            LogOp::MpuPart => (
+                Phase::MpuPart,
+                bucket,
+                false,
+                true,
+                logged.unwrap_or(0),
+                upload_key(),
+            ),
+            LogOp::MpuComplete => (
+                Phase::MpuComplete,
+                bucket,
+                false,
+                true,
+                logged.unwrap_or(0),
+                upload_key(),
+            ),
+            LogOp::Get => {
+                let o = known(bucket, rec.obj);
+                (Phase::Get, bucket, true, false, logged.unwrap_or(o.size), o.key)
+            }
+            LogOp::Head => (Phase::Head, bucket, true, true, 0, KeyRef::NoKms),
+            LogOp::Delete => (Phase::Delete, bucket, false, true, 0, KeyRef::NoKms),
+        };
+        let req = Request {
+            workload: s.workload,
+            session: s.first_session + rec.session,
+            client: super::request::NONE,
+            bucket: first_bucket,
+            get,
+            replay: true,
+            first_send: now,
+            size,
+            prefix,
+            key,
+            phase,
+            part: 0,
+            parts: 0,
+            attempt: 0,
+            retries: 0,
+            host: super::request::NONE,
+            sent: now,
+        };
+        Start { req, info, other }
+    }
+
+    /// Remembers what the request in `slot` is about.
+    pub(super) fn set_info(&mut self, slot: u32, info: ReqInfo) {
+        let i = slot as usize;
+        if self.info.len() <= i {
+            self.info.resize(i + 1, ReqInfo::default());
+        }
+        self.info[i] = info;
+    }
+
+    pub(super) fn info(&self, slot: u32) -> ReqInfo {
+        self.info.get(slot as usize).copied().unwrap_or_default()
+    }
+
+    /// The replayed request in `slot` succeeded: the objects and uploads it changed. Returns
+    /// the object a write created, for the bucket's sample of written objects.
+    pub(super) fn succeeded(&mut self, slot: u32, r: &Request) -> Option<ObjectRecord> {
+        let info = self.info(slot);
+        let written = ObjectRecord {
+            key: r.key,
+            size: r.size,
+            prefix: r.prefix,
+        };
+        match info.op? {
+            LogOp::Put | LogOp::Copy | LogOp::MpuComplete => {
+                if info.op == Some(LogOp::MpuComplete) {
+                    self.uploads.remove(&info.obj);
+                }
+                self.objects.insert(info.obj, written);
+                Some(written)
+            }
+            LogOp::MpuCreate => {
+                self.uploads.insert(info.obj, r.key);
+                None
+            }
+            LogOp::Delete => {
+                self.objects.remove(&info.obj);
+                None
+            }
+            LogOp::MpuPart | LogOp::Get | LogOp::Head | LogOp::CopySource => None,
+        }
+    }
+}
+
+impl Source {
+    /// Reads the next request offered before `duration` into `next`.
+    fn advance(&mut self, duration: Nanos) {
+        self.next = self.reader.next_rec().and_then(|r| {
+            let since = r.t.saturating_sub(self.start_ns).max(0) as u64;
+            let t = if self.speed == 1.0 {
+                since
+            } else {
+                crate::engine::time::from_secs(since as f64 / 1e9 / self.speed)
+            };
+            (t < duration).then_some((t, r))
+        });
+    }
+}
