@@ -37,7 +37,7 @@ pub fn execute(
     let clock = Instant::now();
 
     let extra = super::base_overrides(args.scenario.seed, &args.scenario.set)?;
-    let selected = super::select_variants(&file, &args.scenario.variant)?;
+    let selected = super::select_variants(file, &args.scenario.variant)?;
     // Validate everything before anything is written.
     let scenarios: Vec<(String, Scenario)> = selected
         .iter()

@@ -4,8 +4,8 @@
 //! line, override, published fact or labelled assumption).
 //!
 //! Every key is defined once, in its section's table of [`keys::KeyDef`]s: `top.rs`, `kms.rs`,
-//! `s3.rs`, `client.rs`, `crypto.rs`, `bucket.rs`, `workload.rs`, `arrival.rs` and `expect.rs`. The context
-//! is in `ctx.rs`, the value parsers and limits in `values.rs`.
+//! `s3.rs`, `client.rs`, `crypto.rs`, `bucket.rs`, `workload.rs`, `arrival.rs` and
+//! `expect.rs`. The context is in `ctx.rs`, the value parsers and limits in `values.rs`.
 
 use std::path::Path;
 
