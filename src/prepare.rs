@@ -77,6 +77,19 @@ pub fn load_traces(sc: &mut Scenario) -> Result<(), ScenarioError> {
                 ),
             ));
         }
+        if let Some(&bi) = tw
+            .buckets
+            .iter()
+            .find(|&&bi| sc.buckets[bi].encryption.client_calls_kms())
+        {
+            return Err(tw.site.invalid(
+                &key,
+                format!(
+                    "bucket '{}' uses cse-kms: a log of S3 requests does not show the client's own KMS calls, so replay models only server-side encryption and none",
+                    sc.buckets[bi].name
+                ),
+            ));
+        }
         tw.trace = Some(t);
     }
     let read: Vec<usize> = sc.traces.iter().flat_map(|tw| tw.buckets.clone()).collect();
@@ -140,6 +153,7 @@ pub fn trace_facts(sc: &Scenario) -> Vec<crate::replay::facts::TraceFacts> {
             let t = tw.trace.as_ref()?;
             let mut f = t.facts.clone();
             f.workload = tw.name.clone();
+            f.paths = tw.written.clone();
             f.speed = tw.speed;
             f.buckets = t
                 .buckets

@@ -18,7 +18,7 @@ pub const WORKLOAD: &str = "replay";
 
 /// Runs the `replay` command.
 pub fn replay(args: &ReplayArgs, out: &mut dyn Write) -> Result<(), CommandError> {
-    let spec = spec(args)?;
+    let spec = spec(args, args.scenario_file.is_some())?;
     let trace = prepare::trace(&spec).map_err(|e| CommandError::Input(e.to_string()))?;
     let mut file = match &args.scenario_file {
         Some(path) => ScenarioFile::load(path)?,
@@ -39,9 +39,10 @@ pub fn replay(args: &ReplayArgs, out: &mut dyn Write) -> Result<(), CommandError
     super::run::execute(&file, &args.run, out)
 }
 
-/// The trace the command line names: LOG paths made absolute (they are relative to the
-/// working directory, not to a scenario file).
-fn spec(args: &ReplayArgs) -> Result<TraceSpec, CommandError> {
+/// The trace the command line names. LOG paths are relative to the working directory: with
+/// `--scenario` they are made absolute (a scenario's paths are relative to its folder);
+/// without, the scenario has no folder and they stay as given.
+fn spec(args: &ReplayArgs, absolute: bool) -> Result<TraceSpec, CommandError> {
     let format = FormatChoice::from_name(&args.format).ok_or_else(|| {
         CommandError::Input(format!(
             "--format {}: expected auto, s3-access-log, cloudtrail or csv",
@@ -60,6 +61,9 @@ fn spec(args: &ReplayArgs) -> Result<TraceSpec, CommandError> {
         .logs
         .iter()
         .map(|p| {
+            if !absolute {
+                return Ok(p.clone());
+            }
             std::path::absolute(p).map_err(|e| {
                 CommandError::Input(format!(
                     "{}: {e}",

@@ -77,6 +77,16 @@ pub fn execute(
             .collect()
     });
     bar.finish_and_clear();
+    if let Some((r, e)) = timed
+        .iter()
+        .find_map(|(r, _)| r.trace_error.as_ref().map(|e| (r, e)))
+    {
+        drop(stage);
+        return Err(CommandError::Failure(format!(
+            "variant {}: {e}; nothing was written",
+            r.summary.name
+        )));
+    }
     let failures: Vec<String> = timed
         .iter()
         .flat_map(|(r, _)| {
@@ -103,7 +113,14 @@ pub fn execute(
         warmup_seconds: to_secs(base.warmup),
         variants: timed.iter().map(|(r, _)| r.clone()).collect(),
         expectations: base.expect.iter().map(|e| e.expectation.clone()).collect(),
-        traces: prepare::trace_facts(base),
+        traces: prepare::trace_facts(base)
+            .into_iter()
+            .enumerate()
+            .map(|(i, mut f)| {
+                f.cut = timed[0].0.trace_cut.get(i).copied().unwrap_or(0);
+                f
+            })
+            .collect(),
     };
     let variant_wall: Vec<Duration> = timed.iter().map(|(_, w)| *w).collect();
     let mut facts = RunFacts::collect(

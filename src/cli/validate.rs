@@ -19,11 +19,17 @@ pub fn validate(args: &ValidateArgs, out: &mut dyn Write) -> Result<(), CommandE
             "  variant {:<16} {} bucket(s), {} workload(s), KMS quota {} rps ({}), {} s simulated",
             v.name,
             sc.buckets.len(),
-            sc.workloads.len(),
+            sc.workloads.len() + sc.traces.len(),
             sc.kms.quota_rps,
             sc.kms.region,
             crate::engine::time::to_secs(sc.duration),
         ));
+        for f in prepare::trace_facts(&sc) {
+            lines.push(format!(
+                "    workload {} replays {} requests from {} line(s) ({} to {}), {} unreadable",
+                f.workload, f.requests, f.lines, f.first, f.last, f.bad_lines
+            ));
+        }
         for n in &sc.notes {
             lines.push(format!("    note: {n}"));
         }

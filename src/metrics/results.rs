@@ -49,6 +49,10 @@ pub struct VariantResults {
     /// Objects whose real encryption round trip failed (`crypto.verify`); a run with any
     /// fails.
     pub verify_failures: Vec<String>,
+    /// Requests of each trace workload not offered because the run ended first.
+    pub trace_cut: Vec<u64>,
+    /// Why reading a replayed trace failed, if it did; a run with one fails.
+    pub trace_error: Option<String>,
 }
 
 /// Client-side encryption CPU and real-cryptography checks of one variant.

@@ -112,6 +112,8 @@ pub fn run_variant(name: &str, sc: &Scenario, progress: Option<sim::Progress>) -
         timeseries: m.rows,
         events: finished.events,
         verify_failures: finished.verify_failures,
+        trace_cut: finished.trace_cut,
+        trace_error: finished.trace_error,
     }
 }
 

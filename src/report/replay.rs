@@ -3,7 +3,7 @@
 //! could not be read, with the first unreadable lines quoted.
 
 use crate::replay::facts::TraceFacts;
-use crate::report::table::plain_number;
+use crate::report::table::{group, plain_number};
 
 /// The section's heading and its anchor in report.html.
 pub const HEADING: &str = "Replayed log";
@@ -11,7 +11,7 @@ pub const ANCHOR: &str = "replay";
 
 /// The facts of one trace as (label, value) rows, in the order shown.
 pub fn rows(t: &TraceFacts) -> Vec<(String, String)> {
-    let n = |x: u64| plain_number(x as f64);
+    let n = group;
     let list = |items: &[crate::replay::facts::NameCount]| {
         if items.is_empty() {
             "none".to_string()

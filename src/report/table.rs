@@ -93,6 +93,18 @@ pub(crate) fn sections(vs: &[&VariantSummary]) -> Vec<Vec<Row>> {
         }
     }
 
+    if vs.iter().any(|v| !v.other_requests.is_zero()) {
+        // Replayed HEAD, DELETE, multipart calls and copy sources.
+        let o = |v: &VariantSummary| v.other_requests;
+        requests.push(row("Other offered (HEAD, DELETE, multipart...)", &|v| {
+            group(o(v).offered)
+        }));
+        requests.push(row("Other completed", &|v| group(o(v).completed)));
+        requests.push(row("Other failed", &|v| {
+            count_pct(o(v).failed, o(v).offered)
+        }));
+    }
+
     let mut kms = vec![
         row("KMS requests", &|v| group(v.kms.requests)),
         row("KMS throttled", &|v| {

@@ -337,6 +337,8 @@ pub struct TraceWorkload {
     pub spec: TraceSpec,
     /// Logged time divided by `speed` is simulated time.
     pub speed: f64,
+    /// The paths as written in the scenario (for the report).
+    pub written: Vec<String>,
     /// Where `trace` was written, for problems found when the log is read.
     pub site: Site,
     /// The log, read and ordered: None until the caller loaded it (`prepare::variant`).
@@ -351,6 +353,7 @@ impl PartialEq for TraceWorkload {
         self.name == o.name
             && self.spec == o.spec
             && self.speed == o.speed
+            && self.written == o.written
             && self.site == o.site
             && self.buckets == o.buckets
             && match (&self.trace, &o.trace) {

@@ -9,6 +9,8 @@ mod fuzz;
 mod memory;
 mod model;
 mod outdir;
+mod replay;
+mod replay_parse;
 mod report;
 mod report_html;
 mod scenario;

@@ -132,6 +132,8 @@ fn variant(name: &str, bucket_key: bool, seconds: u64, with_gets: bool) -> Varia
         timeseries_step: 1,
         events: 9 * offered,
         verify_failures: vec![],
+        trace_cut: Vec::new(),
+        trace_error: None,
     }
 }
 

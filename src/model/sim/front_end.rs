@@ -138,7 +138,7 @@ impl FrontEnd {
             (now, true)
         } else {
             match r.phase {
-                Phase::Put | Phase::MpuCreate if bucket_key => {
+                Phase::Put | Phase::MpuCreate | Phase::CopyWrite if bucket_key => {
                     let ck = write_key(host, r.session, bi);
                     match self.bk_write.lookup(&ck, now) {
                         Lookup::Hit(e) => {
@@ -167,7 +167,7 @@ impl FrontEnd {
                         }
                     }
                 }
-                Phase::Put | Phase::MpuCreate => {
+                Phase::Put | Phase::MpuCreate | Phase::CopyWrite => {
                     r.key = KeyRef::PerObject;
                     let (ok, at) = kms.call(
                         m,
@@ -178,7 +178,7 @@ impl FrontEnd {
                     );
                     (at, ok)
                 }
-                Phase::MpuPart | Phase::Get => match r.key {
+                Phase::MpuPart | Phase::Get | Phase::CopyRead => match r.key {
                     KeyRef::BucketKey(id) => {
                         self.bucket_key_for_read(kms, m, now, r.first_send, host, r.session, bi, id)
                     }

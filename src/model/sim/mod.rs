@@ -17,14 +17,16 @@
 //! The state is in named parts, all driven by the one event loop here (no dynamic dispatch):
 //! [`front_end`] (S3: buckets, prefix limits, bucket-key caches), [`cse`] (the client-side
 //! encryption client: its data-key cache and the sessions' CPU cores), [`pool`] (connection
-//! pools), [`multipart`] (how uploads are split), [`kms_calls`] (every KMS call, measured) and
-//! [`request`] (requests in flight).
+//! pools), [`multipart`] (how uploads are split), [`kms_calls`] (every KMS call, measured),
+//! [`request`] (requests in flight) and [`sequence`] (workloads' `requests` budgets, the order
+//! in which they start, and reads of a put workload's objects by position).
 
 mod cse;
 mod front_end;
 mod kms_calls;
 mod multipart;
 mod pool;
+mod replay;
 mod request;
 mod sequence;
 
@@ -42,6 +44,7 @@ use front_end::FrontEnd;
 use kms_calls::KmsCalls;
 use multipart::Multipart;
 use pool::{Connections, UNOPENED};
+use replay::Replay;
 use request::{NONE, Outcome, Phase, Request, Requests};
 use sequence::Sequence;
 
@@ -63,6 +66,8 @@ enum Ev {
         kms_client: bool,
         generation: u32,
     },
+    /// The next request of a replayed log is offered.
+    Trace { source: u32 },
     /// The session's CPU finished decrypting a client-side encrypted object: the GET is done.
     CpuDone { req: u32 },
     /// S3's (or, client-side, KMS's) answer to the current attempt.
@@ -118,6 +123,10 @@ pub struct Finished {
     /// What the run's course adds to the scenario's notes (workloads that did not offer all
     /// their `requests`, or never started).
     pub notes: Vec<String>,
+    /// Requests of each trace workload not offered because the run ended first.
+    pub trace_cut: Vec<u64>,
+    /// Why reading a trace failed, if it did (the results are then incomplete).
+    pub trace_error: Option<String>,
 }
 
 /// Progress callback: called every so many events with the simulated time reached.
@@ -142,6 +151,8 @@ pub struct Simulation<'a> {
     objects_written: u64,
     /// Request budgets, workloads that start after others, reads by position.
     seq: Sequence,
+    /// Replayed logs and the objects their requests touch.
+    replay: Replay,
 }
 
 impl<'a> Simulation<'a> {
@@ -194,6 +205,37 @@ impl<'a> Simulation<'a> {
             }
         }
 
+        // Each trace workload: its sessions (one per requester) and a workload slot after the
+        // planned workloads (for its new connections' front-end hosts).
+        let mut slots = Vec::new();
+        for tw in &sc.traces {
+            let first_session = sessions.len() as u32;
+            let n = tw.trace.as_ref().map_or(0, |t| t.sessions);
+            for _ in 0..n {
+                sessions.push(Session {
+                    conns: Connections::new(conns),
+                    s3: Client::new(&retry),
+                    kms: Client::new(&retry),
+                });
+            }
+            slots.push((first_session, workloads.len() as u32));
+            workloads.push(WorkloadState {
+                arrivals: None,
+                think: 0,
+                arrival_rng: Stream::new(seed, &format!("arrivals/{}", tw.name)),
+                routing_rng: Stream::new(seed, &format!("routing/{}", tw.name)),
+                host_rng: Stream::new(seed, &format!("hosts/{}", tw.name)),
+                object_rng: Stream::new(seed, &format!("objects/{}", tw.name)),
+                size: SizeSampler::new(&crate::scenario::SizeDist::Fixed(0)),
+                first_session,
+                sessions: n.max(1),
+                bucket: 0,
+                get: false,
+                read_from: ReadFrom::Written,
+            });
+        }
+        let replay = Replay::new(&sc.traces, &slots, sc.duration);
+
         Simulation {
             sc,
             q: EventQueue::new(),
@@ -210,6 +252,7 @@ impl<'a> Simulation<'a> {
             verifier: super::verify::Verifier::new(sc),
             objects_written: 0,
             seq: Sequence::new(sc),
+            replay,
         }
     }
 
@@ -223,6 +266,9 @@ impl<'a> Simulation<'a> {
             if self.sc.workloads[wi].after.is_none() {
                 self.start_workload(0, wi);
             }
+        }
+        for source in 0..self.replay.sources.len() {
+            self.schedule_trace(source as u32);
         }
 
         let mut progress = progress;
@@ -249,6 +295,7 @@ impl<'a> Simulation<'a> {
                         self.start_request(now, workload, client);
                     }
                 }
+                Ev::Trace { source } => self.trace_request(now, source),
                 Ev::Attempt { req } => self.attempt(now, req),
                 Ev::TokenWake {
                     session,
@@ -283,6 +330,7 @@ impl<'a> Simulation<'a> {
             p(end);
         }
         let notes = self.sequence_notes();
+        let (trace_cut, trace_error) = self.replay_outcome();
         let (verified_objects, verify_failures) = match self.verifier {
             Some(v) => (v.checked, v.failures),
             None => (0, Vec::new()),
@@ -295,13 +343,21 @@ impl<'a> Simulation<'a> {
             verified_objects,
             verify_failures,
             notes,
+            trace_cut,
+            trace_error,
         }
     }
 
     /// Counts the requests still in the slab when the run stopped at its drain limit.
     fn count_unfinished(&mut self) {
         for r in self.reqs.in_flight() {
-            self.m.unfinished(r.first_send, r.get);
+            if r.other {
+                self.m.unfinished_other(r.first_send);
+            } else {
+                // A replayed copy reading its source is a write.
+                let copy = r.replay && r.phase == Phase::CopyRead;
+                self.m.unfinished(r.first_send, r.get && !copy);
+            }
         }
     }
 
@@ -348,7 +404,10 @@ impl<'a> Simulation<'a> {
             workload,
             session,
             client,
+            bucket: ws.bucket,
             get,
+            replay: false,
+            other: false,
             first_send: now,
             size,
             prefix,
@@ -372,7 +431,7 @@ impl<'a> Simulation<'a> {
         r.attempt += 1;
         let kms_client = r.phase.is_client_kms();
         if kms_client {
-            let bi = self.workloads[r.workload as usize].bucket;
+            let bi = r.bucket;
             if self.cse.cache_hit(now, r, bi) {
                 // Served from the client's data-key cache: nothing is sent.
                 self.next_phase(now, req);
@@ -443,7 +502,7 @@ impl<'a> Simulation<'a> {
         let r = &mut self.reqs.slots[req as usize];
         if r.phase.is_client_kms() {
             r.sent = now;
-            let bi = self.workloads[r.workload as usize].bucket;
+            let bi = r.bucket;
             let (ok, at) = self.cse.kms_call(&mut self.kms, &mut self.m, now, r, bi);
             let outcome = if ok {
                 Outcome::Ok
@@ -472,7 +531,7 @@ impl<'a> Simulation<'a> {
         let r = &mut self.reqs.slots[req as usize];
         r.host = host;
         r.sent = now;
-        let bi = self.workloads[r.workload as usize].bucket;
+        let bi = r.bucket;
         let bytes = self.uploads.call_bytes(r);
         let (at, outcome) = self
             .front
@@ -541,6 +600,10 @@ impl<'a> Simulation<'a> {
 
     /// The current call succeeded: start the next one, or finish the request.
     fn next_phase(&mut self, now: Nanos, req: u32) {
+        if self.reqs.slots[req as usize].replay {
+            self.next_replayed(now, req);
+            return;
+        }
         // After a client-side GenerateDataKey the upload starts as any other would.
         let (after_generate, parts) = self.uploads.first_call(self.reqs.slots[req as usize].size);
         let r = &mut self.reqs.slots[req as usize];
@@ -560,6 +623,8 @@ impl<'a> Simulation<'a> {
                 }
             }
             Phase::Put | Phase::MpuComplete | Phase::ClientDecrypt => None,
+            // Replayed calls only (handled above).
+            Phase::Head | Phase::Delete | Phase::CopyRead | Phase::CopyWrite => None,
         };
         let (from, session, size, first_send) = (r.phase, r.session, r.size, r.first_send);
         match next {
@@ -583,8 +648,12 @@ impl<'a> Simulation<'a> {
 
     fn finish(&mut self, now: Nanos, req: u32, ok: bool) {
         let r = self.reqs.slots[req as usize];
+        if r.replay {
+            self.finish_replayed(now, req, ok);
+            return;
+        }
         if ok && !r.get {
-            let bi = self.workloads[r.workload as usize].bucket as usize;
+            let bi = r.bucket as usize;
             let key = if self.front.buckets[bi].encryption.calls_kms() {
                 r.key
             } else {

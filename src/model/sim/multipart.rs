@@ -34,6 +34,8 @@ impl Multipart {
     pub(super) fn call_bytes(&self, r: &Request) -> u64 {
         match r.phase {
             Phase::Put | Phase::Get => r.size,
+            // A replayed part is one logged call: its size is the part's.
+            Phase::MpuPart if r.replay => r.size,
             Phase::MpuPart => {
                 let done = r.part as u64 * self.part_size;
                 r.size.saturating_sub(done).min(self.part_size)

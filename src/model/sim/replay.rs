@@ -143,24 +143,45 @@ impl Replay {
                 .copied()
                 .unwrap_or_else(|| lookup(bucket, rec.obj, 0).key)
         };
-        let mut info = ReqInfo {
+        let info = ReqInfo {
             obj: rec.obj,
             dst_bucket: bucket,
             op: Some(rec.op),
         };
         // (phase, bucket of the first call, get class, other class, size, key)
         let (phase, first_bucket, get, other, size, key) = match rec.op {
-            LogOp::Put => (Phase::Put, bucket, false, false, logged.unwrap_or(0), KeyRef::NoKms),
+            LogOp::Put => (
+                Phase::Put,
+                bucket,
+                false,
+                false,
+                logged.unwrap_or(0),
+                KeyRef::NoKms,
+            ),
             LogOp::Copy if rec.src != NO_SOURCE => {
                 let src_bucket = s.buckets[rec.src_bucket as usize];
                 let o = known(src_bucket, rec.src);
-                info.dst_bucket = bucket;
-                (Phase::CopyRead, src_bucket, true, false, 0, o.key)
+                let size = logged.unwrap_or(o.size);
+                (Phase::CopyRead, src_bucket, true, false, size, o.key)
             }
-            LogOp::Copy => (Phase::Put, bucket, false, false, 0, KeyRef::NoKms),
+            LogOp::Copy => (
+                Phase::CopyWrite,
+                bucket,
+                false,
+                false,
+                logged.unwrap_or(0),
+                KeyRef::NoKms,
+            ),
             LogOp::CopySource => {
                 let o = known(bucket, rec.obj);
-                (Phase::CopyRead, bucket, true, true, 0, o.key)
+                (
+                    Phase::CopyRead,
+                    bucket,
+                    true,
+                    true,
+                    logged.unwrap_or(o.size),
+                    o.key,
+                )
             }
             LogOp::MpuCreate => (Phase::MpuCreate, bucket, false, true, 0, KeyRef::NoKms),
             LogOp::MpuPart => (
@@ -181,7 +202,14 @@ impl Replay {
             ),
             LogOp::Get => {
                 let o = known(bucket, rec.obj);
-                (Phase::Get, bucket, true, false, logged.unwrap_or(o.size), o.key)
+                (
+                    Phase::Get,
+                    bucket,
+                    true,
+                    false,
+                    logged.unwrap_or(o.size),
+                    o.key,
+                )
             }
             LogOp::Head => (Phase::Head, bucket, true, true, 0, KeyRef::NoKms),
             LogOp::Delete => (Phase::Delete, bucket, false, true, 0, KeyRef::NoKms),
@@ -193,6 +221,7 @@ impl Replay {
             bucket: first_bucket,
             get,
             replay: true,
+            other,
             first_send: now,
             size,
             prefix,
@@ -263,5 +292,110 @@ impl Source {
             };
             (t < duration).then_some((t, r))
         });
+    }
+}
+
+impl super::Simulation<'_> {
+    /// Schedules trace `source`'s next request, if it has one before the end of the run.
+    pub(super) fn schedule_trace(&mut self, source: u32) {
+        if let Some(t) = self.replay.next_time(source as usize) {
+            self.q.schedule(t, super::Ev::Trace { source });
+        }
+    }
+
+    /// Offers trace `source`'s next request at `now` and schedules the one after it.
+    pub(super) fn trace_request(&mut self, now: Nanos, source: u32) {
+        let i = source as usize;
+        let Some(rec) = self.replay.take(i, self.sc.duration) else {
+            return;
+        };
+        self.schedule_trace(source);
+        let front = &self.front;
+        let start = self.replay.start(
+            i,
+            &rec,
+            now,
+            |b| front.buckets[b as usize].prefixes,
+            |b, obj, size| existing(front, b, obj, size),
+        );
+        let slot = self.reqs.insert(start.req);
+        self.replay.set_info(slot, start.info);
+        if start.other {
+            self.m.arrived_other(now);
+        } else {
+            self.m.arrived(now, counted_as_get(&start.info));
+        }
+        self.attempt(now, slot);
+    }
+
+    /// A replayed call succeeded: a copy that read its source goes on to write its
+    /// destination; every other replayed request is done.
+    pub(super) fn next_replayed(&mut self, now: Nanos, req: u32) {
+        let info = self.replay.info(req);
+        let r = &mut self.reqs.slots[req as usize];
+        r.attempt = 0;
+        if r.phase == Phase::CopyRead && info.op == Some(LogOp::Copy) {
+            let prefixes = self.front.buckets[info.dst_bucket as usize].prefixes.max(1);
+            r.phase = Phase::CopyWrite;
+            r.bucket = info.dst_bucket;
+            r.get = false;
+            r.key = KeyRef::NoKms;
+            r.prefix = (info.obj as u64 % prefixes as u64) as u32;
+            self.attempt(now, req);
+        } else {
+            self.finish(now, req, true);
+        }
+    }
+
+    /// A replayed request is over: what it changed, and its count.
+    pub(super) fn finish_replayed(&mut self, now: Nanos, req: u32, ok: bool) {
+        let r = self.reqs.slots[req as usize];
+        if ok && let Some(mut o) = self.replay.succeeded(req, &r) {
+            let b = &mut self.front.buckets[r.bucket as usize];
+            if !b.encryption.calls_kms() {
+                o.key = KeyRef::NoKms;
+            }
+            b.written.record(o);
+        }
+        if r.other {
+            self.m.finished_other(r.first_send, ok, r.retries);
+        } else {
+            let get = counted_as_get(&self.replay.info(req));
+            self.m.finished(now, r.first_send, get, ok, r.retries);
+        }
+        self.reqs.remove(req);
+    }
+
+    /// Requests of each trace never offered because the run ended first, and why reading a
+    /// trace failed, if it did.
+    pub(super) fn replay_outcome(&self) -> (Vec<u64>, Option<String>) {
+        let cut = (0..self.replay.sources.len())
+            .map(|i| self.replay.cut(i))
+            .collect();
+        (cut, self.replay.error.clone())
+    }
+}
+
+/// Whether a replayed PUT-or-GET request counts as a GET (a copy is a write, though it reads
+/// its source first).
+fn counted_as_get(info: &ReqInfo) -> bool {
+    info.op == Some(LogOp::Get)
+}
+
+/// Object `obj` of bucket `b` that the replay has not written: one of the bucket's
+/// pre-existing objects (its index is the identity's low bits modulo their number).
+fn existing(front: &super::front_end::FrontEnd, b: u32, obj: u128, size: u64) -> ObjectRecord {
+    let bucket = &front.buckets[b as usize];
+    match bucket.population.as_ref() {
+        Some((p, _)) => p.object(obj as u64 % p.objects.max(1), size),
+        None => ObjectRecord {
+            key: if bucket.encryption.calls_kms() {
+                KeyRef::PerObject
+            } else {
+                KeyRef::NoKms
+            },
+            size,
+            prefix: (obj as u64 % bucket.prefixes.max(1) as u64) as u32,
+        },
     }
 }

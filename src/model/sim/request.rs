@@ -29,6 +29,16 @@ pub(super) enum Phase {
     Get,
     /// cse-kms: the client's Decrypt after the GET.
     ClientDecrypt,
+    /// Replayed HEAD: no KMS call, nothing moved.
+    Head,
+    /// Replayed DELETE: no KMS call.
+    Delete,
+    /// Replayed copy, reading the source: S3 needs the source's key as a GET does; nothing
+    /// moves over the client's connection.
+    CopyRead,
+    /// Replayed copy, writing the destination: a new object's key as a PUT; nothing moves
+    /// over the client's connection.
+    CopyWrite,
 }
 
 impl Phase {
@@ -45,7 +55,14 @@ pub(super) struct Request {
     pub(super) workload: u32,
     pub(super) session: u32,
     pub(super) client: u32,
+    /// The bucket of the current call (a replayed copy reads one bucket and writes another).
+    pub(super) bucket: u32,
+    /// GET class (prefix limits; counted as a GET unless `other`).
     pub(super) get: bool,
+    /// One replayed call of a log (no further phases, counted by its operation).
+    pub(super) replay: bool,
+    /// Counted with the "other" requests (replayed HEAD, DELETE, multipart calls, copy sources).
+    pub(super) other: bool,
     pub(super) first_send: Nanos,
     pub(super) size: u64,
     pub(super) prefix: u32,

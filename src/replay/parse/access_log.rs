@@ -12,7 +12,7 @@
 //! least the first 10 fields (through the HTTP status, which says whether the request
 //! succeeded); bytes sent and object size are read when present.
 
-use super::{BadLine, days_from_civil, url_decode};
+use super::{BadLine, days_from_civil, find_byte, url_decode};
 use crate::replay::entry::{LogEntry, LogOp, Parsed};
 
 /// The fields read; later ones are not split.
@@ -20,75 +20,66 @@ const READ: usize = 13;
 /// The fewest fields a line may have: through the HTTP status.
 const MIN_FIELDS: usize = 10;
 
-/// Parses one non-blank line (line number `n`).
+/// Parses one non-blank line (line number `n`). Only the fields read must be UTF-8.
 pub fn parse_line(n: u64, line: &[u8]) -> Result<Parsed, BadLine> {
     let bad = |reason: String| BadLine::new(n, reason, line);
-    let Ok(s) = std::str::from_utf8(line) else {
-        return Err(bad("not UTF-8".to_string()));
-    };
-    let mut fields = [""; READ];
-    let count = split(s, &mut fields).map_err(|e| bad(e.to_string()))?;
+    let mut fields: [&[u8]; READ] = [b""; READ];
+    let count = split(line, &mut fields).map_err(|e| bad(e.to_string()))?;
     if count < MIN_FIELDS {
         return Err(bad(format!(
             "{count} fields; an S3 access log line has at least {MIN_FIELDS} (through the HTTP status)"
         )));
     }
+    let text = |i: usize| std::str::from_utf8(fields[i]).map_err(|_| bad("not UTF-8".to_string()));
     let time = fields[2];
     let Some(time_ns) = parse_time(time) else {
         return Err(bad(format!(
             "bad time \"{}\" (expected [06/Feb/2019:00:00:38 +0000])",
-            super::quote(time.as_bytes(), 40)
+            super::quote(time, 40)
         )));
     };
     let status = fields[9];
-    let Some(status) = (status.len() == 3)
-        .then(|| super::digits(status.as_bytes()))
-        .flatten()
-    else {
+    let Some(status) = (status.len() == 3).then(|| super::digits(status)).flatten() else {
         return Err(bad(format!(
             "bad HTTP status \"{}\"",
-            super::quote(status.as_bytes(), 40)
+            super::quote(status, 40)
         )));
     };
-    let name = fields[6];
-    let op = match name {
-        "REST.PUT.OBJECT" => LogOp::Put,
-        "REST.POST.UPLOADS" => LogOp::MpuCreate,
-        "REST.PUT.PART" => LogOp::MpuPart,
-        "REST.POST.UPLOAD" => LogOp::MpuComplete,
-        "REST.GET.OBJECT" => LogOp::Get,
-        "REST.HEAD.OBJECT" => LogOp::Head,
-        "REST.COPY.OBJECT" => LogOp::Copy,
-        "REST.COPY.OBJECT_GET" => LogOp::CopySource,
-        "REST.DELETE.OBJECT" => LogOp::Delete,
-        _ => return Ok(Parsed::Skipped(name.to_string())),
+    let op = match fields[6] {
+        b"REST.PUT.OBJECT" => LogOp::Put,
+        b"REST.POST.UPLOADS" => LogOp::MpuCreate,
+        b"REST.PUT.PART" => LogOp::MpuPart,
+        b"REST.POST.UPLOAD" => LogOp::MpuComplete,
+        b"REST.GET.OBJECT" => LogOp::Get,
+        b"REST.HEAD.OBJECT" => LogOp::Head,
+        b"REST.COPY.OBJECT" => LogOp::Copy,
+        b"REST.COPY.OBJECT_GET" => LogOp::CopySource,
+        b"REST.DELETE.OBJECT" => LogOp::Delete,
+        _ => return Ok(Parsed::Skipped(text(6)?.to_string())),
     };
     // 3xx (304 Not Modified, redirects) served no object data either.
     if status >= 300 {
-        return Ok(Parsed::Skipped(format!("{name} {status}")));
+        return Ok(Parsed::Skipped(format!("{} {status}", text(6)?)));
     }
-    let bucket = fields[1];
+    let bucket = text(1)?;
     if bucket == "-" {
         return Err(bad("no bucket".to_string()));
     }
-    let key = fields[7];
+    let key = text(7)?;
     if key == "-" || key.is_empty() {
-        return Err(bad(format!("{name} without a key")));
+        return Err(bad(format!("{} without a key", text(6)?)));
     }
     let Some(key) = url_decode(key) else {
         return Err(bad("the key is not UTF-8 once URL-decoded".to_string()));
     };
     let number = |i: usize, what: &str| -> Result<Option<u64>, BadLine> {
         let v = fields[i];
-        if i >= count || v == "-" {
+        if i >= count || v == b"-" {
             return Ok(None);
         }
-        match v.parse::<u64>() {
-            Ok(x) if !v.starts_with('+') => Ok(Some(x)),
-            _ => Err(bad(format!(
-                "bad {what} \"{}\"",
-                super::quote(v.as_bytes(), 40)
-            ))),
+        match (v.len() <= 19).then(|| parse_u64(v)).flatten() {
+            Some(x) => Ok(Some(x)),
+            None => Err(bad(format!("bad {what} \"{}\"", super::quote(v, 40)))),
         }
     };
     let bytes_sent = number(11, "bytes sent")?;
@@ -104,16 +95,25 @@ pub fn parse_line(n: u64, line: &[u8]) -> Result<Parsed, BadLine> {
         op,
         bucket: bucket.to_string(),
         key,
-        requester: fields[4].to_string(),
+        requester: text(4)?.to_string(),
         size,
         copy_source: None,
     }))
 }
 
-/// Splits the first [`READ`] fields of `s` into `out` (quotes and brackets removed); returns
+/// Up to 19 ASCII digits (no sign).
+fn parse_u64(b: &[u8]) -> Option<u64> {
+    if b.is_empty() {
+        return None;
+    }
+    b.iter().try_fold(0u64, |v, &c| {
+        c.is_ascii_digit().then(|| v * 10 + u64::from(c - b'0'))
+    })
+}
+
+/// Splits the first [`READ`] fields of `b` into `out` (quotes and brackets removed); returns
 /// how many there were.
-fn split<'a>(s: &'a str, out: &mut [&'a str; READ]) -> Result<usize, &'static str> {
-    let b = s.as_bytes();
+fn split<'a>(b: &'a [u8], out: &mut [&'a [u8]; READ]) -> Result<usize, &'static str> {
     let mut i = 0;
     let mut count = 0;
     while count < READ {
@@ -129,7 +129,7 @@ fn split<'a>(s: &'a str, out: &mut [&'a str; READ]) -> Result<usize, &'static st
                 // (a user agent may hold a quote of its own).
                 let mut j = i + 1;
                 loop {
-                    match b[j..].iter().position(|&c| c == b'"') {
+                    match find_byte(b'"', &b[j..]) {
                         None => return Err("a quoted field is not closed"),
                         Some(p) => {
                             j += p;
@@ -142,19 +142,16 @@ fn split<'a>(s: &'a str, out: &mut [&'a str; READ]) -> Result<usize, &'static st
                 }
                 (i + 1, j, j + 1)
             }
-            b'[' => match b[i..].iter().position(|&c| c == b']') {
+            b'[' => match find_byte(b']', &b[i..]) {
                 None => return Err("a [bracketed] field is not closed"),
                 Some(p) => (i + 1, i + p, i + p + 1),
             },
             _ => {
-                let end = b[i..]
-                    .iter()
-                    .position(|&c| c == b' ')
-                    .map_or(b.len(), |p| i + p);
+                let end = find_byte(b' ', &b[i..]).map_or(b.len(), |p| i + p);
                 (i, end, end)
             }
         };
-        out[count] = &s[start..end];
+        out[count] = &b[start..end];
         count += 1;
         i = next;
     }
@@ -163,8 +160,7 @@ fn split<'a>(s: &'a str, out: &mut [&'a str; READ]) -> Result<usize, &'static st
 
 /// `06/Feb/2019:00:00:38 +0000` (strftime `%d/%b/%Y:%H:%M:%S %z`) as nanoseconds since the
 /// Unix epoch, the offset honoured.
-pub fn parse_time(t: &str) -> Option<i64> {
-    let b = t.as_bytes();
+pub fn parse_time(b: &[u8]) -> Option<i64> {
     if b.len() != 26
         || b[2] != b'/'
         || b[6] != b'/'
@@ -222,9 +218,9 @@ mod tests {
     fn times_with_offsets() {
         // 2019-02-06T00:00:38Z = 17933 days * 86400 + 38 s.
         let utc = (17_933 * 86_400 + 38) * 1_000_000_000;
-        assert_eq!(parse_time("06/Feb/2019:00:00:38 +0000"), Some(utc));
-        assert_eq!(parse_time("06/Feb/2019:01:30:38 +0130"), Some(utc));
-        assert_eq!(parse_time("05/Feb/2019:19:00:38 -0500"), Some(utc));
+        assert_eq!(parse_time(b"06/Feb/2019:00:00:38 +0000"), Some(utc));
+        assert_eq!(parse_time(b"06/Feb/2019:01:30:38 +0130"), Some(utc));
+        assert_eq!(parse_time(b"05/Feb/2019:19:00:38 -0500"), Some(utc));
         for bad in [
             "06/Feb/2019:00:00:38",
             "06/feb/2019:00:00:38 +0000",
@@ -233,30 +229,29 @@ mod tests {
             "06/Feb/2019:00:00:38 0000+",
             "6/Feb/2019:00:00:38 +00000",
         ] {
-            assert_eq!(parse_time(bad), None, "{bad}");
+            assert_eq!(parse_time(bad.as_bytes()), None, "{bad}");
         }
     }
 
     #[test]
     fn split_quotes_brackets_and_dashes() {
-        let mut f = [""; READ];
-        let n = split(
-            r#"o b [06/Feb/2019:00:00:38 +0000] 1.2.3.4 - ID REST.GET.OBJECT k "GET /b/k HTTP/1.1" 200 - 5 "#,
-            &mut f,
-        )
-        .unwrap();
-        assert_eq!(n, 12);
-        assert_eq!(f[2], "06/Feb/2019:00:00:38 +0000");
-        assert_eq!(f[8], "GET /b/k HTTP/1.1");
-        assert_eq!(f[11], "5");
-        let n = split(r#"a "ua "x"/1.0" "-" c"#, &mut f).unwrap();
-        assert_eq!((n, f[1], f[2], f[3]), (4, r#"ua "x"/1.0"#, "-", "c"));
+        let mut f: [&[u8]; READ] = [b""; READ];
+        let line = br#"o b [06/Feb/2019:00:00:38 +0000] 1.2.3.4 - ID REST.GET.OBJECT k "GET /b/k HTTP/1.1" 200 - 5 "#;
+        assert_eq!(split(line, &mut f), Ok(12));
+        assert_eq!(f[2], b"06/Feb/2019:00:00:38 +0000");
+        assert_eq!(f[8], b"GET /b/k HTTP/1.1");
+        assert_eq!(f[11], b"5");
+        assert_eq!(split(br#"a "ua "x"/1.0" "-" c"#, &mut f), Ok(4));
         assert_eq!(
-            split(r#"a "open"#, &mut f),
+            (f[1], f[2], f[3]),
+            (&br#"ua "x"/1.0"#[..], &b"-"[..], &b"c"[..])
+        );
+        assert_eq!(
+            split(br#"a "open"#, &mut f),
             Err("a quoted field is not closed")
         );
         assert_eq!(
-            split("a [open", &mut f),
+            split(b"a [open", &mut f),
             Err("a [bracketed] field is not closed")
         );
     }

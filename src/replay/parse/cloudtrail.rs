@@ -17,6 +17,8 @@ use serde_json::Value;
 use super::{BadLine, LogError, parse_rfc3339, url_decode};
 use crate::replay::entry::{LogEntry, LogOp, Parsed};
 
+const NOT_OBJECT: &str = "not a CloudTrail event: not a JSON object";
+
 /// The fields of an event bksim reads; others are ignored.
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -39,6 +41,10 @@ struct Identity {
 
 /// Parses one JSON Lines line (line number `n`): one event object.
 pub fn parse_line(n: u64, line: &[u8]) -> Result<Parsed, BadLine> {
+    // serde would also take a JSON array as a struct's fields in order.
+    if line.iter().find(|c| !c.is_ascii_whitespace()) != Some(&b'{') {
+        return Err(BadLine::new(n, NOT_OBJECT, line));
+    }
     match serde_json::from_slice::<Record>(line) {
         Ok(r) => record(r).map_err(|reason| BadLine::new(n, reason, line)),
         Err(e) => Err(BadLine::new(n, json_reason(&e), line)),
@@ -147,12 +153,14 @@ impl<'de> Visitor<'de> for RecordsSeed<'_, '_> {
         let mut index = 0u64;
         while let Some(v) = seq.next_element::<Value>()? {
             index += 1;
-            let parsed = Record::deserialize(&v)
-                .map_err(|e| format!("not a CloudTrail event: {e}"))
-                .and_then(record)
-                .map_err(|reason| {
-                    BadLine::new(index, reason, &serde_json::to_vec(&v).unwrap_or_default())
-                });
+            let parsed = if v.is_object() {
+                Record::deserialize(&v).map_err(|e| format!("not a CloudTrail event: {e}"))
+            } else {
+                Err(NOT_OBJECT.to_string())
+            };
+            let parsed = parsed.and_then(record).map_err(|reason| {
+                BadLine::new(index, reason, &serde_json::to_vec(&v).unwrap_or_default())
+            });
             (self.f)(parsed);
         }
         Ok(())

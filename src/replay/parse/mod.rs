@@ -109,6 +109,23 @@ pub fn read_file(
     choice: FormatChoice,
     f: &mut dyn FnMut(Result<Parsed, BadLine>),
 ) -> Result<Format, LogError> {
+    read_file_capped(path, choice, f, GZIP_CAP)
+}
+
+/// [`read_file`] with the gzip cap as a parameter (tests use a small one).
+fn read_file_capped(
+    path: &Path,
+    choice: FormatChoice,
+    f: &mut dyn FnMut(Result<Parsed, BadLine>),
+    gzip_cap: u64,
+) -> Result<Format, LogError> {
+    // Opening a FIFO would wait for a writer, and a device may never end.
+    match std::fs::metadata(path) {
+        Ok(m) if !m.is_file() => {
+            return Err(LogError::new(path, None, "not a regular file"));
+        }
+        _ => {}
+    }
     let file = std::fs::File::open(path)
         .map_err(|e| LogError::new(path, None, format!("cannot open: {}", io_reason(&e))))?;
     let mut raw = BufReader::with_capacity(64 * 1024, file);
@@ -119,12 +136,13 @@ pub fn read_file(
     let mut src = Source {
         path,
         gzip,
+        gzip_cap,
         line: 0,
         reader: if gzip {
             let decoder = flate2::bufread::MultiGzDecoder::new(raw);
             let capped = Capped {
                 inner: decoder,
-                left: GZIP_CAP,
+                left: gzip_cap,
             };
             Box::new(BufReader::with_capacity(64 * 1024, capped)) as Box<dyn BufRead>
         } else {
@@ -138,6 +156,8 @@ pub fn read_file(
 pub(crate) struct Source<'a> {
     pub path: &'a Path,
     pub gzip: bool,
+    /// The decompressed size past which a gzip file is refused.
+    pub gzip_cap: u64,
     /// The number of the last line read (1-based; 0 before the first).
     pub line: u64,
     pub reader: Box<dyn BufRead + 'a>,
@@ -175,7 +195,7 @@ impl Source<'_> {
             }
             any = true;
             let room = cap - buf.len();
-            match chunk.iter().position(|&b| b == b'\n') {
+            match find_byte(b'\n', chunk) {
                 Some(i) if i <= room => {
                     buf.extend_from_slice(&chunk[..i]);
                     self.reader.consume(i + 1);
@@ -221,7 +241,7 @@ impl Source<'_> {
             if chunk.is_empty() {
                 return Ok(());
             }
-            match chunk.iter().position(|&b| b == b'\n') {
+            match find_byte(b'\n', chunk) {
                 Some(i) => {
                     self.reader.consume(i + 1);
                     return Ok(());
@@ -246,8 +266,8 @@ impl Source<'_> {
                 self.path,
                 None,
                 format!(
-                    "{what} is larger than {} MiB; bksim reads up to that",
-                    cap >> 20
+                    "{what} is larger than {}; bksim reads up to that",
+                    size_text(cap)
                 ),
             ));
         }
@@ -261,8 +281,8 @@ impl Source<'_> {
                 self.path,
                 None,
                 format!(
-                    "decompresses to more than {} GiB; bksim reads gzip files up to that (split the log)",
-                    GZIP_CAP >> 30
+                    "decompresses to more than {}; bksim reads gzip files up to that (split the log)",
+                    size_text(self.gzip_cap)
                 ),
             );
         }
@@ -275,6 +295,17 @@ impl Source<'_> {
         } else {
             LogError::new(self.path, line, format!("cannot read: {}", io_reason(e)))
         }
+    }
+}
+
+/// `16 GiB`, `512 MiB`, `4096 bytes`.
+fn size_text(n: u64) -> String {
+    if n >= 1 << 30 && n.is_multiple_of(1 << 30) {
+        format!("{} GiB", n >> 30)
+    } else if n >= 1 << 20 && n.is_multiple_of(1 << 20) {
+        format!("{} MiB", n >> 20)
+    } else {
+        format!("{n} bytes")
     }
 }
 
@@ -311,6 +342,27 @@ fn io_reason(e: &io::Error) -> String {
             }
         }
     }
+}
+
+/// The position of the first `needle` in `hay`, eight bytes at a time (the zero-byte trick
+/// on `u64` words): newline search is most of the time spent on a long access-log line.
+#[inline]
+pub(crate) fn find_byte(needle: u8, hay: &[u8]) -> Option<usize> {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    let rep = LO * u64::from(needle);
+    let mut i = 0;
+    while i + 8 <= hay.len() {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(&hay[i..i + 8]);
+        let w = u64::from_le_bytes(word) ^ rep;
+        let z = w.wrapping_sub(LO) & !w & HI;
+        if z != 0 {
+            return Some(i + (z.trailing_zeros() / 8) as usize);
+        }
+        i += 8;
+    }
+    hay[i..].iter().position(|&b| b == needle).map(|p| i + p)
 }
 
 /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's days_from_civil).
@@ -479,12 +531,76 @@ mod tests {
     }
 
     #[test]
+    fn find_byte_matches_position() {
+        let hay = b"abc def\nghijklmnopqrstuvw xyz\n0123456789";
+        for needle in [b'a', b' ', b'\n', b'9', b'z', b'!', 0x80] {
+            for start in 0..hay.len() {
+                let h = &hay[start..];
+                assert_eq!(find_byte(needle, h), h.iter().position(|&b| b == needle));
+            }
+        }
+        assert_eq!(
+            find_byte(0xff, b"\xfe\xfe\xfe\xfe\xfe\xfe\xfe\xfe\xff"),
+            Some(8)
+        );
+    }
+
+    #[test]
     fn url_decoding() {
         assert_eq!(url_decode("a%20b%2Bc+d").as_deref(), Some("a b+c+d"));
         assert_eq!(url_decode("caf%C3%A9").as_deref(), Some("café"));
         assert_eq!(url_decode("100%").as_deref(), Some("100%"));
         assert_eq!(url_decode("%zz%4").as_deref(), Some("%zz%4"));
         assert_eq!(url_decode("%FF"), None);
+    }
+
+    #[test]
+    fn a_gzip_bomb_stops_at_the_cap() {
+        use std::io::Write;
+        let dir = tempfile::tempdir().unwrap();
+        let line = "o b [06/Feb/2019:00:00:38 +0000] 192.0.2.3 - ID REST.GET.OBJECT k \"GET /b/k\" 200 - 5 5\n";
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        e.write_all(line.repeat(100_000).as_bytes()).unwrap();
+        let p = dir.path().join("bomb.gz");
+        std::fs::write(&p, e.finish().unwrap()).unwrap();
+        let mut lines = 0u64;
+        let err =
+            read_file_capped(&p, FormatChoice::Auto, &mut |_| lines += 1, 1 << 20).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "{}: decompresses to more than 1 MiB; bksim reads gzip files up to that (split the log)",
+                p.display()
+            )
+        );
+        // The lines before the cap were read (the last buffer may have held part of one more).
+        let per = line.len() as u64;
+        assert!(
+            lines <= (1 << 20) / per && lines + 1024 >= (1 << 20) / per,
+            "{lines}"
+        );
+        // The same file under the real cap reads whole.
+        let mut all = 0u64;
+        read_file(&p, FormatChoice::Auto, &mut |_| all += 1).unwrap();
+        assert_eq!(all, 100_000);
+    }
+
+    #[test]
+    fn a_fifo_is_refused_without_waiting() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("fifo");
+        assert!(
+            std::process::Command::new("mkfifo")
+                .arg(&p)
+                .status()
+                .unwrap()
+                .success()
+        );
+        let err = read_file(&p, FormatChoice::Auto, &mut |_| {}).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!("{}: not a regular file", p.display())
+        );
     }
 
     #[test]

@@ -54,13 +54,16 @@ fn format_names() -> Vec<&'static str> {
         .collect()
 }
 
-fn paths(v: &RawValue, base: &Path) -> Result<Vec<std::path::PathBuf>, Problem> {
-    let one = |v: &RawValue| -> Result<std::path::PathBuf, Problem> {
+/// The paths as written, and resolved against `base`.
+type Paths = (Vec<String>, Vec<std::path::PathBuf>);
+
+fn paths(v: &RawValue, base: &Path) -> Result<Paths, Problem> {
+    let one = |v: &RawValue| -> Result<(String, std::path::PathBuf), Problem> {
         let s = string(v)?;
         if s.is_empty() {
             return Err(problem("an empty path").hint("name a log file or a directory of logs"));
         }
-        Ok(base.join(s))
+        Ok((s.clone(), base.join(s)))
     };
     match &v.kind {
         RawKind::Array(items) => {
@@ -72,7 +75,7 @@ fn paths(v: &RawValue, base: &Path) -> Result<Vec<std::path::PathBuf>, Problem> 
             }
             items.iter().map(one).collect()
         }
-        RawKind::String(_) => Ok(vec![one(v)?]),
+        RawKind::String(_) => Ok([one(v)?].into_iter().collect()),
         _ => Err(problem(format!(
             "expected a path or an array of paths, found {}",
             found(v)
@@ -91,7 +94,7 @@ pub(super) fn trace_workload(ctx: &mut Ctx, t: &Tbl, name: String) -> R<TraceWor
     })?;
     let base = ctx.file.parent().unwrap_or(Path::new(".")).to_path_buf();
     let site = Site::new(ctx.file, t.get(TRACE.name).map(|v| v.origin.clone()));
-    let paths = ctx.req(
+    let (written, paths) = ctx.req(
         t,
         TRACE.name,
         Some("a log file or a directory of logs"),
@@ -124,6 +127,7 @@ pub(super) fn trace_workload(ctx: &mut Ctx, t: &Tbl, name: String) -> R<TraceWor
             max_bad,
         },
         speed,
+        written,
         site,
         trace: None,
         buckets: Vec::new(),

@@ -49,7 +49,7 @@ pub(super) fn requests(ctx: &mut Ctx, t: &Tbl) -> R<Option<u64>> {
     })
 }
 
-/// The index of the workload `v` names (not `me`), with a "did you mean" over `names`.
+/// The index of the workload `v` names, with a "did you mean" over `names`.
 fn workload_named(v: &super::super::raw::RawValue, names: &[&str]) -> P<usize> {
     let s = string(v)?;
     names.iter().position(|n| *n == s).ok_or_else(|| Problem {
