@@ -19,6 +19,9 @@ pub fn variant(
 ) -> Result<Scenario, ScenarioError> {
     let mut sc = file.resolve(variant, extra)?;
     load_profile(&mut sc)?;
+    // `[[expect]]` metrics name numbers of the summary, whose type validation cannot see.
+    let known = crate::report::expect::metric_paths();
+    sc.expect.iter().try_for_each(|e| e.check_metric(&known))?;
     load_traces(&mut sc)?;
     Ok(sc)
 }

@@ -27,6 +27,8 @@ pub const EXIT_OK: i32 = 0;
 pub const EXIT_FAILURE: i32 = 1;
 /// Exit code for invalid input: scenario file, flag or path.
 pub const EXIT_INPUT: i32 = 2;
+/// Exit code of `--check` when a measured value (`[[expect]]`) is out of tolerance.
+pub const EXIT_CHECK: i32 = 3;
 
 /// An error a command reports to its user.
 #[derive(Debug, thiserror::Error)]
@@ -37,6 +39,10 @@ pub enum CommandError {
     /// Anything else (exit code 1).
     #[error("{0}")]
     Failure(String),
+    /// `--check`: the results were written, and some measured values are out of tolerance
+    /// (exit code 3). One line per expectation.
+    #[error("{0}")]
+    Check(String),
 }
 
 impl CommandError {
@@ -44,6 +50,7 @@ impl CommandError {
         match self {
             CommandError::Input(_) => EXIT_INPUT,
             CommandError::Failure(_) => EXIT_FAILURE,
+            CommandError::Check(_) => EXIT_CHECK,
         }
     }
 }
@@ -73,7 +80,7 @@ pub struct Cli {
 pub enum Command {
     /// Simulate a scenario's variants and write the results directory.
     #[command(
-        after_help = "Examples:\n  bksim run scenarios/quickstart.toml\n  bksim run scenarios/quickstart.toml --out /tmp/qs --seed 7\n  bksim run scenarios/quickstart.toml --set workload.uploads.arrival.rate=5000 --set s3.bucket_key_ttl=1m\n  bksim run scenarios/quickstart.toml --variant bucket-key --json | jq '.variants[0].kms'\n\nWrites summary.json, timeseries.csv, latency-<variant>-<op>.hgrm and run.json, then the\nreport: charts/*.svg and *.png, report.html and report.md.\n\nDIR is written as a whole: every file goes into a staging directory beside it\n(.<name>.bksim-stage-<pid>-<n>) that then replaces DIR in one step, so DIR always holds one\ncomplete run, even after kill -9. An existing DIR must be empty or a run's results (summary.json,\nrun.json, timeseries.csv, or a report bksim wrote); anything else is refused (exit 2) and left\nuntouched. Files of your own in a results directory are kept.\nExit codes: 0 success, 2 invalid input (scenario, flag, path, an --out that is not a run's\nresults or cannot be written), 1 anything else."
+        after_help = "Examples:\n  bksim run scenarios/quickstart.toml\n  bksim run scenarios/quickstart.toml --out /tmp/qs --seed 7\n  bksim run scenarios/quickstart.toml --set workload.uploads.arrival.rate=5000 --set s3.bucket_key_ttl=1m\n  bksim run scenarios/quickstart.toml --variant bucket-key --json | jq '.variants[0].kms'\n\nWrites summary.json, timeseries.csv, latency-<variant>-<op>.hgrm and run.json, then the\nreport: charts/*.svg and *.png, report.html and report.md.\n\nDIR is written as a whole: every file goes into a staging directory beside it\n(.<name>.bksim-stage-<pid>-<n>) that then replaces DIR in one step, so DIR always holds one\ncomplete run, even after kill -9. An existing DIR must be empty or a run's results (summary.json,\nrun.json, timeseries.csv, or a report bksim wrote); anything else is refused (exit 2) and left\nuntouched. Files of your own in a results directory are kept.\nExit codes: 0 success, 2 invalid input (scenario, flag, path, an --out that is not a run's\nresults or cannot be written), 3 with --check: a measured value ([[expect]]) out of tolerance\n(the results are written), 1 anything else."
     )]
     Run(RunArgs),
     /// Run every variant at every point of a parameter grid, on all cores.
@@ -103,7 +110,7 @@ pub enum Command {
     /// Replay S3 server access logs, CloudTrail data events or a CSV of requests through the
     /// model, and write the results directory as `run` does.
     #[command(
-        after_help = "Examples:\n  bksim replay logs/                      # every file under logs/, format recognised per file\n  bksim replay access-logs/ --scenario scenarios/quickstart.toml --variant bucket-key\n  bksim replay trail.json.gz --format cloudtrail --speed 4 --out /tmp/replay\n\nEach logged request is offered at its logged time (divided by --speed), in logged order;\nrequests logged to the second are spread evenly over their second. An object is (bucket,\nkey): a GET of an object written earlier in the log reads with the key that wrote it; an\nobject read but never written was there before ([bucket.existing], or assumed written over\nthe 30 days before). HEAD and DELETE make no KMS call. Skipped operations and unreadable\nlines are counted in the report; more unreadable lines than --max-bad-lines is invalid input.\nWithout --scenario every bucket of the log is sse-kms and the variants are per-object and\nbucket-key. The results directory is written as by `bksim run`.\nExit codes: 0 success, 2 invalid input (a log, the scenario, a flag), 1 anything else."
+        after_help = "Examples:\n  bksim replay logs/                      # every file under logs/, format recognised per file\n  bksim replay access-logs/ --scenario scenarios/quickstart.toml --variant bucket-key\n  bksim replay trail.json.gz --format cloudtrail --speed 4 --out /tmp/replay\n\nEach logged request is offered at its logged time (divided by --speed), in logged order;\nrequests logged to the second are spread evenly over their second. An object is (bucket,\nkey): a GET of an object written earlier in the log reads with the key that wrote it; an\nobject read but never written was there before ([bucket.existing], or assumed written over\nthe 30 days before). HEAD and DELETE make no KMS call. Skipped operations and unreadable\nlines are counted in the report; more unreadable lines than --max-bad-lines is invalid input.\nWithout --scenario every bucket of the log is sse-kms and the variants are per-object and\nbucket-key. The results directory is written as by `bksim run`.\nExit codes: 0 success, 2 invalid input (a log, the scenario, a flag), 3 with --check: a\nmeasured value of the scenario ([[expect]]) out of tolerance (the results are written),\n1 anything else."
     )]
     Replay(ReplayArgs),
     /// Rebuild the charts and reports of a results directory without simulating again.
@@ -183,6 +190,10 @@ pub struct RunOptions {
     /// Output directory [default: results/<scenario name>/].
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
+    /// After writing the results, exit with code 3 if a measured value of the scenario
+    /// (`[[expect]]`) is out of its tolerance, one line per such value on stderr.
+    #[arg(long)]
+    pub check: bool,
     #[command(flatten)]
     pub scenario: ScenarioOptions,
     #[command(flatten)]
@@ -281,6 +292,26 @@ pub struct ValidateArgs {
     /// Also check these overrides, as `run --set` would apply them.
     #[arg(long = "set", value_name = "PATH=VALUE")]
     pub set: Vec<String>,
+}
+
+/// `--check`: every expectation of `results` (`[[expect]]`, compared with the variants that
+/// ran) within its tolerance, or [`CommandError::Check`] (exit 3) with one line per
+/// expectation that is not. Call it after the results are written.
+pub fn check_expectations(
+    results: &crate::metrics::results::RunResults,
+) -> Result<(), CommandError> {
+    let variants: Vec<&crate::metrics::results::VariantSummary> =
+        results.variants.iter().map(|v| &v.summary).collect();
+    let failures = crate::report::expect::failures(&results.expectations, &variants);
+    if failures.is_empty() {
+        return Ok(());
+    }
+    Err(CommandError::Check(format!(
+        "--check: {} of {} measured value(s) out of tolerance:\n  {}",
+        failures.len(),
+        results.expectations.len(),
+        failures.join("\n  ")
+    )))
 }
 
 /// `--seed` and `--set` as overrides, in that order.

@@ -41,7 +41,9 @@ pub fn report(args: &ReportArgs, out: &mut dyn Write) -> Result<(), CommandError
     let stage = super::begin_out_dir("", &args.dir, Kind::Report)?;
     let written = write_report(stage.path(), formats(&args.format)).map_err(|e| match e {
         ReportBuildError::Load(_) => match super::in_target(&stage, e.to_string()) {
-            CommandError::Failure(m) | CommandError::Input(m) => CommandError::Input(m),
+            CommandError::Failure(m) | CommandError::Input(m) | CommandError::Check(m) => {
+                CommandError::Input(m)
+            }
         },
         _ => super::in_target(&stage, e.to_string()),
     })?;

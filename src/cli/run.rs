@@ -2,7 +2,9 @@
 //! the variants in parallel with a progress bar on a terminal, then write the results
 //! directory and its report (charts, report.html, report.md) and print the comparison table
 //! (or the summary JSON). The directory is written as a staging directory and published in
-//! one step ([`crate::outdir`]): it always holds one complete run.
+//! one step ([`crate::outdir`]): it always holds one complete run. With `--check`, a
+//! measured value (`[[expect]]`) the model misses by more than its tolerance then makes the
+//! command fail with [`super::EXIT_CHECK`].
 
 use super::{CommandError, RunArgs, RunOptions};
 use crate::engine::time::{Nanos, to_secs};
@@ -110,6 +112,7 @@ pub fn execute(
         simulated_seconds: to_secs(base.duration),
         warmup_seconds: to_secs(base.warmup),
         variants: timed.iter().map(|(r, _)| r.clone()).collect(),
+        expectations: base.expect.iter().map(|e| e.expectation.clone()).collect(),
         traces: prepare::trace_facts(base)
             .into_iter()
             .enumerate()
@@ -153,6 +156,9 @@ pub fn execute(
             out_dir.join(report::render::REPORT_HTML).display()
         )
         .map_err(w)?;
+    }
+    if args.check {
+        super::check_expectations(&results)?;
     }
     Ok(())
 }

@@ -25,6 +25,9 @@ pub struct RunResults {
     pub simulated_seconds: f64,
     pub warmup_seconds: f64,
     pub variants: Vec<VariantResults>,
+    /// The scenario's measured values (`[[expect]]`), compared with the variants' summaries
+    /// in the report and by `--check`.
+    pub expectations: Vec<crate::scenario::Expectation>,
     /// What each replayed log held.
     pub traces: Vec<crate::replay::facts::TraceFacts>,
 }

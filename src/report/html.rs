@@ -135,6 +135,12 @@ pub fn report_html(run: &LoadedRun, charts: &[(&Chart, &str)]) -> String {
     }
     o.push_str("</section>\n");
 
+    o.push_str(&crate::report::expect::html_section(
+        &s.expectations,
+        &vs,
+        esc,
+        spans_html,
+    ));
     o.push_str(&crate::report::replay::html(&run.summary.traces, esc));
 
     // Charts.

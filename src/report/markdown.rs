@@ -66,6 +66,12 @@ pub fn report_md(run: &LoadedRun, charts: &[Chart]) -> String {
         out.push('\n');
     }
 
+    out.push_str(&crate::report::expect::markdown_section(
+        &s.expectations,
+        &vs,
+        cell,
+        spans_md,
+    ));
     out.push_str(&crate::report::replay::markdown(&s.traces, cell));
 
     out.push_str("## Charts\n\n");

@@ -144,6 +144,9 @@ pub fn summary_quantity(path: &[Seg<'_>]) -> Quantity {
     let parent = parent_key(path);
     match key {
         "seed" => Quantity::Identifier,
+        "line" if in_key(path, "expectations") => Quantity::Count,
+        // Measured values and tolerances: what `[[expect]]` accepts.
+        _ if in_key(path, "expectations") => Quantity::ParamValue,
         "simulated_seconds" | "warmup_seconds" => Quantity::Seconds,
         "count" if parent == "put" || parent == "get" => Quantity::Count,
         _ if in_key(path, "latency_ms") => Quantity::LatencyMs,

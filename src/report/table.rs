@@ -41,6 +41,10 @@ pub fn comparison_table(r: &RunResults) -> String {
 
     let sections = sections(&variants);
     render(&mut out, &variants, &sections);
+    out.push_str(&crate::report::expect::terminal_section(
+        &r.expectations,
+        &variants,
+    ));
 
     let notes = notes(&variants);
     if !notes.is_empty() {

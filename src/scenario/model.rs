@@ -2,6 +2,7 @@
 //! internal units (nanoseconds, bytes, requests per second). Nothing here knows about TOML.
 
 use super::error::Site;
+pub use super::validate::{Expect, Expectation, MAX_MEASURED, Tolerance};
 use crate::engine::time::Nanos;
 use crate::mode::Mode;
 use crate::replay::load::{Trace, TraceSpec};
@@ -25,6 +26,8 @@ pub struct Scenario {
     pub crypto: CryptoConfig,
     pub buckets: Vec<Bucket>,
     pub workloads: Vec<Workload>,
+    /// Measured values to show beside the model's (`[[expect]]`), in the order written.
+    pub expect: Vec<Expect>,
     /// Workloads that replay a log (`[[workload]]` with `trace`).
     pub traces: Vec<TraceWorkload>,
     /// Plain-language notes produced by validation that a user must see (for example "bucket

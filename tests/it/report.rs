@@ -149,6 +149,7 @@ fn results(variants: &[(&str, bool)], seconds: u64, with_gets: bool) -> RunResul
             .iter()
             .map(|(n, bk)| variant(n, *bk, seconds, with_gets))
             .collect(),
+        expectations: vec![],
     }
 }
 

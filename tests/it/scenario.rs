@@ -810,6 +810,7 @@ fn defaults_applied_exactly() {
             after: None,
             sessions_of: None,
         }],
+        expect: vec![],
         notes: vec![],
         provenance: s.provenance.clone(),
     };

@@ -314,6 +314,7 @@ pub(crate) mod tests {
                 warmup_seconds: 2.0,
                 drain_limit_seconds: 60.0,
                 variants,
+                expectations: Vec::new(),
                 traces: Vec::new(),
             },
             timeseries,

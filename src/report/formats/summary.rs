@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 use super::{BKSIM_VERSION, LoadError, check_numbers, line_of, parse_json, to_json_text};
 use crate::metrics::results::{RunResults, VariantSummary};
 use crate::report::plausible::{self, MAX_VARIANTS};
+use crate::scenario::Expectation;
 
 /// Schema tag written into `summary.json`.
 pub const SUMMARY_SCHEMA: &str = "bksim.summary.v1";
@@ -37,6 +38,10 @@ pub struct SummaryFile {
     #[serde(default)]
     pub drain_limit_seconds: f64,
     pub variants: Vec<VariantSummary>,
+    /// The scenario's measured values (`[[expect]]`); left out of the file when there are
+    /// none, so runs without any write what they wrote before.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub expectations: Vec<Expectation>,
     /// What each replayed log held (absent when no workload replays a log).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub traces: Vec<crate::replay::facts::TraceFacts>,
@@ -57,6 +62,7 @@ impl SummaryFile {
                 crate::metrics::collector::DRAIN_LIMIT,
             ),
             variants: r.variants.iter().map(|v| v.summary.clone()).collect(),
+            expectations: r.expectations.clone(),
             traces: r.traces.clone(),
         }
     }

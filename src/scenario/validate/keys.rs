@@ -158,7 +158,7 @@ impl Ctx<'_> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::{arrival, bucket, client, crypto, kms, s3, top, trace, workload};
+    use super::super::{arrival, bucket, client, crypto, expect, kms, s3, top, trace, workload};
     use super::*;
 
     /// Every table of keys, by the heading of its table in `scenarios/README.md`.
@@ -173,6 +173,7 @@ mod tests {
         ("`[bucket.existing]`", bucket::EXISTING_KEYS),
         ("## `[[workload]]`", workload::KEYS),
         ("`[[workload]]` with `trace`", trace::KEYS),
+        ("## `[[expect]]`", expect::KEYS),
     ];
 
     /// Arrival kinds and rate-profile kinds: their README rows list their keys in prose.

@@ -4,8 +4,8 @@
 //! line, override, published fact or labelled assumption).
 //!
 //! Every key is defined once, in its section's table of [`keys::KeyDef`]s: `top.rs`, `kms.rs`,
-//! `s3.rs`, `client.rs`, `crypto.rs`, `bucket.rs`, `workload.rs` and `arrival.rs`. The context
-//! is in `ctx.rs`, the value parsers and limits in `values.rs`.
+//! `s3.rs`, `client.rs`, `crypto.rs`, `bucket.rs`, `workload.rs`, `arrival.rs` and
+//! `expect.rs`. The context is in `ctx.rs`, the value parsers and limits in `values.rs`.
 
 use std::path::Path;
 
@@ -19,6 +19,7 @@ mod bucket;
 mod client;
 mod crypto;
 mod ctx;
+mod expect;
 mod keys;
 mod kms;
 mod s3;
@@ -28,6 +29,7 @@ mod values;
 mod workload;
 mod workload_links;
 
+pub use expect::{Expect, Expectation, MAX_MEASURED, Tolerance};
 pub use values::MAX_RUN;
 
 /// The longest name (of a scenario, variant, workload or bucket): names become parts of file
@@ -112,6 +114,7 @@ pub(crate) fn validate(file: &Path, root: &RawTable) -> R<Scenario> {
     let crypto = crypto::crypto_config(&mut ctx, &top)?;
     let buckets = bucket::buckets(&mut ctx, &top, &kms)?;
     let (workloads, traces) = workload::workloads(&mut ctx, &top, &buckets, &s3)?;
+    let expect = expect::expectations(&ctx, &top, root)?;
 
     if client.data_key_cache.is_some() && !buckets.iter().any(|b| b.encryption.client_calls_kms()) {
         ctx.note(
@@ -134,6 +137,7 @@ pub(crate) fn validate(file: &Path, root: &RawTable) -> R<Scenario> {
         crypto,
         buckets,
         workloads,
+        expect,
         traces,
         notes: ctx.notes,
         provenance,

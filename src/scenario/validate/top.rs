@@ -65,6 +65,13 @@ const VARIANT: KeyDef = KeyDef::new(
     "array of tables, at most 32",
     Source::None,
 );
+/// Measured values beside the model: `expect.rs` reads them.
+pub(super) const EXPECT: KeyDef = KeyDef::new(
+    "expect",
+    Special("none"),
+    "array of tables, at most 100",
+    Source::None,
+);
 /// A parameter grid, not the model: `ScenarioFile::sweep` reads it.
 const SWEEP: KeyDef = KeyDef::new("sweep", Special("none"), "table", Source::None);
 
@@ -82,6 +89,7 @@ pub(super) const KEYS: &[KeyDef] = &[
     WORKLOAD,
     VARIANT,
     SWEEP,
+    EXPECT,
 ];
 
 /// The top-level values of the run.
