@@ -81,6 +81,9 @@ mod tests {
         assert_eq!(days_from_civil(1970, 1, 1), 0);
         assert_eq!(days_from_civil(2000, 3, 1), 11_017);
         assert_eq!(days_from_civil(2019, 2, 6), 17_933);
+        assert_eq!(days_from_civil(1969, 12, 31), -1);
+        assert!(valid_date(2024, 2, 29) && !valid_date(2023, 2, 29) && !valid_date(2100, 2, 29));
+        assert_eq!(civil(1_549_047_600), (2019, 2, 1, 19, 0, 0));
         for z in [
             -800_000, -1, 0, 1, 59, 60, 11_016, 17_933, 20_000, 2_000_000,
         ] {
