@@ -1,11 +1,16 @@
 //! The SDK-like client of one requester session: retry decisions with full-jitter
 //! exponential backoff, the retry quota, and adaptive mode's CUBIC client-side rate limiter,
 //! after botocore's `retries/standard.py`, `quota.py`, `adaptive.py`, `throttling.py` and
-//! `bucket.py` (aws-facts §9).
+//! `bucket.py` (aws-facts §9), and legacy mode after botocore's `retryhandler.py` with the
+//! `__default__` policy of `data/_retry.json` (aws-facts §9.4).
 
 use crate::engine::rng::Stream;
 use crate::engine::time::{Nanos, from_secs, to_secs};
 use crate::scenario::{ClientConfig, RetryMode};
+
+/// The longest backoff the model schedules (about 73 years): legacy mode's uncapped delay
+/// with many attempts would otherwise overflow simulated time.
+const MAX_BACKOFF_NANOS: Nanos = u64::MAX / 8;
 
 /// Retry settings shared by every client of a run.
 #[derive(Debug, Clone, Copy)]
@@ -20,6 +25,7 @@ pub struct RetryPolicy {
 
 impl RetryPolicy {
     pub fn new(c: &ClientConfig) -> Self {
+        let legacy = c.retry == RetryMode::Legacy;
         RetryPolicy {
             mode: c.retry,
             max_attempts: if c.retry == RetryMode::None {
@@ -28,19 +34,34 @@ impl RetryPolicy {
                 c.max_attempts.max(1)
             },
             base_delay: to_secs(c.base_delay),
-            max_backoff: to_secs(c.max_backoff),
-            quota: c.retry_quota,
+            // Legacy mode: `delay_exponential` has no cap (aws-facts §9.4).
+            max_backoff: if legacy {
+                f64::INFINITY
+            } else {
+                to_secs(c.max_backoff)
+            },
+            // Legacy mode has no retry quota (aws-facts §9.4): 0 disables it.
+            quota: if legacy { 0 } else { c.retry_quota },
             cost: c.retry_cost,
         }
     }
 
-    /// Full-jitter backoff after the `attempt`-th attempt failed (1-based):
+    /// Backoff after the `attempt`-th attempt failed (1-based):
     /// U(0,1) · min(base · 2^(attempt−1), max_backoff).
+    ///
+    /// - standard and adaptive: full jitter, capped (botocore `retries/standard.py`,
+    ///   aws-facts §9.1);
+    /// - legacy: botocore `retryhandler.delay_exponential(base, growth_factor, attempts)` =
+    ///   `base · growth_factor^(attempts − 1)` with `base = "rand"` (`random.random()`, in
+    ///   [0, 1)) and `growth_factor = 2` from `data/_retry.json` `__default__`, uncapped
+    ///   (aws-facts §9.4). With `base_delay` = 1 s that is the same draw without the cap.
+    ///
+    /// Saturates far below `Nanos::MAX`, so `now + backoff` cannot overflow.
     #[inline]
     pub fn backoff(&self, attempt: u32, rng: &mut Stream) -> Nanos {
         let exp = 2f64.powi(attempt.saturating_sub(1).min(62) as i32);
         let cap = (self.base_delay * exp).min(self.max_backoff);
-        from_secs(rng.uniform() * cap)
+        from_secs(rng.uniform() * cap).min(MAX_BACKOFF_NANOS)
     }
 }
 

@@ -8,6 +8,8 @@ pub mod key_cache;
 pub mod kms;
 pub mod limiter;
 pub mod objects;
+#[cfg(test)]
+mod sdk_tests;
 pub mod sim;
 #[doc(hidden)]
 pub mod testkit;

@@ -129,6 +129,9 @@ pub struct S3Config {
     pub multipart_part_size: u64,
     /// Bytes per second one connection moves (upload or download); `None` = size costs no time.
     pub transfer_rate: Option<f64>,
+    /// KMS calls S3 makes per object with dsse-kms where SSE-KMS makes one (each a
+    /// GenerateDataKey on write, a Decrypt on read); an assumption (aws-facts §7).
+    pub dsse_kms_calls_per_object: u32,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -136,6 +139,9 @@ pub enum RetryMode {
     None,
     Standard,
     Adaptive,
+    /// botocore's legacy (v1) retry handler: 5 attempts, uncapped `rand · 2^(n−1)` s backoff,
+    /// no retry quota (aws-facts §9.4).
+    Legacy,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -286,6 +292,21 @@ pub struct Workload {
     /// Index of the workload whose sessions this one sends from (chains resolved to the
     /// owner); `sessions` is then 0, as it has none of its own.
     pub sessions_of: Option<usize>,
+    /// HEAD requests of a read workload (`op = "head"` is `Op::Get` with `HeadCall::Only`).
+    pub head: HeadCall,
+}
+
+/// The HEAD requests of a read workload: a HEAD makes no KMS call and counts against the
+/// prefix's GET/HEAD rate (aws-facts §13).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum HeadCall {
+    /// GETs only.
+    #[default]
+    None,
+    /// `op = "head"`: HEADs only (counted with the "other" requests).
+    Only,
+    /// `head_before_get = true`: a HEAD, then the GET, in the same session (as SDK downloads).
+    BeforeGet,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -34,7 +34,8 @@ pub const REF_QUOTA_LEGACY_2019: &str = "aws-facts §1.2 legacy-2019 tiers 5,500
 pub const REF_PRICE: &str = "aws-facts §2 https://aws.amazon.com/kms/pricing/ ($0.03 per 10,000 from secondary sources; UNCERTAIN at the AWS-doc level)";
 pub const REF_KEY_PRICE: &str = "aws-facts §2 https://aws.amazon.com/kms/pricing/";
 pub const REF_PREFIX_RATES: &str = "aws-facts §13 https://docs.aws.amazon.com/AmazonS3/latest/userguide/optimizing-performance.html";
-pub const REF_RETRY_MODE: &str = "aws-facts §9 botocore standard mode https://docs.aws.amazon.com/sdkref/latest/guide/feature-retry-behavior.html";
+pub const REF_RETRY_MODE: &str = "aws-facts §9 botocore standard mode, the AWS SDKs' shared default; boto3's own default is legacy until the announced switch to standard (no sooner than November 2026, aws-facts §9.2; whether it has shipped is UNCERTAIN) https://docs.aws.amazon.com/sdkref/latest/guide/feature-retry-behavior.html";
+pub const REF_BOTOCORE_LEGACY: &str = "aws-facts §9.4 botocore data/_retry.json __default__ (max_attempts 5, base \"rand\", growth_factor 2) and retryhandler.py delay_exponential; no retry quota";
 pub const REF_BOTOCORE_STANDARD: &str = "aws-facts §9.1 botocore retries/standard.py and quota.py";
 pub const REF_ESDK_CACHE: &str = "aws-facts §10 https://docs.aws.amazon.com/encryption-sdk/latest/developer-guide/thresholds.html";
 
@@ -54,6 +55,8 @@ pub const NOTE_SINGLE_FLIGHT: &str = "how S3 handles concurrent bucket-key misse
 pub const NOTE_MULTIPART_THRESHOLD: &str = "AWS CLI default multipart_threshold";
 pub const NOTE_PART_SIZE: &str = "AWS CLI default multipart_chunksize";
 pub const NOTE_TRANSFER_RATE: &str = "object size costs no transfer time";
+pub const NOTE_HEAD_BEFORE_GET: &str = "GETs only unless set: whether a client sends HEAD first depends on the SDK call (a download manager does, a plain GetObject does not)";
+pub const NOTE_DSSE_KMS_CALLS: &str = "AWS says DSSE-KMS makes \"additional\" KMS API calls without a number (aws-facts §7); 1 charges it like SSE-KMS without a bucket key";
 pub const NOTE_CONNECTIONS: &str = "botocore default max_pool_connections";
 pub const NOTE_CPU_CORES: &str =
     "0: client-side encryption takes no simulated time unless a scenario gives the clients cores";

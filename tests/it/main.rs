@@ -14,6 +14,7 @@ mod replay_parse;
 mod report;
 mod report_html;
 mod scenario;
+mod sdk;
 mod standalone;
 mod structure;
 mod sweep;

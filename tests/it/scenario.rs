@@ -764,6 +764,7 @@ fn defaults_applied_exactly() {
             multipart_threshold: 8 << 20,
             multipart_part_size: 8 << 20,
             transfer_rate: None,
+            dsse_kms_calls_per_object: 1,
         },
         client: ClientConfig {
             retry: RetryMode::Standard,
@@ -809,6 +810,7 @@ fn defaults_applied_exactly() {
             requests: None,
             after: None,
             sessions_of: None,
+            head: HeadCall::None,
         }],
         expect: vec![],
         notes: vec![],

@@ -20,6 +20,9 @@ use crate::scenario::Scenario;
 pub(super) struct BucketState {
     pub(super) encryption: Mode,
     bucket_key: bool,
+    /// KMS calls per object where SSE-KMS makes one: `s3.dsse_kms_calls_per_object` for
+    /// dsse-kms, else 1 (aws-facts §7).
+    calls_per_object: u32,
     pub(super) prefixes: u32,
     /// Index of this bucket's first prefix limiter (PUT class; GET class follows).
     limiter_base: usize,
@@ -80,6 +83,11 @@ impl FrontEnd {
             buckets.push(BucketState {
                 encryption: b.encryption,
                 bucket_key: b.bucket_key && bucket_key,
+                calls_per_object: if b.encryption == Mode::DsseKms {
+                    sc.s3.dsse_kms_calls_per_object.max(1)
+                } else {
+                    1
+                },
                 prefixes: b.prefixes.max(1),
                 limiter_base,
                 written: WrittenObjects::new(seed, &b.name, WRITTEN_SAMPLE_CAPACITY),
@@ -133,6 +141,7 @@ impl FrontEnd {
         }
         let server_side_kms = b.encryption.s3_calls_kms();
         let bucket_key = b.bucket_key;
+        let calls = b.calls_per_object;
         // When the key S3 needs is available (or its KMS call answers), and whether it is.
         let (key_at, key_ok) = if !server_side_kms {
             (now, true)
@@ -169,23 +178,14 @@ impl FrontEnd {
                 }
                 Phase::Put | Phase::MpuCreate | Phase::CopyWrite => {
                     r.key = KeyRef::PerObject;
-                    let (ok, at) = kms.call(
-                        m,
-                        now,
-                        r.first_send,
-                        KmsOpKind::GenerateDataKey,
-                        Context::ObjectArn,
-                    );
-                    (at, ok)
+                    per_object(kms, m, now, r.first_send, KmsOpKind::GenerateDataKey, calls)
                 }
                 Phase::MpuPart | Phase::Get | Phase::CopyRead => match r.key {
                     KeyRef::BucketKey(id) => {
                         self.bucket_key_for_read(kms, m, now, r.first_send, host, r.session, bi, id)
                     }
                     KeyRef::PerObject => {
-                        let (ok, at) =
-                            kms.call(m, now, r.first_send, KmsOpKind::Decrypt, Context::ObjectArn);
-                        (at, ok)
+                        per_object(kms, m, now, r.first_send, KmsOpKind::Decrypt, calls)
                     }
                     _ => (now, true),
                 },
@@ -239,6 +239,31 @@ impl FrontEnd {
             }
         }
     }
+}
+
+/// S3's per-object KMS calls for one request, one after the other, each with the object's
+/// ARN as context: one for SSE-KMS, `s3.dsse_kms_calls_per_object` for DSSE-KMS (AWS
+/// documents "additional KMS API calls" without a number, aws-facts §7; which operation the
+/// extra calls are is not published either, so each is modelled as the first). When they
+/// are over and whether all succeeded; the first throttled call ends the sequence.
+#[inline]
+fn per_object(
+    kms: &mut KmsCalls,
+    m: &mut Collector,
+    now: Nanos,
+    first_send: Nanos,
+    op: KmsOpKind,
+    calls: u32,
+) -> (Nanos, bool) {
+    let mut at = now;
+    for _ in 0..calls {
+        let (ok, done) = kms.call(m, at, first_send, op, Context::ObjectArn);
+        at = done;
+        if !ok {
+            return (at, false);
+        }
+    }
+    (at, true)
 }
 
 /// Cache key of a bucket key for writes: front-end host, requester session, bucket.

@@ -23,6 +23,7 @@
 
 mod cse;
 mod front_end;
+mod head;
 mod kms_calls;
 mod multipart;
 mod pool;
@@ -348,19 +349,6 @@ impl<'a> Simulation<'a> {
         }
     }
 
-    /// Counts the requests still in the slab when the run stopped at its drain limit.
-    fn count_unfinished(&mut self) {
-        for r in self.reqs.in_flight() {
-            if r.other {
-                self.m.unfinished_other(r.first_send);
-            } else {
-                // A replayed copy reading its source is a write.
-                let copy = r.replay && r.phase == Phase::CopyRead;
-                self.m.unfinished(r.first_send, r.get && !copy);
-            }
-        }
-    }
-
     fn start_request(&mut self, now: Nanos, workload: u32, client: u32) {
         let ws = &mut self.workloads[workload as usize];
         let session = ws.first_session + ws.routing_rng.below(ws.sessions as u64) as u32;
@@ -393,8 +381,9 @@ impl<'a> Simulation<'a> {
             (size, prefix, KeyRef::NoKms)
         };
         let enc = bucket.encryption;
+        let (first, other) = head::first_call(self.sc.workloads[workload as usize].head);
         let (phase, parts) = if get {
-            (Phase::Get, 0)
+            (first, 0)
         } else if enc.client_calls_kms() {
             (Phase::ClientGenerate, 0)
         } else {
@@ -407,7 +396,7 @@ impl<'a> Simulation<'a> {
             bucket: ws.bucket,
             get,
             replay: false,
-            other: false,
+            other,
             first_send: now,
             size,
             prefix,
@@ -420,7 +409,8 @@ impl<'a> Simulation<'a> {
             host: NONE,
             sent: now,
         });
-        self.m.arrived(now, get);
+        let head = self.sc.workloads[workload as usize].head;
+        head::arrived(&mut self.m, now, get, head);
         self.seq.sent(workload);
         self.attempt(now, req);
     }
@@ -623,8 +613,9 @@ impl<'a> Simulation<'a> {
                 }
             }
             Phase::Put | Phase::MpuComplete | Phase::ClientDecrypt => None,
+            Phase::Head => head::after_head(&mut self.m, r),
             // Replayed calls only (handled above).
-            Phase::Head | Phase::Delete | Phase::CopyRead | Phase::CopyWrite => None,
+            Phase::Delete | Phase::CopyRead | Phase::CopyWrite => None,
         };
         let (from, session, size, first_send) = (r.phase, r.session, r.size, r.first_send);
         match next {
@@ -676,7 +667,9 @@ impl<'a> Simulation<'a> {
             self.front.buckets[bi].written.record(o);
             self.seq.written(r.workload, o);
         }
-        self.m.finished(now, r.first_send, r.get, ok, r.retries);
+        if let Some(retries) = head::finished(&mut self.m, &r, ok) {
+            self.m.finished(now, r.first_send, r.get, ok, retries);
+        }
         self.reqs.remove(req);
         if r.client != NONE {
             let think = self.workloads[r.workload as usize].think;

@@ -3,7 +3,7 @@
 
 use super::super::model::*;
 use super::super::presets::*;
-use super::ctx::{Ctx, R, Tbl, assume, problem};
+use super::ctx::{Ctx, R, Tbl, assume, fact, problem};
 use super::keys::{Assumption, Fact, KeyDef, Required, Source, Special, Text};
 use super::top;
 use super::values::{count_u32, delay, one_of, positive_duration, size, whole};
@@ -11,7 +11,7 @@ use super::values::{count_u32, delay, one_of, positive_duration, size, whole};
 const RETRY: KeyDef = KeyDef::new(
     "retry",
     Text(r#""standard""#),
-    r#"`"none"` | `"standard"` | `"adaptive"`"#,
+    r#"`"none"` | `"standard"` | `"adaptive"` | `"legacy"`"#,
     Fact(REF_RETRY_MODE),
 );
 /// Special when `retry = "none"`: one attempt, whatever is set.
@@ -103,12 +103,18 @@ pub(super) const CACHE_KEYS: &[KeyDef] = &[MAX_AGE, MAX_MESSAGES, MAX_BYTES];
 pub(super) fn client_config(ctx: &mut Ctx, top: &Tbl) -> R<ClientConfig> {
     let t = ctx.sub_or_empty(top, top::CLIENT.name)?;
     ctx.check_keys(&t, KEYS, |_| None)?;
-    let retry = ctx.value(&t, &RETRY, |v| one_of(v, &["none", "standard", "adaptive"]))?;
+    let retry = ctx.value(&t, &RETRY, |v| {
+        one_of(v, &["none", "standard", "adaptive", "legacy"])
+    })?;
     let retry = match retry.as_str() {
         "none" => RetryMode::None,
         "adaptive" => RetryMode::Adaptive,
+        "legacy" => RetryMode::Legacy,
         _ => RetryMode::Standard,
     };
+    if retry == RetryMode::Legacy {
+        return legacy_config(ctx, &t);
+    }
     let attempts = |v: &_| whole(v, "attempts", 1, 100).map(|n| n as u32);
     let max_attempts = if retry == RetryMode::None {
         match ctx.opt(&t, MAX_ATTEMPTS.name, attempts)? {
@@ -142,7 +148,25 @@ pub(super) fn client_config(ctx: &mut Ctx, top: &Tbl) -> R<ClientConfig> {
     } else {
         PoolPolicy::Grow
     };
-    let data_key_cache = match ctx.sub(&t, DATA_KEY_CACHE.name)? {
+    let data_key_cache = data_key_cache(ctx, &t)?;
+    let cpu_cores = ctx.value(&t, &CPU_CORES, |v| count_u32(v, "cores", 0))?;
+    Ok(ClientConfig {
+        cpu_cores,
+        retry,
+        max_attempts,
+        base_delay,
+        max_backoff,
+        retry_quota,
+        retry_cost,
+        connections_per_session,
+        pool,
+        data_key_cache,
+    })
+}
+
+/// `[client.data_key_cache]`, if there is one.
+fn data_key_cache(ctx: &mut Ctx, t: &Tbl) -> R<Option<DataKeyCache>> {
+    Ok(match ctx.sub(t, DATA_KEY_CACHE.name)? {
         None => None,
         Some(c) => {
             ctx.check_keys(&c, CACHE_KEYS, |_| None)?;
@@ -167,16 +191,75 @@ pub(super) fn client_config(ctx: &mut Ctx, top: &Tbl) -> R<ClientConfig> {
                 max_bytes,
             })
         }
+    })
+}
+
+/// `retry = "legacy"`: botocore's legacy (v1) retry handler (aws-facts §9.4). Its attempts
+/// default to `_retry.json`'s 5; its backoff is uncapped and it has no retry quota, so
+/// `max_backoff`, `retry_quota` and `retry_cost` are checked, noted if set, and not used.
+fn legacy_config(ctx: &mut Ctx, t: &Tbl) -> R<ClientConfig> {
+    let attempts = |v: &_| whole(v, "attempts", 1, 100).map(|n| n as u32);
+    let max_attempts = match ctx.opt(t, MAX_ATTEMPTS.name, attempts)? {
+        Some(n) => n,
+        None => {
+            ctx.record_default(
+                t.key_path(MAX_ATTEMPTS.name),
+                "5",
+                fact(REF_BOTOCORE_LEGACY),
+            );
+            5
+        }
     };
-    let cpu_cores = ctx.value(&t, &CPU_CORES, |v| count_u32(v, "cores", 0))?;
+    let base_delay = match ctx.opt(t, BASE_DELAY.name, delay)? {
+        Some(d) => d,
+        None => {
+            ctx.record_default(
+                t.key_path(BASE_DELAY.name),
+                "\"1s\"",
+                fact(REF_BOTOCORE_LEGACY),
+            );
+            crate::engine::time::NANOS_PER_SEC
+        }
+    };
+    let ignored: [(&KeyDef, fn(&_) -> _); 3] = [
+        (&MAX_BACKOFF, |v| delay(v).map(|_| ())),
+        (&RETRY_QUOTA, |v| count_u32(v, "tokens", 0).map(|_| ())),
+        (&RETRY_COST, |v| count_u32(v, "tokens", 0).map(|_| ())),
+    ];
+    for (key, parse) in ignored {
+        if ctx.opt(t, key.name, parse)?.is_some() {
+            ctx.note(format!(
+                "client.{} is ignored: retry = \"legacy\" has no {} (aws-facts §9.4)",
+                key.name,
+                if key.name == MAX_BACKOFF.name {
+                    "backoff cap"
+                } else {
+                    "retry quota"
+                }
+            ));
+        } else {
+            ctx.record_default(t.key_path(key.name), "none", fact(REF_BOTOCORE_LEGACY));
+        }
+    }
+    let connections_per_session = ctx.value(t, &CONNECTIONS_PER_SESSION, |v| {
+        count_u32(v, "connections", 1)
+    })?;
+    let pool = ctx.value(t, &POOL, |v| one_of(v, &["grow", "wait"]))?;
+    let pool = if pool == "wait" {
+        PoolPolicy::Wait
+    } else {
+        PoolPolicy::Grow
+    };
+    let data_key_cache = data_key_cache(ctx, t)?;
+    let cpu_cores = ctx.value(t, &CPU_CORES, |v| count_u32(v, "cores", 0))?;
     Ok(ClientConfig {
         cpu_cores,
-        retry,
+        retry: RetryMode::Legacy,
         max_attempts,
         base_delay,
-        max_backoff,
-        retry_quota,
-        retry_cost,
+        max_backoff: 0,
+        retry_quota: 0,
+        retry_cost: 0,
         connections_per_session,
         pool,
         data_key_cache,

@@ -20,6 +20,7 @@ mod client;
 mod crypto;
 mod ctx;
 mod expect;
+mod head;
 mod keys;
 mod kms;
 mod s3;
@@ -113,6 +114,7 @@ pub(crate) fn validate(file: &Path, root: &RawTable) -> R<Scenario> {
     let client = client::client_config(&mut ctx, &top)?;
     let crypto = crypto::crypto_config(&mut ctx, &top)?;
     let buckets = bucket::buckets(&mut ctx, &top, &kms)?;
+    s3::dsse_default(&mut ctx, &top, &buckets)?;
     let (workloads, traces) = workload::workloads(&mut ctx, &top, &buckets, &s3)?;
     let expect = expect::expectations(&ctx, &top, root)?;
 

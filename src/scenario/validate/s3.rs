@@ -67,6 +67,14 @@ const TRANSFER_RATE: KeyDef = KeyDef::new(
     Assumption(NOTE_TRANSFER_RATE),
 );
 
+/// Recorded when set, or (default) when a bucket uses dsse-kms: see [`dsse_default`].
+const DSSE_KMS_CALLS_PER_OBJECT: KeyDef = KeyDef::new(
+    "dsse_kms_calls_per_object",
+    Text("1"),
+    "integer 1..16",
+    Assumption(NOTE_DSSE_KMS_CALLS),
+);
+
 pub(super) const KEYS: &[KeyDef] = &[
     FRONTEND_HOSTS,
     BUCKET_KEY_TTL,
@@ -77,6 +85,7 @@ pub(super) const KEYS: &[KeyDef] = &[
     MULTIPART_THRESHOLD,
     MULTIPART_PART_SIZE,
     TRANSFER_RATE,
+    DSSE_KMS_CALLS_PER_OBJECT,
 ];
 
 pub(super) fn s3_config(ctx: &mut Ctx, top: &Tbl) -> R<S3Config> {
@@ -119,7 +128,13 @@ pub(super) fn s3_config(ctx: &mut Ctx, top: &Tbl) -> R<S3Config> {
         RawKind::String(s) => Ok(units::parse_byte_rate(s)?),
         _ => Ok(Some(positive_number(v, "bytes per second")?)),
     })?;
+    let dsse_kms_calls_per_object = ctx
+        .opt(&t, DSSE_KMS_CALLS_PER_OBJECT.name, |v| {
+            whole(v, "calls", 1, 16).map(|n| n as u32)
+        })?
+        .unwrap_or(1);
     Ok(S3Config {
+        dsse_kms_calls_per_object,
         frontend_hosts,
         bucket_key_ttl,
         latency,
@@ -130,4 +145,22 @@ pub(super) fn s3_config(ctx: &mut Ctx, top: &Tbl) -> R<S3Config> {
         multipart_part_size,
         transfer_rate,
     })
+}
+
+/// Records `s3.dsse_kms_calls_per_object`'s default when a bucket uses dsse-kms and the key
+/// is not set (other scenarios' provenance stays as it was).
+pub(super) fn dsse_default(ctx: &mut Ctx, top: &Tbl, buckets: &[Bucket]) -> R<()> {
+    let t = ctx.sub_or_empty(top, top::S3.name)?;
+    if t.get(DSSE_KMS_CALLS_PER_OBJECT.name).is_none()
+        && buckets
+            .iter()
+            .any(|b| b.encryption == crate::mode::Mode::DsseKms)
+    {
+        ctx.record_default(
+            t.key_path(DSSE_KMS_CALLS_PER_OBJECT.name),
+            "1",
+            super::ctx::assume(NOTE_DSSE_KMS_CALLS),
+        );
+    }
+    Ok(())
 }

@@ -17,7 +17,19 @@ use super::values::{MAX_PARTS, MAX_SESSIONS, count_u32, one_of, string, within_t
 use super::workload_links::{self as links, AFTER, OBJECTS, REQUESTS, SESSIONS_OF};
 
 const BUCKET: KeyDef = KeyDef::new("bucket", Required, "a bucket's name", Source::None);
-const OP: KeyDef = KeyDef::new("op", Required, r#"`"put"` | `"get"`"#, Source::None);
+const OP: KeyDef = KeyDef::new(
+    "op",
+    Required,
+    r#"`"put"` | `"get"` | `"head"`"#,
+    Source::None,
+);
+/// Get workloads only.
+const HEAD_BEFORE_GET: KeyDef = KeyDef::new(
+    "head_before_get",
+    Text("false"),
+    "boolean",
+    Assumption(NOTE_HEAD_BEFORE_GET),
+);
 const ARRIVAL: KeyDef = KeyDef::new("arrival", Required, "table", Source::None);
 const SESSIONS: KeyDef = KeyDef::new(
     "sessions",
@@ -48,6 +60,7 @@ pub(super) const KEYS: &[KeyDef] = &[
     SESSIONS,
     SIZE,
     READ_FROM,
+    HEAD_BEFORE_GET,
     REQUESTS,
     AFTER,
     SESSIONS_OF,
@@ -94,10 +107,10 @@ pub(super) fn workloads(
                 hint: did_you_mean(&s, known.iter().copied()),
             })
         })?;
-        let op = ctx.req(&t, OP.name, Some("\"put\" or \"get\""), |v| {
-            one_of(v, &["put", "get"])
+        let op = ctx.req(&t, OP.name, Some("\"put\", \"get\" or \"head\""), |v| {
+            one_of(v, &["put", "get", "head"])
         })?;
-        let op = if op == "put" { Op::Put } else { Op::Get };
+        let (op, head) = super::head::op(ctx, &t, &op, &HEAD_BEFORE_GET)?;
         let arrival = arrival::arrival(ctx, &t, &ARRIVAL, clients_before)?;
         if let Arrival::Closed { concurrency, .. } = arrival {
             clients_before += concurrency as u64;
@@ -187,6 +200,7 @@ pub(super) fn workloads(
             requests,
             after: None,
             sessions_of: None,
+            head,
         });
     }
     links::links(ctx, &tables, &mut out)?;
