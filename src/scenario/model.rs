@@ -217,9 +217,20 @@ pub struct Bucket {
     /// Effective setting: always false for modes that cannot use a bucket key.
     pub bucket_key: bool,
     pub kms_key: String,
+    /// The bucket's default KMS key changes to another at a time in the run (server-side KMS
+    /// modes only): writes from then on use the new key, objects written before keep theirs.
+    pub kms_key_change: Option<KeyChange>,
     pub prefixes: u32,
     /// Objects that exist before the run starts, for GET workloads.
     pub existing: Option<Population>,
+}
+
+/// `kms_key_change = { at, to }`: from simulated time `at`, the bucket's default KMS key is
+/// `to`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct KeyChange {
+    pub at: Nanos,
+    pub to: String,
 }
 
 /// Objects already in a bucket when the run starts, described statistically so that no
@@ -286,6 +297,12 @@ pub struct Workload {
     /// Index of the workload whose sessions this one sends from (chains resolved to the
     /// owner); `sessions` is then 0, as it has none of its own.
     pub sessions_of: Option<usize>,
+    /// PUT on a server-side KMS bucket: the KMS key its requests name
+    /// (`x-amz-server-side-encryption-aws-kms-key-id`); `None` = the bucket's default key.
+    pub kms_key: Option<String>,
+    /// PUT on an `sse-kms` bucket: the `x-amz-server-side-encryption-bucket-key-enabled`
+    /// header; `None` = the bucket's setting decides.
+    pub bucket_key: Option<bool>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

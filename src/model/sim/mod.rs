@@ -24,6 +24,7 @@
 mod cse;
 mod front_end;
 mod kms_calls;
+pub mod kms_keys;
 mod multipart;
 mod pool;
 mod replay;

@@ -22,6 +22,7 @@ mod ctx;
 mod expect;
 mod keys;
 mod kms;
+mod kms_keys;
 mod s3;
 mod top;
 pub mod trace;
@@ -113,7 +114,7 @@ pub(crate) fn validate(file: &Path, root: &RawTable) -> R<Scenario> {
     let client = client::client_config(&mut ctx, &top)?;
     let crypto = crypto::crypto_config(&mut ctx, &top)?;
     let buckets = bucket::buckets(&mut ctx, &top, &kms)?;
-    let (workloads, traces) = workload::workloads(&mut ctx, &top, &buckets, &s3)?;
+    let (workloads, traces) = workload::workloads(&mut ctx, &top, &buckets, &s3, &kms.region)?;
     let expect = expect::expectations(&ctx, &top, root)?;
 
     if client.data_key_cache.is_some() && !buckets.iter().any(|b| b.encryption.client_calls_kms()) {

@@ -11,6 +11,7 @@ use super::arrival;
 use super::bucket::{NAME, element_name};
 use super::ctx::{Ctx, P, Problem, R, Tbl, problem};
 use super::keys::{Assumption, KeyDef, Required, Source, Special, Text};
+use super::kms_keys;
 use super::top;
 use super::trace;
 use super::values::{MAX_PARTS, MAX_SESSIONS, count_u32, one_of, string, within_total};
@@ -52,6 +53,8 @@ pub(super) const KEYS: &[KeyDef] = &[
     AFTER,
     SESSIONS_OF,
     OBJECTS,
+    kms_keys::WORKLOAD_KMS_KEY,
+    kms_keys::WORKLOAD_BUCKET_KEY,
 ];
 
 pub(super) fn workloads(
@@ -59,6 +62,7 @@ pub(super) fn workloads(
     top: &Tbl,
     buckets: &[Bucket],
     s3: &S3Config,
+    region: &str,
 ) -> R<(Vec<Workload>, Vec<TraceWorkload>)> {
     let items = ctx.array_of_tables(
         top,
@@ -172,6 +176,8 @@ pub(super) fn workloads(
                 ));
             }
         }
+        let (kms_key, bucket_key) =
+            kms_keys::workload_keys(ctx, &t, &name, op, &buckets[bucket], region)?;
         if op == Op::Get {
             gets.push((out.len(), t.clone()));
         }
@@ -187,6 +193,8 @@ pub(super) fn workloads(
             requests,
             after: None,
             sessions_of: None,
+            kms_key,
+            bucket_key,
         });
     }
     links::links(ctx, &tables, &mut out)?;
