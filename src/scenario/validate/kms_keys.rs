@@ -10,12 +10,8 @@ use super::values::{boolean, duration, string};
 use crate::mode::Mode;
 
 /// `[[bucket]] kms_key_change`.
-pub(super) const KMS_KEY_CHANGE: KeyDef = KeyDef::new(
-    "kms_key_change",
-    Special("none"),
-    "table `{ at = duration, to = KMS key ARN }`",
-    Source::None,
-);
+pub(super) const KMS_KEY_CHANGE: KeyDef =
+    KeyDef::new("kms_key_change", Special("none"), "table", Source::None);
 const AT: KeyDef = KeyDef::new("at", Required, "duration ≥ 0", Source::None);
 const TO: KeyDef = KeyDef::new("to", Required, "KMS key ARN or alias ARN", Source::None);
 const CHANGE_KEYS: &[KeyDef] = &[AT, TO];
