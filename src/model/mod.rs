@@ -119,17 +119,10 @@ pub fn run_variant(name: &str, sc: &Scenario, progress: Option<sim::Progress>) -
     }
 }
 
-/// KMS keys the scenario's KMS-using buckets name (each costs storage per month).
+/// KMS keys the scenario uses (each costs storage per month): see
+/// [`sim::kms_keys::distinct_kms_keys`].
 fn distinct_kms_keys(sc: &Scenario) -> u64 {
-    let mut keys: Vec<&str> = sc
-        .buckets
-        .iter()
-        .filter(|b| b.encryption.calls_kms())
-        .map(|b| b.kms_key.as_str())
-        .collect();
-    keys.sort_unstable();
-    keys.dedup();
-    keys.len() as u64
+    sim::kms_keys::distinct_kms_keys(sc).len() as u64
 }
 
 /// Simulated seconds covered by a run's measurement window [warmup, duration).

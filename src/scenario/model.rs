@@ -223,9 +223,20 @@ pub struct Bucket {
     /// Effective setting: always false for modes that cannot use a bucket key.
     pub bucket_key: bool,
     pub kms_key: String,
+    /// The bucket's default KMS key changes to another at a time in the run (server-side KMS
+    /// modes only): writes from then on use the new key, objects written before keep theirs.
+    pub kms_key_change: Option<KeyChange>,
     pub prefixes: u32,
     /// Objects that exist before the run starts, for GET workloads.
     pub existing: Option<Population>,
+}
+
+/// `kms_key_change = { at, to }`: from simulated time `at`, the bucket's default KMS key is
+/// `to`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct KeyChange {
+    pub at: Nanos,
+    pub to: String,
 }
 
 /// Objects already in a bucket when the run starts, described statistically so that no
@@ -294,6 +305,12 @@ pub struct Workload {
     pub sessions_of: Option<usize>,
     /// HEAD requests of a read workload (`op = "head"` is `Op::Get` with `HeadCall::Only`).
     pub head: HeadCall,
+    /// PUT on a server-side KMS bucket: the KMS key its requests name
+    /// (`x-amz-server-side-encryption-aws-kms-key-id`); `None` = the bucket's default key.
+    pub kms_key: Option<String>,
+    /// PUT on an `sse-kms` bucket: the `x-amz-server-side-encryption-bucket-key-enabled`
+    /// header; `None` = the bucket's setting decides.
+    pub bucket_key: Option<bool>,
 }
 
 /// The HEAD requests of a read workload: a HEAD makes no KMS call and counts against the

@@ -38,6 +38,7 @@ const SCENARIOS: &[&str] = &[
     "cse-client-fleet",
     "small-real-workload",
     "sdk-downloads",
+    "key-change",
 ];
 
 /// Values a fuzzer would try: edges of every type, absurd sizes and rates, control

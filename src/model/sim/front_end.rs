@@ -10,6 +10,7 @@ use super::super::objects::{
     KeyRef, Population, PopulationKeys, WRITTEN_SAMPLE_CAPACITY, WrittenObjects,
 };
 use super::kms_calls::KmsCalls;
+use super::kms_keys::{self, KeySelect};
 use super::request::{Outcome, Phase, Request};
 use crate::engine::rng::Stream;
 use crate::engine::time::{Nanos, from_secs};
@@ -19,7 +20,6 @@ use crate::scenario::Scenario;
 
 pub(super) struct BucketState {
     pub(super) encryption: Mode,
-    bucket_key: bool,
     /// KMS calls per object where SSE-KMS makes one: `s3.dsse_kms_calls_per_object` for
     /// dsse-kms, else 1 (aws-facts §7).
     calls_per_object: u32,
@@ -33,9 +33,11 @@ pub(super) struct BucketState {
 pub(super) struct FrontEnd {
     pub(super) buckets: Vec<BucketState>,
     prefix_limiters: Vec<Limiter>,
-    /// Bucket keys for writes, by [`write_key`] (host, session, bucket; the bucket fixes the
-    /// KMS key).
+    /// Bucket keys for writes, by [`write_key`] (host, session, bucket, the bucket's slot of
+    /// the KMS key).
     bk_write: KeyCache<u128>,
+    /// The KMS key and bucket-key setting of each write.
+    keys: KeySelect,
     /// Bucket keys unwrapped for reads, by [`read_key`] (host, session, bucket key id; ids are
     /// unique across buckets).
     bk_read: KeyCache<u128, ()>,
@@ -82,7 +84,6 @@ impl FrontEnd {
             });
             buckets.push(BucketState {
                 encryption: b.encryption,
-                bucket_key: b.bucket_key && bucket_key,
                 calls_per_object: if b.encryption == Mode::DsseKms {
                     sc.s3.dsse_kms_calls_per_object.max(1)
                 } else {
@@ -100,6 +101,7 @@ impl FrontEnd {
             prefix_limiters,
             bk_write: KeyCache::new(sc.s3.single_flight, ttl),
             bk_read: KeyCache::new(sc.s3.single_flight, ttl),
+            keys: KeySelect::new(sc),
             s3_latency: LatencySampler::new(&sc.s3.latency),
             s3_rng: Stream::new(seed, "s3/latency"),
             transfer_rate: sc.s3.transfer_rate,
@@ -140,15 +142,25 @@ impl FrontEnd {
             return (now + self.s3_time(), Outcome::SlowdownPrefix);
         }
         let server_side_kms = b.encryption.s3_calls_kms();
-        let bucket_key = b.bucket_key;
         let calls = b.calls_per_object;
+        let writing = matches!(r.phase, Phase::Put | Phase::MpuCreate | Phase::CopyWrite);
+        let wk = if server_side_kms && writing {
+            let workload = (!r.replay).then_some(r.workload);
+            self.keys.for_write(bi, workload, now)
+        } else {
+            kms_keys::WriteKey {
+                slot: 0,
+                bucket_key: false,
+            }
+        };
+        let bucket_key = wk.bucket_key;
         // When the key S3 needs is available (or its KMS call answers), and whether it is.
         let (key_at, key_ok) = if !server_side_kms {
             (now, true)
         } else {
             match r.phase {
                 Phase::Put | Phase::MpuCreate | Phase::CopyWrite if bucket_key => {
-                    let ck = write_key(host, r.session, bi);
+                    let ck = write_key(host, r.session, bi, wk.slot);
                     match self.bk_write.lookup(&ck, now) {
                         Lookup::Hit(e) => {
                             r.key = KeyRef::BucketKey(e.key_id);
@@ -166,7 +178,7 @@ impl FrontEnd {
                                 KmsOpKind::GenerateDataKey,
                                 Context::BucketArn,
                             );
-                            let id = kms.new_key_id();
+                            let id = kms_keys::tag(kms.new_key_id(), wk.slot);
                             self.bk_write.insert(ck, now, id, at, ok);
                             if ok {
                                 m.bucket_key_issued(r.first_send);
@@ -218,8 +230,9 @@ impl FrontEnd {
         bucket: u32,
         id: u64,
     ) -> (Nanos, bool) {
-        if let Lookup::Hit(e) | Lookup::Join(e) =
-            self.bk_write.lookup(&write_key(host, session, bucket), now)
+        if let Lookup::Hit(e) | Lookup::Join(e) = self
+            .bk_write
+            .lookup(&write_key(host, session, bucket, kms_keys::slot(id)), now)
             && e.key_id == id
             && e.ok
         {
@@ -266,10 +279,11 @@ fn per_object(
     (at, true)
 }
 
-/// Cache key of a bucket key for writes: front-end host, requester session, bucket.
+/// Cache key of a bucket key for writes: front-end host, requester session, bucket, and the
+/// bucket's slot of the KMS key (S3 keeps a bucket key per KMS key, aws-facts §3.1).
 #[inline]
-fn write_key(host: u32, session: u32, bucket: u32) -> u128 {
-    ((host as u128) << 64) | ((session as u128) << 32) | bucket as u128
+fn write_key(host: u32, session: u32, bucket: u32, slot: u32) -> u128 {
+    ((host as u128) << 96) | ((session as u128) << 64) | ((bucket as u128) << 32) | slot as u128
 }
 
 /// Cache key of a bucket key unwrapped for reads: front-end host, requester session, key id.

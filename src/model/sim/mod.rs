@@ -25,6 +25,7 @@ mod cse;
 mod front_end;
 mod head;
 mod kms_calls;
+pub mod kms_keys;
 mod multipart;
 mod pool;
 mod replay;

@@ -52,7 +52,14 @@ const S3_NAME: KeyDef = KeyDef::new(
 );
 
 pub(super) const KEYS: &[KeyDef] = &[
-    NAME, S3_NAME, ENCRYPTION, BUCKET_KEY, KMS_KEY, PREFIXES, EXISTING,
+    NAME,
+    S3_NAME,
+    ENCRYPTION,
+    BUCKET_KEY,
+    KMS_KEY,
+    super::kms_keys::KMS_KEY_CHANGE,
+    PREFIXES,
+    EXISTING,
 ];
 
 const OBJECTS: KeyDef = KeyDef::new("objects", Required, "integer ≥ 1", Source::None);
@@ -209,6 +216,8 @@ pub(super) fn buckets(ctx: &mut Ctx, top: &Tbl, kms: &KmsConfig) -> R<Vec<Bucket
             )),
             Some(_) => {}
         }
+        let kms_key_change =
+            super::kms_keys::key_change(ctx, &t, &name, encryption, &kms_key, &kms.region)?;
         // Only a value set counts against the limit: the default (1) is not checked.
         let given = t.get(PREFIXES.name).is_some();
         let prefixes = ctx.value(&t, &PREFIXES, |v| {
@@ -263,6 +272,7 @@ pub(super) fn buckets(ctx: &mut Ctx, top: &Tbl, kms: &KmsConfig) -> R<Vec<Bucket
             encryption,
             bucket_key,
             kms_key,
+            kms_key_change,
             prefixes,
             existing,
         });

@@ -23,6 +23,7 @@ mod expect;
 mod head;
 mod keys;
 mod kms;
+mod kms_keys;
 mod s3;
 mod top;
 pub mod trace;
@@ -115,7 +116,7 @@ pub(crate) fn validate(file: &Path, root: &RawTable) -> R<Scenario> {
     let crypto = crypto::crypto_config(&mut ctx, &top)?;
     let buckets = bucket::buckets(&mut ctx, &top, &kms)?;
     s3::dsse_default(&mut ctx, &top, &buckets)?;
-    let (workloads, traces) = workload::workloads(&mut ctx, &top, &buckets, &s3)?;
+    let (workloads, traces) = workload::workloads(&mut ctx, &top, &buckets, &s3, &kms.region)?;
     let expect = expect::expectations(&ctx, &top, root)?;
 
     if client.data_key_cache.is_some() && !buckets.iter().any(|b| b.encryption.client_calls_kms()) {

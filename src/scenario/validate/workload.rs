@@ -11,6 +11,7 @@ use super::arrival;
 use super::bucket::{NAME, element_name};
 use super::ctx::{Ctx, P, Problem, R, Tbl, problem};
 use super::keys::{Assumption, KeyDef, Required, Source, Special, Text};
+use super::kms_keys;
 use super::top;
 use super::trace;
 use super::values::{MAX_PARTS, MAX_SESSIONS, count_u32, one_of, string, within_total};
@@ -65,6 +66,8 @@ pub(super) const KEYS: &[KeyDef] = &[
     AFTER,
     SESSIONS_OF,
     OBJECTS,
+    kms_keys::WORKLOAD_KMS_KEY,
+    kms_keys::WORKLOAD_BUCKET_KEY,
 ];
 
 pub(super) fn workloads(
@@ -72,6 +75,7 @@ pub(super) fn workloads(
     top: &Tbl,
     buckets: &[Bucket],
     s3: &S3Config,
+    region: &str,
 ) -> R<(Vec<Workload>, Vec<TraceWorkload>)> {
     let items = ctx.array_of_tables(
         top,
@@ -185,6 +189,8 @@ pub(super) fn workloads(
                 ));
             }
         }
+        let (kms_key, bucket_key) =
+            kms_keys::workload_keys(ctx, &t, &name, op, &buckets[bucket], region)?;
         if op == Op::Get {
             gets.push((out.len(), t.clone()));
         }
@@ -201,6 +207,8 @@ pub(super) fn workloads(
             after: None,
             sessions_of: None,
             head,
+            kms_key,
+            bucket_key,
         });
     }
     links::links(ctx, &tables, &mut out)?;
