@@ -239,6 +239,9 @@ pub struct Population {
 pub enum Op {
     Put,
     Get,
+    /// CopyObject (or one task of an S3 Batch Operations copy job): S3 reads the source
+    /// object with its key and writes the destination with the destination bucket's settings.
+    Copy,
 }
 
 impl Op {
@@ -246,6 +249,7 @@ impl Op {
         match self {
             Op::Put => "put",
             Op::Get => "get",
+            Op::Copy => "copy",
         }
     }
 }
@@ -286,6 +290,9 @@ pub struct Workload {
     /// Index of the workload whose sessions this one sends from (chains resolved to the
     /// owner); `sessions` is then 0, as it has none of its own.
     pub sessions_of: Option<usize>,
+    /// Copy workloads: index of the source bucket (`from`; the workload's own `bucket` when
+    /// unset, an in-place re-encryption). `None` for put and get workloads.
+    pub copy_from: Option<usize>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

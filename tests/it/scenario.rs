@@ -809,6 +809,7 @@ fn defaults_applied_exactly() {
             requests: None,
             after: None,
             sessions_of: None,
+            copy_from: None,
         }],
         expect: vec![],
         notes: vec![],
