@@ -4,6 +4,11 @@
 //! ([`Phase::CopyWrite`], against the destination prefix's PUT limit): the same two phases a
 //! replayed copy goes through, handled by the front end as a GET and a PUT are.
 //!
+//! A copy's destination uses the destination bucket's bucket-key setting, as CopyObject and
+//! the Batch Operations Copy operation do (their `BucketKeyEnabled`:
+//! https://docs.aws.amazon.com/sdk-for-kotlin/api/latest/s3/aws.sdk.kotlin.services.s3.model/-copy-object-request/bucket-key-enabled.html,
+//! https://docs.aws.amazon.com/sdk-for-kotlin/api/latest/s3control/aws.sdk.kotlin.services.s3control.model/-s3-copy-object-operation/bucket-key-enabled.html).
+//!
 //! A copy job over a bucket's pre-existing population reads it in index order (0, 1, 2, ...,
 //! cycling), as a Batch Operations job walks its manifest. When it copies in place (source
 //! and destination the same bucket: re-encryption), the copy replaces the old object, so a

@@ -94,6 +94,51 @@ pub(super) fn refuse_workload_source(ctx: &Ctx, t: &Tbl, w: &Workload) -> Scenar
     )
 }
 
+/// A note for an open-loop copy job over a population: how long copying all of it takes at
+/// the job's rate (a run covers only its `duration`; the report extrapolates with this).
+pub(super) fn job_note(ctx: &mut Ctx, w: &Workload, buckets: &[Bucket]) {
+    let source = &buckets[w.copy_from.unwrap_or(w.bucket)];
+    let (Some(p), ReadFrom::Existing) = (&source.existing, w.read_from) else {
+        return;
+    };
+    let rate = match &w.arrival {
+        Arrival::Constant { rate, .. } | Arrival::Poisson { rate, .. } => *rate,
+        Arrival::Closed { .. } => return,
+    };
+    let secs = p.objects as f64 / rate;
+    let what = if w.copy_from.is_none_or(|f| f == w.bucket) {
+        "in place"
+    } else {
+        "into another bucket"
+    };
+    let which = match w.requests {
+        Some(n) if n < p.objects => format!("the first {} of the", grouped(n)),
+        _ => "the".to_string(),
+    };
+    ctx.note(format!(
+        "copy workload '{}' copies {which} {} objects of bucket '{}' {what} in order at {} copies/s: all of them take {} s ({:.1} days) at that rate",
+        w.name,
+        grouped(p.objects),
+        source.name,
+        grouped(rate.round() as u64),
+        grouped(secs.round() as u64),
+        secs / 86_400.0
+    ));
+}
+
+/// `1234567` as `1,234,567`.
+fn grouped(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use crate::scenario::ScenarioFile;
@@ -137,6 +182,24 @@ encryption = "cse-kms"
             e.contains("workload.w.from: from applies only to copy workloads (op = \"copy\")"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn a_job_over_a_population_notes_how_long_all_of_it_takes() {
+        let text = format!(
+            "{BUCKETS}[[workload]]\nname = \"job\"\nbucket = \"a\"\nop = \"copy\"\narrival = {{ kind = \"constant\", rate = 4 }}\n"
+        );
+        let file = ScenarioFile::parse(Path::new("t.toml"), &text).expect("parses");
+        let sc = file.resolve(None, &[]).expect("valid");
+        // 10 objects at 4 copies/s: 2.5 s, rounded to 3.
+        assert_eq!(
+            sc.notes,
+            vec![
+                "copy workload 'job' copies the 10 objects of bucket 'a' in place in order at 4 copies/s: all of them take 3 s (0.0 days) at that rate"
+            ]
+        );
+        assert_eq!(super::grouped(2_000_000_000), "2,000,000,000");
+        assert_eq!(super::grouped(999), "999");
     }
 
     #[test]

@@ -253,6 +253,9 @@ pub(super) fn workloads(
                 ));
             }
             out[w].read_from = ReadFrom::Existing;
+            if out[w].op == Op::Copy {
+                copy::job_note(ctx, &out[w], buckets);
+            }
         } else {
             if !writers {
                 return Err(ctx.error(
