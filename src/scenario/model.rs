@@ -256,6 +256,9 @@ pub struct Population {
 pub enum Op {
     Put,
     Get,
+    /// CopyObject (or one task of an S3 Batch Operations copy job): S3 reads the source
+    /// object with its key and writes the destination with the destination bucket's settings.
+    Copy,
 }
 
 impl Op {
@@ -263,6 +266,7 @@ impl Op {
         match self {
             Op::Put => "put",
             Op::Get => "get",
+            Op::Copy => "copy",
         }
     }
 }
@@ -311,6 +315,9 @@ pub struct Workload {
     /// PUT on an `sse-kms` bucket: the `x-amz-server-side-encryption-bucket-key-enabled`
     /// header; `None` = the bucket's setting decides.
     pub bucket_key: Option<bool>,
+    /// Copy workloads: index of the source bucket (`from`; the workload's own `bucket` when
+    /// unset, an in-place re-encryption). `None` for put and get workloads.
+    pub copy_from: Option<usize>,
 }
 
 /// The HEAD requests of a read workload: a HEAD makes no KMS call and counts against the

@@ -39,6 +39,7 @@ const SCENARIOS: &[&str] = &[
     "small-real-workload",
     "sdk-downloads",
     "key-change",
+    "re-encryption-job",
 ];
 
 /// Values a fuzzer would try: edges of every type, absurd sizes and rates, control

@@ -814,6 +814,7 @@ fn defaults_applied_exactly() {
             head: HeadCall::None,
             kms_key: None,
             bucket_key: None,
+            copy_from: None,
         }],
         expect: vec![],
         notes: vec![],

@@ -65,8 +65,9 @@ impl Simulation<'_> {
                 if r.phase == Phase::Head {
                     self.m.unfinished_other(r.first_send); // a HEAD before a GET
                 }
-                // A replayed copy reading its source is a write.
-                let copy = r.replay && r.phase == Phase::CopyRead;
+                // A copy (planned or replayed) reading its source is a write.
+                let copying = self.workloads[r.workload as usize].copy.is_some() || r.replay;
+                let copy = copying && r.phase == Phase::CopyRead;
                 self.m.unfinished(r.first_send, r.get && !copy);
             }
         }

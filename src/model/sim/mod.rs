@@ -21,6 +21,7 @@
 //! [`request`] (requests in flight) and [`sequence`] (workloads' `requests` budgets, the order
 //! in which they start, and reads of a put workload's objects by position).
 
+mod copy;
 mod cse;
 mod front_end;
 mod head;
@@ -31,6 +32,7 @@ mod pool;
 mod replay;
 mod request;
 mod sequence;
+mod tokens;
 
 use super::client::{Client, RetryPolicy};
 use super::dist::{ArrivalProcess, SizeSampler};
@@ -110,6 +112,8 @@ struct WorkloadState {
     bucket: u32,
     get: bool,
     read_from: ReadFrom,
+    /// Copy workloads: the source bucket (reads it first, then writes `bucket`).
+    copy: Option<u32>,
 }
 
 /// The result of simulating one variant.
@@ -155,6 +159,8 @@ pub struct Simulation<'a> {
     seq: Sequence,
     /// Replayed logs and the objects their requests touch.
     replay: Replay,
+    /// Copy workloads: population objects rewritten in place, copy jobs' positions.
+    copies: copy::Copies,
 }
 
 impl<'a> Simulation<'a> {
@@ -194,8 +200,10 @@ impl<'a> Simulation<'a> {
                 first_session,
                 sessions: w.sessions.max(1),
                 bucket: w.bucket as u32,
-                get: w.op == Op::Get,
+                // A copy reads its source first.
+                get: w.op != Op::Put,
                 read_from: w.read_from,
+                copy: w.copy_from.map(|b| b as u32),
             });
         }
         // A workload sending from another's sessions (resolved to their owner) routes its
@@ -234,6 +242,7 @@ impl<'a> Simulation<'a> {
                 bucket: 0,
                 get: false,
                 read_from: ReadFrom::Written,
+                copy: None,
             });
         }
         let replay = Replay::new(&sc.traces, &slots, sc.duration);
@@ -255,6 +264,7 @@ impl<'a> Simulation<'a> {
             objects_written: 0,
             seq: Sequence::new(sc),
             replay,
+            copies: copy::Copies::new(sc.buckets.len(), sc.workloads.len()),
         }
     }
 
@@ -353,14 +363,19 @@ impl<'a> Simulation<'a> {
     fn start_request(&mut self, now: Nanos, workload: u32, client: u32) {
         let ws = &mut self.workloads[workload as usize];
         let session = ws.first_session + ws.routing_rng.below(ws.sessions as u64) as u32;
-        let bucket = &self.front.buckets[ws.bucket as usize];
+        // A copy reads its source bucket first.
+        let (src, copy, copies) = (
+            ws.copy.unwrap_or(ws.bucket),
+            ws.copy.is_some(),
+            &mut self.copies,
+        );
+        let bucket = &self.front.buckets[src as usize];
         let get = ws.get;
         let (size, prefix, key) = if get {
             let obj = match ws.read_from {
                 ReadFrom::Written => bucket.written.pick(&mut ws.object_rng),
                 ReadFrom::Existing => bucket.population.as_ref().map(|(p, sizes)| {
-                    let i = p.pick_index(&mut ws.object_rng);
-                    p.object(i, sizes.sample(&mut ws.object_rng))
+                    copies.pick(copy, workload, src, p, sizes, &mut ws.object_rng)
                 }),
                 ReadFrom::Workload { .. } => self.seq.read(workload),
             };
@@ -383,7 +398,9 @@ impl<'a> Simulation<'a> {
         };
         let enc = bucket.encryption;
         let (first, other) = head::first_call(self.sc.workloads[workload as usize].head);
-        let (phase, parts) = if get {
+        let (phase, parts) = if copy {
+            (Phase::CopyRead, 0)
+        } else if get {
             (first, 0)
         } else if enc.client_calls_kms() {
             (Phase::ClientGenerate, 0)
@@ -394,7 +411,7 @@ impl<'a> Simulation<'a> {
             workload,
             session,
             client,
-            bucket: ws.bucket,
+            bucket: src,
             get,
             replay: false,
             other,
@@ -410,8 +427,10 @@ impl<'a> Simulation<'a> {
             host: NONE,
             sent: now,
         });
+        self.copies.set_index(req);
         let head = self.sc.workloads[workload as usize].head;
-        head::arrived(&mut self.m, now, get, head);
+        // A copy counts as a write.
+        head::arrived(&mut self.m, now, get && !copy, head);
         self.seq.sent(workload);
         self.attempt(now, req);
     }
@@ -444,47 +463,6 @@ impl<'a> Simulation<'a> {
                 self.schedule_token_wake(now, r.session, kms_client);
             }
         }
-    }
-
-    fn client_mut(&mut self, session: u32, kms_client: bool) -> &mut Client {
-        self.sessions[session as usize].client(kms_client)
-    }
-
-    /// Schedules the next token wake-up of a client at its current fill rate, making any
-    /// earlier one stale.
-    fn schedule_token_wake(&mut self, now: Nanos, session: u32, kms_client: bool) {
-        let c = self.client_mut(session, kms_client);
-        c.wake_generation = c.wake_generation.wrapping_add(1);
-        let generation = c.wake_generation;
-        let wait = c.adaptive.as_mut().map_or(1, |a| a.next_token_in(now));
-        self.q.schedule(
-            now + wait,
-            Ev::TokenWake {
-                session,
-                kms_client,
-                generation,
-            },
-        );
-    }
-
-    /// Sends as many waiting requests as there are tokens, in order.
-    fn token_wake(&mut self, now: Nanos, session: u32, kms_client: bool, generation: u32) {
-        if self.client_mut(session, kms_client).wake_generation != generation {
-            return;
-        }
-        loop {
-            let c = self.client_mut(session, kms_client);
-            let Some(&req) = c.waiting.front() else {
-                return;
-            };
-            let ok = c.adaptive.as_mut().is_none_or(|a| a.try_acquire(now));
-            if !ok {
-                break;
-            }
-            c.waiting.pop_front();
-            self.send(now, req);
-        }
-        self.schedule_token_wake(now, session, kms_client);
     }
 
     /// Sends the attempt: client-side KMS calls go straight to KMS; S3 calls take a pooled
@@ -595,6 +573,10 @@ impl<'a> Simulation<'a> {
             self.next_replayed(now, req);
             return;
         }
+        if self.reqs.slots[req as usize].phase == Phase::CopyRead {
+            self.copy_next(now, req);
+            return;
+        }
         // After a client-side GenerateDataKey the upload starts as any other would.
         let (after_generate, parts) = self.uploads.first_call(self.reqs.slots[req as usize].size);
         let r = &mut self.reqs.slots[req as usize];
@@ -615,7 +597,7 @@ impl<'a> Simulation<'a> {
             }
             Phase::Put | Phase::MpuComplete | Phase::ClientDecrypt => None,
             Phase::Head => head::after_head(&mut self.m, r),
-            // Replayed calls only (handled above).
+            // Replayed calls and copies (handled above).
             Phase::Delete | Phase::CopyRead | Phase::CopyWrite => None,
         };
         let (from, session, size, first_send) = (r.phase, r.session, r.size, r.first_send);
@@ -644,6 +626,7 @@ impl<'a> Simulation<'a> {
             self.finish_replayed(now, req, ok);
             return;
         }
+        let copy = self.workloads[r.workload as usize].copy;
         if ok && !r.get {
             let bi = r.bucket as usize;
             let key = if self.front.buckets[bi].encryption.calls_kms() {
@@ -651,6 +634,7 @@ impl<'a> Simulation<'a> {
             } else {
                 KeyRef::NoKms
             };
+            self.copies.succeeded(req, copy, r.bucket, key);
             self.objects_written += 1;
             if let Some(v) = self.verifier.as_mut() {
                 let w = &self.sc.workloads[r.workload as usize];
@@ -669,7 +653,9 @@ impl<'a> Simulation<'a> {
             self.seq.written(r.workload, o);
         }
         if let Some(retries) = head::finished(&mut self.m, &r, ok) {
-            self.m.finished(now, r.first_send, r.get, ok, retries);
+            // A copy counts as a write, even failing to read.
+            let get = r.get && copy.is_none();
+            self.m.finished(now, r.first_send, get, ok, retries);
         }
         self.reqs.remove(req);
         if r.client != NONE {

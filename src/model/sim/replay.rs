@@ -336,11 +336,8 @@ impl super::Simulation<'_> {
         r.attempt = 0;
         if r.phase == Phase::CopyRead && info.op == Some(LogOp::Copy) {
             let prefixes = self.front.buckets[info.dst_bucket as usize].prefixes.max(1);
-            r.phase = Phase::CopyWrite;
-            r.bucket = info.dst_bucket;
-            r.get = false;
-            r.key = KeyRef::NoKms;
-            r.prefix = (info.obj as u64 % prefixes as u64) as u32;
+            let prefix = (info.obj as u64 % prefixes as u64) as u32;
+            super::copy::to_write(r, info.dst_bucket, prefix);
             self.attempt(now, req);
         } else {
             self.finish(now, req, true);

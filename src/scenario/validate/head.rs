@@ -10,6 +10,7 @@ use super::values::boolean;
 pub(super) fn op(ctx: &mut Ctx, t: &Tbl, op: &str, before: &KeyDef) -> R<(Op, HeadCall)> {
     let (op, only) = match op {
         "put" => (Op::Put, false),
+        "copy" => (Op::Copy, false),
         "head" => (Op::Get, true),
         _ => (Op::Get, false),
     };

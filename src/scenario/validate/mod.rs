@@ -17,6 +17,7 @@ use values::{QUOTE_MAX, string};
 mod arrival;
 mod bucket;
 mod client;
+mod copy;
 mod crypto;
 mod ctx;
 mod expect;

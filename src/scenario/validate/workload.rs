@@ -9,6 +9,7 @@ use super::super::presets::*;
 use super::super::units::format_size;
 use super::arrival;
 use super::bucket::{NAME, element_name};
+use super::copy;
 use super::ctx::{Ctx, P, Problem, R, Tbl, problem};
 use super::keys::{Assumption, KeyDef, Required, Source, Special, Text};
 use super::kms_keys;
@@ -21,7 +22,7 @@ const BUCKET: KeyDef = KeyDef::new("bucket", Required, "a bucket's name", Source
 const OP: KeyDef = KeyDef::new(
     "op",
     Required,
-    r#"`"put"` | `"get"` | `"head"`"#,
+    r#"`"put"` | `"get"` | `"head"` | `"copy"`"#,
     Source::None,
 );
 /// Get workloads only.
@@ -68,6 +69,7 @@ pub(super) const KEYS: &[KeyDef] = &[
     OBJECTS,
     kms_keys::WORKLOAD_KMS_KEY,
     kms_keys::WORKLOAD_BUCKET_KEY,
+    copy::FROM,
 ];
 
 pub(super) fn workloads(
@@ -111,10 +113,14 @@ pub(super) fn workloads(
                 hint: did_you_mean(&s, known.iter().copied()),
             })
         })?;
-        let op = ctx.req(&t, OP.name, Some("\"put\", \"get\" or \"head\""), |v| {
-            one_of(v, &["put", "get", "head"])
-        })?;
+        let op = ctx.req(
+            &t,
+            OP.name,
+            Some("\"put\", \"get\", \"head\" or \"copy\""),
+            |v| one_of(v, &["put", "get", "head", "copy"]),
+        )?;
         let (op, head) = super::head::op(ctx, &t, &op, &HEAD_BEFORE_GET)?;
+        let copy_from = copy::from(ctx, &t, op, &name, bucket, buckets)?;
         let arrival = arrival::arrival(ctx, &t, &ARRIVAL, clients_before)?;
         if let Arrival::Closed { concurrency, .. } = arrival {
             clients_before += concurrency as u64;
@@ -148,14 +154,15 @@ pub(super) fn workloads(
         let size = if op == Op::Put {
             ctx.value_with(&t, &SIZE, |ctx, v, path| ctx.size_dist(v, path))?
         } else {
-            // GETs read objects at the size they were written: a size set is checked, noted
-            // and not recorded.
+            // GETs (and copies) read objects at the size they were written: a size set is
+            // checked, noted and not recorded.
             let default = SIZE.default_value();
             let given = t.get(SIZE.name);
             let s = ctx.size_dist(given.unwrap_or(&default), &t.key_path(SIZE.name))?;
             if given.is_some() {
                 ctx.note(format!(
-                    "workload '{name}': size has no effect on a get workload (GETs read objects at the size they were written)"
+                    "workload '{name}': size has no effect on a {} workload (GETs read objects at the size they were written)",
+                    op.as_str()
                 ));
             }
             s
@@ -191,7 +198,7 @@ pub(super) fn workloads(
         }
         let (kms_key, bucket_key) =
             kms_keys::workload_keys(ctx, &t, &name, op, &buckets[bucket], region)?;
-        if op == Op::Get {
+        if op != Op::Put {
             gets.push((out.len(), t.clone()));
         }
         tables.push(t);
@@ -209,16 +216,17 @@ pub(super) fn workloads(
             head,
             kms_key,
             bucket_key,
+            copy_from,
         });
     }
     links::links(ctx, &tables, &mut out)?;
     let names: Vec<String> = out.iter().map(|w| w.name.clone()).collect();
     for (w, t) in gets {
-        let bucket = &buckets[out[w].bucket];
+        // A copy reads its source bucket.
+        let source = out[w].copy_from.unwrap_or(out[w].bucket);
+        let bucket = &buckets[source];
         let has_existing = bucket.existing.is_some();
-        let writers = out
-            .iter()
-            .any(|x| x.op == Op::Put && x.bucket == out[w].bucket);
+        let writers = out.iter().any(|x| x.op == Op::Put && x.bucket == source);
         let read_from = match ctx.opt(&t, READ_FROM.name, |v| read_from(v, &names))? {
             Some(r) => r,
             None => {
@@ -232,6 +240,9 @@ pub(super) fn workloads(
             && read_from != "existing"
             && read_from != "written"
         {
+            if out[w].op == Op::Copy {
+                return Err(copy::refuse_workload_source(ctx, &t, &out[w]));
+            }
             out[w].read_from = links::read_from_workload(ctx, &t, &out, w, writer, buckets)?;
             continue;
         }
@@ -251,21 +262,24 @@ pub(super) fn workloads(
                     origin,
                     &t.key_path(READ_FROM.name),
                     problem(format!(
-                        "get workload '{}' reads existing objects, but bucket '{}' has no `existing` population",
-                        out[w].name, bucket.name
+                        "{} workload '{}' reads existing objects, but bucket '{}' has no `existing` population",
+                        out[w].op.as_str(), out[w].name, bucket.name
                     ))
                     .hint(format!("add [bucket.existing] (objects, written_over) to bucket '{}'", bucket.name)),
                 ));
             }
             out[w].read_from = ReadFrom::Existing;
+            if out[w].op == Op::Copy {
+                copy::job_note(ctx, &out[w], buckets);
+            }
         } else {
             if !writers {
                 return Err(ctx.error(
                     origin,
                     &t.key_path(READ_FROM.name),
                     problem(format!(
-                        "get workload '{}' reads objects written in this run, but no put workload writes to bucket '{}'",
-                        out[w].name, bucket.name
+                        "{} workload '{}' reads objects written in this run, but no put workload writes to bucket '{}'",
+                        out[w].op.as_str(), out[w].name, bucket.name
                     ))
                     .hint(format!(
                         "add a put workload on bucket '{}', or an `existing` population to read",

@@ -175,8 +175,9 @@ pub(super) fn read_from_workload(
             rf_origin,
             &rf_key,
             problem(format!(
-                "workload '{}' is a get workload: `read_from` may name a put workload only",
-                w.name
+                "workload '{}' is a {} workload: `read_from` may name a put workload only",
+                w.name,
+                w.op.as_str()
             )),
         ));
     }
