@@ -230,8 +230,9 @@ pub struct Population {
     pub objects: u64,
     pub written_over: Nanos,
     pub writer_sessions: u32,
-    /// Whether those objects were written with a bucket key.
-    pub bucket_key: bool,
+    /// The objects written in the last `bucket_key_since` of `written_over` used a bucket key
+    /// (0: none did; `written_over`: all did).
+    pub bucket_key_since: Nanos,
     pub size: SizeDist,
 }
 

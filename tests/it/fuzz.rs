@@ -37,6 +37,7 @@ const SCENARIOS: &[&str] = &[
     "shared-account",
     "cse-client-fleet",
     "small-real-workload",
+    "bucket-keys-next-week",
 ];
 
 /// Values a fuzzer would try: edges of every type, absurd sizes and rates, control

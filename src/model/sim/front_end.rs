@@ -62,7 +62,7 @@ impl FrontEnd {
             let population = b.existing.as_ref().map(|p| {
                 let kind = match b.encryption.kms_caller() {
                     None => PopulationKeys::NoKms,
-                    Some(KmsCaller::S3) if bucket_key && p.bucket_key => {
+                    Some(KmsCaller::S3) if bucket_key && p.bucket_key_since > 0 => {
                         PopulationKeys::BucketKey {
                             ttl: sc.s3.bucket_key_ttl,
                         }
@@ -178,17 +178,37 @@ impl FrontEnd {
                     );
                     (at, ok)
                 }
-                Phase::MpuPart | Phase::Get | Phase::CopyRead => match r.key {
-                    KeyRef::BucketKey(id) => {
-                        self.bucket_key_for_read(kms, m, now, r.first_send, host, r.session, bi, id)
+                Phase::MpuPart | Phase::Get | Phase::CopyRead => {
+                    // The measured KMS calls this read makes (none, or one Decrypt).
+                    let calls = m.kms_requests;
+                    let answer = match r.key {
+                        KeyRef::BucketKey(id) => self.bucket_key_for_read(
+                            kms,
+                            m,
+                            now,
+                            r.first_send,
+                            host,
+                            r.session,
+                            bi,
+                            id,
+                        ),
+                        KeyRef::PerObject => {
+                            let (ok, at) = kms.call(
+                                m,
+                                now,
+                                r.first_send,
+                                KmsOpKind::Decrypt,
+                                Context::ObjectArn,
+                            );
+                            (at, ok)
+                        }
+                        _ => (now, true),
+                    };
+                    if r.existing {
+                        m.kms_for_existing(m.kms_requests - calls);
                     }
-                    KeyRef::PerObject => {
-                        let (ok, at) =
-                            kms.call(m, now, r.first_send, KmsOpKind::Decrypt, Context::ObjectArn);
-                        (at, ok)
-                    }
-                    _ => (now, true),
-                },
+                    answer
+                }
                 _ => (now, true),
             }
         };
