@@ -129,12 +129,8 @@ impl Population {
         prefixes: u32,
         kind: PopulationKeys,
     ) -> Self {
-        let objects = p.objects.max(1);
-        // Object i was written at floor(i·W/N); it used a bucket key when that is at least
-        // W − since, i.e. when i ≥ ceil((W − since)·N / W).
-        let w = p.written_over.max(1) as u128;
-        let before = w - (p.bucket_key_since as u128).min(w);
-        let bucket_key_from = (before * objects as u128).div_ceil(w) as u64;
+        // Objects are numbered oldest first: those written before bucket keys come first.
+        let bucket_key_from = p.without_bucket_key();
         Population {
             objects: p.objects,
             written_over: p.written_over,

@@ -236,6 +236,17 @@ pub struct Population {
     pub size: SizeDist,
 }
 
+impl Population {
+    /// How many objects were written without a bucket key: the oldest ones, object `i` being
+    /// written at floor(i·W/N), those before W − `bucket_key_since`, i.e. objects 0 to
+    /// ceil((W − since)·N / W) − 1.
+    pub fn without_bucket_key(&self) -> u64 {
+        let w = self.written_over.max(1) as u128;
+        let before = w - (self.bucket_key_since as u128).min(w);
+        (before * self.objects.max(1) as u128).div_ceil(w) as u64
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Op {
     Put,

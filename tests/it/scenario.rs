@@ -1171,6 +1171,13 @@ fn existing_population_keeps_the_bucket_key_written_in_the_file() {
         .find(|p| p.path == "bucket.ingest.existing.bucket_key")
         .unwrap();
     assert_eq!(p.value, "false");
+    assert!(
+        bk.notes.iter().any(|n| n.starts_with(
+            "bucket 'ingest': 5 of the 5 objects already there (100.0%) were written without a bucket key; each GET of one costs a Decrypt"
+        )),
+        "{:?}",
+        bk.notes
+    );
     // A --set is an override too.
     let set = file
         .resolve(

@@ -269,7 +269,7 @@ pub(super) fn buckets(
                 }
                 let size =
                     ctx.value_with(&e, &EXISTING_SIZE, |ctx, v, path| ctx.size_dist(v, path))?;
-                Some(Population {
+                let population = Population {
                     objects,
                     written_over,
                     writer_sessions,
@@ -279,7 +279,11 @@ pub(super) fn buckets(
                         0
                     },
                     size,
-                })
+                };
+                if bucket_key && population.without_bucket_key() > 0 {
+                    ctx.note(old_objects_note(&name, &population));
+                }
+                Some(population)
             }
         };
         out.push(Bucket {
@@ -293,6 +297,19 @@ pub(super) fn buckets(
         });
     }
     Ok(out)
+}
+
+/// What reads of objects written without a bucket key cost once the bucket uses bucket keys,
+/// and how that decays as they are rewritten (which the run does not model: its PUTs write
+/// new keys).
+fn old_objects_note(bucket: &str, p: &Population) -> String {
+    let old = p.without_bucket_key();
+    format!(
+        "bucket '{bucket}': {old} of the {} objects already there ({:.1}%) were written without a bucket key; each GET of one costs a Decrypt (object-ARN context) that no cache saves, until the object is rewritten. The run does not rewrite them (its PUTs write new keys): rewritten at R objects/s spread evenly over the bucket's keys, a share e^(-R·t/{}) of them is left after t seconds",
+        p.objects,
+        100.0 * old as f64 / p.objects.max(1) as f64,
+        p.objects
+    )
 }
 
 /// How long before the run the population's writers used bucket keys (0: never;
