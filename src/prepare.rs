@@ -110,11 +110,12 @@ fn assume_existing(sc: &mut Scenario, bi: usize) {
     if b.existing.is_some() {
         return;
     }
+    let written_over = REPLAY_WRITTEN_OVER_DAYS * 86_400 * crate::engine::time::NANOS_PER_SEC;
     b.existing = Some(Population {
         objects: REPLAY_EXISTING_OBJECTS,
-        written_over: REPLAY_WRITTEN_OVER_DAYS * 86_400 * crate::engine::time::NANOS_PER_SEC,
+        written_over,
         writer_sessions: 1,
-        bucket_key: b.bucket_key,
+        bucket_key_since: if b.bucket_key { written_over } else { 0 },
         size: SizeDist::Fixed(0),
     });
     let path = format!("bucket.{}.existing", b.name);

@@ -78,6 +78,8 @@ pub struct Collector {
     pub background_throttled: u64,
     pub bucket_keys_issued: u64,
     pub bucket_keys_decrypted: u64,
+    /// Of `kms_requests`, those made to read objects that were in the bucket before the run.
+    pub kms_for_existing: u64,
     pub slowdown_kms: u64,
     pub slowdown_prefix: u64,
     pub rows: Vec<SecondRow>,
@@ -119,6 +121,7 @@ impl Collector {
             background_throttled: 0,
             bucket_keys_issued: 0,
             bucket_keys_decrypted: 0,
+            kms_for_existing: 0,
             slowdown_kms: 0,
             slowdown_prefix: 0,
             rows: Vec::with_capacity(rows),
@@ -389,6 +392,12 @@ impl Collector {
         if self.measured(first_send) {
             self.bucket_keys_issued += 1;
         }
+    }
+
+    /// `calls` measured KMS calls were made to read an object that was in the bucket before
+    /// the run.
+    pub fn kms_for_existing(&mut self, calls: u64) {
+        self.kms_for_existing += calls;
     }
 
     /// A bucket key unwrapped for a request that arrived at `first_send`.

@@ -154,6 +154,11 @@ pub struct KmsSummary {
     /// Of those, rejected with ThrottlingException.
     pub throttled: u64,
     pub by_operation: ByOperation,
+    /// Of `requests`, those made to read objects that were in the bucket before the run
+    /// (`[bucket.existing]`): the traffic turning bucket keys on does not remove until the
+    /// objects are rewritten. Absent when zero.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub for_existing_objects: u64,
     /// Highest number of this scenario's KMS calls in one simulated second.
     pub peak_rps: u64,
     /// Other applications' calls sharing the quota (`kms.background_rps`), and how many of
@@ -220,4 +225,9 @@ pub struct SecondRow {
     pub slowdown_prefix: u64,
     /// Requests in flight (sent or waiting to retry, not yet finished) at the end of the row.
     pub in_flight: u64,
+}
+
+/// For `skip_serializing_if`: a count of zero is left out of summary.json.
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }

@@ -4,6 +4,8 @@
 
 pub mod client;
 pub mod dist;
+#[cfg(test)]
+mod existing_tests;
 pub mod key_cache;
 pub mod kms;
 pub mod limiter;
@@ -63,6 +65,7 @@ pub fn run_variant(name: &str, sc: &Scenario, progress: Option<sim::Progress>) -
                 GenerateDataKey: m.generate_data_key,
                 Decrypt: m.decrypt,
             },
+            for_existing_objects: m.kms_for_existing,
             peak_rps,
             background_requests: m.background_requests,
             background_throttled: m.background_throttled,

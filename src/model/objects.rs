@@ -100,6 +100,9 @@ pub struct Population {
     pub prefixes: u32,
     /// Encryption of the population: which kind of key each object carries.
     pub kind: PopulationKeys,
+    /// With [`PopulationKeys::BucketKey`], objects from this index on (the newest) were
+    /// written with a bucket key, older ones each with its own data key.
+    pub bucket_key_from: u64,
     /// Mixed into key ids so two buckets' populations never share keys.
     pub salt: u64,
 }
@@ -126,9 +129,12 @@ impl Population {
         prefixes: u32,
         kind: PopulationKeys,
     ) -> Self {
+        // Objects are numbered oldest first: those written before bucket keys come first.
+        let bucket_key_from = p.without_bucket_key();
         Population {
             objects: p.objects,
             written_over: p.written_over,
+            bucket_key_from,
             writer_sessions: p.writer_sessions.max(1),
             hosts: hosts.max(1),
             prefixes: prefixes.max(1),
@@ -138,18 +144,26 @@ impl Population {
     }
 
     /// Object `i`: written at `i/objects` of the way through `written_over`, by a writer
-    /// session and on a front-end host chosen by hashing its index; its key is the one that
-    /// writer held on that host in that TTL window.
+    /// session chosen by hashing its index; its key is the one that writer held on its host
+    /// in that TTL window.
+    ///
+    /// The host follows the writer, not the object: a live writer keeps its connection (the
+    /// SDK's pool is last-in first-out, so a session writing one object at a time reuses one
+    /// connection, bound to one front-end host), and S3 caches its bucket key per host and
+    /// session. So a writer session holds one bucket key per TTL window, as a live writer
+    /// does, and a reader unwraps at most `writer_sessions` keys per window, whatever
+    /// `s3.frontend_hosts` is.
     pub fn object(&self, i: u64, size: u64) -> ObjectRecord {
         let h = mix64(self.salt ^ i);
         let writer = (h % self.writer_sessions as u64) as u32;
-        let host = ((h >> 20) % self.hosts as u64) as u32;
+        let host = self.writer_host(writer);
         let written_at =
             ((i as u128 * self.written_over as u128) / self.objects.max(1) as u128) as u64;
         let prefix = (i % self.prefixes as u64) as u32;
         let key = match self.kind {
             PopulationKeys::NoKms => KeyRef::NoKms,
             PopulationKeys::PerObject => KeyRef::PerObject,
+            PopulationKeys::BucketKey { .. } if i < self.bucket_key_from => KeyRef::PerObject,
             PopulationKeys::BucketKey { ttl } => {
                 let window = written_at / ttl.max(1);
                 KeyRef::BucketKey(self.key_id(&[writer as u64, host as u64, window]))
@@ -161,6 +175,11 @@ impl Population {
             }
         };
         ObjectRecord { key, size, prefix }
+    }
+
+    /// The front-end host writer session `writer`'s connection was bound to.
+    fn writer_host(&self, writer: u32) -> u32 {
+        (mix64(self.salt ^ mix64(writer as u64 ^ 0x686f_7374)) % self.hosts as u64) as u32
     }
 
     fn key_id(&self, parts: &[u64]) -> u64 {
@@ -207,13 +226,14 @@ mod tests {
             objects: 1_000_000,
             written_over: 1_000_000_000_000,
             writer_sessions: 2,
-            bucket_key: true,
+            bucket_key_since: 1_000_000_000_000,
             size: crate::scenario::SizeDist::Fixed(1),
         };
+        // 100 front-end hosts: the host follows the writer, so they add no keys.
         let p = Population::new(
             "b",
             &sp,
-            1,
+            100,
             1,
             PopulationKeys::BucketKey {
                 ttl: 100_000_000_000,
@@ -226,7 +246,36 @@ mod tests {
                 keys.insert(k);
             }
         }
-        // 2 writers × 1 host × 10 windows.
+        // 2 writers × 10 windows (an independent host per object gave up to 2 × 100 × 10).
         assert_eq!(keys.len(), 20);
+    }
+
+    fn population(objects: u64, written_over: Nanos, since: Nanos) -> Population {
+        let sp = crate::scenario::Population {
+            objects,
+            written_over,
+            writer_sessions: 3,
+            bucket_key_since: since,
+            size: crate::scenario::SizeDist::Fixed(1),
+        };
+        Population::new("b", &sp, 7, 1, PopulationKeys::BucketKey { ttl: 1 })
+    }
+
+    #[test]
+    fn only_objects_written_since_bucket_keys_were_enabled_have_one() {
+        // 1000 objects over 1000 s, object i written at i s; bucket keys for the last 300 s
+        // (from 700 s on): objects 700..999, 300 of them.
+        let p = population(1000, 1_000_000_000_000, 300_000_000_000);
+        assert_eq!(p.bucket_key_from, 700);
+        let with = (0..1000)
+            .filter(|&i| matches!(p.object(i, 1).key, KeyRef::BucketKey(_)))
+            .count();
+        assert_eq!(with, 300);
+        assert_eq!(p.object(699, 1).key, KeyRef::PerObject);
+        // 10 objects over 3 ns, since 1 ns: written at floor(3i/10) = 0,0,0,0,1,1,1,2,2,2;
+        // those at ≥ 2 ns are 7, 8, 9.
+        assert_eq!(population(10, 3, 1).bucket_key_from, 7);
+        assert_eq!(population(10, 3, 0).bucket_key_from, 10);
+        assert_eq!(population(10, 3, 3).bucket_key_from, 0);
     }
 }

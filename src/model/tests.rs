@@ -285,7 +285,7 @@ fn reads_of_old_data_save_less_than_writes_with_bucket_keys() {
         objects: 50_000_000,
         written_over: 30 * 86_400 * NANOS_PER_SEC,
         writer_sessions: 20,
-        bucket_key: true,
+        bucket_key_since: 30 * 86_400 * NANOS_PER_SEC,
         size: SizeDist::Fixed(1 << 20),
     });
     sc.workloads[0].op = Op::Get;

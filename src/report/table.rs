@@ -118,6 +118,11 @@ pub(crate) fn sections(vs: &[&VariantSummary]) -> Vec<Vec<Row>> {
         }),
         row("KMS Decrypt", &|v| group(v.kms.by_operation.Decrypt)),
     ];
+    if vs.iter().any(|v| v.kms.for_existing_objects > 0) {
+        kms.push(row("KMS for objects written before the run", &|v| {
+            count_pct(v.kms.for_existing_objects, v.kms.requests)
+        }));
+    }
     if vs.iter().any(|v| v.kms.background_requests > 0) {
         kms.push(row("KMS background requests", &|v| {
             group(v.kms.background_requests)

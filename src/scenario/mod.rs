@@ -245,7 +245,7 @@ impl ScenarioFile {
         for o in extra {
             overrides::apply(&self.path, &mut root, o)?;
         }
-        validate::validate(&self.path, &root)
+        validate::validate(&self.path, &root, &self.root)
     }
 
     /// Every variant resolved with `extra`, in order: what `bksim validate` checks.

@@ -247,9 +247,21 @@ pub struct Population {
     pub objects: u64,
     pub written_over: Nanos,
     pub writer_sessions: u32,
-    /// Whether those objects were written with a bucket key.
-    pub bucket_key: bool,
+    /// The objects written in the last `bucket_key_since` of `written_over` used a bucket key
+    /// (0: none did; `written_over`: all did).
+    pub bucket_key_since: Nanos,
     pub size: SizeDist,
+}
+
+impl Population {
+    /// How many objects were written without a bucket key: the oldest ones, object `i` being
+    /// written at floor(i·W/N), those before W − `bucket_key_since`, i.e. objects 0 to
+    /// ceil((W − since)·N / W) − 1.
+    pub fn without_bucket_key(&self) -> u64 {
+        let w = self.written_over.max(1) as u128;
+        let before = w - (self.bucket_key_since as u128).min(w);
+        (before * self.objects.max(1) as u128).div_ceil(w) as u64
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

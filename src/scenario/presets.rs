@@ -71,7 +71,8 @@ pub const NOTE_BUCKET_KEY: &str = "S3 Bucket Keys off unless the scenario enable
 pub const NOTE_KMS_KEY: &str = "made-up customer managed key ARN in kms.region";
 pub const NOTE_PREFIXES: &str = "all objects under one partitioned prefix";
 pub const NOTE_WRITER_SESSIONS: &str = "objects written by one session";
-pub const NOTE_EXISTING_BUCKET_KEY: &str = "written with the bucket's bucket_key setting";
+pub const NOTE_EXISTING_BUCKET_KEY: &str =
+    "objects keep the encryption they were written with: the bucket_key the file gives the bucket";
 pub const NOTE_EXISTING_SIZE: &str = "object size is workload-specific";
 pub const NOTE_SESSIONS: &str = "one requester (IAM) session";
 pub const NOTE_SIZE: &str = "object size is workload-specific";

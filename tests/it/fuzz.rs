@@ -40,6 +40,7 @@ const SCENARIOS: &[&str] = &[
     "sdk-downloads",
     "key-change",
     "re-encryption-job",
+    "bucket-keys-next-week",
 ];
 
 /// Values a fuzzer would try: edges of every type, absurd sizes and rates, control

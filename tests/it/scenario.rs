@@ -970,7 +970,7 @@ fn full_file_values_and_provenance_cover_every_key() {
             objects: 1_000_000,
             written_over: 30 * 86_400 * S,
             writer_sessions: 20,
-            bucket_key: false,
+            bucket_key_since: 0,
             size: SizeDist::LogNormal {
                 median: 1 << 20,
                 p99: 64 << 20
@@ -1152,19 +1152,99 @@ fn notes_for_settings_without_effect() {
 }
 
 #[test]
-fn existing_population_follows_bucket_key_after_overrides() {
-    let text = with(
-        "",
-        "[bucket.existing]\nobjects = 5\nwritten_over = \"1h\"\n\
-         [[workload]]\nname = \"r\"\nbucket = \"ingest\"\nop = \"get\"\narrival = { kind = \"poisson\", rate = 1 }\n",
-    );
-    // `[bucket.existing]` applies to the last [[bucket]]: here the only one.
+fn existing_population_keeps_the_bucket_key_written_in_the_file() {
+    let reads = "[bucket.existing]\nobjects = 5\nwritten_over = \"1h\"\n\
+         [[workload]]\nname = \"r\"\nbucket = \"ingest\"\nop = \"get\"\narrival = { kind = \"poisson\", rate = 1 }\n";
+    let since = |text: &str| -> Vec<u64> {
+        let file = ScenarioFile::parse(Path::new("x.toml"), text).unwrap();
+        let all = file.resolve_all(&[]).unwrap();
+        all.iter()
+            .map(|(_, s)| s.buckets[0].existing.as_ref().unwrap().bucket_key_since)
+            .collect()
+    };
+    // The file leaves bucket_key off: the default variants `per-object` and `bucket-key`
+    // both read objects written without a bucket key (the bucket-key variant changes the
+    // run's writes, not the history).
+    let text = with("", reads);
+    assert_eq!(since(&text), vec![0, 0]);
     let file = ScenarioFile::parse(Path::new("x.toml"), &text).unwrap();
-    let all = file.resolve_all(&[]).unwrap();
-    let (per_object, bucket_key) = (&all[0].1, &all[1].1);
-    assert!(!per_object.buckets[0].existing.as_ref().unwrap().bucket_key);
-    assert!(bucket_key.buckets[0].existing.as_ref().unwrap().bucket_key);
-    assert_eq!(bucket_key.workloads[1].read_from, ReadFrom::Existing);
+    let bk = file.resolve(Some("bucket-key"), &[]).unwrap();
+    assert!(bk.buckets[0].bucket_key);
+    assert_eq!(bk.workloads[1].read_from, ReadFrom::Existing);
+    let p = bk
+        .provenance
+        .iter()
+        .find(|p| p.path == "bucket.ingest.existing.bucket_key")
+        .unwrap();
+    assert_eq!(p.value, "false");
+    assert!(
+        bk.notes.iter().any(|n| n.starts_with(
+            "bucket 'ingest': 5 of the 5 objects already there (100.0%) were written without a bucket key; each GET of one costs a Decrypt"
+        )),
+        "{:?}",
+        bk.notes
+    );
+    // A --set is an override too.
+    let set = file
+        .resolve(
+            None,
+            &[Override::parse_cli("bucket.ingest.bucket_key=true").unwrap()],
+        )
+        .unwrap();
+    assert_eq!(
+        set.buckets[0].existing.as_ref().unwrap().bucket_key_since,
+        0
+    );
+    // The file turns bucket keys on: every old object has one, in both variants.
+    let on = text.replace(
+        "encryption = \"sse-kms\"",
+        "encryption = \"sse-kms\"\nbucket_key = true",
+    );
+    assert_eq!(since(&on), vec![3_600 * S, 3_600 * S]);
+    // Said explicitly, the scenario wins.
+    let all = text.replace(
+        "written_over = \"1h\"",
+        "written_over = \"1h\"\nbucket_key = true",
+    );
+    assert_eq!(since(&all), vec![3_600 * S, 3_600 * S]);
+}
+
+#[test]
+fn existing_bucket_key_share_and_since() {
+    let pop = |keys: &str| {
+        resolve_text(&with(
+            "",
+            &format!("[bucket.existing]\nobjects = 5\nwritten_over = \"10d\"\n{keys}\n"),
+        ))
+        .map(|s| s.buckets[0].existing.as_ref().unwrap().bucket_key_since)
+        .map_err(|e| e.to_string())
+    };
+    assert_eq!(pop("bucket_key_since = \"3d\""), Ok(3 * 86_400 * S));
+    assert_eq!(pop("bucket_key_share = 0.3"), Ok(3 * 86_400 * S));
+    assert_eq!(pop("bucket_key_share = 1"), Ok(10 * 86_400 * S));
+    assert_eq!(pop("bucket_key_share = 0"), Ok(0));
+    let e = pop("bucket_key_share = 1.5").unwrap_err();
+    assert!(
+        e.contains("bucket.ingest.existing.bucket_key_share")
+            && e.contains("expected a share from 0 to 1, found 1.5"),
+        "{e}"
+    );
+    let e = pop("bucket_key_since = \"11d\"").unwrap_err();
+    assert!(
+        e.contains("bucket.ingest.existing.bucket_key_since")
+            && e.contains("bucket_key_since (11d) is longer than written_over (10d)")
+            && e.contains("write existing.bucket_key = true instead"),
+        "{e}"
+    );
+    let e = pop("bucket_key = true\nbucket_key_since = \"1d\"").unwrap_err();
+    assert!(
+        e.contains("bucket.ingest.existing.bucket_key_since")
+            && e.contains(
+                "existing.bucket_key and existing.bucket_key_since both say which objects were written with a bucket key"
+            )
+            && e.contains("x.toml:16:"),
+        "{e}"
+    );
 }
 
 #[test]

@@ -67,7 +67,7 @@ impl FrontEnd {
             let population = b.existing.as_ref().map(|p| {
                 let kind = match b.encryption.kms_caller() {
                     None => PopulationKeys::NoKms,
-                    Some(KmsCaller::S3) if bucket_key && p.bucket_key => {
+                    Some(KmsCaller::S3) if bucket_key && p.bucket_key_since > 0 => {
                         PopulationKeys::BucketKey {
                             ttl: sc.s3.bucket_key_ttl,
                         }
@@ -192,15 +192,30 @@ impl FrontEnd {
                     r.key = KeyRef::PerObject;
                     per_object(kms, m, now, r.first_send, KmsOpKind::GenerateDataKey, calls)
                 }
-                Phase::MpuPart | Phase::Get | Phase::CopyRead => match r.key {
-                    KeyRef::BucketKey(id) => {
-                        self.bucket_key_for_read(kms, m, now, r.first_send, host, r.session, bi, id)
+                Phase::MpuPart | Phase::Get | Phase::CopyRead => {
+                    // The measured KMS calls this read makes (none, or Decrypts).
+                    let before = m.kms_requests;
+                    let answer = match r.key {
+                        KeyRef::BucketKey(id) => self.bucket_key_for_read(
+                            kms,
+                            m,
+                            now,
+                            r.first_send,
+                            host,
+                            r.session,
+                            bi,
+                            id,
+                        ),
+                        KeyRef::PerObject => {
+                            per_object(kms, m, now, r.first_send, KmsOpKind::Decrypt, calls)
+                        }
+                        _ => (now, true),
+                    };
+                    if r.existing {
+                        m.kms_for_existing(m.kms_requests - before);
                     }
-                    KeyRef::PerObject => {
-                        per_object(kms, m, now, r.first_send, KmsOpKind::Decrypt, calls)
-                    }
-                    _ => (now, true),
-                },
+                    answer
+                }
                 _ => (now, true),
             }
         };

@@ -419,6 +419,7 @@ impl<'a> Simulation<'a> {
             size,
             prefix,
             key,
+            existing: get && ws.read_from == ReadFrom::Existing,
             phase,
             part: 0,
             parts,

@@ -226,6 +226,7 @@ impl Replay {
             size,
             prefix,
             key,
+            existing: false,
             phase,
             part: 0,
             parts: 0,

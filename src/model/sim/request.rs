@@ -67,6 +67,8 @@ pub(super) struct Request {
     pub(super) size: u64,
     pub(super) prefix: u32,
     pub(super) key: KeyRef,
+    /// Reads an object that was in the bucket before the run (its KMS calls are counted apart).
+    pub(super) existing: bool,
     pub(super) phase: Phase,
     pub(super) part: u32,
     pub(super) parts: u32,

@@ -146,6 +146,16 @@ fn check_summary(path: &Path, text: &str, s: &SummaryFile) -> Result<(), LoadErr
             ));
         }
         let key = |k: &str| format!("variants[{i}].{k}");
+        if v.kms.for_existing_objects > v.kms.requests {
+            let k = key("kms.for_existing_objects");
+            return Err(at(
+                &k,
+                format!(
+                    "{k} = {} is more than kms.requests = {}",
+                    v.kms.for_existing_objects, v.kms.requests
+                ),
+            ));
+        }
         for (op, counts, lat) in [
             ("put", &v.requests.put, &v.latency_ms.put),
             ("get", &v.requests.get, &v.latency_ms.get),

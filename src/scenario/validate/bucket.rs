@@ -5,14 +5,16 @@ use std::collections::HashMap;
 
 use super::super::model::*;
 use super::super::presets::*;
-use super::super::raw::{Origin, RawValue};
+use super::super::raw::{Origin, RawKind, RawTable, RawValue};
 use super::ctx::{Ctx, R, Tbl, problem};
 use super::identifier;
 use super::keys::{Assumption, KeyDef, Required, Source, Special, Text};
 use super::top;
 use super::values::{
-    MAX_PREFIXES, boolean, count_u32, one_of, positive_duration, string, whole, within_total,
+    MAX_PREFIXES, boolean, count_u32, duration, found, number, one_of, positive_duration, string,
+    whole, within_total,
 };
+use crate::engine::time::Nanos;
 use crate::mode::Mode;
 
 /// The name of a `[[bucket]]` or a `[[workload]]`.
@@ -70,12 +72,28 @@ const WRITER_SESSIONS: KeyDef = KeyDef::new(
     "integer ≥ 1",
     Assumption(NOTE_WRITER_SESSIONS),
 );
-/// Special: the bucket's effective `bucket_key`.
+/// Special: the bucket's `bucket_key` as the file writes it, before any override.
 const EXISTING_BUCKET_KEY: KeyDef = KeyDef::new(
     "bucket_key",
-    Special("the bucket's effective `bucket_key`, after overrides"),
+    Special(
+        "the bucket's `bucket_key` as written in the file, before variant and `--set` overrides",
+    ),
     "boolean",
     Assumption(NOTE_EXISTING_BUCKET_KEY),
+);
+/// The newest share of the population was written with a bucket key.
+const EXISTING_BUCKET_KEY_SHARE: KeyDef = KeyDef::new(
+    "bucket_key_share",
+    Special("none"),
+    "number from 0 to 1",
+    Source::None,
+);
+/// Bucket keys were enabled this long before the run.
+const EXISTING_BUCKET_KEY_SINCE: KeyDef = KeyDef::new(
+    "bucket_key_since",
+    Special("none"),
+    "duration ≤ `written_over`",
+    Source::None,
 );
 const EXISTING_SIZE: KeyDef = KeyDef::new(
     "size",
@@ -90,6 +108,8 @@ pub(super) const EXISTING_KEYS: &[KeyDef] = &[
     WRITTEN_OVER,
     WRITER_SESSIONS,
     EXISTING_BUCKET_KEY,
+    EXISTING_BUCKET_KEY_SHARE,
+    EXISTING_BUCKET_KEY_SINCE,
     EXISTING_SIZE,
 ];
 
@@ -127,7 +147,14 @@ pub(super) fn element_name(
     Ok(name)
 }
 
-pub(super) fn buckets(ctx: &mut Ctx, top: &Tbl, kms: &KmsConfig) -> R<Vec<Bucket>> {
+/// `base` is the document before variant and `--set` overrides: the population's default
+/// `bucket_key` is read there (objects written before the run keep their encryption).
+pub(super) fn buckets(
+    ctx: &mut Ctx,
+    top: &Tbl,
+    kms: &KmsConfig,
+    base: &RawTable,
+) -> R<Vec<Bucket>> {
     let items = ctx.array_of_tables(
         top,
         top::BUCKET.name,
@@ -243,27 +270,29 @@ pub(super) fn buckets(ctx: &mut Ctx, top: &Tbl, kms: &KmsConfig) -> R<Vec<Bucket
                 )?;
                 let writer_sessions =
                     ctx.value(&e, &WRITER_SESSIONS, |v| count_u32(v, "sessions", 1))?;
-                let asked = match ctx.opt(&e, EXISTING_BUCKET_KEY.name, boolean)? {
-                    Some(b) => b,
-                    None => {
-                        ctx.record_computed(&e, &EXISTING_BUCKET_KEY, bucket_key.to_string());
-                        bucket_key
-                    }
-                };
-                if asked && !encryption.supports_bucket_key() {
+                let since = existing_bucket_key_since(ctx, &e, base, &name, written_over)?;
+                if since > 0 && !encryption.supports_bucket_key() {
                     ctx.note(format!(
                         "existing.bucket_key is ignored for bucket '{name}': S3 Bucket Keys apply only to sse-kms"
                     ));
                 }
                 let size =
                     ctx.value_with(&e, &EXISTING_SIZE, |ctx, v, path| ctx.size_dist(v, path))?;
-                Some(Population {
+                let population = Population {
                     objects,
                     written_over,
                     writer_sessions,
-                    bucket_key: asked && encryption.supports_bucket_key(),
+                    bucket_key_since: if encryption.supports_bucket_key() {
+                        since
+                    } else {
+                        0
+                    },
                     size,
-                })
+                };
+                if bucket_key && population.without_bucket_key() > 0 {
+                    ctx.note(old_objects_note(&name, &population));
+                }
+                Some(population)
             }
         };
         out.push(Bucket {
@@ -278,6 +307,110 @@ pub(super) fn buckets(ctx: &mut Ctx, top: &Tbl, kms: &KmsConfig) -> R<Vec<Bucket
         });
     }
     Ok(out)
+}
+
+/// What reads of objects written without a bucket key cost once the bucket uses bucket keys,
+/// and how that decays as they are rewritten (which the run does not model: its PUTs write
+/// new keys).
+fn old_objects_note(bucket: &str, p: &Population) -> String {
+    let old = p.without_bucket_key();
+    format!(
+        "bucket '{bucket}': {old} of the {} objects already there ({:.1}%) were written without a bucket key; each GET of one costs a Decrypt (object-ARN context) that no cache saves, until the object is rewritten. The run does not rewrite them (its PUTs write new keys): rewritten at R objects/s spread evenly over the bucket's keys, a share e^(-R·t/{}) of them is left after t seconds",
+        p.objects,
+        100.0 * old as f64 / p.objects.max(1) as f64,
+        p.objects
+    )
+}
+
+/// How long before the run the population's writers used bucket keys (0: never;
+/// `written_over`: always), from whichever of `bucket_key`, `bucket_key_share` and
+/// `bucket_key_since` is set (at most one may be), else from the bucket's `bucket_key` in the
+/// base document: a variant or `--set` that turns bucket keys on changes the run's writes, not
+/// the history of the objects already there.
+fn existing_bucket_key_since(
+    ctx: &mut Ctx,
+    e: &Tbl,
+    base: &RawTable,
+    bucket: &str,
+    written_over: Nanos,
+) -> R<Nanos> {
+    let set: Vec<&str> = [
+        &EXISTING_BUCKET_KEY,
+        &EXISTING_BUCKET_KEY_SHARE,
+        &EXISTING_BUCKET_KEY_SINCE,
+    ]
+    .iter()
+    .map(|k| k.name)
+    .filter(|k| e.get(k).is_some())
+    .collect();
+    if let [first, second, ..] = set.as_slice() {
+        let v = e.get(second).expect("present");
+        return Err(ctx.error(
+            Some(&v.origin),
+            &e.key_path(second),
+            problem(format!(
+                "existing.{first} and existing.{second} both say which objects were written with a bucket key"
+            ))
+            .hint("set only one of bucket_key, bucket_key_share and bucket_key_since"),
+        ));
+    }
+    if let Some(all) = ctx.opt(e, EXISTING_BUCKET_KEY.name, boolean)? {
+        return Ok(if all { written_over } else { 0 });
+    }
+    if let Some(share) = ctx.opt(e, EXISTING_BUCKET_KEY_SHARE.name, |v| {
+        let x = number(v, "objects")?;
+        if x > 1.0 {
+            return Err(
+                problem(format!("expected a share from 0 to 1, found {}", found(v)))
+                    .hint("0.3 means the newest 30% of the objects were written with a bucket key"),
+            );
+        }
+        Ok(x)
+    })? {
+        return Ok((share * written_over as f64).round() as Nanos);
+    }
+    if let Some(since) = ctx.opt(e, EXISTING_BUCKET_KEY_SINCE.name, |v| {
+        let d = duration(v)?;
+        if d > written_over {
+            return Err(problem(format!(
+                "bucket_key_since ({}) is longer than written_over ({}): every object would have a bucket key",
+                v.to_display(),
+                super::super::units::format_duration(written_over)
+            ))
+            .hint("write existing.bucket_key = true instead"));
+        }
+        Ok(d)
+    })? {
+        return Ok(since);
+    }
+    let written = written_bucket_key(ctx, base, bucket)?;
+    ctx.record_computed(e, &EXISTING_BUCKET_KEY, written.to_string());
+    Ok(if written { written_over } else { 0 })
+}
+
+/// The `bucket_key` the base document gives bucket `name` (its default when it gives none, or
+/// when the bucket is not in the base document at all, e.g. added by an override).
+fn written_bucket_key(ctx: &Ctx, base: &RawTable, name: &str) -> R<bool> {
+    let value = base
+        .get(top::BUCKET.name)
+        .and_then(|b| match &b.value.kind {
+            RawKind::Array(items) => items.iter().find_map(|item| {
+                let t = item.as_table()?;
+                (t.get(NAME.name)?.value.as_str()? == name).then_some(t)
+            }),
+            _ => None,
+        })
+        .and_then(|t| t.get(BUCKET_KEY.name));
+    match value {
+        None => Ok(false),
+        Some(entry) => boolean(&entry.value).map_err(|p| {
+            ctx.error(
+                Some(&entry.value.origin),
+                &format!("{}.{name}.{}", top::BUCKET.name, BUCKET_KEY.name),
+                p,
+            )
+        }),
+    }
 }
 
 /// What is wrong with `s` as the name of an S3 bucket in a log, if anything. Lenient: legacy

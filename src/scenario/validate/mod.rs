@@ -98,8 +98,9 @@ pub(crate) fn scenario_name(file: &Path, root: &RawTable) -> R<String> {
     top::name(&ctx, &tbl)
 }
 
-/// Validates a raw document (overrides applied) into a [`Scenario`].
-pub(crate) fn validate(file: &Path, root: &RawTable) -> R<Scenario> {
+/// Validates a raw document (overrides applied) into a [`Scenario`]; `base` is the document
+/// before overrides (where the history of the objects already in a bucket is read).
+pub(crate) fn validate(file: &Path, root: &RawTable, base: &RawTable) -> R<Scenario> {
     let mut ctx = Ctx {
         file,
         notes: Vec::new(),
@@ -115,7 +116,7 @@ pub(crate) fn validate(file: &Path, root: &RawTable) -> R<Scenario> {
     let s3 = s3::s3_config(&mut ctx, &top)?;
     let client = client::client_config(&mut ctx, &top)?;
     let crypto = crypto::crypto_config(&mut ctx, &top)?;
-    let buckets = bucket::buckets(&mut ctx, &top, &kms)?;
+    let buckets = bucket::buckets(&mut ctx, &top, &kms, base)?;
     s3::dsse_default(&mut ctx, &top, &buckets)?;
     let (workloads, traces) = workload::workloads(&mut ctx, &top, &buckets, &s3, &kms.region)?;
     let expect = expect::expectations(&ctx, &top, root)?;
