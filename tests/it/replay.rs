@@ -100,6 +100,8 @@ fn head_and_delete_make_no_kms_call_and_bucket_keys_serve_the_writer_on_its_host
     // bob's session unwraps it once.
     assert_eq!(kms(&s, "bucket-key"), (1, 1));
     let v = &s["variants"][0];
+    // Every read was of an object the replay wrote: none counted for earlier objects.
+    assert!(v["kms"].get("for_existing_objects").is_none(), "{v}");
     assert_eq!(v["requests"]["put"]["offered"], 1);
     assert_eq!(v["requests"]["get"]["offered"], 2);
     assert_eq!(v["other_requests"]["offered"], 2);
@@ -131,6 +133,10 @@ fn a_deleted_object_read_again_is_a_pre_existing_one() {
     );
     assert_eq!(kms(&s, "per-object"), (1, 1));
     assert_eq!(kms(&s, "bucket-key"), (1, 1));
+    // That read's call is the one counted for objects written before the log.
+    for v in s["variants"].as_array().unwrap() {
+        assert_eq!(v["kms"]["for_existing_objects"], 1, "{}", v["name"]);
+    }
 }
 
 #[test]

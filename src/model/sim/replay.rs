@@ -148,6 +148,13 @@ impl Replay {
             dst_bucket: bucket,
             op: Some(rec.op),
         };
+        // A read of an object the replay has not written reads a pre-existing one (its KMS
+        // calls are counted apart).
+        let existing = match rec.op {
+            LogOp::Get | LogOp::CopySource => !self.objects.contains_key(&rec.obj),
+            LogOp::Copy if rec.src != NO_SOURCE => !self.objects.contains_key(&rec.src),
+            _ => false,
+        };
         // (phase, bucket of the first call, get class, other class, size, key)
         let (phase, first_bucket, get, other, size, key) = match rec.op {
             LogOp::Put => (
@@ -226,7 +233,7 @@ impl Replay {
             size,
             prefix,
             key,
-            existing: false,
+            existing,
             phase,
             part: 0,
             parts: 0,
