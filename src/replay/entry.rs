@@ -104,6 +104,11 @@ impl LogOp {
         LogOp::Delete,
     ];
 
+    /// Its position in [`LogOp::ALL`].
+    pub const fn index(self) -> usize {
+        self as usize
+    }
+
     /// The operation's S3 API name.
     pub const fn api_name(self) -> &'static str {
         match self {

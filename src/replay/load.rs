@@ -178,7 +178,7 @@ pub fn load(spec: &TraceSpec) -> Result<Trace, LoadError> {
                     match intern(&e, seq, &mut buckets, &mut sessions) {
                         Ok(r) => {
                             seq += 1;
-                            by_op[LogOp::ALL.iter().position(|o| *o == e.op).unwrap_or(0)] += 1;
+                            by_op[e.op.index()] += 1;
                             if bucket_requests.len() <= r.bucket as usize {
                                 bucket_requests.resize(r.bucket as usize + 1, 0);
                             }
@@ -250,11 +250,8 @@ pub fn load(spec: &TraceSpec) -> Result<Trace, LoadError> {
     skipped.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.name.cmp(&b.name)));
     let facts = TraceFacts {
         workload: String::new(),
-        paths: spec
-            .paths
-            .iter()
-            .map(|p| crate::input::escape_controls(&p.display().to_string()))
-            .collect(),
+        // The paths as the scenario writes them: set with the workload (`prepare`).
+        paths: Vec::new(),
         files: formats
             .into_iter()
             .map(|(name, count)| NameCount {

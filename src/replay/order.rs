@@ -216,32 +216,44 @@ fn open(path: &PathBuf) -> io::Result<RecReader<BufReader<File>>> {
     )))
 }
 
-/// Merges sorted run files into one ordered sequence (ties: the earlier run first).
+/// Merges sorted run files into one ordered sequence (ties: the earlier run first). The heap
+/// holds each run's next sort key; the record itself waits in `heads`.
 struct Merger {
     readers: Vec<RecReader<BufReader<File>>>,
-    heap: BinaryHeap<Reverse<HeapEntry>>,
+    heads: Vec<Option<Rec>>,
+    heap: BinaryHeap<Reverse<((i64, u64), usize)>>,
 }
 
 impl Merger {
     fn new(runs: &[PathBuf]) -> Result<Merger, OrderError> {
-        let mut readers = runs.iter().map(open).collect::<io::Result<Vec<_>>>()?;
-        let mut heap = BinaryHeap::new();
-        for (i, r) in readers.iter_mut().enumerate() {
-            if let Some(rec) = r.next_rec()? {
-                heap.push(Reverse((rec.key(), i, HeapRec(rec))));
-            }
+        let readers = runs.iter().map(open).collect::<io::Result<Vec<_>>>()?;
+        let mut m = Merger {
+            heads: vec![None; readers.len()],
+            readers,
+            heap: BinaryHeap::new(),
+        };
+        for i in 0..m.readers.len() {
+            m.refill(i)?;
         }
-        Ok(Merger { readers, heap })
+        Ok(m)
+    }
+
+    /// Reads run `i`'s next record into its head.
+    fn refill(&mut self, i: usize) -> Result<(), OrderError> {
+        if let Some(rec) = self.readers[i].next_rec()? {
+            self.heap.push(Reverse((rec.key(), i)));
+            self.heads[i] = Some(rec);
+        }
+        Ok(())
     }
 
     fn next_rec(&mut self) -> Result<Option<Rec>, OrderError> {
-        let Some(Reverse((_, i, HeapRec(rec)))) = self.heap.pop() else {
+        let Some(Reverse((_, i))) = self.heap.pop() else {
             return Ok(None);
         };
-        if let Some(next) = self.readers[i].next_rec()? {
-            self.heap.push(Reverse((next.key(), i, HeapRec(next))));
-        }
-        Ok(Some(rec))
+        let rec = self.heads[i].take();
+        self.refill(i)?;
+        Ok(rec)
     }
 }
 
@@ -260,29 +272,6 @@ fn merge(
         out(r?)?;
     }
     Ok(())
-}
-
-/// A record in the merge heap: its sort key, its run, the record.
-type HeapEntry = ((i64, u64), usize, HeapRec);
-
-/// A record in the merge heap: ordered by the key beside it only.
-struct HeapRec(Rec);
-
-impl PartialEq for HeapRec {
-    fn eq(&self, _: &Self) -> bool {
-        true
-    }
-}
-impl Eq for HeapRec {}
-impl PartialOrd for HeapRec {
-    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
-        Some(self.cmp(other))
-    }
-}
-impl Ord for HeapRec {
-    fn cmp(&self, _: &Self) -> std::cmp::Ordering {
-        std::cmp::Ordering::Equal
-    }
 }
 
 /// Takes records in (time, seq) order and passes them on in the order they are offered:

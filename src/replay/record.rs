@@ -53,7 +53,7 @@ impl Rec {
         out[56..60].copy_from_slice(&self.session.to_le_bytes());
         out[60] = self.bucket;
         out[61] = self.src_bucket;
-        out[62] = op_code(self.op);
+        out[62] = self.op.index() as u8;
         out[63] = self.coarse as u8;
     }
 
@@ -74,13 +74,6 @@ impl Rec {
             coarse: b[63] != 0,
         })
     }
-}
-
-fn op_code(op: LogOp) -> u8 {
-    LogOp::ALL
-        .iter()
-        .position(|o| *o == op)
-        .expect("every LogOp is in ALL") as u8
 }
 
 /// The identity of object `key` in bucket `bucket`: two independent 64-bit hashes (FNV-1a and
