@@ -102,7 +102,8 @@ pub fn load_traces(sc: &mut Scenario) -> Result<(), ScenarioError> {
 /// Objects a replayed log reads but never writes were in the bucket before it: when the
 /// scenario does not describe them (`[bucket.existing]`), they are taken as written
 /// [`REPLAY_WRITTEN_OVER_DAYS`] days before by one session, with the bucket's own encryption
-/// and bucket-key setting (so a bucket-key variant reads them as bucket-key objects), and the
+/// and the bucket-key setting of the scenario file (a variant that turns bucket keys on does
+/// not rewrite them: see [`Bucket::history_bucket_key`](crate::scenario::Bucket)), and the
 /// scenario says so.
 fn assume_existing(sc: &mut Scenario, bi: usize) {
     use crate::scenario::{Population, Provenance, SizeDist, ValueSource};
@@ -115,14 +116,22 @@ fn assume_existing(sc: &mut Scenario, bi: usize) {
         objects: REPLAY_EXISTING_OBJECTS,
         written_over,
         writer_sessions: 1,
-        bucket_key_since: if b.bucket_key { written_over } else { 0 },
+        bucket_key_since: if b.history_bucket_key {
+            written_over
+        } else {
+            0
+        },
         size: SizeDist::Fixed(0),
     });
     let path = format!("bucket.{}.existing", b.name);
     sc.notes.push(format!(
         "bucket '{}': objects the log reads but never writes are taken as written over the {REPLAY_WRITTEN_OVER_DAYS} days before, by one session, {} (describe them with [bucket.existing])",
         b.name,
-        if b.bucket_key { "with a bucket key" } else { "each with its own data key" }
+        if b.history_bucket_key {
+            "with a bucket key"
+        } else {
+            "each with its own data key"
+        }
     ));
     let at = sc.provenance.partition_point(|p| p.path < path);
     sc.provenance.insert(

@@ -80,6 +80,8 @@ pub struct Collector {
     pub bucket_keys_decrypted: u64,
     /// Of `kms_requests`, those made to read objects that were in the bucket before the run.
     pub kms_for_existing: u64,
+    /// Every KMS call of the run (warm-up and drain included), for counting a request's calls.
+    pub kms_calls: u64,
     pub slowdown_kms: u64,
     pub slowdown_prefix: u64,
     pub rows: Vec<SecondRow>,
@@ -122,6 +124,7 @@ impl Collector {
             bucket_keys_issued: 0,
             bucket_keys_decrypted: 0,
             kms_for_existing: 0,
+            kms_calls: 0,
             slowdown_kms: 0,
             slowdown_prefix: 0,
             rows: Vec::with_capacity(rows),
@@ -332,6 +335,7 @@ impl Collector {
         throttled: bool,
     ) {
         self.kms_second_tick(t);
+        self.kms_calls += 1;
         let r = self.row(t);
         r.kms_requests += 1;
         if throttled {
@@ -394,10 +398,16 @@ impl Collector {
         }
     }
 
-    /// `calls` measured KMS calls were made to read an object that was in the bucket before
-    /// the run.
-    pub fn kms_for_existing(&mut self, calls: u64) {
-        self.kms_for_existing += calls;
+    /// `calls` KMS calls were made at `t` to read an object that was in the bucket before the
+    /// run, for a request that arrived at `first_send`.
+    pub fn kms_for_existing(&mut self, t: Nanos, first_send: Nanos, calls: u64) {
+        if calls == 0 {
+            return;
+        }
+        self.row(t).kms_for_existing += calls;
+        if self.measured(first_send) {
+            self.kms_for_existing += calls;
+        }
     }
 
     /// A bucket key unwrapped for a request that arrived at `first_send`.

@@ -220,6 +220,9 @@ pub struct SecondRow {
     pub kms_throttled: u64,
     pub generate_data_key: u64,
     pub decrypt: u64,
+    /// Of `kms_requests`, the calls made to read objects that were in the bucket before the
+    /// run (written before it, or read by a replayed log that never wrote them).
+    pub kms_for_existing: u64,
     pub background_requests: u64,
     pub slowdown_kms: u64,
     pub slowdown_prefix: u64,

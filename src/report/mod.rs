@@ -34,6 +34,7 @@ pub mod formats;
 pub mod html;
 pub mod load;
 pub mod markdown;
+pub mod old_objects;
 pub mod plausible;
 pub mod render;
 pub mod replay;

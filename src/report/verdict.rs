@@ -231,6 +231,10 @@ fn verdict(
         ));
     }
 
+    if let Some(s) = crate::report::old_objects::sentence(&v.kms, rows, step, warm, end) {
+        sentences.push(s);
+    }
+
     // Client-side encryption's CPU.
     if v.crypto.client_cpu_cores > 0 {
         let cores = v.crypto.client_cpu_cores;

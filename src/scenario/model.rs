@@ -229,6 +229,11 @@ pub struct Bucket {
     pub prefixes: u32,
     /// Objects that exist before the run starts, for GET workloads.
     pub existing: Option<Population>,
+    /// Whether objects written before the run used a bucket key when nothing says otherwise:
+    /// the bucket's `bucket_key` in the scenario file, before any variant or `--set` (turning
+    /// bucket keys on changes the run's writes, not the history of what is already there).
+    /// False for modes that cannot use a bucket key.
+    pub history_bucket_key: bool,
 }
 
 /// `kms_key_change = { at, to }`: from simulated time `at`, the bucket's default KMS key is

@@ -140,6 +140,51 @@ fn a_deleted_object_read_again_is_a_pre_existing_one() {
 }
 
 #[test]
+fn objects_the_log_never_wrote_keep_the_history_of_the_scenario_file() {
+    // Three GETs of three objects the log never wrote. The bucket has no bucket key in the
+    // scenario, so they were written each with its own data key: the bucket-key variant (a
+    // variant turning bucket keys on) reads them with a Decrypt each, like per-object, and
+    // every call is one for objects written before the log.
+    let csv = format!(
+        "{HEADER}\
+         2026-11-24T10:00:00Z,get,b1,x,alice,10,\n\
+         2026-11-24T10:00:01Z,get,b1,y,alice,10,\n\
+         2026-11-24T10:00:02Z,get,b1,z,alice,10,\n"
+    );
+    let d = logs(&[("r.csv", csv.as_bytes())]);
+    let out = tempfile::tempdir().unwrap();
+    let s = ok(
+        &[&path(&d, "r.csv"), "--set", "s3.frontend_hosts=1"],
+        &out.path().join("o"),
+    );
+    assert_eq!(kms(&s, "per-object"), (0, 3));
+    assert_eq!(kms(&s, "bucket-key"), (0, 3));
+    for v in s["variants"].as_array().unwrap() {
+        assert_eq!(v["kms"]["for_existing_objects"], 3, "{}", v["name"]);
+        assert_eq!(v["cloudtrail"]["object_arn_context"], 3, "{}", v["name"]);
+    }
+    // A scenario whose bucket has bucket keys on: the objects were written with bucket keys
+    // (one writer over 30 days, so three objects, three bucket keys), in both variants.
+    let scenario =
+        b"name = \"bk\"\n[[bucket]]\nname = \"b1\"\nencryption = \"sse-kms\"\nbucket_key = true\n";
+    let d2 = logs(&[("s.toml", scenario), ("r.csv", csv.as_bytes())]);
+    let s = ok(
+        &[
+            &path(&d2, "r.csv"),
+            "--scenario",
+            &path(&d2, "s.toml"),
+            "--set",
+            "s3.frontend_hosts=1",
+        ],
+        &out.path().join("p"),
+    );
+    for v in s["variants"].as_array().unwrap() {
+        assert_eq!(v["cloudtrail"]["bucket_arn_context"], 3, "{}", v["name"]);
+        assert_eq!(v["cloudtrail"]["object_arn_context"], 0, "{}", v["name"]);
+    }
+}
+
+#[test]
 fn multipart_uploads_and_copies_call_kms_as_s3_does() {
     let csv = format!(
         "{HEADER}\

@@ -119,6 +119,7 @@ fn variant(name: &str, bucket_key: bool, seconds: u64, with_gets: bool) -> Varia
             kms_throttled: throttled / seconds,
             generate_data_key: kms_requests / seconds,
             decrypt: 0,
+            kms_for_existing: 0,
             background_requests: 0,
             slowdown_kms: throttled / seconds,
             slowdown_prefix: 0,
@@ -259,7 +260,8 @@ fn timeseries_csv_has_a_row_per_variant_per_second() {
     assert_eq!(
         lines[0],
         "variant,second,put_offered,put_completed,put_failed,get_offered,get_completed,\
-         get_failed,kms_requests,kms_throttled,generate_data_key,decrypt,background_requests,\
+         get_failed,kms_requests,kms_throttled,generate_data_key,decrypt,kms_for_existing,\
+         background_requests,\
          slowdown_kms,slowdown_prefix,in_flight"
     );
     assert_eq!(lines.len(), 1 + 3 * 37);

@@ -795,6 +795,7 @@ fn defaults_applied_exactly() {
             kms_key_change: None,
             prefixes: 1,
             existing: None,
+            history_bucket_key: false,
         }],
         traces: Vec::new(),
         workloads: vec![Workload {

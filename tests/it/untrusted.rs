@@ -254,7 +254,7 @@ fn report_rejects_implausible_numbers_naming_file_line_and_key() {
             Box::new(|d: &Path| {
                 let p = d.join("timeseries.csv");
                 edit_text(&p, |s| {
-                    s + "bucket-key,1000000,0,0,0,0,0,0,0,0,0,0,0,0,0,0\n"
+                    s + "bucket-key,1000000,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0\n"
                 });
                 let line = fs::read_to_string(&p).unwrap().lines().count();
                 vec![
@@ -270,7 +270,7 @@ fn report_rejects_implausible_numbers_naming_file_line_and_key() {
                 edit_text(&p, |s| {
                     let mut lines: Vec<String> = s.lines().map(String::from).collect();
                     let mut f: Vec<String> = lines[2].split(',').map(String::from).collect();
-                    f[15] = u64::MAX.to_string();
+                    f[16] = u64::MAX.to_string();
                     lines[2] = f.join(",");
                     lines.join("\n") + "\n"
                 });

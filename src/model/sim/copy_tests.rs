@@ -176,3 +176,46 @@ after = "puts"
     assert_eq!(s.kms.by_operation.Decrypt, 10);
     assert_eq!(s.requests.put.completed, 20);
 }
+
+#[test]
+fn the_time_series_shows_old_object_reads_decay_as_a_job_rewrites_them() {
+    // A copy job rewrites the 100 old objects in place at 20/s (5 s) while a reader GETs
+    // random objects at 20/s for 10 s. Old-object KMS calls per second: the job's 20 Decrypts
+    // plus the reads that still find an old object, falling to nothing once the job is done.
+    let toml = scenario(
+        false,
+        r#"
+[[workload]]
+name = "job"
+bucket = "old"
+op = "copy"
+arrival = { kind = "constant", rate = 20 }
+requests = 100
+
+[[workload]]
+name = "reads"
+bucket = "old"
+op = "get"
+arrival = { kind = "constant", rate = 20 }
+"#,
+    )
+    .replace("duration = \"10s\"", "duration = \"10s\"\nwarmup = \"0s\"");
+    let file = ScenarioFile::parse(Path::new("copy-test.toml"), &toml).expect("parses");
+    let mut sc = file.resolve(None, &[]).expect("resolves");
+    crate::prepare::load_profile(&mut sc).expect("profile");
+    let r = run_variant("v", &sc, None);
+    let rows = &r.timeseries;
+    let old: Vec<u64> = rows.iter().map(|x| x.kms_for_existing).collect();
+    // Every call for an old object is in the time series, once.
+    assert_eq!(old.iter().sum::<u64>(), r.summary.kms.for_existing_objects);
+    // The job's 100 reads are all of old objects; reads find fewer old ones as it goes.
+    assert!(r.summary.kms.for_existing_objects > 100, "{old:?}");
+    assert!(old[0] > old[4], "{old:?}");
+    // From second 6 on every object is rewritten: no call is for an old object.
+    assert!(old[6..].iter().all(|&n| n == 0), "{old:?}");
+    assert!(
+        rows[6..]
+            .iter()
+            .all(|x| x.kms_for_existing <= x.kms_requests)
+    );
+}

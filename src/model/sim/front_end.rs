@@ -193,8 +193,8 @@ impl FrontEnd {
                     per_object(kms, m, now, r.first_send, KmsOpKind::GenerateDataKey, calls)
                 }
                 Phase::MpuPart | Phase::Get | Phase::CopyRead => {
-                    // The measured KMS calls this read makes (none, or Decrypts).
-                    let before = m.kms_requests;
+                    // The KMS calls this read makes (none, or Decrypts).
+                    let before = m.kms_calls;
                     let answer = match r.key {
                         KeyRef::BucketKey(id) => self.bucket_key_for_read(
                             kms,
@@ -212,7 +212,7 @@ impl FrontEnd {
                         _ => (now, true),
                     };
                     if r.existing {
-                        m.kms_for_existing(m.kms_requests - before);
+                        m.kms_for_existing(now, r.first_send, m.kms_calls - before);
                     }
                     answer
                 }

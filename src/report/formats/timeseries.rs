@@ -23,7 +23,7 @@ use crate::report::SUMMARY_FILE;
 use crate::report::plausible::{self, Quantity};
 
 /// Column names, in order.
-pub const TIMESERIES_COLUMNS: [&str; 16] = [
+pub const TIMESERIES_COLUMNS: [&str; 17] = [
     "variant",
     "second",
     "put_offered",
@@ -36,6 +36,7 @@ pub const TIMESERIES_COLUMNS: [&str; 16] = [
     "kms_throttled",
     "generate_data_key",
     "decrypt",
+    "kms_for_existing",
     "background_requests",
     "slowdown_kms",
     "slowdown_prefix",
@@ -61,6 +62,30 @@ pub fn step_of_column(name: &str) -> Option<u64> {
         return None;
     }
     n.parse().ok().filter(|&s| s > 0)
+}
+
+/// Columns a file written before they existed may lack (read as zeros).
+const ADDED_COLUMNS: [&str; 1] = ["kms_for_existing"];
+
+/// The step and the indices (into [`TIMESERIES_COLUMNS`]) of the columns after `variant` that
+/// a header line names: today's header, or one written before [`ADDED_COLUMNS`] existed.
+fn columns_of(line: &str) -> Option<(u64, Vec<usize>)> {
+    let names: Vec<&str> = line.split(',').collect();
+    let step = step_of_column(names.get(1)?)?;
+    let all = 1..TIMESERIES_COLUMNS.len();
+    if line == header(step) {
+        return Some((step, all.collect()));
+    }
+    let older: Vec<usize> = all
+        .filter(|&i| !ADDED_COLUMNS.contains(&TIMESERIES_COLUMNS[i]))
+        .collect();
+    let matches = names.len() == older.len() + 1
+        && names[0] == TIMESERIES_COLUMNS[0]
+        && older
+            .iter()
+            .zip(&names[1..])
+            .all(|(&i, n)| i == 1 || TIMESERIES_COLUMNS[i] == *n);
+    matches.then_some((step, older))
 }
 
 /// The header line (without its line end) for rows of `step` seconds.
@@ -104,7 +129,7 @@ pub fn write_timeseries<'a>(
     out
 }
 
-fn row_values(r: &SecondRow) -> [u64; 15] {
+fn row_values(r: &SecondRow) -> [u64; 16] {
     [
         r.second,
         r.put_offered,
@@ -117,6 +142,7 @@ fn row_values(r: &SecondRow) -> [u64; 15] {
         r.kms_throttled,
         r.generate_data_key,
         r.decrypt,
+        r.kms_for_existing,
         r.background_requests,
         r.slowdown_kms,
         r.slowdown_prefix,
@@ -137,13 +163,8 @@ pub fn parse_timeseries(
 ) -> Result<(u64, BTreeMap<String, Vec<SecondRow>>), LoadError> {
     let mut lines = text.lines().enumerate().map(|(i, l)| (i + 1, l));
     let expected = TIMESERIES_COLUMNS.join(",");
-    let step_of = |l: &str| {
-        let cols: Vec<&str> = l.split(',').collect();
-        let step = step_of_column(cols.get(1)?)?;
-        (l == header(step)).then_some(step)
-    };
-    let step = match lines.next() {
-        Some((_, l)) if step_of(l).is_some() => step_of(l).unwrap_or(1),
+    let (step, columns) = match lines.next() {
+        Some((_, l)) if columns_of(l).is_some() => columns_of(l).unwrap_or((1, Vec::new())),
         Some((n, l)) => {
             return Err(LoadError::corrupt(
                 path,
@@ -159,20 +180,17 @@ pub fn parse_timeseries(
             continue;
         }
         let fields = split_csv(line).map_err(|m| LoadError::corrupt(path, n, m))?;
-        if fields.len() != TIMESERIES_COLUMNS.len() {
+        if fields.len() != columns.len() + 1 {
             return Err(LoadError::corrupt(
                 path,
                 n,
-                format!(
-                    "{} fields, expected {}",
-                    fields.len(),
-                    TIMESERIES_COLUMNS.len()
-                ),
+                format!("{} fields, expected {}", fields.len(), columns.len() + 1),
             ));
         }
-        let mut nums = [0u64; 15];
-        for (i, f) in fields[1..].iter().enumerate() {
-            let column = TIMESERIES_COLUMNS[i + 1];
+        let mut nums = [0u64; 16];
+        for (&c, f) in columns.iter().zip(&fields[1..]) {
+            let i = c - 1;
+            let column = TIMESERIES_COLUMNS[c];
             nums[i] = f.parse().map_err(|_| {
                 LoadError::corrupt(
                     path,
@@ -208,22 +226,25 @@ pub fn parse_timeseries(
             kms_throttled: nums[8],
             generate_data_key: nums[9],
             decrypt: nums[10],
-            background_requests: nums[11],
-            slowdown_kms: nums[12],
-            slowdown_prefix: nums[13],
-            in_flight: nums[14],
+            kms_for_existing: nums[11],
+            background_requests: nums[12],
+            slowdown_kms: nums[13],
+            slowdown_prefix: nums[14],
+            in_flight: nums[15],
         };
         if row.kms_throttled > row.kms_requests
+            || row.kms_for_existing > row.kms_requests
             || row.generate_data_key + row.decrypt != row.kms_requests
         {
             return Err(LoadError::corrupt(
                 path,
                 n,
                 format!(
-                    "column 'kms_requests' = {} does not add up: {} throttled, \
-                     generate_data_key + decrypt = {}",
+                    "column 'kms_requests' = {} does not add up: {} throttled, {} for existing \
+                     objects, generate_data_key + decrypt = {}",
                     row.kms_requests,
                     row.kms_throttled,
+                    row.kms_for_existing,
                     row.generate_data_key + row.decrypt
                 ),
             ));
@@ -287,10 +308,11 @@ mod tests {
             kms_throttled: 9,
             generate_data_key: 10,
             decrypt: 11,
-            background_requests: 12,
-            slowdown_kms: 13,
-            slowdown_prefix: 14,
-            in_flight: 15,
+            kms_for_existing: 12,
+            background_requests: 13,
+            slowdown_kms: 14,
+            slowdown_prefix: 15,
+            in_flight: 16,
         };
         let v = serde_json::to_value(row).unwrap();
         for (i, n) in row_values(&row).iter().enumerate() {
@@ -324,18 +346,18 @@ mod tests {
     fn timeseries_errors_name_file_and_line() {
         let p = Path::new("timeseries.csv");
         let head = TIMESERIES_COLUMNS.join(",");
-        let row = "v,0,1,1,0,0,0,0,1,0,1,0,0,0,0,0";
+        let row = "v,0,1,1,0,0,0,0,1,0,1,0,0,0,0,0,0";
         let (step, ok) = parse_timeseries(p, &format!("{head}\n{row}\n"), &["v"], 100).unwrap();
         assert_eq!((step, ok["v"].len()), (1, 1));
         let coarse = header(60);
-        let row60 = "v,60,1,1,0,0,0,0,1,0,1,0,0,0,0,0";
+        let row60 = "v,60,1,1,0,0,0,0,1,0,1,0,0,0,0,0,0";
         let (step, ok) =
             parse_timeseries(p, &format!("{coarse}\n{row}\n{row60}\n"), &["v"], 100).unwrap();
         assert_eq!((step, ok["v"][1].second), (60, 60));
         let e = parse_timeseries(p, &format!("{head}\n{row}\nv,1,2\n"), &["v"], 100).unwrap_err();
         assert_eq!(
             e.to_string(),
-            "timeseries.csv, line 3: 3 fields, expected 16"
+            "timeseries.csv, line 3: 3 fields, expected 17"
         );
         let e = parse_timeseries(p, &format!("{head}\n{row}\n{row}\n"), &["v"], 100).unwrap_err();
         assert!(e.to_string().contains("line 3: second 0"), "{e}");
@@ -353,7 +375,7 @@ mod tests {
         // add up, are refused at their line.
         let e = parse_timeseries(
             p,
-            &format!("{head}\n{row}\nw,0,1,1,0,0,0,0,1,0,1,0,0,0,0,0\n"),
+            &format!("{head}\n{row}\nw,0,1,1,0,0,0,0,1,0,1,0,0,0,0,0,0\n"),
             &["v"],
             100,
         )
@@ -386,6 +408,57 @@ mod tests {
             e.to_string()
                 .contains("line 2: column 'kms_requests' = 1 does not add up"),
             "{e}"
+        );
+        // More calls for old objects than calls.
+        let e = parse_timeseries(
+            p,
+            &format!("{head}\n{}", row.replace(",1,0,1,0,0,", ",1,0,1,0,2,")),
+            &["v"],
+            100,
+        )
+        .unwrap_err();
+        assert!(
+            e.to_string().contains(
+                "line 2: column 'kms_requests' = 1 does not add up: 0 throttled, 2 for existing"
+            ),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn files_written_before_kms_for_existing_read_it_as_zero() {
+        let p = Path::new("timeseries.csv");
+        let old_head: Vec<&str> = TIMESERIES_COLUMNS
+            .iter()
+            .copied()
+            .filter(|c| *c != "kms_for_existing")
+            .collect();
+        let old_row = "v,0,1,1,0,0,0,0,1,0,1,0,0,0,0,7";
+        let (_, rows) = parse_timeseries(
+            p,
+            &format!("{}\n{old_row}\n", old_head.join(",")),
+            &["v"],
+            100,
+        )
+        .unwrap();
+        let r = rows["v"][0];
+        assert_eq!((r.kms_requests, r.kms_for_existing, r.in_flight), (1, 0, 7));
+        // The same with 60-second rows; a row of today's length under the old header is not.
+        let coarse = old_head.join(",").replace(",second,", ",second_step_60s,");
+        assert!(parse_timeseries(p, &format!("{coarse}\n{old_row}\n"), &["v"], 100).is_ok());
+        let e = parse_timeseries(
+            p,
+            &format!(
+                "{}\nv,0,1,1,0,0,0,0,1,0,1,0,0,0,0,0,0\n",
+                old_head.join(",")
+            ),
+            &["v"],
+            100,
+        )
+        .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "timeseries.csv, line 2: 17 fields, expected 16"
         );
     }
 

@@ -295,7 +295,10 @@ pub(super) fn buckets(
                 Some(population)
             }
         };
+        let history_bucket_key =
+            encryption.supports_bucket_key() && written_bucket_key(ctx, base, &name)?;
         out.push(Bucket {
+            history_bucket_key,
             name,
             s3_name,
             encryption,
@@ -310,12 +313,12 @@ pub(super) fn buckets(
 }
 
 /// What reads of objects written without a bucket key cost once the bucket uses bucket keys,
-/// and how that decays as they are rewritten (which the run does not model: its PUTs write
-/// new keys).
+/// and how that decays as they are rewritten (the run models it only for copies in place: its
+/// PUTs write new keys).
 fn old_objects_note(bucket: &str, p: &Population) -> String {
     let old = p.without_bucket_key();
     format!(
-        "bucket '{bucket}': {old} of the {} objects already there ({:.1}%) were written without a bucket key; each GET of one costs a Decrypt (object-ARN context) that no cache saves, until the object is rewritten. The run does not rewrite them (its PUTs write new keys): rewritten at R objects/s spread evenly over the bucket's keys, a share e^(-R·t/{}) of them is left after t seconds",
+        "bucket '{bucket}': {old} of the {} objects already there ({:.1}%) were written without a bucket key; each GET of one costs a Decrypt (object-ARN context) that no cache saves, until the object is rewritten. PUTs of new keys do not rewrite them; a copy in place (op = \"copy\" without from) does. Rewritten at R objects/s spread evenly over the bucket's keys, a share e^(-R·t/{}) of them is left after t seconds",
         p.objects,
         100.0 * old as f64 / p.objects.max(1) as f64,
         p.objects
