@@ -76,7 +76,7 @@ fn per_second(x: f64) -> String {
 }
 
 fn span(secs: u64) -> String {
-    if secs % 60 == 0 {
+    if secs.is_multiple_of(60) {
         let m = secs / 60;
         if m == 1 {
             "minute".to_string()
