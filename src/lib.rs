@@ -17,6 +17,7 @@
 pub mod atomic;
 pub mod chart;
 pub mod cli;
+pub mod cloudtrail;
 pub mod crypto;
 pub mod engine;
 pub mod input;
