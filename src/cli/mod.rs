@@ -2,6 +2,7 @@
 //! validated configuration and run it. `main.rs` only maps the result to an exit code.
 
 mod capacity;
+mod cloudtrail;
 pub mod crypto;
 pub mod replay;
 mod report;
@@ -194,6 +195,19 @@ pub struct RunOptions {
     /// (`[[expect]]`) is out of its tolerance, one line per such value on stderr.
     #[arg(long)]
     pub check: bool,
+    /// Also write every KMS call of the run as CloudTrail log files under DIR, one directory
+    /// per variant (gzip JSON `{"Records": [...]}` files, laid out and named as a trail
+    /// delivers them to S3), with the manifest bksim-cloudtrail.json.
+    #[arg(long, value_name = "DIR")]
+    pub cloudtrail: Option<PathBuf>,
+    /// Keep this share of the KMS events in the CloudTrail files, the same events every time
+    /// (0.01 keeps one in 100) [default: 1].
+    #[arg(long, value_name = "SHARE")]
+    pub cloudtrail_sample: Option<f64>,
+    /// Most CloudTrail records written per variant; the manifest says when the limit stopped
+    /// the trail [default: 1000000, about 100 MB].
+    #[arg(long, value_name = "N")]
+    pub cloudtrail_limit: Option<u64>,
     #[command(flatten)]
     pub scenario: ScenarioOptions,
     #[command(flatten)]

@@ -9,7 +9,7 @@
 use super::{CommandError, RunArgs, RunOptions};
 use crate::engine::time::{Nanos, to_secs};
 use crate::metrics::results::{RunResults, VariantResults};
-use crate::model::run_variant;
+use crate::model::run_variant_traced;
 use crate::prepare;
 use crate::report::{self, RunFacts};
 use crate::scenario::{Scenario, ScenarioFile};
@@ -52,6 +52,7 @@ pub fn execute(
         .out
         .clone()
         .unwrap_or_else(|| PathBuf::from("results").join(file.name()));
+    let trail_out = super::cloudtrail::begin(args, base, &out_dir)?;
     // Everything is written into a staging directory beside --out, published in one step.
     let stage = super::begin_out_dir("--out ", &out_dir, crate::outdir::Kind::Run)?;
 
@@ -59,7 +60,8 @@ pub fn execute(
     let bar = progress_bar(show_progress, &scenarios);
     let pool = super::thread_pool(args.output.threads)?;
     let done_ms: Vec<AtomicU64> = scenarios.iter().map(|_| AtomicU64::new(0)).collect();
-    let timed: Vec<(VariantResults, Duration)> = pool.install(|| {
+    type Trailed = Option<std::io::Result<crate::cloudtrail::TrailStats>>;
+    let timed: Vec<(VariantResults, Duration, Trailed)> = pool.install(|| {
         scenarios
             .par_iter()
             .enumerate()
@@ -70,12 +72,15 @@ pub fn execute(
                     let before = done_ms[i].swap(ms, Ordering::Relaxed);
                     bar.inc(ms.saturating_sub(before));
                 };
-                let mut r = run_variant(name, sc, Some(&mut tick));
+                let trail = trail_out.as_ref().map(|t| t.trail(name, sc));
+                let (mut r, trailed) = run_variant_traced(name, sc, Some(&mut tick), trail);
                 r.summary.description = descriptions[i].clone();
-                (r, t0.elapsed())
+                (r, t0.elapsed(), trailed)
             })
             .collect()
     });
+    let (timed, trailed): (Vec<(VariantResults, Duration)>, Vec<Trailed>) =
+        timed.into_iter().map(|(r, d, t)| ((r, d), t)).unzip();
     bar.finish_and_clear();
     if let Some((r, e)) = timed
         .iter()
@@ -141,7 +146,23 @@ pub fn execute(
             format!("writing the report in {}: {e}", out_dir.display()),
         )
     })?;
+    // The CloudTrail files: complete (a trail that failed to write fails the command before
+    // anything is published), then published after the results.
+    let trail_stage = match trail_out {
+        Some(t) => {
+            let names = scenarios.iter().map(|(n, _)| n.clone());
+            let trails = names
+                .zip(trailed)
+                .filter_map(|(n, t)| t.map(|t| (n, t)))
+                .collect();
+            Some(t.finish(base, trails)?)
+        }
+        None => None,
+    };
     super::publish_out_dir(stage)?;
+    if let Some(t) = trail_stage {
+        super::publish_out_dir(t)?;
+    }
 
     let w = |e: std::io::Error| CommandError::Failure(format!("writing to stdout: {e}"));
     if args.output.json {

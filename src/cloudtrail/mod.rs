@@ -11,4 +11,10 @@ pub mod record;
 pub mod writer;
 
 pub use record::{Caller, KmsEvent, ObjectName};
+
+/// When simulated time 0 is in the records of a run that does not replay a log (a replay's
+/// records keep the log's own times): 2026-01-01T00:00:00Z, in nanoseconds since the epoch.
+pub const DEFAULT_START_NS: i64 = 1_767_225_600 * 1_000_000_000;
+/// `schema` of the manifest.
+pub const MANIFEST_SCHEMA: &str = "bksim.cloudtrail.v1";
 pub use writer::{MANIFEST_FILE, TrailOptions, TrailStats, TrailWriter};

@@ -180,7 +180,7 @@ impl TrailWriter {
         );
         let mut gz = GzEncoder::new(
             BufWriter::new(File::create(dir.join(name))?),
-            Compression::default(),
+            Compression::fast(),
         );
         gz.write_all(b"{\"Records\":[\n")?;
         self.stats.files += 1;

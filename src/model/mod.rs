@@ -32,7 +32,30 @@ use kms::{monthly_cost, request_cost};
 /// Simulates one variant (a scenario with its overrides applied) and summarises it.
 /// `progress`, when given, is called from time to time with the simulated time reached.
 pub fn run_variant(name: &str, sc: &Scenario, progress: Option<sim::Progress>) -> VariantResults {
-    let finished = sim::Simulation::new(sc).run(progress);
+    run_variant_traced(name, sc, progress, None).0
+}
+
+/// [`run_variant`], writing every KMS call to `trail` as a CloudTrail record: the results,
+/// and the trail's figures (or why writing it failed) when there is one.
+pub fn run_variant_traced(
+    name: &str,
+    sc: &Scenario,
+    progress: Option<sim::Progress>,
+    trail: Option<sim::trail::Trail>,
+) -> (
+    VariantResults,
+    Option<std::io::Result<crate::cloudtrail::TrailStats>>,
+) {
+    let mut simulation = sim::Simulation::new(sc);
+    if let Some(t) = trail {
+        simulation = simulation.with_trail(t);
+    }
+    let mut finished = simulation.run(progress);
+    let trail = finished.trail.take();
+    (summarise(name, sc, finished), trail)
+}
+
+fn summarise(name: &str, sc: &Scenario, finished: sim::Finished) -> VariantResults {
     let m = finished.metrics;
     let sessions: u64 = sc.workloads.iter().map(|w| w.sessions as u64).sum();
     let measured = measured_seconds(sc);

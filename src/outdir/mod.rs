@@ -60,6 +60,9 @@ pub enum Kind {
     Report,
     /// `bksim sweep` without `--shard`, and `bksim merge`.
     Sweep,
+    /// `bksim run --cloudtrail DIR`: the run's KMS events as CloudTrail log files, with the
+    /// manifest [`crate::cloudtrail::MANIFEST_FILE`]; the whole directory is the output set.
+    CloudTrail,
 }
 
 impl Kind {
@@ -67,6 +70,7 @@ impl Kind {
         match self {
             Kind::Run | Kind::Report => "bksim run",
             Kind::Sweep => "bksim sweep or bksim merge",
+            Kind::CloudTrail => "bksim run --cloudtrail",
         }
     }
 
@@ -76,6 +80,7 @@ impl Kind {
                 "summary.json, run.json, timeseries.csv, or a report.md/report.html written by bksim"
             }
             Kind::Sweep => "sweep.json or sweep.csv",
+            Kind::CloudTrail => crate::cloudtrail::MANIFEST_FILE,
         }
     }
 
@@ -95,6 +100,7 @@ impl Kind {
                     || report::is_hgrm_file_name(name)
             }
             Kind::Sweep => matches!(name, "sweep.csv" | "sweep.json" | "charts"),
+            Kind::CloudTrail => true,
         }
     }
 
@@ -116,6 +122,7 @@ impl Kind {
             Kind::Sweep => ["sweep.json", "sweep.csv"]
                 .iter()
                 .any(|f| dir.join(f).is_file()),
+            Kind::CloudTrail => dir.join(crate::cloudtrail::MANIFEST_FILE).is_file(),
         }
     }
 }

@@ -2,6 +2,7 @@
 
 mod bad_input;
 mod cli;
+mod cloudtrail;
 mod common;
 mod crypto;
 mod expect;

@@ -6,6 +6,7 @@ use super::super::key_cache::{KeyCache, Lookup};
 use super::super::objects::KeyRef;
 use super::kms_calls::KmsCalls;
 use super::request::{Phase, Request};
+use super::trail::Subject;
 use crate::engine::time::{Nanos, from_secs};
 use crate::metrics::collector::{Collector, Context, KmsOpKind};
 use crate::scenario::{CseCost, DataKeyCache, Scenario};
@@ -110,6 +111,7 @@ impl CseClient {
                     r.first_send,
                     KmsOpKind::GenerateDataKey,
                     Context::Client,
+                    Subject::of(r, bi, 0),
                 );
                 let id = kms.new_key_id();
                 if self.cache.is_some() {
@@ -122,7 +124,14 @@ impl CseClient {
             }
             _ => {
                 let id = r.key.client_id();
-                let (ok, at) = kms.call(m, now, r.first_send, KmsOpKind::Decrypt, Context::Client);
+                let (ok, at) = kms.call(
+                    m,
+                    now,
+                    r.first_send,
+                    KmsOpKind::Decrypt,
+                    Context::Client,
+                    Subject::of(r, bi, 0),
+                );
                 if self.cache.is_some() {
                     self.read.insert((r.session, id), now, id, at, ok);
                 }

@@ -12,6 +12,7 @@ use super::super::objects::{
 use super::kms_calls::KmsCalls;
 use super::kms_keys::{self, KeySelect};
 use super::request::{Outcome, Phase, Request};
+use super::trail::Subject;
 use crate::engine::rng::Stream;
 use crate::engine::time::{Nanos, from_secs};
 use crate::metrics::collector::{Collector, Context, KmsOpKind};
@@ -171,12 +172,17 @@ impl FrontEnd {
                             (e.ready_at, e.ok)
                         }
                         Lookup::Miss => {
+                            let about = Subject {
+                                object: 0,
+                                ..Subject::of(r, bi, wk.slot)
+                            };
                             let (ok, at) = kms.call(
                                 m,
                                 now,
                                 r.first_send,
                                 KmsOpKind::GenerateDataKey,
                                 Context::BucketArn,
+                                about,
                             );
                             let id = kms_keys::tag(kms.new_key_id(), wk.slot);
                             self.bk_write.insert(ck, now, id, at, ok);
@@ -190,24 +196,32 @@ impl FrontEnd {
                 }
                 Phase::Put | Phase::MpuCreate | Phase::CopyWrite => {
                     r.key = KeyRef::PerObject;
-                    per_object(kms, m, now, r.first_send, KmsOpKind::GenerateDataKey, calls)
+                    let about = Subject::of(r, bi, wk.slot);
+                    per_object(
+                        kms,
+                        m,
+                        now,
+                        r.first_send,
+                        KmsOpKind::GenerateDataKey,
+                        calls,
+                        about,
+                    )
                 }
                 Phase::MpuPart | Phase::Get | Phase::CopyRead => {
                     // The KMS calls this read makes (none, or Decrypts).
                     let before = m.kms_calls;
                     let answer = match r.key {
-                        KeyRef::BucketKey(id) => self.bucket_key_for_read(
-                            kms,
-                            m,
-                            now,
-                            r.first_send,
-                            host,
-                            r.session,
-                            bi,
-                            id,
-                        ),
+                        KeyRef::BucketKey(id) => {
+                            let about = Subject {
+                                object: 0,
+                                ..Subject::of(r, bi, kms_keys::slot(id))
+                            };
+                            self.bucket_key_for_read(kms, m, now, r.first_send, host, about, id)
+                        }
                         KeyRef::PerObject => {
-                            per_object(kms, m, now, r.first_send, KmsOpKind::Decrypt, calls)
+                            // Which key wrote the object is not kept: its bucket's first.
+                            let about = Subject::of(r, bi, 0);
+                            per_object(kms, m, now, r.first_send, KmsOpKind::Decrypt, calls, about)
                         }
                         _ => (now, true),
                     };
@@ -241,10 +255,10 @@ impl FrontEnd {
         now: Nanos,
         first_send: Nanos,
         host: u32,
-        session: u32,
-        bucket: u32,
+        about: Subject,
         id: u64,
     ) -> (Nanos, bool) {
+        let (session, bucket) = (about.session, about.bucket);
         if let Lookup::Hit(e) | Lookup::Join(e) = self
             .bk_write
             .lookup(&write_key(host, session, bucket, kms_keys::slot(id)), now)
@@ -258,7 +272,14 @@ impl FrontEnd {
             Lookup::Hit(_) => (now, true),
             Lookup::Join(e) => (e.ready_at, e.ok),
             Lookup::Miss => {
-                let (ok, at) = kms.call(m, now, first_send, KmsOpKind::Decrypt, Context::BucketArn);
+                let (ok, at) = kms.call(
+                    m,
+                    now,
+                    first_send,
+                    KmsOpKind::Decrypt,
+                    Context::BucketArn,
+                    about,
+                );
                 self.bk_read.insert(ck, now, (), at, ok);
                 if ok {
                     m.bucket_key_decrypted(first_send);
@@ -282,10 +303,11 @@ fn per_object(
     first_send: Nanos,
     op: KmsOpKind,
     calls: u32,
+    about: Subject,
 ) -> (Nanos, bool) {
     let mut at = now;
     for _ in 0..calls {
-        let (ok, done) = kms.call(m, at, first_send, op, Context::ObjectArn);
+        let (ok, done) = kms.call(m, at, first_send, op, Context::ObjectArn, about);
         at = done;
         if !ok {
             return (at, false);

@@ -48,7 +48,7 @@ pub(super) struct KeySelect {
 }
 
 /// The KMS keys bucket `bi` can use, by slot (see the module documentation).
-fn slots(sc: &Scenario, bi: usize) -> Vec<&str> {
+pub(super) fn slots(sc: &Scenario, bi: usize) -> Vec<&str> {
     let b = &sc.buckets[bi];
     let mut keys = vec![b.kms_key.as_str()];
     let change = b.kms_key_change.as_ref().map(|c| c.to.as_str());

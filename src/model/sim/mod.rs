@@ -33,6 +33,7 @@ mod replay;
 mod request;
 mod sequence;
 mod tokens;
+pub mod trail;
 
 use super::client::{Client, RetryPolicy};
 use super::dist::{ArrivalProcess, SizeSampler};
@@ -133,6 +134,8 @@ pub struct Finished {
     pub trace_cut: Vec<u64>,
     /// Why reading a trace failed, if it did (the results are then incomplete).
     pub trace_error: Option<String>,
+    /// The CloudTrail records' figures, or why writing them failed (`--cloudtrail`).
+    pub trail: Option<std::io::Result<crate::cloudtrail::TrailStats>>,
 }
 
 /// Progress callback: called every so many events with the simulated time reached.
@@ -357,7 +360,14 @@ impl<'a> Simulation<'a> {
             notes,
             trace_cut,
             trace_error,
+            trail: self.kms.trail.take().map(trail::Trail::finish),
         }
+    }
+
+    /// Writes every KMS call of the run to `trail` as it happens.
+    pub fn with_trail(mut self, trail: trail::Trail) -> Self {
+        self.kms.trail = Some(trail);
+        self
     }
 
     fn start_request(&mut self, now: Nanos, workload: u32, client: u32) {

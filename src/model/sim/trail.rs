@@ -1,0 +1,158 @@
+//! The run's KMS calls as CloudTrail records (`--cloudtrail`): each call's bucket, session,
+//! KMS key and object, named as AWS names them. The model does not name objects: an object
+//! ARN gets a synthetic key (`object-<16 hex digits>`, the same for every call of one request)
+//! and a session is `arn:aws:sts::<account>:assumed-role/<workload>/session-<n>`.
+
+use std::io;
+use std::path::Path;
+
+use crate::cloudtrail::{Caller, KmsEvent, ObjectName, TrailOptions, TrailStats, TrailWriter};
+use crate::engine::rng::mix64;
+use crate::engine::time::Nanos;
+use crate::metrics::collector::{Context, KmsOpKind};
+use crate::scenario::Scenario;
+
+use super::request::Request;
+
+/// The account of a key ARN that names none (the documentation's example account).
+const DEFAULT_ACCOUNT: &str = "111122223333";
+
+/// What a KMS call is about, beyond what the collector counts.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Subject {
+    pub(super) bucket: u32,
+    pub(super) session: u32,
+    /// The bucket's slot of the KMS key (see [`super::kms_keys`]).
+    pub(super) slot: u32,
+    /// Identifies the object (a hash; 0 for a bucket key).
+    pub(super) object: u64,
+}
+
+impl Subject {
+    /// The subject of a call for request `r` to bucket `bucket` under key slot `slot`.
+    #[inline]
+    pub(super) fn of(r: &Request, bucket: u32, slot: u32) -> Subject {
+        Subject {
+            bucket,
+            session: r.session,
+            slot,
+            object: mix64(r.first_send ^ ((r.session as u64) << 40) ^ r.workload as u64),
+        }
+    }
+}
+
+/// The writer and the names it needs.
+pub struct Trail {
+    writer: TrailWriter,
+    /// Unix time of simulated time 0, in nanoseconds.
+    epoch_ns: i64,
+    seq: u64,
+    /// Per bucket: its name in S3, and its KMS key ARNs by slot with their Region and account.
+    buckets: Vec<(String, Vec<KeyName>)>,
+    /// (first global session, workload name), ascending.
+    sessions: Vec<(u32, String)>,
+}
+
+struct KeyName {
+    arn: String,
+    region: String,
+    account: String,
+}
+
+impl KeyName {
+    /// `arn:aws:kms:REGION:ACCOUNT:key/ID` (or `alias/NAME`), validated by the scenario.
+    fn new(arn: &str, default_region: &str) -> KeyName {
+        let mut parts = arn.split(':');
+        let region = parts.nth(3).filter(|r| !r.is_empty());
+        let account = parts.next().filter(|a| !a.is_empty());
+        KeyName {
+            arn: arn.to_string(),
+            region: region.unwrap_or(default_region).to_string(),
+            account: account.unwrap_or(DEFAULT_ACCOUNT).to_string(),
+        }
+    }
+}
+
+impl Trail {
+    /// A trail for `sc`'s calls written under `root` (in the account of the first bucket's
+    /// KMS key); simulated time 0 is `epoch_ns`.
+    pub fn new(sc: &Scenario, root: &Path, opts: TrailOptions, epoch_ns: i64) -> Trail {
+        let buckets: Vec<(String, Vec<KeyName>)> = (0..sc.buckets.len())
+            .map(|bi| {
+                let keys = super::kms_keys::slots(sc, bi)
+                    .into_iter()
+                    .map(|k| KeyName::new(k, &sc.kms.region))
+                    .collect();
+                (sc.buckets[bi].s3_name.clone(), keys)
+            })
+            .collect();
+        let account = buckets
+            .first()
+            .and_then(|(_, keys)| keys.first())
+            .map_or(DEFAULT_ACCOUNT, |k| k.account.as_str());
+        let writer = TrailWriter::new(root, account, sc.seed, opts);
+        let mut sessions = Vec::new();
+        let mut next = 0u32;
+        for w in &sc.workloads {
+            sessions.push((next, w.name.clone()));
+            next += w.sessions;
+        }
+        for tw in &sc.traces {
+            sessions.push((next, tw.name.clone()));
+            next += tw.trace.as_ref().map_or(0, |t| t.sessions);
+        }
+        Trail {
+            writer,
+            epoch_ns,
+            seq: 0,
+            buckets,
+            sessions,
+        }
+    }
+
+    /// Records one call made at `now`.
+    pub(super) fn record(
+        &mut self,
+        now: Nanos,
+        op: KmsOpKind,
+        context: Context,
+        s: Subject,
+        throttled: bool,
+    ) {
+        let (bucket, keys) = &self.buckets[s.bucket as usize];
+        let key = &keys[(s.slot as usize).min(keys.len() - 1)];
+        let i = self
+            .sessions
+            .partition_point(|(first, _)| *first <= s.session);
+        let (first, workload) = &self.sessions[i.saturating_sub(1)];
+        let principal = format!(
+            "arn:aws:sts::{}:assumed-role/{workload}/session-{}",
+            key.account,
+            s.session - first
+        );
+        let e = KmsEvent {
+            at_unix_ns: self.epoch_ns.saturating_add(now as i64),
+            op,
+            context,
+            caller: if context == Context::Client {
+                Caller::Client
+            } else {
+                Caller::S3
+            },
+            region: &key.region,
+            account: &key.account,
+            principal: &principal,
+            key_arn: &key.arn,
+            bucket,
+            object: ObjectName::Id(s.object),
+            throttled,
+            seq: self.seq,
+        };
+        self.seq += 1;
+        self.writer.record(&e);
+    }
+
+    pub fn finish(self) -> io::Result<TrailStats> {
+        self.writer.finish()
+    }
+}
