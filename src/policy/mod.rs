@@ -69,3 +69,6 @@ pub fn load(path: &Path, kind: PolicyKind) -> Result<Policy, PolicyError> {
     })?;
     document::parse(&source, &text, kind)
 }
+
+#[cfg(test)]
+mod tests;
