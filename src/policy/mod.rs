@@ -38,8 +38,8 @@ pub fn load(path: &Path, kind: PolicyKind) -> Result<Policy, PolicyError> {
         PolicyKind::Identity => IAM_POLICY_MAX_BYTES,
     };
     let what = match kind {
-        PolicyKind::Key => "key policy (KMS accepts 32,768 bytes)",
-        PolicyKind::Identity => "IAM policy (IAM accepts 10,240 characters)",
+        PolicyKind::Key => "a key policy (KMS accepts 32,768 bytes)",
+        PolicyKind::Identity => "an IAM policy (IAM accepts 10,240 characters)",
     };
     let meta = std::fs::metadata(path).map_err(|e| err(format!("cannot read: {e}")))?;
     if !meta.is_file() {
@@ -47,7 +47,7 @@ pub fn load(path: &Path, kind: PolicyKind) -> Result<Policy, PolicyError> {
     }
     if meta.len() > cap {
         return Err(err(format!(
-            "is {} bytes, more than bksim reads for a {what}: {cap} bytes",
+            "is {} bytes, more than bksim reads for {what}: {cap} bytes",
             meta.len()
         )));
     }
@@ -58,7 +58,7 @@ pub fn load(path: &Path, kind: PolicyKind) -> Result<Policy, PolicyError> {
         .map_err(|e| err(format!("cannot read: {e}")))?;
     if bytes.len() as u64 > cap {
         return Err(err(format!(
-            "is more than bksim reads for a {what}: {cap} bytes"
+            "is more than bksim reads for {what}: {cap} bytes"
         )));
     }
     let text = String::from_utf8(bytes).map_err(|e| {
