@@ -160,7 +160,7 @@ impl Operator {
                 None => truth(self.if_exists || self.base.negated()),
                 // A single-valued key: its one value (several would be a misuse of a
                 // multivalued key without a set operator; all must match then).
-                Some(r) if r.is_empty() => truth(self.if_exists || self.base.negated()),
+                Some([]) => truth(self.if_exists || self.base.negated()),
                 Some(r) => truth(r.iter().all(|v| one(v))),
             },
             Some(SetOp::ForAllValues) => match request {

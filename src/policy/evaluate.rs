@@ -226,9 +226,7 @@ impl PolicySet {
             }
             match (s.effect, t) {
                 (Effect::Deny, Truth::True | Truth::Unknown) => {
-                    if deny.is_none() {
-                        deny = Some(r);
-                    }
+                    deny = deny.or(Some(r));
                 }
                 (Effect::Allow, Truth::True) => {
                     let slot = match (r.policy, covers) {

@@ -374,7 +374,7 @@ fn json_value() -> impl Strategy<Value = Value> {
     let leaf = prop_oneof![
         Just(Value::Null),
         any::<bool>().prop_map(Value::Bool),
-        any::<i64>().prop_map(|n| Value::from(n)),
+        any::<i64>().prop_map(Value::from),
         names.clone().prop_map(|s| Value::String(s.to_string())),
         ".{0,12}".prop_map(Value::String),
     ];
@@ -393,13 +393,11 @@ fn analyse(key: &str, iam: Option<&str>) {
         return;
     };
     let mut identity = Vec::new();
-    if let Some(i) = iam {
-        if let Ok(p) = parse("iam.json", i, PolicyKind::Identity) {
-            identity.push(IdentityPolicy {
-                policy: p,
-                attached_to: None,
-            });
-        }
+    if let Some(Ok(p)) = iam.map(|i| parse("iam.json", i, PolicyKind::Identity)) {
+        identity.push(IdentityPolicy {
+            policy: p,
+            attached_to: None,
+        });
     }
     let set = PolicySet { key, identity };
     let bucket = "arn:aws:s3:::amzn-s3-demo-bucket".to_string();
