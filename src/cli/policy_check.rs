@@ -17,6 +17,8 @@ pub const SCHEMA: &str = "bksim.policy-check.v1";
 pub const EXIT_CHANGES: i32 = 3;
 /// The region assumed without `--region` or `--kms-key`.
 pub const DEFAULT_REGION: &str = "us-east-1";
+/// At most this many principals are checked (each is a row per operation).
+pub const MAX_PRINCIPALS: usize = 256;
 /// The key id of the key ARN assumed without `--kms-key`.
 pub const PLACEHOLDER_KEY_ID: &str = "00000000-0000-0000-0000-000000000000";
 
@@ -143,7 +145,15 @@ fn spec(args: &PolicyCheckArgs, set: &PolicySet) -> Result<(CheckSpec, Vec<Strin
     let bucket_arn = bucket_arn(&args.bucket, &partition)?;
     let mut principals = Vec::new();
     if args.principal.is_empty() {
-        for a in evaluate::named_principals(&set.key) {
+        let named = evaluate::named_principals(&set.key);
+        if named.len() > MAX_PRINCIPALS {
+            notes.push(format!(
+                "{}: names {} principals: the first {MAX_PRINCIPALS} are checked (give others with --principal)",
+                set.key.source,
+                named.len()
+            ));
+        }
+        for a in named.into_iter().take(MAX_PRINCIPALS) {
             match Caller::parse(&a) {
                 Ok(c) => principals.push(c),
                 Err(_) => notes.push(format!(
@@ -159,6 +169,12 @@ fn spec(args: &PolicyCheckArgs, set: &PolicySet) -> Result<(CheckSpec, Vec<Strin
             )));
         }
     } else {
+        if args.principal.len() > MAX_PRINCIPALS {
+            return Err(bad(format!(
+                "{} --principal flags: at most {MAX_PRINCIPALS} per run",
+                args.principal.len()
+            )));
+        }
         for a in &args.principal {
             let c = Caller::parse(a).map_err(|e| bad(format!("--principal {e}")))?;
             if !principals.contains(&c) {
@@ -174,6 +190,24 @@ fn spec(args: &PolicyCheckArgs, set: &PolicySet) -> Result<(CheckSpec, Vec<Strin
             notes.push(format!(
                 "no --kms-key: assumed a key in account {acct} (the first principal's), {arn}"
             ));
+            for ip in &set.identity {
+                for st in &ip.policy.statements {
+                    let specific = st.resource.as_ref().is_some_and(|r| {
+                        !r.not
+                            && r.values.iter().any(|v| {
+                                v.split_once(":key/")
+                                    .is_some_and(|(_, id)| !id.contains('*'))
+                            })
+                    });
+                    if specific {
+                        notes.push(format!(
+                            "{}: {}: Resource names specific KMS keys, which the assumed key ARN does not match: give --kms-key",
+                            ip.policy.source,
+                            st.label()
+                        ));
+                    }
+                }
+            }
             (arn, acct)
         }
     };

@@ -180,17 +180,61 @@ fn truth(b: bool) -> Truth {
 }
 
 /// `StringLike` matching: `*` is any run of characters (also none), `?` exactly one; case
-/// sensitive. Linear-time backtracking on the last `*` (no exponential blow-up).
+/// sensitive. Linear-time backtracking on the last `*` (no exponential blow-up); no allocation
+/// when both strings are ASCII.
 pub fn glob(pattern: &str, text: &str) -> bool {
+    if pattern.is_ascii() && text.is_ascii() {
+        return glob_seq(pattern.as_bytes(), text.as_bytes(), |a, b| a == b);
+    }
     let p: Vec<char> = pattern.chars().collect();
     let t: Vec<char> = text.chars().collect();
+    glob_seq(&p, &t, |a, b| a == b)
+}
+
+/// [`glob`] ignoring ASCII case (action names: `kms:generatedatakey*` matches
+/// `kms:GenerateDataKey`).
+pub fn glob_folded(pattern: &str, text: &str) -> bool {
+    if pattern.is_ascii() && text.is_ascii() {
+        return glob_seq(pattern.as_bytes(), text.as_bytes(), |a, b| {
+            a.eq_ignore_ascii_case(b)
+        });
+    }
+    let p: Vec<char> = pattern.chars().collect();
+    let t: Vec<char> = text.chars().collect();
+    glob_seq(&p, &t, |a, b| a.eq_ignore_ascii_case(b))
+}
+
+trait Wild: Copy {
+    fn star(self) -> bool;
+    fn any_one(self) -> bool;
+}
+
+impl Wild for u8 {
+    fn star(self) -> bool {
+        self == b'*'
+    }
+    fn any_one(self) -> bool {
+        self == b'?'
+    }
+}
+
+impl Wild for char {
+    fn star(self) -> bool {
+        self == '*'
+    }
+    fn any_one(self) -> bool {
+        self == '?'
+    }
+}
+
+fn glob_seq<T: Wild>(p: &[T], t: &[T], eq: impl Fn(&T, &T) -> bool) -> bool {
     let (mut pi, mut ti) = (0usize, 0usize);
     let mut star: Option<(usize, usize)> = None;
     while ti < t.len() {
-        if pi < p.len() && (p[pi] == '?' || (p[pi] != '*' && p[pi] == t[ti])) {
+        if pi < p.len() && !p[pi].star() && (p[pi].any_one() || eq(&p[pi], &t[ti])) {
             pi += 1;
             ti += 1;
-        } else if pi < p.len() && p[pi] == '*' {
+        } else if pi < p.len() && p[pi].star() {
             star = Some((pi, ti));
             pi += 1;
         } else if let Some((sp, st)) = star {
@@ -201,7 +245,7 @@ pub fn glob(pattern: &str, text: &str) -> bool {
             return false;
         }
     }
-    p[pi..].iter().all(|&c| c == '*')
+    p[pi..].iter().all(|c| c.star())
 }
 
 /// `ArnLike` / `ArnEquals` matching: each of the six colon-separated parts of the ARN
@@ -245,6 +289,11 @@ mod tests {
         assert!(glob("*", ""));
         assert!(glob("**a*", "xxa"));
         assert!(!glob("A", "a"), "case sensitive");
+        assert!(glob_folded("kms:generatedatakey*", "kms:GenerateDataKey"));
+        assert!(!glob_folded("kms:Decrypt", "kms:Encrypt"));
+        // Non-ASCII: `?` is one character, not one byte.
+        assert!(glob("caf?", "café"));
+        assert!(!glob("caf??", "café"));
         // Backtracking is linear, not exponential.
         let long = "a".repeat(10_000);
         assert!(!glob("*a*a*a*a*a*b", &long));

@@ -26,7 +26,7 @@
 //! conservatively: an `Allow` it guards does not allow, a `Deny` it guards denies, and the
 //! outcome lists the statement as uncertain.
 
-use super::condition::{BaseOp, Truth};
+use super::condition::Truth;
 use super::document::{Condition, Effect, Policy, PolicyKind, Principals, Statement};
 
 /// The principal making the request (on whose behalf S3 calls KMS).
@@ -395,19 +395,12 @@ pub fn statement_truth(s: &Statement, req: &Request) -> Truth {
 }
 
 fn glob_ignore_case(pattern: &str, text: &str) -> bool {
-    if pattern.bytes().any(|b| b.is_ascii_uppercase())
-        || text.bytes().any(|b| b.is_ascii_uppercase())
-    {
-        super::condition::glob(&pattern.to_ascii_lowercase(), &text.to_ascii_lowercase())
-    } else {
-        super::condition::glob(pattern, text)
-    }
+    super::condition::glob_folded(pattern, text)
 }
 
 /// A request's values for a condition key.
 enum Lookup<'a> {
     One(&'a str),
-    Owned(String),
     Keys,
     Missing,
     /// A key bksim does not model: its value in a real request is not known.
@@ -428,8 +421,8 @@ fn lookup<'a>(key_lc: &str, req: &Request<'a>) -> Lookup<'a> {
     match key_lc {
         "kms:encryptioncontextkeys" => Lookup::Keys,
         "kms:viaservice" => req.via_service.map_or(Lookup::Missing, Lookup::One),
-        "kms:calleraccount" | "aws:principalaccount" => Lookup::Owned(req.caller.account.clone()),
-        "aws:principalarn" => Lookup::Owned(req.caller.principal_arn.clone()),
+        "kms:calleraccount" | "aws:principalaccount" => Lookup::One(&req.caller.account),
+        "aws:principalarn" => Lookup::One(&req.caller.principal_arn),
         "aws:resourceaccount" => Lookup::One(req.key_account),
         _ => Lookup::Unmodelled,
     }
@@ -453,13 +446,11 @@ pub fn is_modelled(key_lc: &str) -> bool {
 pub fn condition_truth(c: &Condition, req: &Request) -> Truth {
     match lookup(&c.key_lc, req) {
         Lookup::One(v) => c.op.eval(Some(&[v]), &c.values),
-        Lookup::Owned(v) => c.op.eval(Some(&[v.as_str()]), &c.values),
         Lookup::Missing => c.op.eval(None, &c.values),
         Lookup::Keys => {
             let keys: Vec<&str> = req.context.iter().map(|(k, _)| *k).collect();
             c.op.eval(if keys.is_empty() { None } else { Some(&keys) }, &c.values)
         }
-        Lookup::Unmodelled if c.op.base == BaseOp::Null => Truth::Unknown,
         Lookup::Unmodelled => Truth::Unknown,
     }
 }

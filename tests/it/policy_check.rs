@@ -443,3 +443,66 @@ proptest! {
         analyse(&m.to_string(), Some(&serde_json::json!({"Statement": [m["Statement"][at % 3].clone()]}).to_string()));
     }
 }
+
+#[test]
+fn what_is_not_evaluated_is_said() {
+    let dir = tempfile::tempdir().unwrap();
+    let kp = write(
+        dir.path(),
+        "key.json",
+        &format!(
+            r#"{{"Statement": [{{"Sid": "FromTheOffice", "Effect": "Allow", "Principal": {{"AWS": "{ROLE}"}}, "Action": "kms:*", "Resource": "*",
+                "Condition": {{"IpAddress": {{"aws:SourceIp": "192.0.2.0/24"}}, "StringLike": {{"kms:EncryptionContext:aws:s3:arn": "arn:aws:s3:::amzn-s3-demo-bucket/*"}}}}}}]}}"#
+        ),
+    );
+    let iam = write(
+        dir.path(),
+        "iam.json",
+        r#"{"Statement": {"Sid": "K", "Effect": "Allow", "Action": "kms:*", "Resource": "arn:aws:kms:us-east-1:111122223333:key/1234"}}"#,
+    );
+    let (code, out, _) = check(&[
+        "--key-policy",
+        &kp,
+        "--iam-policy",
+        &iam,
+        "--bucket",
+        BUCKET,
+    ]);
+    // The allow cannot be evaluated (aws:SourceIp is not in these requests): assumed not to
+    // allow, before and after alike, so nothing changes, and the note says so.
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains(&format!(
+        "note: {kp}: Sid \"FromTheOffice\" (Statement[0]): not evaluated (IpAddress on aws:SourceIp): assumed not to allow (conservative); check it by hand\n"
+    )), "{out}");
+    assert!(out.contains(&format!(
+        "note: {iam}: Sid \"K\" (Statement): Resource names specific KMS keys, which the assumed key ARN does not match: give --kms-key\n"
+    )), "{out}");
+}
+
+#[test]
+fn newly_allowed_is_a_change() {
+    // Allowed only for the bucket ARN: denied before, allowed after (exit 3, "widens").
+    let dir = tempfile::tempdir().unwrap();
+    let kp = write(
+        dir.path(),
+        "key.json",
+        &format!(
+            r#"{{"Statement": {{"Effect": "Allow", "Principal": {{"AWS": "{ROLE}"}}, "Action": "kms:GenerateDataKey", "Resource": "*",
+                "Condition": {{"ArnEquals": {{"kms:EncryptionContext:aws:s3:arn": "arn:aws:s3:::amzn-s3-demo-bucket"}}}}}}}}"#
+        ),
+    );
+    let (code, out, _) = check(&["--key-policy", &kp, "--bucket", BUCKET]);
+    assert_eq!(code, 3);
+    assert!(
+        out.contains(
+            "  before: denied (implicit); after: allowed   WIDENS (denied before, allowed after)\n"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains(
+            "result: 0 of 2 checks denied after bucket keys are turned on, 1 newly allowed\n"
+        ),
+        "{out}"
+    );
+}
