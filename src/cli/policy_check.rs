@@ -7,7 +7,7 @@ use super::CommandError;
 use crate::policy::check::{self, CheckSpec, Operation, Report, Status};
 use crate::policy::evaluate::{self, Caller, IdentityPolicy, Outcome, PolicySet, StatementRef};
 use crate::policy::{PolicyKind, Truth};
-use serde_json::{Value, json};
+use serde_json::json;
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -465,81 +465,178 @@ fn human(set: &PolicySet, spec: &CheckSpec, r: &Report) -> String {
 
 use crate::policy::document::Effect as evaluate_effect;
 
-fn statement_json(set: &PolicySet, r: Option<StatementRef>) -> Value {
-    match r {
-        None => Value::Null,
-        Some(r) => {
-            let st = set.statement(r);
-            json!({
-                "file": set.policy(r.policy).source,
-                "statement_index": r.index,
-                "sid": st.sid,
-            })
-        }
+// The `--json` output (schema `bksim.policy-check.v1`), fields in this order.
+
+#[derive(serde::Serialize)]
+struct JsonReport<'a> {
+    schema: &'static str,
+    bucket_arn: &'a str,
+    kms_key_arn: &'a str,
+    key_account: &'a str,
+    region: &'a str,
+    via_service: String,
+    context_before: String,
+    context_after: &'a str,
+    object_keys: &'a [String],
+    results: Vec<JsonRow<'a>>,
+    corrections: usize,
+    still_changing_after_corrections: Vec<JsonStill<'a>>,
+    notes: &'a [String],
+    exit_code: i32,
+}
+
+#[derive(serde::Serialize)]
+struct JsonRow<'a> {
+    principal: &'a str,
+    operation: &'static str,
+    action: &'static str,
+    status: Status,
+    before: Vec<JsonOutcome<'a>>,
+    after: JsonOutcome<'a>,
+    changes: Vec<JsonChange<'a>>,
+}
+
+#[derive(serde::Serialize)]
+struct JsonOutcome<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    object_key: Option<&'a str>,
+    decision: evaluate::Decision,
+    statement: Option<JsonStatement<'a>>,
+    delegation: Option<JsonStatement<'a>>,
+    uncertain: Vec<JsonStatement<'a>>,
+}
+
+#[derive(serde::Serialize)]
+struct JsonStatement<'a> {
+    file: &'a str,
+    statement_index: usize,
+    sid: Option<&'a str>,
+}
+
+#[derive(serde::Serialize)]
+struct JsonChange<'a> {
+    #[serde(flatten)]
+    statement: JsonStatement<'a>,
+    effect: &'static str,
+    object_key: &'a str,
+    conditions: Vec<JsonCondition<'a>>,
+}
+
+#[derive(serde::Serialize)]
+struct JsonCondition<'a> {
+    path: &'a str,
+    operator: &'a str,
+    key: &'a str,
+    values: &'a [String],
+    before: &'static str,
+    after: &'static str,
+    corrected_values: Option<&'a [String]>,
+    scope_lost: &'a [String],
+}
+
+#[derive(serde::Serialize)]
+struct JsonStill<'a> {
+    principal: &'a str,
+    operation: &'static str,
+    status: Status,
+}
+
+fn statement_json(set: &PolicySet, r: StatementRef) -> JsonStatement<'_> {
+    JsonStatement {
+        file: &set.policy(r.policy).source,
+        statement_index: r.index,
+        sid: set.statement(r).sid.as_deref(),
     }
 }
 
-fn outcome_json(set: &PolicySet, o: &Outcome) -> Value {
-    json!({
-        "decision": o.decision,
-        "statement": statement_json(set, o.deciding),
-        "delegation": statement_json(set, o.delegation),
-        "uncertain": o.uncertain.iter().map(|u| statement_json(set, Some(*u))).collect::<Vec<_>>(),
-    })
+fn outcome_json<'a>(
+    set: &'a PolicySet,
+    o: &Outcome,
+    object_key: Option<&'a str>,
+) -> JsonOutcome<'a> {
+    JsonOutcome {
+        object_key,
+        decision: o.decision,
+        statement: o.deciding.map(|r| statement_json(set, r)),
+        delegation: o.delegation.map(|r| statement_json(set, r)),
+        uncertain: o
+            .uncertain
+            .iter()
+            .map(|r| statement_json(set, *r))
+            .collect(),
+    }
 }
 
-fn to_json(set: &PolicySet, spec: &CheckSpec, r: &Report, code: i32) -> Value {
-    let results: Vec<Value> = r
+fn to_json<'a>(
+    set: &'a PolicySet,
+    spec: &'a CheckSpec,
+    r: &'a Report,
+    code: i32,
+) -> JsonReport<'a> {
+    let results = r
         .rows
         .iter()
-        .map(|row| {
-            json!({
-                "principal": row.principal,
-                "operation": row.operation.name(),
-                "action": row.operation.action(),
-                "status": row.status,
-                "before": row.before.iter().map(|b| {
-                    let mut v = outcome_json(set, &b.outcome);
-                    v["object_key"] = json!(b.object_key);
-                    v
-                }).collect::<Vec<_>>(),
-                "after": outcome_json(set, &row.after),
-                "changes": row.changes.iter().map(|ch| {
-                    let mut v = statement_json(set, Some(ch.statement));
-                    v["effect"] = json!(match set.statement(ch.statement).effect {
+        .map(|row| JsonRow {
+            principal: &row.principal,
+            operation: row.operation.name(),
+            action: row.operation.action(),
+            status: row.status,
+            before: row
+                .before
+                .iter()
+                .map(|b| outcome_json(set, &b.outcome, Some(&b.object_key)))
+                .collect(),
+            after: outcome_json(set, &row.after, None),
+            changes: row
+                .changes
+                .iter()
+                .map(|ch| JsonChange {
+                    statement: statement_json(set, ch.statement),
+                    effect: match set.statement(ch.statement).effect {
                         evaluate_effect::Allow => "Allow",
                         evaluate_effect::Deny => "Deny",
-                    });
-                    v["object_key"] = json!(ch.object_key);
-                    v["conditions"] = json!(ch.conditions.iter().map(|cc| json!({
-                        "path": cc.condition.path,
-                        "operator": cc.condition.op.name,
-                        "key": cc.condition.key,
-                        "values": cc.condition.values,
-                        "before": truth(cc.before),
-                        "after": truth(cc.after),
-                        "corrected_values": cc.fixed_values,
-                        "scope_lost": cc.lost_scope,
-                    })).collect::<Vec<_>>());
-                    v
-                }).collect::<Vec<_>>(),
-            })
+                    },
+                    object_key: &ch.object_key,
+                    conditions: ch
+                        .conditions
+                        .iter()
+                        .map(|cc| JsonCondition {
+                            path: &cc.condition.path,
+                            operator: &cc.condition.op.name,
+                            key: &cc.condition.key,
+                            values: &cc.condition.values,
+                            before: truth(cc.before),
+                            after: truth(cc.after),
+                            corrected_values: cc.fixed_values.as_deref(),
+                            scope_lost: &cc.lost_scope,
+                        })
+                        .collect(),
+                })
+                .collect(),
         })
         .collect();
-    json!({
-        "schema": SCHEMA,
-        "bucket_arn": spec.bucket_arn,
-        "kms_key_arn": spec.key_arn,
-        "key_account": spec.key_account,
-        "region": spec.region,
-        "via_service": spec.via_service(),
-        "context_before": format!("{}/<object key>", spec.bucket_arn),
-        "context_after": spec.bucket_arn,
-        "object_keys": spec.object_keys,
-        "results": results,
-        "corrections": r.corrections,
-        "still_changing_after_corrections": r.still_changing_after_fix.iter().map(|(p, o, st)| json!({"principal": p, "operation": o.name(), "status": st})).collect::<Vec<_>>(),
-        "notes": r.notes,
-        "exit_code": code,
-    })
+    JsonReport {
+        schema: SCHEMA,
+        bucket_arn: &spec.bucket_arn,
+        kms_key_arn: &spec.key_arn,
+        key_account: &spec.key_account,
+        region: &spec.region,
+        via_service: spec.via_service(),
+        context_before: format!("{}/<object key>", spec.bucket_arn),
+        context_after: &spec.bucket_arn,
+        object_keys: &spec.object_keys,
+        results,
+        corrections: r.corrections,
+        still_changing_after_corrections: r
+            .still_changing_after_fix
+            .iter()
+            .map(|(p, o, st)| JsonStill {
+                principal: p,
+                operation: o.name(),
+                status: *st,
+            })
+            .collect(),
+        notes: &r.notes,
+        exit_code: code,
+    }
 }

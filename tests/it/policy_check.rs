@@ -138,6 +138,18 @@ fn via_service_only_keeps_working() {
     ]);
     assert_eq!(code, 0);
     assert_eq!(v["results"][0]["before"][0]["decision"], "implicit-deny");
+    // The schema name comes first.
+    let (_, out, _) = check(&[
+        "--key-policy",
+        &example("via-service-only"),
+        "--bucket",
+        BUCKET,
+        "--json",
+    ]);
+    assert!(
+        out.starts_with("{\n  \"schema\": \"bksim.policy-check.v1\",\n  \"bucket_arn\""),
+        "{out}"
+    );
 }
 
 #[test]
