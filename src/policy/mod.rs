@@ -2,6 +2,32 @@
 //! condition operators ([`condition`]), the evaluation of one KMS request ([`evaluate`], the
 //! API the simulation can call per KMS call), and `bksim policy-check`'s before/after analysis
 //! of turning S3 Bucket Keys on ([`check`]).
+//!
+//! One KMS call, as the simulation would evaluate it (parse the policies and the principal
+//! once; [`PolicySet::evaluate`] allocates nothing unless a statement cannot be evaluated):
+//!
+//! ```
+//! use bksim::policy::{document, Caller, Decision, PolicyKind, PolicySet, Request};
+//! let key = document::parse("key.json", r#"{"Statement": [{"Sid": "Uploads", "Effect": "Allow",
+//!     "Principal": {"AWS": "arn:aws:iam::111122223333:role/uploader"},
+//!     "Action": "kms:GenerateDataKey", "Resource": "*",
+//!     "Condition": {"StringLike": {"kms:EncryptionContext:aws:s3:arn": "arn:aws:s3:::b/*"}}}]}"#,
+//!     PolicyKind::Key).unwrap();
+//! let set = PolicySet { key, identity: vec![] };
+//! let caller = Caller::parse("arn:aws:iam::111122223333:role/uploader").unwrap();
+//! let call = |arn: &str| set.evaluate(&Request {
+//!     caller: &caller,
+//!     action: "kms:GenerateDataKey",
+//!     key_arn: "arn:aws:kms:us-east-1:111122223333:key/k",
+//!     key_account: "111122223333",
+//!     via_service: Some("s3.us-east-1.amazonaws.com"),
+//!     context: &[("aws:s3:arn", arn)],
+//! });
+//! let before = call("arn:aws:s3:::b/photo.jpg");
+//! assert_eq!(before.decision, Decision::Allow);
+//! assert_eq!(set.statement(before.deciding.unwrap()).sid.as_deref(), Some("Uploads"));
+//! assert_eq!(call("arn:aws:s3:::b").decision, Decision::ImplicitDeny); // with bucket keys
+//! ```
 
 pub mod check;
 pub mod condition;
