@@ -27,15 +27,16 @@ pub struct PolicyCheckArgs {
     /// The KMS key policy (JSON as `aws kms get-key-policy` prints it, or the policy itself).
     #[arg(long, value_name = "FILE")]
     pub key_policy: PathBuf,
-    /// An IAM identity policy of the principals (repeatable; each applies to every principal
-    /// checked: run once per role when roles have different policies).
-    #[arg(long, value_name = "FILE")]
+    /// An IAM identity policy (repeatable): FILE applies to every principal checked,
+    /// PRINCIPAL_ARN=FILE to that principal only (a role's policies also apply to its
+    /// sessions).
+    #[arg(long, value_name = "[ARN=]FILE")]
     pub iam_policy: Vec<PathBuf>,
     /// The bucket: name or ARN (arn:aws:s3:::NAME).
     #[arg(long, value_name = "ARN_OR_NAME")]
     pub bucket: String,
     /// A principal that uses the key through S3 (repeatable) [default: every role and user
-    /// ARN the key policy names].
+    /// ARN the key policy names, and those of --iam-policy ARN=FILE].
     #[arg(long, value_name = "ARN")]
     pub principal: Vec<String>,
     /// The KMS key's ARN [default: a key in the first principal's account and --region].
@@ -63,9 +64,10 @@ pub fn policy_check(args: &PolicyCheckArgs, out: &mut dyn Write) -> Result<i32, 
     let key = crate::policy::load(&args.key_policy, PolicyKind::Key).map_err(input)?;
     let mut identity = Vec::new();
     for p in &args.iam_policy {
+        let (attached_to, path) = attachment(p);
         identity.push(IdentityPolicy {
-            policy: crate::policy::load(p, PolicyKind::Identity).map_err(input)?,
-            attached_to: None,
+            policy: crate::policy::load(&path, PolicyKind::Identity).map_err(input)?,
+            attached_to,
         });
     }
     let set = PolicySet { key, identity };
@@ -89,6 +91,19 @@ pub fn policy_check(args: &PolicyCheckArgs, out: &mut dyn Write) -> Result<i32, 
             .map_err(w)?;
     }
     Ok(code)
+}
+
+/// `--iam-policy ARN=FILE`: the principal and the file (the first `=` after which the text
+/// before is a principal ARN); anything else is a file for every principal.
+fn attachment(p: &std::path::Path) -> (Option<String>, PathBuf) {
+    if let Some(t) = p.to_str().filter(|t| t.starts_with("arn:")) {
+        for (i, _) in t.match_indices('=') {
+            if Caller::parse(&t[..i]).is_ok() && i + 1 < t.len() {
+                return (Some(t[..i].to_string()), PathBuf::from(&t[i + 1..]));
+            }
+        }
+    }
+    (None, p.to_path_buf())
 }
 
 fn bad(msg: String) -> CommandError {
@@ -145,7 +160,14 @@ fn spec(args: &PolicyCheckArgs, set: &PolicySet) -> Result<(CheckSpec, Vec<Strin
     let bucket_arn = bucket_arn(&args.bucket, &partition)?;
     let mut principals = Vec::new();
     if args.principal.is_empty() {
-        let named = evaluate::named_principals(&set.key);
+        let mut named = evaluate::named_principals(&set.key);
+        for ip in &set.identity {
+            if let Some(a) = &ip.attached_to
+                && !named.contains(a)
+            {
+                named.push(a.clone());
+            }
+        }
         if named.len() > MAX_PRINCIPALS {
             notes.push(format!(
                 "{}: names {} principals: the first {MAX_PRINCIPALS} are checked (give others with --principal)",
@@ -164,7 +186,7 @@ fn spec(args: &PolicyCheckArgs, set: &PolicySet) -> Result<(CheckSpec, Vec<Strin
         }
         if principals.is_empty() {
             return Err(bad(format!(
-                "{}: names no role or user (only accounts, \"*\" or services): give the principals that use the key through S3 with --principal ARN",
+                "{}: names no role or user (only accounts, \"*\" or services), nor does any --iam-policy ARN=FILE: give the principals that use the key through S3 with --principal ARN",
                 set.key.source
             )));
         }

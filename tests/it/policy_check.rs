@@ -296,7 +296,7 @@ fn bad_input_names_file_and_json_path() {
         (vec!["--key-policy", &good, "--bucket", BUCKET, "--kms-key", "arn:aws:kms:us-east-1:111122223333:key/k", "--region", "eu-west-1"],
          "--region eu-west-1 differs from the region of --kms-key (us-east-1): S3 uses a KMS key of the bucket's region".into()),
         (vec!["--key-policy", &only_root, "--bucket", BUCKET],
-         format!("{only_root}: names no role or user (only accounts, \"*\" or services): give the principals that use the key through S3 with --principal ARN")),
+         format!("{only_root}: names no role or user (only accounts, \"*\" or services), nor does any --iam-policy ARN=FILE: give the principals that use the key through S3 with --principal ARN")),
     ];
     for (args, want) in cases {
         let (code, out, err) = check(&args);
@@ -517,4 +517,62 @@ fn newly_allowed_is_a_change() {
         ),
         "{out}"
     );
+}
+
+#[test]
+fn iam_policies_attached_to_one_principal() {
+    // The prefix policy is the uploader's only: the uploader breaks (under uploads/), the
+    // other role has no IAM allow (denied before and after), and a session of the uploader
+    // role gets the role's policy.
+    let attached = format!("{ROLE}={}", example("iam-uploads-prefix"));
+    let (code, v) = json_of(&[
+        "--key-policy",
+        &example("default-key-policy"),
+        "--iam-policy",
+        &attached,
+        "--bucket",
+        BUCKET,
+        "--principal",
+        "arn:aws:sts::111122223333:assumed-role/uploader/s1",
+        "--principal",
+        "arn:aws:iam::111122223333:role/other",
+    ]);
+    assert_eq!(code, 3);
+    let st: Vec<(&str, &str)> = v["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["principal"].as_str().unwrap(),
+                r["status"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        st,
+        vec![
+            (
+                "arn:aws:sts::111122223333:assumed-role/uploader/s1",
+                "breaks"
+            ),
+            (
+                "arn:aws:sts::111122223333:assumed-role/uploader/s1",
+                "breaks"
+            ),
+            ("arn:aws:iam::111122223333:role/other", "unchanged"),
+            ("arn:aws:iam::111122223333:role/other", "unchanged"),
+        ]
+    );
+    // Without --principal, the principal of ARN=FILE is checked.
+    let (code, v) = json_of(&[
+        "--key-policy",
+        &example("default-key-policy"),
+        "--iam-policy",
+        &attached,
+        "--bucket",
+        BUCKET,
+    ]);
+    assert_eq!(code, 3);
+    assert_eq!(v["results"][0]["principal"], ROLE);
 }
