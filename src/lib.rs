@@ -26,6 +26,7 @@ pub mod metrics;
 pub mod mode;
 pub mod model;
 pub mod outdir;
+pub mod policy;
 pub mod prepare;
 pub mod replay;
 pub mod report;

@@ -21,6 +21,7 @@ fn main() {
         Command::Crypto(cmd) => bksim::cli::crypto(cmd, &mut out),
         Command::Report(args) => done(bksim::cli::report(args, &mut out)),
         Command::Replay(args) => done(bksim::cli::replay(args, &mut out)),
+        Command::PolicyCheck(args) => bksim::cli::policy_check(args, &mut out),
     };
     let _ = out.flush();
     match result {

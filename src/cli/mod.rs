@@ -4,6 +4,7 @@
 mod capacity;
 mod cloudtrail;
 pub mod crypto;
+pub mod policy_check;
 pub mod replay;
 mod report;
 mod run;
@@ -14,6 +15,7 @@ use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 
 pub use capacity::capacity;
+pub use policy_check::policy_check;
 pub use replay::replay;
 pub use report::report;
 pub use run::run;
@@ -119,6 +121,12 @@ pub enum Command {
         after_help = "Examples:\n  bksim report results/quickstart\n  bksim report results/quickstart --format md,svg\n\nReads summary.json, timeseries.csv and the latency-*.hgrm files (and run.json for the run\nfacts, when present); writes charts/<chart>.svg and .png, report.html and report.md.\nThe same results give byte-identical charts and report.md.\nDIR is rewritten as a whole (from a copy in a staging directory beside it, swapped in one\nstep): after an interruption it holds the old files or the new ones, never a mix.\nExit codes: 0 success, 2 missing or corrupt input file (the message names it), 1 anything else."
     )]
     Report(ReportArgs),
+    /// Will turning S3 Bucket Keys on break a KMS key policy or IAM policy? Evaluates each
+    /// principal's KMS calls through S3 with the object-ARN and the bucket-ARN context.
+    #[command(
+        after_help = "Examples:\n  bksim policy-check --key-policy scenarios/policies/object-arn-wildcard.json --bucket amzn-s3-demo-bucket\n  bksim policy-check --key-policy key.json --iam-policy role.json --bucket arn:aws:s3:::amzn-s3-demo-bucket --principal arn:aws:iam::111122223333:role/uploader --json\n\nExit codes: 0 no decision changes with bucket keys, 3 a decision changes (denied after, or\nnewly allowed), 2 invalid input (the message names the file and the JSON path)."
+    )]
+    PolicyCheck(policy_check::PolicyCheckArgs),
 }
 
 #[derive(Debug, clap::Args)]

@@ -10,6 +10,7 @@ mod fuzz;
 mod memory;
 mod model;
 mod outdir;
+mod policy_check;
 mod replay;
 mod replay_parse;
 mod report;
