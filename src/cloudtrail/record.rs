@@ -45,6 +45,8 @@ pub struct KmsEvent<'a> {
     pub bucket: &'a str,
     pub object: ObjectName<'a>,
     pub throttled: bool,
+    /// Denied by the key's or the caller's policies (`errorCode` AccessDenied).
+    pub denied: bool,
     /// The call's number in the run (0, 1, 2 … in time order): ids derive from it.
     pub seq: u64,
 }
@@ -75,7 +77,7 @@ struct Record<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     error_code: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    error_message: Option<&'static str>,
+    error_message: Option<String>,
     request_parameters: Params<'a>,
     response_elements: Option<()>,
     #[serde(rename = "requestID")]
@@ -161,8 +163,23 @@ impl KmsEvent<'_> {
             aws_region: self.region,
             source_ip_address: if by_s3 { S3_SERVICE } else { "192.0.2.0" },
             user_agent: if by_s3 { S3_SERVICE } else { "aws-sdk" },
-            error_code: self.throttled.then_some("ThrottlingException"),
-            error_message: self.throttled.then_some(THROTTLING_MESSAGE),
+            error_code: if self.throttled {
+                Some("ThrottlingException")
+            } else if self.denied {
+                Some("AccessDenied")
+            } else {
+                None
+            },
+            error_message: if self.throttled {
+                Some(THROTTLING_MESSAGE.to_string())
+            } else if self.denied {
+                Some(format!(
+                    "User: {} is not authorized to perform: kms:{name} on resource: {} because no identity-based or resource-based policy allows the kms:{name} action",
+                    self.principal, self.key_arn
+                ))
+            } else {
+                None
+            },
             request_parameters: Params {
                 key_id: self.key_arn,
                 key_spec,
@@ -229,6 +246,7 @@ mod tests {
             bucket: "photos",
             object: ObjectName::Key("a/b.jpg"),
             throttled,
+            denied: false,
             seq: 7,
         }
     }

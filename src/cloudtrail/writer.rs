@@ -246,6 +246,7 @@ mod tests {
             bucket: "b",
             object: ObjectName::Id(seq),
             throttled: seq.is_multiple_of(3),
+            denied: false,
             seq,
         }
     }

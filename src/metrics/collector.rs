@@ -235,6 +235,14 @@ impl Collector {
         }
     }
 
+    /// A request that failed with AccessDenied (counted as failed by [`Self::finished`]).
+    pub fn access_denied(&mut self, first_send: Nanos, get: bool) {
+        if self.measured(first_send) {
+            let counts = if get { &mut self.get } else { &mut self.put };
+            counts.denied += 1;
+        }
+    }
+
     /// A replayed request of the "other" class was still in flight when the run stopped.
     pub fn unfinished_other(&mut self, first_send: Nanos) {
         if self.measured(first_send) {

@@ -92,6 +92,9 @@ pub struct VariantSummary {
     /// Bucket keys S3 unwrapped with Decrypt to read objects (cache misses on reads).
     pub bucket_keys_decrypted: u64,
     pub s3_slowdown: Slowdown,
+    /// KMS calls the buckets' policies denied, by workload and operation (absent when none).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub access_denied: Vec<DeniedCalls>,
     pub crypto: CryptoSummary,
     /// Notes from validation that apply to this variant (e.g. a setting that was ignored).
     pub notes: Vec<String>,
@@ -124,6 +127,10 @@ pub struct OpCounts {
     /// [`DRAIN_LIMIT`]: crate::metrics::collector::DRAIN_LIMIT
     #[serde(default)]
     pub unfinished: u64,
+    /// Of `failed`, requests S3 answered 403 AccessDenied because the bucket's policies
+    /// denied its KMS call (not retried). Absent when zero.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub denied: u64,
 }
 
 impl OpCounts {
@@ -179,6 +186,21 @@ pub struct KmsSummary {
 pub struct ByOperation {
     pub GenerateDataKey: u64,
     pub Decrypt: u64,
+}
+
+/// KMS calls the bucket's policies denied (measured window), for one workload and operation:
+/// each made S3 answer 403 AccessDenied.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct DeniedCalls {
+    pub workload: String,
+    pub principal: String,
+    pub operation: String,
+    pub calls: u64,
+    /// `denied (implicit)`: no statement allows; `denied (explicit deny)`: `statement` denies.
+    pub decision: String,
+    /// The deciding statement and its file, when one decided.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub statement: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Default)]

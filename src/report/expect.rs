@@ -33,6 +33,7 @@ pub fn metric_paths() -> Vec<String> {
         bucket_keys_issued: 0,
         bucket_keys_decrypted: 0,
         s3_slowdown: Default::default(),
+        access_denied: Vec::new(),
         crypto: Default::default(),
         notes: Vec::new(),
         parameters: Vec::new(),

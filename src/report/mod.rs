@@ -29,6 +29,7 @@ use std::path::{Path, PathBuf};
 use crate::metrics::results::RunResults;
 
 pub mod charts;
+pub mod denied;
 pub mod expect;
 pub mod formats;
 pub mod html;

@@ -188,15 +188,17 @@ fn verdict(
         .into_iter()
         .filter(|(_, c)| c.offered > 0)
         .collect();
+    // Requests denied by policy fail at once; the sentences about them are below.
     let failed: Vec<String> = ops
         .iter()
-        .filter(|(_, c)| c.failed > 0)
+        .filter(|(_, c)| c.failed > c.denied)
         .map(|(op, c)| {
+            let n = c.failed - c.denied;
             format!(
                 "{} of {} {op}s ({})",
-                group(c.failed),
+                group(n),
                 group(c.offered),
-                pct(c.failed as f64 / c.offered as f64)
+                pct(n as f64 / c.offered as f64)
             )
         })
         .collect();
@@ -206,6 +208,8 @@ fn verdict(
             "{} failed after the SDK's retries ran out.",
             capitalize(&join_and(&failed))
         ));
+    } else if ops.iter().any(|(_, c)| c.denied > 0) {
+        // Said by the AccessDenied sentences.
     } else if !ops.is_empty() {
         if retries > 0 {
             sentences.push(format!(
@@ -231,6 +235,11 @@ fn verdict(
         ));
     }
 
+    let denied = crate::report::denied::sentences(v);
+    if !denied.is_empty() {
+        headline.push_str("; requests fail with AccessDenied");
+    }
+    sentences.extend(denied);
     if let Some(s) = crate::report::old_objects::sentence(&v.kms, rows, step, warm, end) {
         sentences.push(s);
     }

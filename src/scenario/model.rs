@@ -234,6 +234,28 @@ pub struct Bucket {
     /// bucket keys on changes the run's writes, not the history of what is already there).
     /// False for modes that cannot use a bucket key.
     pub history_bucket_key: bool,
+    /// The key policy and IAM policies each KMS call for this bucket is checked against
+    /// (`key_policy`, `iam_policies`); `None`: calls are not checked.
+    pub policies: Option<BucketPolicies>,
+}
+
+/// The principal of a workload that names none (`principal`'s default).
+pub fn default_principal(workload: &str, account: &str) -> String {
+    format!("arn:aws:iam::{account}:role/{workload}")
+}
+
+/// A bucket's policies, parsed once and shared by every variant.
+#[derive(Debug, Clone)]
+pub struct BucketPolicies {
+    pub set: Arc<crate::policy::PolicySet>,
+    /// The files as the scenario names them (key policy first).
+    pub files: Vec<String>,
+}
+
+impl PartialEq for BucketPolicies {
+    fn eq(&self, other: &Self) -> bool {
+        self.files == other.files
+    }
 }
 
 /// `kms_key_change = { at, to }`: from simulated time `at`, the bucket's default KMS key is
@@ -335,6 +357,9 @@ pub struct Workload {
     /// Copy workloads: index of the source bucket (`from`; the workload's own `bucket` when
     /// unset, an in-place re-encryption). `None` for put and get workloads.
     pub copy_from: Option<usize>,
+    /// The IAM principal whose requests these are (`principal`): what a bucket's policies
+    /// are evaluated for.
+    pub principal: String,
 }
 
 /// The HEAD requests of a read workload: a HEAD makes no KMS call and counts against the

@@ -97,6 +97,7 @@ fn variant(name: &str, bucket_key: bool, seconds: u64, with_gets: bool) -> Varia
             kms: throttled,
             prefix: 0,
         },
+        access_denied: Vec::new(),
         notes: if bucket_key {
             vec!["KMS latency is an assumption (median 8ms, p99 40ms).".to_string()]
         } else {

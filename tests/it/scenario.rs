@@ -796,6 +796,7 @@ fn defaults_applied_exactly() {
             prefixes: 1,
             existing: None,
             history_bucket_key: false,
+            policies: None,
         }],
         traces: Vec::new(),
         workloads: vec![Workload {
@@ -816,6 +817,7 @@ fn defaults_applied_exactly() {
             kms_key: None,
             bucket_key: None,
             copy_from: None,
+            principal: "arn:aws:iam::111122223333:role/uploads".into(),
         }],
         expect: vec![],
         notes: vec![],

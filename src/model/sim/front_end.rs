@@ -144,6 +144,7 @@ impl FrontEnd {
         }
         let server_side_kms = b.encryption.s3_calls_kms();
         let calls = b.calls_per_object;
+        kms.clear_denied();
         let writing = matches!(r.phase, Phase::Put | Phase::MpuCreate | Phase::CopyWrite);
         let wk = if server_side_kms && writing {
             let workload = (!r.replay).then_some(r.workload);
@@ -169,6 +170,14 @@ impl FrontEnd {
                         }
                         Lookup::Join(e) => {
                             r.key = KeyRef::BucketKey(e.key_id);
+                            if !e.ok {
+                                let about = Subject::of(r, bi, wk.slot);
+                                kms.joined_failure(
+                                    about,
+                                    KmsOpKind::GenerateDataKey,
+                                    Context::BucketArn,
+                                );
+                            }
                             (e.ready_at, e.ok)
                         }
                         Lookup::Miss => {
@@ -241,7 +250,12 @@ impl FrontEnd {
                 .saturating_add(self.transfer_time(bytes));
             (at, Outcome::Ok)
         } else {
-            (key_at.saturating_add(self.s3_time()), Outcome::SlowdownKms)
+            let outcome = if kms.last_denied() {
+                Outcome::AccessDenied
+            } else {
+                Outcome::SlowdownKms
+            };
+            (key_at.saturating_add(self.s3_time()), outcome)
         }
     }
 
@@ -270,7 +284,12 @@ impl FrontEnd {
         let ck = read_key(host, session, id);
         match self.bk_read.lookup(&ck, now) {
             Lookup::Hit(_) => (now, true),
-            Lookup::Join(e) => (e.ready_at, e.ok),
+            Lookup::Join(e) => {
+                if !e.ok {
+                    kms.joined_failure(about, KmsOpKind::Decrypt, Context::BucketArn);
+                }
+                (e.ready_at, e.ok)
+            }
             Lookup::Miss => {
                 let (ok, at) = kms.call(
                     m,

@@ -3,6 +3,7 @@
 //! call; new data keys and bucket keys get their ids here.
 
 use super::super::kms::Kms;
+use super::policy_gate::PolicyGate;
 use super::trail::{Subject, Trail};
 use crate::engine::time::Nanos;
 use crate::metrics::collector::{Collector, Context, KmsOpKind};
@@ -12,14 +13,20 @@ pub(super) struct KmsCalls {
     next_key_id: u64,
     /// Every call as a CloudTrail record (`--cloudtrail`).
     pub(super) trail: Option<Trail>,
+    /// The buckets' policies, when some bucket has them.
+    pub(super) gate: Option<PolicyGate>,
+    /// Whether the last call that failed was denied (rather than throttled).
+    denied: bool,
 }
 
 impl KmsCalls {
-    pub(super) fn new(kms: Kms) -> KmsCalls {
+    pub(super) fn new(kms: Kms, gate: Option<PolicyGate>) -> KmsCalls {
         KmsCalls {
             kms,
             next_key_id: 1,
             trail: None,
+            gate,
+            denied: false,
         }
     }
 
@@ -37,12 +44,42 @@ impl KmsCalls {
     ) -> (bool, Nanos) {
         self.kms
             .catch_up_background(now, |b| m.background_call(b.at, b.throttled));
-        let (ok, at) = self.kms.call(now);
-        m.kms_call(now, first_send, op, ctx, !ok);
+        let (admitted, at) = self.kms.call(now);
+        // KMS admits the call under its quota, then checks its policies.
+        let denied = admitted
+            && self
+                .gate
+                .as_mut()
+                .is_some_and(|g| !g.allows(about, op, ctx, m.measured(first_send)));
+        self.denied = denied;
+        m.kms_call(now, first_send, op, ctx, !admitted);
         if let Some(t) = self.trail.as_mut() {
-            t.record(now, op, ctx, about, !ok);
+            t.record(now, op, ctx, about, !admitted, denied);
         }
-        (ok, at)
+        (admitted && !denied, at)
+    }
+
+    /// Whether the last call was denied by policy (AccessDenied), not throttled or served.
+    #[inline]
+    pub(super) fn last_denied(&self) -> bool {
+        self.denied
+    }
+
+    /// Forgets the last call's denial (at the start of each request's handling).
+    #[inline]
+    pub(super) fn clear_denied(&mut self) {
+        self.denied = false;
+    }
+
+    /// A request that waited on another request's call for the same key (single-flight) and
+    /// got its failure: denied if the policies deny this request's call too (it would have
+    /// been the same call), else throttled.
+    #[inline]
+    pub(super) fn joined_failure(&mut self, about: Subject, op: KmsOpKind, ctx: Context) {
+        self.denied = self
+            .gate
+            .as_mut()
+            .is_some_and(|g| !g.allows(about, op, ctx, false));
     }
 
     /// A new key's id (unique in the run).

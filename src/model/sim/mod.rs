@@ -23,11 +23,13 @@
 
 mod copy;
 mod cse;
+mod denied;
 mod front_end;
 mod head;
 mod kms_calls;
 pub mod kms_keys;
 mod multipart;
+mod policy_gate;
 mod pool;
 mod replay;
 mod request;
@@ -136,6 +138,8 @@ pub struct Finished {
     pub trace_error: Option<String>,
     /// The CloudTrail records' figures, or why writing them failed (`--cloudtrail`).
     pub trail: Option<std::io::Result<crate::cloudtrail::TrailStats>>,
+    /// KMS calls the buckets' policies denied (measured), by workload and operation.
+    pub denied: Vec<crate::metrics::results::DeniedCalls>,
 }
 
 /// Progress callback: called every so many events with the simulated time reached.
@@ -253,7 +257,7 @@ impl<'a> Simulation<'a> {
         Simulation {
             sc,
             q: EventQueue::new(),
-            kms: KmsCalls::new(Kms::new(&sc.kms, seed)),
+            kms: KmsCalls::new(Kms::new(&sc.kms, seed), policy_gate::PolicyGate::new(sc)),
             front: FrontEnd::new(sc),
             cse: CseClient::new(sc, sessions.len()),
             uploads: Multipart::new(&sc.s3),
@@ -361,6 +365,12 @@ impl<'a> Simulation<'a> {
             trace_cut,
             trace_error,
             trail: self.kms.trail.take().map(trail::Trail::finish),
+            denied: self
+                .kms
+                .gate
+                .as_ref()
+                .map(|g| g.denied())
+                .unwrap_or_default(),
         }
     }
 
@@ -430,6 +440,7 @@ impl<'a> Simulation<'a> {
             prefix,
             key,
             existing: get && ws.read_from == ReadFrom::Existing,
+            denied: false,
             phase,
             part: 0,
             parts,
@@ -483,9 +494,12 @@ impl<'a> Simulation<'a> {
         if r.phase.is_client_kms() {
             r.sent = now;
             let bi = r.bucket;
+            self.kms.clear_denied();
             let (ok, at) = self.cse.kms_call(&mut self.kms, &mut self.m, now, r, bi);
             let outcome = if ok {
                 Outcome::Ok
+            } else if self.kms.last_denied() {
+                Outcome::AccessDenied
             } else {
                 Outcome::KmsThrottled
             };
@@ -534,6 +548,10 @@ impl<'a> Simulation<'a> {
             {
                 self.dispatch(now, next, host);
             }
+        }
+        if outcome == Outcome::AccessDenied {
+            self.access_denied(now, req, r);
+            return;
         }
         let throttled = outcome != Outcome::Ok;
         {
@@ -667,6 +685,9 @@ impl<'a> Simulation<'a> {
             // A copy counts as a write, even failing to read.
             let get = r.get && copy.is_none();
             self.m.finished(now, r.first_send, get, ok, retries);
+            if r.denied {
+                self.m.access_denied(r.first_send, get);
+            }
         }
         self.reqs.remove(req);
         if r.client != NONE {

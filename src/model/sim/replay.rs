@@ -234,6 +234,7 @@ impl Replay {
             prefix,
             key,
             existing,
+            denied: false,
             phase,
             part: 0,
             parts: 0,
@@ -367,6 +368,9 @@ impl super::Simulation<'_> {
         } else {
             let get = counted_as_get(&self.replay.info(req));
             self.m.finished(now, r.first_send, get, ok, r.retries);
+            if r.denied {
+                self.m.access_denied(r.first_send, get);
+            }
         }
         self.reqs.remove(req);
     }

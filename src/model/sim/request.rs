@@ -15,6 +15,9 @@ pub(super) enum Outcome {
     SlowdownPrefix,
     /// KMS ThrottlingException to a client-side call.
     KmsThrottled,
+    /// The bucket's policies denied the KMS call: S3's 403 AccessDenied (or KMS's
+    /// AccessDeniedException to a client-side call), which the client does not retry.
+    AccessDenied,
 }
 
 /// Which call of a request is under way.
@@ -69,6 +72,8 @@ pub(super) struct Request {
     pub(super) key: KeyRef,
     /// Reads an object that was in the bucket before the run (its KMS calls are counted apart).
     pub(super) existing: bool,
+    /// Failed with AccessDenied (a policy denied its KMS call).
+    pub(super) denied: bool,
     pub(super) phase: Phase,
     pub(super) part: u32,
     pub(super) parts: u32,

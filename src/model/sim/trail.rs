@@ -20,6 +20,8 @@ const DEFAULT_ACCOUNT: &str = "111122223333";
 /// What a KMS call is about, beyond what the collector counts.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Subject {
+    /// The workload whose request it is (planned workloads, then trace workloads).
+    pub(super) workload: u32,
     pub(super) bucket: u32,
     pub(super) session: u32,
     /// The bucket's slot of the KMS key (see [`super::kms_keys`]).
@@ -33,6 +35,7 @@ impl Subject {
     #[inline]
     pub(super) fn of(r: &Request, bucket: u32, slot: u32) -> Subject {
         Subject {
+            workload: r.workload,
             bucket,
             session: r.session,
             slot,
@@ -118,6 +121,7 @@ impl Trail {
         context: Context,
         s: Subject,
         throttled: bool,
+        denied: bool,
     ) {
         let (bucket, keys) = &self.buckets[s.bucket as usize];
         let key = &keys[(s.slot as usize).min(keys.len() - 1)];
@@ -146,6 +150,7 @@ impl Trail {
             bucket,
             object: ObjectName::Id(s.object),
             throttled,
+            denied,
             seq: self.seq,
         };
         self.seq += 1;

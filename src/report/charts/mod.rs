@@ -272,6 +272,7 @@ pub(crate) mod tests {
                     kms: throttled * measured,
                     prefix: if i == 1 { 40 } else { 0 },
                 },
+                access_denied: Vec::new(),
                 crypto: Default::default(),
                 notes: vec![],
                 parameters: vec![

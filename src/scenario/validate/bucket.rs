@@ -62,6 +62,8 @@ pub(super) const KEYS: &[KeyDef] = &[
     super::kms_keys::KMS_KEY_CHANGE,
     PREFIXES,
     EXISTING,
+    super::policies::KEY_POLICY,
+    super::policies::IAM_POLICIES,
 ];
 
 const OBJECTS: KeyDef = KeyDef::new("objects", Required, "integer ≥ 1", Source::None);
@@ -297,8 +299,16 @@ pub(super) fn buckets(
         };
         let history_bucket_key =
             encryption.supports_bucket_key() && written_bucket_key(ctx, base, &name)?;
+        let policies = super::policies::bucket_policies(ctx, &t)?;
+        if policies.is_some() && !uses_kms {
+            ctx.note(format!(
+                "bucket '{name}': key_policy has no effect: {} makes no KMS call",
+                encryption.name()
+            ));
+        }
         out.push(Bucket {
             history_bucket_key,
+            policies,
             name,
             s3_name,
             encryption,

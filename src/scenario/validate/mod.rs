@@ -25,6 +25,7 @@ mod head;
 mod keys;
 mod kms;
 mod kms_keys;
+mod policies;
 mod s3;
 mod top;
 pub mod trace;

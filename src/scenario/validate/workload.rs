@@ -70,6 +70,7 @@ pub(super) const KEYS: &[KeyDef] = &[
     kms_keys::WORKLOAD_KMS_KEY,
     kms_keys::WORKLOAD_BUCKET_KEY,
     copy::FROM,
+    super::policies::PRINCIPAL,
 ];
 
 pub(super) fn workloads(
@@ -198,6 +199,12 @@ pub(super) fn workloads(
         }
         let (kms_key, bucket_key) =
             kms_keys::workload_keys(ctx, &t, &name, op, &buckets[bucket], region)?;
+        let account = buckets[bucket]
+            .kms_key
+            .split(':')
+            .nth(4)
+            .unwrap_or_default();
+        let principal = super::policies::principal(ctx, &t, &name, account)?;
         if op != Op::Put {
             gets.push((out.len(), t.clone()));
         }
@@ -217,6 +224,7 @@ pub(super) fn workloads(
             kms_key,
             bucket_key,
             copy_from,
+            principal,
         });
     }
     links::links(ctx, &tables, &mut out)?;

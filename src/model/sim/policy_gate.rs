@@ -1,0 +1,217 @@
+//! Whether KMS allows a call, for buckets with policies (`key_policy`, `iam_policies`): the
+//! call's principal (its workload's `principal`), action, key, `kms:ViaService` (S3's calls)
+//! and encryption context (`aws:s3:arn`: the object's ARN, or the bucket's with a bucket key;
+//! the S3 Encryption Client's context for client-side calls), evaluated with
+//! [`crate::policy::PolicySet::evaluate`]. A call KMS admits under its quota is then denied or
+//! served; a denied call is S3's 403 AccessDenied to the client, which does not retry.
+//!
+//! The model does not name objects: an object ARN is evaluated as
+//! `arn:aws:s3:::<bucket>/example-object` (as `bksim policy-check` does by default), so a
+//! policy that allows only some prefixes of a bucket is evaluated for an object outside them.
+//! Decisions are cached per workload, bucket, key, operation and context kind.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use rustc_hash::FxHashMap;
+
+use super::trail::Subject;
+use crate::metrics::collector::{Context, KmsOpKind};
+use crate::metrics::results::DeniedCalls;
+use crate::policy::{Caller, Decision, PolicySet, Request};
+use crate::scenario::Scenario;
+
+/// The object key an object ARN is evaluated with.
+pub const OBJECT_KEY: &str = crate::policy::check::DEFAULT_OBJECT_KEY;
+
+struct BucketGate {
+    set: Arc<PolicySet>,
+    /// The policy files as the scenario names them (key policy first, then IAM policies).
+    files: Vec<String>,
+    s3_name: String,
+    /// KMS key ARNs by slot, with their account.
+    keys: Vec<(String, String)>,
+    via: String,
+}
+
+/// What the gate decided for one kind of call, and why.
+#[derive(Debug, Clone)]
+struct Verdict {
+    allowed: bool,
+    decision: Decision,
+    /// The deciding statement (`Sid "X" (Statement[2])` in key.json), if any.
+    statement: Option<String>,
+}
+
+pub(super) struct PolicyGate {
+    buckets: Vec<Option<BucketGate>>,
+    /// By workload index (planned workloads, then trace workloads): name and caller.
+    callers: Vec<(String, Caller)>,
+    cache: FxHashMap<(u32, u32, u32, bool, u8), Verdict>,
+    /// Measured denied calls by (workload, operation).
+    denied: BTreeMap<(u32, bool), (u64, Verdict)>,
+}
+
+impl PolicyGate {
+    /// The gate of `sc`, or `None` when no bucket has policies.
+    pub(super) fn new(sc: &Scenario) -> Option<PolicyGate> {
+        sc.buckets.iter().find(|b| b.policies.is_some())?;
+        let buckets = sc
+            .buckets
+            .iter()
+            .enumerate()
+            .map(|(bi, b)| {
+                let p = b.policies.as_ref()?;
+                let keys = super::kms_keys::slots(sc, bi)
+                    .into_iter()
+                    .map(|k| {
+                        let account = k.split(':').nth(4).unwrap_or_default().to_string();
+                        (k.to_string(), account)
+                    })
+                    .collect();
+                let region = b.kms_key.split(':').nth(3).unwrap_or(&sc.kms.region);
+                Some(BucketGate {
+                    set: p.set.clone(),
+                    files: p.files.clone(),
+                    s3_name: b.s3_name.clone(),
+                    keys,
+                    via: format!("s3.{region}.amazonaws.com"),
+                })
+            })
+            .collect();
+        let account = sc.buckets[0]
+            .kms_key
+            .split(':')
+            .nth(4)
+            .unwrap_or("111122223333");
+        let caller = |arn: &str| {
+            Caller::parse(arn).unwrap_or_else(|_| {
+                Caller::parse(&format!("arn:aws:iam::{account}:role/unknown")).expect("valid")
+            })
+        };
+        let mut callers: Vec<(String, Caller)> = sc
+            .workloads
+            .iter()
+            .map(|w| (w.name.clone(), caller(&w.principal)))
+            .collect();
+        for tw in &sc.traces {
+            let arn = crate::scenario::default_principal(&tw.name, account);
+            callers.push((tw.name.clone(), caller(&arn)));
+        }
+        Some(PolicyGate {
+            buckets,
+            callers,
+            cache: FxHashMap::default(),
+            denied: BTreeMap::new(),
+        })
+    }
+
+    /// Whether KMS allows the call; `measured` counts a denial in the summary.
+    pub(super) fn allows(
+        &mut self,
+        about: Subject,
+        op: KmsOpKind,
+        ctx: Context,
+        measured: bool,
+    ) -> bool {
+        let Some(Some(b)) = self.buckets.get(about.bucket as usize) else {
+            return true;
+        };
+        let generate = op == KmsOpKind::GenerateDataKey;
+        let key = (
+            about.workload,
+            about.bucket,
+            about.slot,
+            generate,
+            ctx as u8,
+        );
+        let verdict = match self.cache.get(&key) {
+            Some(v) => v.clone(),
+            None => {
+                let v = evaluate(
+                    b,
+                    &self.callers[about.workload as usize].1,
+                    about,
+                    generate,
+                    ctx,
+                );
+                self.cache.insert(key, v.clone());
+                v
+            }
+        };
+        if !verdict.allowed && measured {
+            self.denied
+                .entry((about.workload, generate))
+                .or_insert((0, verdict.clone()))
+                .0 += 1;
+        }
+        verdict.allowed
+    }
+
+    /// The measured denied calls, by workload and operation.
+    pub(super) fn denied(&self) -> Vec<DeniedCalls> {
+        self.denied
+            .iter()
+            .map(|(&(w, generate), (calls, v))| DeniedCalls {
+                workload: self.callers[w as usize].0.clone(),
+                principal: self.callers[w as usize].1.arn.clone(),
+                operation: if generate {
+                    "GenerateDataKey"
+                } else {
+                    "Decrypt"
+                }
+                .to_string(),
+                calls: *calls,
+                decision: v.decision.name().to_string(),
+                statement: v.statement.clone(),
+            })
+            .collect()
+    }
+}
+
+fn evaluate(
+    b: &BucketGate,
+    caller: &Caller,
+    about: Subject,
+    generate: bool,
+    ctx: Context,
+) -> Verdict {
+    let (key_arn, key_account) = &b.keys[(about.slot as usize).min(b.keys.len() - 1)];
+    let arn = match ctx {
+        Context::ObjectArn => format!("arn:aws:s3:::{}/{OBJECT_KEY}", b.s3_name),
+        _ => format!("arn:aws:s3:::{}", b.s3_name),
+    };
+    let pairs: [(&str, &str); 1] = match ctx {
+        Context::Client => [crate::cloudtrail::record::CSE_CONTEXT],
+        _ => [(crate::cloudtrail::record::S3_CONTEXT_KEY, arn.as_str())],
+    };
+    let out = b.set.evaluate(&Request {
+        caller,
+        action: if generate {
+            "kms:GenerateDataKey"
+        } else {
+            "kms:Decrypt"
+        },
+        key_arn,
+        key_account,
+        via_service: (ctx != Context::Client).then_some(b.via.as_str()),
+        context: &pairs,
+    });
+    let statement = out.deciding.map(|r| {
+        let s = b.set.statement(r);
+        let file = match r.policy {
+            crate::policy::evaluate::PolicyRef::Key => 0,
+            crate::policy::evaluate::PolicyRef::Identity(i) => i + 1,
+        };
+        format!(
+            "{} of {}",
+            s.label(),
+            b.files.get(file).map_or("?", |f| f.as_str())
+        )
+    });
+    Verdict {
+        allowed: out.decision.allowed(),
+        decision: out.decision,
+        statement,
+    }
+}
