@@ -84,6 +84,8 @@ fn variant(name: &str, bucket_key: bool, seconds: u64, with_gets: bool) -> Varia
             keys: 1,
             key_cost_usd_per_month: 1.0,
         },
+        kms_regions: Vec::new(),
+        replication: None,
         cloudtrail: CloudTrailSummary {
             kms_events: kms_requests,
             object_arn_context: if bucket_key { 0 } else { kms_requests },

@@ -106,6 +106,7 @@ impl CseClient {
                 let ck = (r.session, bi);
                 let (ok, at) = kms.call(
                     m,
+                    bi,
                     now,
                     r.first_send,
                     KmsOpKind::GenerateDataKey,
@@ -122,7 +123,14 @@ impl CseClient {
             }
             _ => {
                 let id = r.key.client_id();
-                let (ok, at) = kms.call(m, now, r.first_send, KmsOpKind::Decrypt, Context::Client);
+                let (ok, at) = kms.call(
+                    m,
+                    bi,
+                    now,
+                    r.first_send,
+                    KmsOpKind::Decrypt,
+                    Context::Client,
+                );
                 if self.cache.is_some() {
                     self.read.insert((r.session, id), now, id, at, ok);
                 }

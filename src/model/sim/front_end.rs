@@ -173,6 +173,7 @@ impl FrontEnd {
                         Lookup::Miss => {
                             let (ok, at) = kms.call(
                                 m,
+                                bi,
                                 now,
                                 r.first_send,
                                 KmsOpKind::GenerateDataKey,
@@ -190,7 +191,7 @@ impl FrontEnd {
                 }
                 Phase::Put | Phase::MpuCreate | Phase::CopyWrite => {
                     r.key = KeyRef::PerObject;
-                    per_object(kms, m, now, r.first_send, KmsOpKind::GenerateDataKey, calls)
+                    per_object(kms, m, bi, now, r.first_send, KmsOpKind::GenerateDataKey, calls)
                 }
                 Phase::MpuPart | Phase::Get | Phase::CopyRead => {
                     // The measured KMS calls this read makes (none, or Decrypts).
@@ -207,7 +208,7 @@ impl FrontEnd {
                             id,
                         ),
                         KeyRef::PerObject => {
-                            per_object(kms, m, now, r.first_send, KmsOpKind::Decrypt, calls)
+                            per_object(kms, m, bi, now, r.first_send, KmsOpKind::Decrypt, calls)
                         }
                         _ => (now, true),
                     };
@@ -258,7 +259,14 @@ impl FrontEnd {
             Lookup::Hit(_) => (now, true),
             Lookup::Join(e) => (e.ready_at, e.ok),
             Lookup::Miss => {
-                let (ok, at) = kms.call(m, now, first_send, KmsOpKind::Decrypt, Context::BucketArn);
+                let (ok, at) = kms.call(
+                    m,
+                    bucket,
+                    now,
+                    first_send,
+                    KmsOpKind::Decrypt,
+                    Context::BucketArn,
+                );
                 self.bk_read.insert(ck, now, (), at, ok);
                 if ok {
                     m.bucket_key_decrypted(first_send);
@@ -278,6 +286,7 @@ impl FrontEnd {
 fn per_object(
     kms: &mut KmsCalls,
     m: &mut Collector,
+    bucket: u32,
     now: Nanos,
     first_send: Nanos,
     op: KmsOpKind,
@@ -285,7 +294,7 @@ fn per_object(
 ) -> (Nanos, bool) {
     let mut at = now;
     for _ in 0..calls {
-        let (ok, done) = kms.call(m, at, first_send, op, Context::ObjectArn);
+        let (ok, done) = kms.call(m, bucket, at, first_send, op, Context::ObjectArn);
         at = done;
         if !ok {
             return (at, false);

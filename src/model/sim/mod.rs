@@ -29,6 +29,8 @@ mod kms_calls;
 pub mod kms_keys;
 mod multipart;
 mod pool;
+pub mod regions;
+pub mod replication;
 mod replay;
 mod request;
 mod sequence;
@@ -36,7 +38,6 @@ mod tokens;
 
 use super::client::{Client, RetryPolicy};
 use super::dist::{ArrivalProcess, SizeSampler};
-use super::kms::Kms;
 use super::objects::{KeyRef, ObjectRecord};
 use crate::engine::queue::EventQueue;
 use crate::engine::rng::Stream;
@@ -76,6 +77,8 @@ enum Ev {
     CpuDone { req: u32 },
     /// S3's (or, client-side, KMS's) answer to the current attempt.
     Response { req: u32, outcome: Outcome },
+    /// The next step of a replication (its source read, or its replica's write).
+    Replicate { task: u32 },
 }
 
 /// A session: its connection pool and its two SDK clients (S3, and KMS for client-side
@@ -133,6 +136,10 @@ pub struct Finished {
     pub trace_cut: Vec<u64>,
     /// Why reading a trace failed, if it did (the results are then incomplete).
     pub trace_error: Option<String>,
+    /// What each Region's KMS saw, by index in `Scenario::regions`.
+    pub regions: Vec<regions::RegionCounts>,
+    /// What replication did (all zero without `[[replication]]`).
+    pub replication: replication::ReplicationCounts,
 }
 
 /// Progress callback: called every so many events with the simulated time reached.
@@ -161,6 +168,8 @@ pub struct Simulation<'a> {
     replay: Replay,
     /// Copy workloads: population objects rewritten in place, copy jobs' positions.
     copies: copy::Copies,
+    /// `[[replication]]` rules and the replications in progress.
+    replication: replication::Replication,
 }
 
 impl<'a> Simulation<'a> {
@@ -246,11 +255,12 @@ impl<'a> Simulation<'a> {
             });
         }
         let replay = Replay::new(&sc.traces, &slots, sc.duration);
+        let sessions_len = sessions.len() as u32;
 
         Simulation {
             sc,
             q: EventQueue::new(),
-            kms: KmsCalls::new(Kms::new(&sc.kms, seed)),
+            kms: KmsCalls::new(regions::Regions::new(sc)),
             front: FrontEnd::new(sc),
             cse: CseClient::new(sc, sessions.len()),
             uploads: Multipart::new(&sc.s3),
@@ -265,6 +275,7 @@ impl<'a> Simulation<'a> {
             seq: Sequence::new(sc),
             replay,
             copies: copy::Copies::new(sc.buckets.len(), sc.workloads.len()),
+            replication: replication::Replication::new(sc, sessions_len),
         }
     }
 
@@ -316,6 +327,7 @@ impl<'a> Simulation<'a> {
                 } => self.token_wake(now, session, kms_client, generation),
                 Ev::Response { req, outcome } => self.response(now, req, outcome),
                 Ev::CpuDone { req } => self.finish(now, req, true),
+                Ev::Replicate { task } => self.replication_step(now, task),
             }
             if let Some(p) = progress.as_mut()
                 && self.q.events_processed() & 0xffff == 0
@@ -329,9 +341,7 @@ impl<'a> Simulation<'a> {
         } else {
             self.q.now().max(duration)
         };
-        self.kms
-            .kms
-            .catch_up_background(end, |b| self.m.background_call(b.at, b.throttled));
+        self.kms.finish(&mut self.m, end);
         if stopped {
             self.count_unfinished();
         }
@@ -347,7 +357,11 @@ impl<'a> Simulation<'a> {
             Some(v) => (v.checked, v.failures),
             None => (0, Vec::new()),
         };
+        let mut replication = self.replication.counts.clone();
+        replication.pending = self.replication.pending();
         Finished {
+            regions: self.kms.regions.counts.clone(),
+            replication,
             events: self.q.events_processed(),
             metrics: self.m,
             end,
@@ -652,6 +666,7 @@ impl<'a> Simulation<'a> {
             };
             self.front.buckets[bi].written.record(o);
             self.seq.written(r.workload, o);
+            self.replicate(now, r.bucket, o);
         }
         if let Some(retries) = head::finished(&mut self.m, &r, ok) {
             // A copy counts as a write, even failing to read.

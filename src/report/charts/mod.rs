@@ -259,6 +259,8 @@ pub(crate) mod tests {
                     key_cost_usd_per_month: 1.0,
                     ..KmsSummary::default()
                 },
+                kms_regions: Vec::new(),
+                replication: None,
                 cloudtrail: CloudTrailSummary {
                     kms_events: requests,
                     object_arn_context: if i == 0 { requests } else { 0 },
