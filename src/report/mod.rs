@@ -37,6 +37,7 @@ pub mod markdown;
 pub mod plausible;
 pub mod render;
 pub mod replay;
+pub mod replication;
 pub mod sources;
 pub mod table;
 pub mod verdict;

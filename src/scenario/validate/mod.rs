@@ -129,7 +129,9 @@ pub(crate) fn validate(file: &Path, root: &RawTable, base: &RawTable) -> R<Scena
         !replication.is_empty(),
     )?;
     s3::dsse_default(&mut ctx, &top, &buckets)?;
-    let (workloads, traces) = workload::workloads(&mut ctx, &top, &buckets, &s3, &kms.region)?;
+    let replicated: Vec<usize> = replication.iter().map(|r| r.to).collect();
+    let (workloads, traces) =
+        workload::workloads(&mut ctx, &top, &buckets, &s3, &kms.region, &replicated)?;
     let expect = expect::expectations(&ctx, &top, root)?;
 
     if client.data_key_cache.is_some() && !buckets.iter().any(|b| b.encryption.client_calls_kms()) {
