@@ -145,5 +145,8 @@ pub(crate) fn region_peaks(v: &VariantSummary) -> Option<String> {
             )
         })
         .collect();
-    Some(format!("Peak KMS requests per Region: {}.", parts.join("; ")))
+    Some(format!(
+        "Peak KMS requests per Region: {}.",
+        parts.join("; ")
+    ))
 }

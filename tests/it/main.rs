@@ -11,6 +11,7 @@ mod model;
 mod outdir;
 mod replay;
 mod replay_parse;
+mod replication;
 mod report;
 mod report_html;
 mod scenario;

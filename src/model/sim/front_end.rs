@@ -191,7 +191,15 @@ impl FrontEnd {
                 }
                 Phase::Put | Phase::MpuCreate | Phase::CopyWrite => {
                     r.key = KeyRef::PerObject;
-                    per_object(kms, m, bi, now, r.first_send, KmsOpKind::GenerateDataKey, calls)
+                    per_object(
+                        kms,
+                        m,
+                        bi,
+                        now,
+                        r.first_send,
+                        KmsOpKind::GenerateDataKey,
+                        calls,
+                    )
                 }
                 Phase::MpuPart | Phase::Get | Phase::CopyRead => {
                     // The measured KMS calls this read makes (none, or Decrypts).

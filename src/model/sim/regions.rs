@@ -157,7 +157,8 @@ pub fn summaries(
         });
     }
     if sc.kms.free_tier && measured_seconds > 0.0 {
-        let per_month = served_total as f64 * super::super::kms::SECONDS_PER_MONTH / measured_seconds;
+        let per_month =
+            served_total as f64 * super::super::kms::SECONDS_PER_MONTH / measured_seconds;
         monthly -= request_cost(
             per_month.min(FREE_TIER_REQUESTS_PER_MONTH),
             sc.kms.price_per_10k,

@@ -148,7 +148,8 @@ impl Simulation<'_> {
                 host,
                 writing: false,
             });
-            self.q.schedule(now.saturating_add(lag), Ev::Replicate { task });
+            self.q
+                .schedule(now.saturating_add(lag), Ev::Replicate { task });
         }
     }
 
@@ -194,17 +195,15 @@ impl Simulation<'_> {
         self.kms.replication = true;
         self.kms.replica_encrypt = t.writing && source_kms;
         let bytes = t.object.size;
-        let (at, outcome) = self
-            .front
-            .handle(&mut self.kms, &mut self.m, now, &mut r, bucket, bytes);
+        let (at, outcome) =
+            self.front
+                .handle(&mut self.kms, &mut self.m, now, &mut r, bucket, bytes);
         self.kms.replication = false;
         self.kms.replica_encrypt = false;
         if outcome != Outcome::Ok {
             self.replication.counts.retries += 1;
-            self.q.schedule(
-                at.saturating_add(RETRY_AFTER),
-                Ev::Replicate { task },
-            );
+            self.q
+                .schedule(at.saturating_add(RETRY_AFTER), Ev::Replicate { task });
             return;
         }
         if !t.writing {

@@ -78,9 +78,8 @@ pub(super) fn region_configs(
     for e in &tables.t.entries {
         let (spec, v) = (&e.key, &e.value);
         let path = tables.key_path(spec);
-        let preset = region_preset(spec).map_err(|(msg, hint)| {
-            ctx.error(Some(&v.origin), &path, Problem { msg, hint })
-        })?;
+        let preset = region_preset(spec)
+            .map_err(|(msg, hint)| ctx.error(Some(&v.origin), &path, Problem { msg, hint }))?;
         if preset.region == kms.region {
             return Err(ctx.error(
                 Some(&v.origin),
@@ -109,9 +108,8 @@ pub(super) fn region_configs(
             None => (name.clone(), ctx.sub_or_empty(&tables, name)?),
         };
         ctx.check_keys(&t, REGION_KEYS, |_| None)?;
-        let preset = region_preset(&spec).map_err(|(msg, hint)| {
-            ctx.error(t.origin, &t.path, Problem { msg, hint })
-        })?;
+        let preset = region_preset(&spec)
+            .map_err(|(msg, hint)| ctx.error(t.origin, &t.path, Problem { msg, hint }))?;
         out.push(region_kms(ctx, &t, &preset)?);
     }
     if out.len() > 1 || replicated {

@@ -10,12 +10,7 @@ use super::top;
 use super::values::string;
 
 const FROM: KeyDef = KeyDef::new("from", Required, "a bucket's name", Source::None);
-const TO: KeyDef = KeyDef::new(
-    "to",
-    Required,
-    "a bucket's name, not `from`",
-    Source::None,
-);
+const TO: KeyDef = KeyDef::new("to", Required, "a bucket's name, not `from`", Source::None);
 const LAG: KeyDef = KeyDef::new(
     "lag",
     Text(r#"{ median = "5s", p99 = "1m" }"#),
