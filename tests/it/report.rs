@@ -73,6 +73,7 @@ fn variant(name: &str, bucket_key: bool, seconds: u64, with_gets: bool) -> Varia
             by_operation: ByOperation {
                 GenerateDataKey: kms_requests,
                 Decrypt: 0,
+                Encrypt: 0,
             },
             for_existing_objects: 0,
             peak_rps: if bucket_key { 12 } else { 29_987 },
