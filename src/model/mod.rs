@@ -41,7 +41,7 @@ pub fn run_variant(name: &str, sc: &Scenario, progress: Option<sim::Progress>) -
     let sessions: u64 = sc.workloads.iter().map(|w| w.sessions as u64).sum();
     let served = m.kms_requests - m.kms_throttled;
     // One Region: the cost as it always was computed; several: the sum over Regions.
-    let (cost_usd, cost_usd_per_month) = if sc.regions.len() > 1 {
+    let (cost_usd, cost_usd_per_month) = if finished.regions.len() > 1 {
         (regions_cost, regions_monthly)
     } else {
         (

@@ -63,6 +63,12 @@ impl RegionCounts {
     }
 }
 
+/// The KMS configuration of every Region, by index: `kms` itself for the first (so that a
+/// change to `sc.kms` is the first Region's), then the others of [`Scenario::regions`].
+fn configs(sc: &Scenario) -> impl Iterator<Item = &crate::scenario::KmsConfig> {
+    std::iter::once(&sc.kms).chain(sc.regions.iter().skip(1))
+}
+
 /// Every Region's KMS and counts, by index in [`Scenario::regions`].
 pub(super) struct Regions {
     pub(super) kms: Vec<Kms>,
@@ -75,9 +81,7 @@ pub(super) struct Regions {
 
 impl Regions {
     pub(super) fn new(sc: &Scenario) -> Regions {
-        let kms = sc
-            .regions
-            .iter()
+        let kms = configs(sc)
             .enumerate()
             .map(|(i, cfg)| {
                 // The first Region keeps the streams single-Region runs always had.
@@ -131,7 +135,7 @@ pub fn summaries(
     use crate::metrics::summary::round6;
     let mut out = Vec::new();
     let (mut cost, mut monthly, mut served_total) = (0.0, 0.0, 0u64);
-    for (cfg, c) in sc.regions.iter().zip(counts) {
+    for (cfg, c) in configs(sc).zip(counts) {
         let served = c.requests - c.throttled;
         served_total += served;
         let r_cost = request_cost(served as f64, cfg.price_per_10k);
@@ -165,7 +169,7 @@ pub fn summaries(
         );
         monthly = monthly.max(0.0);
     }
-    if sc.regions.len() < 2 && sc.replication.is_empty() {
+    if out.len() < 2 && sc.replication.is_empty() {
         out.clear();
     }
     (out, cost, monthly)
