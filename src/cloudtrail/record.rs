@@ -148,6 +148,7 @@ impl KmsEvent<'_> {
         let (name, key_spec, algorithm) = match self.op {
             KmsOpKind::GenerateDataKey => ("GenerateDataKey", Some("AES_256"), None),
             KmsOpKind::Decrypt => ("Decrypt", None, Some("SYMMETRIC_DEFAULT")),
+            KmsOpKind::Encrypt => ("Encrypt", None, Some("SYMMETRIC_DEFAULT")),
         };
         let r = Record {
             event_version: "1.11",

@@ -26,6 +26,8 @@ pub enum SlowdownCause {
 pub enum KmsOpKind {
     GenerateDataKey,
     Decrypt,
+    /// S3 re-encrypting a replica's data key under the destination's KMS key (replication).
+    Encrypt,
 }
 
 /// Seconds per time-series row: the smallest of these that keeps a run within
@@ -71,6 +73,7 @@ pub struct Collector {
     pub kms_throttled: u64,
     pub generate_data_key: u64,
     pub decrypt: u64,
+    pub encrypt: u64,
     pub ctx_object: u64,
     pub ctx_bucket: u64,
     pub ctx_client: u64,
@@ -116,6 +119,7 @@ impl Collector {
             kms_throttled: 0,
             generate_data_key: 0,
             decrypt: 0,
+            encrypt: 0,
             ctx_object: 0,
             ctx_bucket: 0,
             ctx_client: 0,
@@ -350,7 +354,9 @@ impl Collector {
             r.kms_throttled += 1;
         }
         match op {
-            KmsOpKind::GenerateDataKey => r.generate_data_key += 1,
+            // The time series has no column for Encrypt (only replication makes it): it is
+            // counted with GenerateDataKey, the other call that encrypts a data key.
+            KmsOpKind::GenerateDataKey | KmsOpKind::Encrypt => r.generate_data_key += 1,
             KmsOpKind::Decrypt => r.decrypt += 1,
         }
         if !self.measured(first_send) {
@@ -363,6 +369,7 @@ impl Collector {
         match op {
             KmsOpKind::GenerateDataKey => self.generate_data_key += 1,
             KmsOpKind::Decrypt => self.decrypt += 1,
+            KmsOpKind::Encrypt => self.encrypt += 1,
         }
         match ctx {
             Context::ObjectArn => self.ctx_object += 1,

@@ -86,6 +86,13 @@ pub struct VariantSummary {
     pub other_requests: OpCounts,
     pub latency_ms: PerOp<LatencySummary>,
     pub kms: KmsSummary,
+    /// The KMS of each Region the scenario uses, when it uses several or replicates (`kms`
+    /// holds their totals); absent otherwise.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub kms_regions: Vec<RegionSummary>,
+    /// `[[replication]]`: replicas written and what they cost; absent without replication.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replication: Option<ReplicationSummary>,
     pub cloudtrail: CloudTrailSummary,
     /// Bucket keys S3 obtained from KMS with GenerateDataKey (new bucket keys for writes).
     pub bucket_keys_issued: u64,
@@ -181,11 +188,52 @@ pub struct KmsSummary {
     pub key_cost_usd_per_month: f64,
 }
 
+/// One Region's KMS: its quota and the run's calls to it (calls for requests first sent in the
+/// measured window, as in [`KmsSummary`]).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+pub struct RegionSummary {
+    pub region: String,
+    pub quota_rps: u64,
+    pub requests: u64,
+    pub throttled: u64,
+    pub by_operation: ByOperation,
+    /// Of `requests`, those the replication role made (source reads and replica writes).
+    pub replication_requests: u64,
+    pub peak_rps: u64,
+    pub background_requests: u64,
+    pub background_throttled: u64,
+    pub cost_usd: f64,
+    /// Scaled to a 30-day month at this Region's price, without the free tier (which is
+    /// shared by all Regions and applied to the total only).
+    pub cost_usd_per_month: f64,
+}
+
+/// What `[[replication]]` did: replicas of objects written in the measured window.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+pub struct ReplicationSummary {
+    pub replicas: u64,
+    /// Replicas whose ETag differs from their source's (an unencrypted or SSE-S3 source
+    /// written into an SSE-KMS destination with a bucket key, aws-facts §3.7).
+    pub etag_different: u64,
+    /// The replication role's KMS calls, all Regions (each Region's in `kms_regions`).
+    pub kms_requests: u64,
+    /// Replication steps throttled (KMS or prefix) and retried.
+    pub retries: u64,
+    /// Replications not finished when the run ended.
+    pub pending_at_end: u64,
+    /// Longest time from a source write to its replica, ms.
+    pub max_lag_ms: f64,
+}
+
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Default)]
 #[allow(non_snake_case)]
 pub struct ByOperation {
     pub GenerateDataKey: u64,
     pub Decrypt: u64,
+    /// Only replication makes it (a replica's data key encrypted under the destination's
+    /// key); absent when zero.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub Encrypt: u64,
 }
 
 /// KMS calls the bucket's policies denied (measured window), for one workload and operation:

@@ -34,13 +34,19 @@ pub struct BackgroundTick {
 
 impl Kms {
     pub fn new(cfg: &KmsConfig, seed: u64) -> Kms {
+        Kms::named(cfg, seed, "kms")
+    }
+
+    /// A Region's KMS whose random streams are named `<streams>/background` and
+    /// `<streams>/latency` (`kms` for the first Region, so single-Region runs keep theirs).
+    pub fn named(cfg: &KmsConfig, seed: u64, streams: &str) -> Kms {
         let limiter = match cfg.limiter {
             LimiterKind::FixedWindow => Limiter::FixedWindow(FixedWindow::new(cfg.quota_rps)),
             LimiterKind::TokenBucket { burst } => {
                 Limiter::TokenBucket(TokenBucket::new(cfg.quota_rps, burst))
             }
         };
-        let mut background_rng = Stream::new(seed, "kms/background");
+        let mut background_rng = Stream::new(seed, &format!("{streams}/background"));
         let background_next_secs = if cfg.background_rps > 0.0 {
             background_rng.exp1() / cfg.background_rps
         } else {
@@ -54,7 +60,7 @@ impl Kms {
         Kms {
             limiter,
             latency: LatencySampler::new(&cfg.latency),
-            latency_rng: Stream::new(seed, "kms/latency"),
+            latency_rng: Stream::new(seed, &format!("{streams}/latency")),
             background_rate: cfg.background_rps,
             background_rng,
             background_next,

@@ -56,10 +56,22 @@ pub fn run_variant_traced(
 }
 
 fn summarise(name: &str, sc: &Scenario, finished: sim::Finished) -> VariantResults {
+    let measured = measured_seconds(sc);
+    let (kms_regions, regions_cost, regions_monthly) =
+        sim::regions::summaries(sc, &finished.regions, measured);
+    let replication = sim::replication::summary(sc, &finished.replication, &kms_regions);
     let m = finished.metrics;
     let sessions: u64 = sc.workloads.iter().map(|w| w.sessions as u64).sum();
-    let measured = measured_seconds(sc);
     let served = m.kms_requests - m.kms_throttled;
+    // One Region: the cost as it always was computed; several: the sum over Regions.
+    let (cost_usd, cost_usd_per_month) = if finished.regions.len() > 1 {
+        (regions_cost, regions_monthly)
+    } else {
+        (
+            request_cost(served as f64, sc.kms.price_per_10k),
+            monthly_cost(served, measured, sc.kms.price_per_10k, sc.kms.free_tier),
+        )
+    };
     let peak_rps = m.peak_kms_rps;
     let step = m.step();
     let keys = distinct_kms_keys(sc);
@@ -87,21 +99,19 @@ fn summarise(name: &str, sc: &Scenario, finished: sim::Finished) -> VariantResul
             by_operation: ByOperation {
                 GenerateDataKey: m.generate_data_key,
                 Decrypt: m.decrypt,
+                Encrypt: m.encrypt,
             },
             for_existing_objects: m.kms_for_existing,
             peak_rps,
             background_requests: m.background_requests,
             background_throttled: m.background_throttled,
-            cost_usd: round6(request_cost(served as f64, sc.kms.price_per_10k)),
-            cost_usd_per_month: round6(monthly_cost(
-                served,
-                measured,
-                sc.kms.price_per_10k,
-                sc.kms.free_tier,
-            )),
+            cost_usd: round6(cost_usd),
+            cost_usd_per_month: round6(cost_usd_per_month),
             keys,
             key_cost_usd_per_month: round6(keys as f64 * sc.kms.key_price_per_month),
         },
+        kms_regions,
+        replication,
         cloudtrail: CloudTrailSummary {
             kms_events: m.kms_requests,
             object_arn_context: m.ctx_object,

@@ -29,6 +29,8 @@ pub fn metric_paths() -> Vec<String> {
         },
         latency_ms: Default::default(),
         kms: Default::default(),
+        kms_regions: Vec::new(),
+        replication: None,
         cloudtrail: Default::default(),
         bucket_keys_issued: 0,
         bucket_keys_decrypted: 0,

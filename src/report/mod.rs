@@ -39,6 +39,7 @@ pub mod old_objects;
 pub mod plausible;
 pub mod render;
 pub mod replay;
+pub mod replication;
 pub mod sources;
 pub mod table;
 pub mod verdict;

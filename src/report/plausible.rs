@@ -150,6 +150,7 @@ pub fn summary_quantity(path: &[Seg<'_>]) -> Quantity {
         "simulated_seconds" | "warmup_seconds" => Quantity::Seconds,
         "count" if parent == "put" || parent == "get" => Quantity::Count,
         _ if in_key(path, "latency_ms") => Quantity::LatencyMs,
+        "max_lag_ms" => Quantity::LatencyMs,
         "cost_usd" | "cost_usd_per_month" | "key_cost_usd_per_month" => Quantity::CostUsd,
         "quota_rps" | "peak_rps" => Quantity::RatePerSecond,
         "kms_events_per_day" => Quantity::PerDay,

@@ -122,6 +122,7 @@ fn verdict(
         }
         s.push('.');
         sentences.push(s);
+        sentences.extend(super::replication::throttled_regions(v));
     }
     if !prefix_secs.is_empty() {
         sentences.push(format!(
@@ -173,6 +174,10 @@ fn verdict(
     }
     s.push('.');
     sentences.push(s);
+    // Several Regions: each Region's peak against its own quota instead.
+    if let (Some(p), Some(last)) = (super::replication::region_peaks(v), sentences.last_mut()) {
+        *last = p;
+    }
     if v.kms.background_throttled > 0 {
         sentences.push(format!(
             "Other applications sharing the quota were throttled too: {} of their {} calls \
@@ -243,6 +248,8 @@ fn verdict(
     if let Some(s) = crate::report::old_objects::sentence(&v.kms, rows, step, warm, end) {
         sentences.push(s);
     }
+    // Replicas whose ETag differs from their source's.
+    sentences.extend(super::replication::etag_warning(v, simulated - warmup));
 
     // Client-side encryption's CPU.
     if v.crypto.client_cpu_cores > 0 {

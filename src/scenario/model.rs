@@ -21,6 +21,12 @@ pub struct Scenario {
     /// the statistics. The time series keeps every second.
     pub warmup: Nanos,
     pub kms: KmsConfig,
+    /// The KMS of each Region the buckets use: the first is `kms` itself (its Region), the
+    /// others in the order buckets first use them (`[kms.regions."<region>"]`, each key
+    /// defaulting as in `[kms]`). A bucket's [`Bucket::region`] indexes this list.
+    pub regions: Vec<KmsConfig>,
+    /// `[[replication]]` rules, in the order written.
+    pub replication: Vec<ReplicationRule>,
     pub s3: S3Config,
     pub client: ClientConfig,
     pub crypto: CryptoConfig,
@@ -227,6 +233,9 @@ pub struct Bucket {
     /// modes only): writes from then on use the new key, objects written before keep theirs.
     pub kms_key_change: Option<KeyChange>,
     pub prefixes: u32,
+    /// Index in [`Scenario::regions`] of the bucket's Region (`region`, default `kms.region`):
+    /// every KMS call for this bucket goes to that Region's KMS.
+    pub region: u32,
     /// Objects that exist before the run starts, for GET workloads.
     pub existing: Option<Population>,
     /// Whether objects written before the run used a bucket key when nothing says otherwise:
@@ -256,6 +265,17 @@ impl PartialEq for BucketPolicies {
     fn eq(&self, other: &Self) -> bool {
         self.files == other.files
     }
+}
+
+/// `[[replication]]`: every object written to bucket `from` (PUT, multipart upload, copy
+/// destination) is replicated to bucket `to` after a lag drawn from `lag`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReplicationRule {
+    /// Index of the source bucket.
+    pub from: usize,
+    /// Index of the destination bucket.
+    pub to: usize,
+    pub lag: LatencyDist,
 }
 
 /// `kms_key_change = { at, to }`: from simulated time `at`, the bucket's default KMS key is

@@ -40,6 +40,9 @@ pub const REF_BOTOCORE_STANDARD: &str = "aws-facts §9.1 botocore retries/standa
 pub const REF_ESDK_CACHE: &str = "aws-facts §10 https://docs.aws.amazon.com/encryption-sdk/latest/developer-guide/thresholds.html";
 
 pub const NOTE_REGION: &str = "no region given";
+pub const NOTE_BUCKET_REGION: &str =
+    "the bucket is in the Region of the account's KMS (`kms.region`) unless it says otherwise";
+pub const NOTE_REPLICATION_LAG: &str = "AWS publishes no lag distribution; S3 Replication Time Control replicates 99.99% of objects within 15 minutes (aws-facts §3.7), most much sooner: median 5 s, p99 1 min assumed";
 pub const NOTE_LIMITER: &str =
     "KMS docs describe per-second intervals; burst behaviour UNCERTAIN (aws-facts §1.4)";
 pub const NOTE_BURST: &str =

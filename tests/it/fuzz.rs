@@ -41,6 +41,8 @@ const SCENARIOS: &[&str] = &[
     "key-change",
     "re-encryption-job",
     "bucket-keys-next-week",
+    "cross-region-replication",
+    "unencrypted-to-kms-replication",
 ];
 
 /// Values a fuzzer would try: edges of every type, absurd sizes and rates, control

@@ -13,6 +13,7 @@ mod outdir;
 mod policy_check;
 mod replay;
 mod replay_parse;
+mod replication;
 mod report;
 mod report_html;
 mod scenario;

@@ -52,6 +52,7 @@ fn variant(name: &str, bucket_key: bool, seconds: u64, with_gets: bool) -> Varia
                 retries: throttled,
                 no_object: 0,
                 unfinished: 0,
+                denied: 0,
             },
             get: OpCounts {
                 offered: get_offered,
@@ -60,6 +61,7 @@ fn variant(name: &str, bucket_key: bool, seconds: u64, with_gets: bool) -> Varia
                 retries: 0,
                 no_object: if with_gets { 17 } else { 0 },
                 unfinished: 0,
+                denied: 0,
             },
         },
         latency_ms: PerOp {
@@ -73,6 +75,7 @@ fn variant(name: &str, bucket_key: bool, seconds: u64, with_gets: bool) -> Varia
             by_operation: ByOperation {
                 GenerateDataKey: kms_requests,
                 Decrypt: 0,
+                Encrypt: 0,
             },
             for_existing_objects: 0,
             peak_rps: if bucket_key { 12 } else { 29_987 },
@@ -84,6 +87,8 @@ fn variant(name: &str, bucket_key: bool, seconds: u64, with_gets: bool) -> Varia
             keys: 1,
             key_cost_usd_per_month: 1.0,
         },
+        kms_regions: Vec::new(),
+        replication: None,
         cloudtrail: CloudTrailSummary {
             kms_events: kms_requests,
             object_arn_context: if bucket_key { 0 } else { kms_requests },

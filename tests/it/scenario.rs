@@ -794,10 +794,13 @@ fn defaults_applied_exactly() {
             kms_key: "arn:aws:kms:us-east-1:111122223333:key/bksim-default".into(),
             kms_key_change: None,
             prefixes: 1,
+            region: 0,
             existing: None,
             history_bucket_key: false,
             policies: None,
         }],
+        regions: vec![s.kms.clone()],
+        replication: Vec::new(),
         traces: Vec::new(),
         workloads: vec![Workload {
             name: "uploads".into(),

@@ -31,7 +31,9 @@ pub mod kms_keys;
 mod multipart;
 mod policy_gate;
 mod pool;
+pub mod regions;
 mod replay;
+pub mod replication;
 mod request;
 mod sequence;
 mod tokens;
@@ -39,7 +41,6 @@ pub mod trail;
 
 use super::client::{Client, RetryPolicy};
 use super::dist::{ArrivalProcess, SizeSampler};
-use super::kms::Kms;
 use super::objects::{KeyRef, ObjectRecord};
 use crate::engine::queue::EventQueue;
 use crate::engine::rng::Stream;
@@ -79,6 +80,8 @@ enum Ev {
     CpuDone { req: u32 },
     /// S3's (or, client-side, KMS's) answer to the current attempt.
     Response { req: u32, outcome: Outcome },
+    /// The next step of a replication (its source read, or its replica's write).
+    Replicate { task: u32 },
 }
 
 /// A session: its connection pool and its two SDK clients (S3, and KMS for client-side
@@ -140,6 +143,10 @@ pub struct Finished {
     pub trail: Option<std::io::Result<crate::cloudtrail::TrailStats>>,
     /// KMS calls the buckets' policies denied (measured), by workload and operation.
     pub denied: Vec<crate::metrics::results::DeniedCalls>,
+    /// What each Region's KMS saw, by index in `Scenario::regions`.
+    pub regions: Vec<regions::RegionCounts>,
+    /// What replication did (all zero without `[[replication]]`).
+    pub replication: replication::ReplicationCounts,
 }
 
 /// Progress callback: called every so many events with the simulated time reached.
@@ -168,6 +175,8 @@ pub struct Simulation<'a> {
     replay: Replay,
     /// Copy workloads: population objects rewritten in place, copy jobs' positions.
     copies: copy::Copies,
+    /// `[[replication]]` rules and the replications in progress.
+    replication: replication::Replication,
 }
 
 impl<'a> Simulation<'a> {
@@ -253,11 +262,12 @@ impl<'a> Simulation<'a> {
             });
         }
         let replay = Replay::new(&sc.traces, &slots, sc.duration);
+        let sessions_len = sessions.len() as u32;
 
         Simulation {
             sc,
             q: EventQueue::new(),
-            kms: KmsCalls::new(Kms::new(&sc.kms, seed), policy_gate::PolicyGate::new(sc)),
+            kms: KmsCalls::new(regions::Regions::new(sc), policy_gate::PolicyGate::new(sc)),
             front: FrontEnd::new(sc),
             cse: CseClient::new(sc, sessions.len()),
             uploads: Multipart::new(&sc.s3),
@@ -272,6 +282,7 @@ impl<'a> Simulation<'a> {
             seq: Sequence::new(sc),
             replay,
             copies: copy::Copies::new(sc.buckets.len(), sc.workloads.len()),
+            replication: replication::Replication::new(sc, sessions_len),
         }
     }
 
@@ -323,6 +334,7 @@ impl<'a> Simulation<'a> {
                 } => self.token_wake(now, session, kms_client, generation),
                 Ev::Response { req, outcome } => self.response(now, req, outcome),
                 Ev::CpuDone { req } => self.finish(now, req, true),
+                Ev::Replicate { task } => self.replication_step(now, task),
             }
             if let Some(p) = progress.as_mut()
                 && self.q.events_processed() & 0xffff == 0
@@ -336,9 +348,7 @@ impl<'a> Simulation<'a> {
         } else {
             self.q.now().max(duration)
         };
-        self.kms
-            .kms
-            .catch_up_background(end, |b| self.m.background_call(b.at, b.throttled));
+        self.kms.finish(&mut self.m, end);
         if stopped {
             self.count_unfinished();
         }
@@ -354,7 +364,11 @@ impl<'a> Simulation<'a> {
             Some(v) => (v.checked, v.failures),
             None => (0, Vec::new()),
         };
+        let mut replication = self.replication.counts.clone();
+        replication.pending = self.replication.pending();
         Finished {
+            regions: self.kms.regions.counts.clone(),
+            replication,
             events: self.q.events_processed(),
             metrics: self.m,
             end,
@@ -680,6 +694,7 @@ impl<'a> Simulation<'a> {
             };
             self.front.buckets[bi].written.record(o);
             self.seq.written(r.workload, o);
+            self.replicate(now, r.bucket, o);
         }
         if let Some(retries) = head::finished(&mut self.m, &r, ok) {
             // A copy counts as a write, even failing to read.

@@ -47,9 +47,9 @@ pub(super) struct PolicyGate {
     buckets: Vec<Option<BucketGate>>,
     /// By workload index (planned workloads, then trace workloads): name and caller.
     callers: Vec<(String, Caller)>,
-    cache: FxHashMap<(u32, u32, u32, bool, u8), Verdict>,
+    cache: FxHashMap<(u32, u32, u32, u8, u8), Verdict>,
     /// Measured denied calls by (workload, operation).
-    denied: BTreeMap<(u32, bool), (u64, Verdict)>,
+    denied: BTreeMap<(u32, u8), (u64, Verdict)>,
 }
 
 impl PolicyGate {
@@ -117,31 +117,24 @@ impl PolicyGate {
         let Some(Some(b)) = self.buckets.get(about.bucket as usize) else {
             return true;
         };
-        let generate = op == KmsOpKind::GenerateDataKey;
         let key = (
             about.workload,
             about.bucket,
             about.slot,
-            generate,
+            op as u8,
             ctx as u8,
         );
         let verdict = match self.cache.get(&key) {
             Some(v) => v.clone(),
             None => {
-                let v = evaluate(
-                    b,
-                    &self.callers[about.workload as usize].1,
-                    about,
-                    generate,
-                    ctx,
-                );
+                let v = evaluate(b, &self.callers[about.workload as usize].1, about, op, ctx);
                 self.cache.insert(key, v.clone());
                 v
             }
         };
         if !verdict.allowed && measured {
             self.denied
-                .entry((about.workload, generate))
+                .entry((about.workload, op as u8))
                 .or_insert((0, verdict.clone()))
                 .0 += 1;
         }
@@ -152,15 +145,10 @@ impl PolicyGate {
     pub(super) fn denied(&self) -> Vec<DeniedCalls> {
         self.denied
             .iter()
-            .map(|(&(w, generate), (calls, v))| DeniedCalls {
+            .map(|(&(w, op), (calls, v))| DeniedCalls {
                 workload: self.callers[w as usize].0.clone(),
                 principal: self.callers[w as usize].1.arn.clone(),
-                operation: if generate {
-                    "GenerateDataKey"
-                } else {
-                    "Decrypt"
-                }
-                .to_string(),
+                operation: action(op)["kms:".len()..].to_string(),
                 calls: *calls,
                 decision: v.decision.name().to_string(),
                 statement: v.statement.clone(),
@@ -169,11 +157,20 @@ impl PolicyGate {
     }
 }
 
+/// The IAM action of operation `op` (a [`KmsOpKind`] as `u8`).
+fn action(op: u8) -> &'static str {
+    match op {
+        x if x == KmsOpKind::GenerateDataKey as u8 => "kms:GenerateDataKey",
+        x if x == KmsOpKind::Encrypt as u8 => "kms:Encrypt",
+        _ => "kms:Decrypt",
+    }
+}
+
 fn evaluate(
     b: &BucketGate,
     caller: &Caller,
     about: Subject,
-    generate: bool,
+    op: KmsOpKind,
     ctx: Context,
 ) -> Verdict {
     let (key_arn, key_account) = &b.keys[(about.slot as usize).min(b.keys.len() - 1)];
@@ -187,11 +184,7 @@ fn evaluate(
     };
     let out = b.set.evaluate(&Request {
         caller,
-        action: if generate {
-            "kms:GenerateDataKey"
-        } else {
-            "kms:Decrypt"
-        },
+        action: action(op as u8),
         key_arn,
         key_account,
         via_service: (ctx != Context::Client).then_some(b.via.as_str()),

@@ -219,6 +219,7 @@ pub(crate) mod tests {
                 retries: throttled * measured,
                 no_object: 0,
                 unfinished: 0,
+                denied: 0,
             };
             let get = if gets {
                 OpCounts {
@@ -259,6 +260,8 @@ pub(crate) mod tests {
                     key_cost_usd_per_month: 1.0,
                     ..KmsSummary::default()
                 },
+                kms_regions: Vec::new(),
+                replication: None,
                 cloudtrail: CloudTrailSummary {
                     kms_events: requests,
                     object_arn_context: if i == 0 { requests } else { 0 },

@@ -198,13 +198,14 @@ fn check_summary(path: &Path, text: &str, s: &SummaryFile) -> Result<(), LoadErr
             }
         }
         let kms = &v.kms;
-        let ops = kms.by_operation.GenerateDataKey + kms.by_operation.Decrypt;
+        let ops =
+            kms.by_operation.GenerateDataKey + kms.by_operation.Decrypt + kms.by_operation.Encrypt;
         if kms.throttled > kms.requests || ops != kms.requests {
             let k = key("kms.requests");
             return Err(at(
                 &k,
                 format!(
-                    "{k} = {} does not add up: {} throttled, GenerateDataKey + Decrypt = {ops}",
+                    "{k} = {} does not add up: {} throttled, GenerateDataKey + Decrypt + Encrypt = {ops}",
                     kms.requests, kms.throttled
                 ),
             ));

@@ -38,6 +38,14 @@ const KMS_KEY: KeyDef = KeyDef::new(
     "KMS key ARN or alias ARN",
     Assumption(NOTE_KMS_KEY),
 );
+/// Special: `kms.region`. Its provenance is recorded only when the scenario uses several
+/// Regions or replication ([`super::regions`]), so single-Region outputs stay as they were.
+pub(super) const REGION: KeyDef = KeyDef::new(
+    "region",
+    Special("`kms.region`"),
+    "AWS Region name",
+    Assumption(NOTE_BUCKET_REGION),
+);
 const PREFIXES: KeyDef = KeyDef::new(
     "prefixes",
     Text("1"),
@@ -60,6 +68,7 @@ pub(super) const KEYS: &[KeyDef] = &[
     BUCKET_KEY,
     KMS_KEY,
     super::kms_keys::KMS_KEY_CHANGE,
+    REGION,
     PREFIXES,
     EXISTING,
     super::policies::KEY_POLICY,
@@ -151,11 +160,14 @@ pub(super) fn element_name(
 
 /// `base` is the document before variant and `--set` overrides: the population's default
 /// `bucket_key` is read there (objects written before the run keep their encryption).
+/// `regions` gets the Regions the buckets use (`kms.region` first), which each bucket's
+/// `region` indexes.
 pub(super) fn buckets(
     ctx: &mut Ctx,
     top: &Tbl,
     kms: &KmsConfig,
     base: &RawTable,
+    regions: &mut super::regions::BucketRegions,
 ) -> R<Vec<Bucket>> {
     let items = ctx.array_of_tables(
         top,
@@ -209,7 +221,9 @@ pub(super) fn buckets(
             });
         }
         let uses_kms = encryption.calls_kms();
-        let default_key = format!("arn:aws:kms:{}:111122223333:key/bksim-default", kms.region);
+        let (region, region_set) = regions.bucket(ctx, &t, &REGION, &kms.region)?;
+        let region_name = regions.names[region as usize].clone();
+        let default_key = format!("arn:aws:kms:{region_name}:111122223333:key/bksim-default");
         let kms_key = if uses_kms {
             match ctx.opt(&t, KMS_KEY.name, string)? {
                 Some(k) => k,
@@ -239,14 +253,27 @@ pub(super) fn buckets(
                     ),
                 ));
             }
-            Some(r) if r != kms.region && uses_kms => ctx.note(format!(
+            // S3 requires the key in the bucket's Region (aws-facts §3.9): a bucket whose
+            // `region` is written must match its key.
+            Some(r) if r != region_name && uses_kms && region_set => {
+                let v = t.get(KMS_KEY.name).or(t.get(REGION.name)).expect("set");
+                return Err(ctx.error(
+                    Some(&v.origin),
+                    &t.key_path(KMS_KEY.name),
+                    problem(format!(
+                        "bucket '{name}' is in {region_name} but its kms_key is in {r}; S3 requires the KMS key in the bucket's Region"
+                    ))
+                    .hint(format!("use a key ARN in {region_name}, or set the bucket's region to {r}")),
+                ));
+            }
+            Some(r) if r != region_name && uses_kms => ctx.note(format!(
                 "bucket '{name}': kms_key is in {r}, not in kms.region {}; S3 requires the key in the bucket's Region, and the simulation charges its calls to kms.region",
                 kms.region
             )),
             Some(_) => {}
         }
         let kms_key_change =
-            super::kms_keys::key_change(ctx, &t, &name, encryption, &kms_key, &kms.region)?;
+            super::kms_keys::key_change(ctx, &t, &name, encryption, &kms_key, &region_name)?;
         // Only a value set counts against the limit: the default (1) is not checked.
         let given = t.get(PREFIXES.name).is_some();
         let prefixes = ctx.value(&t, &PREFIXES, |v| {
@@ -316,6 +343,7 @@ pub(super) fn buckets(
             kms_key,
             kms_key_change,
             prefixes,
+            region,
             existing,
         });
     }

@@ -158,13 +158,16 @@ impl Ctx<'_> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::{arrival, bucket, client, crypto, expect, kms, s3, top, trace, workload};
+    use super::super::{
+        arrival, bucket, client, crypto, expect, kms, replication, s3, top, trace, workload,
+    };
     use super::*;
 
     /// Every table of keys, by the heading of its table in `scenarios/README.md`.
     const SECTIONS: &[(&str, &[KeyDef])] = &[
         ("## Top level", top::KEYS),
         ("## `[kms]`", kms::KEYS),
+        ("`[kms.regions.\"<region>\"]`", kms::REGION_KEYS),
         ("## `[s3]`", s3::KEYS),
         ("## `[client]`", client::KEYS),
         ("`[client.data_key_cache]`", client::CACHE_KEYS),
@@ -173,6 +176,7 @@ mod tests {
         ("`[bucket.existing]`", bucket::EXISTING_KEYS),
         ("## `[[workload]]`", workload::KEYS),
         ("`[[workload]]` with `trace`", trace::KEYS),
+        ("## `[[replication]]`", replication::KEYS),
         ("## `[[expect]]`", expect::KEYS),
     ];
 

@@ -1,9 +1,11 @@
-//! `[kms]`: the account's KMS in one Region (quota preset, limiter, latency, prices).
+//! `[kms]`: the account's KMS in one Region (quota preset, limiter, latency, prices); the
+//! same keys in `[kms.regions."<region>"]` describe the KMS of another Region
+//! ([`super::regions`]).
 
 use super::super::model::*;
 use super::super::presets::*;
 use super::ctx::{Ctx, Problem, R, Tbl};
-use super::keys::{Assumption, Fact, KeyDef, Special, Text};
+use super::keys::{Assumption, Fact, KeyDef, Source, Special, Text};
 use super::top;
 use super::values::{boolean, number, one_of, rate_value, string, whole};
 
@@ -65,8 +67,30 @@ const KEY_PRICE_PER_MONTH: KeyDef = KeyDef::new(
     Fact(REF_KEY_PRICE),
 );
 
+/// `[kms.regions."<region>"]`: read by [`super::regions`].
+pub(super) const REGIONS: KeyDef = KeyDef::new(
+    "regions",
+    Special("none"),
+    r#"table of `[kms.regions."<region>"]` tables"#,
+    Source::None,
+);
+
 pub(super) const KEYS: &[KeyDef] = &[
     REGION,
+    REGIONS,
+    QUOTA_RPS,
+    LIMITER,
+    BURST,
+    LATENCY,
+    BACKGROUND_RPS,
+    PRICE_PER_10K,
+    FREE_TIER,
+    KEY_PRICE_PER_MONTH,
+];
+
+/// The keys of `[kms.regions."<region>"]`: those of `[kms]` but the Region, which is the
+/// table's name.
+pub(super) const REGION_KEYS: &[KeyDef] = &[
     QUOTA_RPS,
     LIMITER,
     BURST,
@@ -88,6 +112,13 @@ pub(super) fn kms_config(ctx: &mut Ctx, top: &Tbl) -> R<KmsConfig> {
             Problem { msg, hint },
         )
     })?;
+    region_kms(ctx, &t, &preset)
+}
+
+/// The KMS of the Region `preset` describes, from the keys of table `t` (`[kms]`, or
+/// `[kms.regions."<region>"]`), each defaulting as in `[kms]`.
+pub(super) fn region_kms(ctx: &mut Ctx, t: &Tbl, preset: &RegionPreset) -> R<KmsConfig> {
+    let t = t.clone();
     let quota_parse = |v: &_| whole(v, "requests per second", 1, u64::MAX);
     let quota_rps = match ctx.opt(&t, QUOTA_RPS.name, quota_parse)? {
         Some(q) => q,
@@ -127,7 +158,7 @@ pub(super) fn kms_config(ctx: &mut Ctx, top: &Tbl) -> R<KmsConfig> {
     let free_tier = ctx.value(&t, &FREE_TIER, boolean)?;
     let key_price_per_month = ctx.value(&t, &KEY_PRICE_PER_MONTH, |v| number(v, "USD"))?;
     Ok(KmsConfig {
-        region: preset.region,
+        region: preset.region.clone(),
         quota_table: preset.quota_table.to_string(),
         quota_rps,
         limiter,

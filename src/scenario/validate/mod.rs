@@ -26,6 +26,8 @@ mod keys;
 mod kms;
 mod kms_keys;
 mod policies;
+mod regions;
+mod replication;
 mod s3;
 mod top;
 pub mod trace;
@@ -117,9 +119,20 @@ pub(crate) fn validate(file: &Path, root: &RawTable, base: &RawTable) -> R<Scena
     let s3 = s3::s3_config(&mut ctx, &top)?;
     let client = client::client_config(&mut ctx, &top)?;
     let crypto = crypto::crypto_config(&mut ctx, &top)?;
-    let buckets = bucket::buckets(&mut ctx, &top, &kms, base)?;
+    let mut bucket_regions = regions::BucketRegions::new(&kms.region);
+    let buckets = bucket::buckets(&mut ctx, &top, &kms, base, &mut bucket_regions)?;
+    let replication = replication::rules(&mut ctx, &top, &buckets)?;
+    let regions = regions::region_configs(
+        &mut ctx,
+        &top,
+        &kms,
+        &bucket_regions,
+        !replication.is_empty(),
+    )?;
     s3::dsse_default(&mut ctx, &top, &buckets)?;
-    let (workloads, traces) = workload::workloads(&mut ctx, &top, &buckets, &s3, &kms.region)?;
+    let replicated: Vec<usize> = replication.iter().map(|r| r.to).collect();
+    let (workloads, traces) =
+        workload::workloads(&mut ctx, &top, &buckets, &s3, &kms.region, &replicated)?;
     let expect = expect::expectations(&ctx, &top, root)?;
 
     if client.data_key_cache.is_some() && !buckets.iter().any(|b| b.encryption.client_calls_kms()) {
@@ -138,6 +151,8 @@ pub(crate) fn validate(file: &Path, root: &RawTable, base: &RawTable) -> R<Scena
         duration: run.duration,
         warmup: run.warmup,
         kms,
+        regions,
+        replication,
         s3,
         client,
         crypto,

@@ -72,6 +72,13 @@ pub(super) const EXPECT: KeyDef = KeyDef::new(
     "array of tables, at most 100",
     Source::None,
 );
+/// Replication rules: `replication.rs` reads them.
+pub(super) const REPLICATION: KeyDef = KeyDef::new(
+    "replication",
+    Special("none"),
+    "array of tables, at most 100",
+    Source::None,
+);
 /// A parameter grid, not the model: `ScenarioFile::sweep` reads it.
 const SWEEP: KeyDef = KeyDef::new("sweep", Special("none"), "table", Source::None);
 
@@ -87,6 +94,7 @@ pub(super) const KEYS: &[KeyDef] = &[
     CRYPTO,
     BUCKET,
     WORKLOAD,
+    REPLICATION,
     VARIANT,
     SWEEP,
     EXPECT,

@@ -79,6 +79,7 @@ pub(super) fn workloads(
     buckets: &[Bucket],
     s3: &S3Config,
     region: &str,
+    replicated: &[usize],
 ) -> R<(Vec<Workload>, Vec<TraceWorkload>)> {
     let items = ctx.array_of_tables(
         top,
@@ -234,7 +235,9 @@ pub(super) fn workloads(
         let source = out[w].copy_from.unwrap_or(out[w].bucket);
         let bucket = &buckets[source];
         let has_existing = bucket.existing.is_some();
-        let writers = out.iter().any(|x| x.op == Op::Put && x.bucket == source);
+        // Replication writes its destination buckets too.
+        let writers = out.iter().any(|x| x.op == Op::Put && x.bucket == source)
+            || replicated.contains(&source);
         let read_from = match ctx.opt(&t, READ_FROM.name, |v| read_from(v, &names))? {
             Some(r) => r,
             None => {

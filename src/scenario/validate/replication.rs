@@ -1,0 +1,100 @@
+//! `[[replication]]`: S3 Replication rules from a source bucket to a destination bucket (same
+//! Region or another), each with a replication lag distribution.
+
+use super::super::error::did_you_mean;
+use super::super::model::*;
+use super::super::presets::*;
+use super::ctx::{Ctx, Problem, R, Tbl, problem};
+use super::keys::{Assumption, KeyDef, Required, Source, Text};
+use super::top;
+use super::values::string;
+
+const FROM: KeyDef = KeyDef::new("from", Required, "a bucket's name", Source::None);
+const TO: KeyDef = KeyDef::new("to", Required, "a bucket's name, not `from`", Source::None);
+const LAG: KeyDef = KeyDef::new(
+    "lag",
+    Text(r#"{ median = "5s", p99 = "1m" }"#),
+    "latency",
+    Assumption(NOTE_REPLICATION_LAG),
+);
+
+pub(super) const KEYS: &[KeyDef] = &[FROM, TO, LAG];
+
+/// The replication rules, checked against the buckets.
+pub(super) fn rules(ctx: &mut Ctx, top_tbl: &Tbl, buckets: &[Bucket]) -> R<Vec<ReplicationRule>> {
+    if top_tbl.get(top::REPLICATION.name).is_none() {
+        return Ok(Vec::new());
+    }
+    let items = ctx.array_of_tables(
+        top_tbl,
+        top::REPLICATION.name,
+        "add a [[replication]] with from and to",
+    )?;
+    let known: Vec<&str> = buckets.iter().map(|b| b.name.as_str()).collect();
+    let bucket = |v: &_| {
+        let s = string(v)?;
+        known.iter().position(|b| *b == s).ok_or_else(|| Problem {
+            msg: format!("no [[bucket]] named '{s}' (known: {})", known.join(", ")),
+            hint: did_you_mean(&s, known.iter().copied()),
+        })
+    };
+    let mut out: Vec<ReplicationRule> = Vec::new();
+    for (i, item) in items.into_iter().enumerate() {
+        let t = Tbl {
+            t: item.as_table().expect("checked by array_of_tables"),
+            path: format!("{}[{i}]", top::REPLICATION.name),
+            origin: Some(&item.origin),
+        };
+        ctx.check_keys(&t, KEYS, |_| None)?;
+        let from = ctx.req(&t, FROM.name, Some("from = \"<source bucket>\""), bucket)?;
+        let to = ctx.req(&t, TO.name, Some("to = \"<destination bucket>\""), bucket)?;
+        let to_origin = t.get(TO.name).map(|v| &v.origin);
+        if from == to {
+            return Err(ctx.error(
+                to_origin,
+                &t.key_path(TO.name),
+                problem(format!(
+                    "replication from bucket '{}' to itself",
+                    buckets[from].name
+                ))
+                .hint("replicate to another bucket"),
+            ));
+        }
+        if out.iter().any(|r| r.from == from && r.to == to) {
+            return Err(ctx.error(
+                to_origin,
+                &t.key_path(TO.name),
+                problem(format!(
+                    "a [[replication]] from '{}' to '{}' is already there",
+                    buckets[from].name, buckets[to].name
+                )),
+            ));
+        }
+        // Replicating SSE-KMS objects needs a KMS key for the replicas in the destination's
+        // Region (ReplicaKmsKeyID, aws-facts §3.7): the model takes the destination's key.
+        let (src, dst) = (&buckets[from], &buckets[to]);
+        if src.encryption.s3_calls_kms() && !dst.encryption.s3_calls_kms() {
+            return Err(ctx.error(
+                to_origin,
+                &t.key_path(TO.name),
+                problem(format!(
+                    "bucket '{}' uses {} and bucket '{}' {}: S3 replicates SSE-KMS objects only with a KMS key for the replicas (ReplicaKmsKeyID) in the destination's Region",
+                    src.name,
+                    src.encryption.name(),
+                    dst.name,
+                    dst.encryption.name()
+                ))
+                .hint(format!("give bucket '{}' encryption = \"sse-kms\"", dst.name)),
+            ));
+        }
+        if src.encryption.client_calls_kms() {
+            ctx.note(format!(
+                "replication from '{}': S3 replicates client-side encrypted objects as opaque data, with no KMS call",
+                src.name
+            ));
+        }
+        let lag = ctx.value_with(&t, &LAG, |ctx, v, path| ctx.latency(v, path))?;
+        out.push(ReplicationRule { from, to, lag });
+    }
+    Ok(out)
+}
