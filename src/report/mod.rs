@@ -32,6 +32,7 @@ pub mod charts;
 pub mod expect;
 pub mod formats;
 pub mod html;
+mod layer;
 pub mod load;
 pub mod markdown;
 pub mod plausible;

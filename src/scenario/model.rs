@@ -229,6 +229,19 @@ pub struct Bucket {
     pub prefixes: u32,
     /// Objects that exist before the run starts, for GET workloads.
     pub existing: Option<Population>,
+    /// A client-side encryption layer on top of the bucket's server-side `encryption`
+    /// (`client_encryption = "cse-kms"`); None without one (and always for a `cse-kms` bucket).
+    pub client_layer: Option<ClientLayer>,
+}
+
+/// `client_encryption = "cse-kms"` on a server-side bucket: the client encrypts each object
+/// itself (as `cse-kms` does: its KMS calls through `client.data_key_cache`, its CPU) and S3
+/// then encrypts the ciphertext again with the bucket's own mode.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClientLayer {
+    /// The KMS key the client's data keys are generated under (`client_kms_key`, by default
+    /// the bucket's `kms_key`).
+    pub kms_key: String,
 }
 
 /// `kms_key_change = { at, to }`: from simulated time `at`, the bucket's default KMS key is

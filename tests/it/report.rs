@@ -74,6 +74,7 @@ fn variant(name: &str, bucket_key: bool, seconds: u64, with_gets: bool) -> Varia
                 GenerateDataKey: kms_requests,
                 Decrypt: 0,
             },
+            by_caller: None,
             for_existing_objects: 0,
             peak_rps: if bucket_key { 12 } else { 29_987 },
             background_requests: 0,

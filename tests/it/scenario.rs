@@ -795,6 +795,7 @@ fn defaults_applied_exactly() {
             kms_key_change: None,
             prefixes: 1,
             existing: None,
+            client_layer: None,
         }],
         traces: Vec::new(),
         workloads: vec![Workload {

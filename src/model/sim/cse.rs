@@ -3,8 +3,8 @@
 //! that encrypt and decrypt the objects.
 
 use super::super::key_cache::{KeyCache, Lookup};
-use super::super::objects::KeyRef;
 use super::kms_calls::KmsCalls;
+use super::layer;
 use super::request::{Phase, Request};
 use crate::engine::time::{Nanos, from_secs};
 use crate::metrics::collector::{Collector, Context, KmsOpKind};
@@ -28,6 +28,8 @@ pub(super) struct CseClient {
     pub(super) busy: Nanos,
     warmup: Nanos,
     duration: Nanos,
+    /// Buckets with a client-side layer over their server-side mode (`client_encryption`).
+    pub(super) layered: Vec<bool>,
 }
 
 impl CseClient {
@@ -50,6 +52,7 @@ impl CseClient {
             busy: 0,
             warmup: sc.warmup,
             duration: sc.duration,
+            layered: layer::layered_buckets(sc),
         }
     }
 
@@ -72,7 +75,7 @@ impl CseClient {
                         {
                             usage.0 += 1;
                             usage.1 = usage.1.saturating_add(r.size);
-                            r.key = KeyRef::ClientKey(e.key_id);
+                            layer::set_client_key(r, self.layered[bi as usize], e.key_id);
                             true
                         } else {
                             self.write.evict(&ck);
@@ -83,7 +86,7 @@ impl CseClient {
                 }
             }
             Phase::ClientDecrypt => {
-                let id = r.key.client_id();
+                let id = layer::client_key(r);
                 matches!(self.read.lookup(&(r.session, id), now), Lookup::Hit(_))
             }
             _ => false,
@@ -117,11 +120,11 @@ impl CseClient {
                     // The first use of a data key does not count (Encryption SDK).
                     self.usage.insert(ck, (0, 0));
                 }
-                r.key = KeyRef::ClientKey(id);
+                layer::set_client_key(r, self.layered[bi as usize], id);
                 (ok, at)
             }
             _ => {
-                let id = r.key.client_id();
+                let id = layer::client_key(r);
                 let (ok, at) = kms.call(m, now, r.first_send, KmsOpKind::Decrypt, Context::Client);
                 if self.cache.is_some() {
                     self.read.insert((r.session, id), now, id, at, ok);

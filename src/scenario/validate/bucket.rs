@@ -60,6 +60,8 @@ pub(super) const KEYS: &[KeyDef] = &[
     BUCKET_KEY,
     KMS_KEY,
     super::kms_keys::KMS_KEY_CHANGE,
+    super::layer::CLIENT_ENCRYPTION,
+    super::layer::CLIENT_KMS_KEY,
     PREFIXES,
     EXISTING,
 ];
@@ -206,7 +208,9 @@ pub(super) fn buckets(
                 ),
             });
         }
-        let uses_kms = encryption.calls_kms();
+        let layered = super::layer::layered(ctx, &t, &name, encryption)?;
+        // A client-side layer uses the bucket's key unless it names its own.
+        let uses_kms = encryption.calls_kms() || layered;
         let default_key = format!("arn:aws:kms:{}:111122223333:key/bksim-default", kms.region);
         let kms_key = if uses_kms {
             match ctx.opt(&t, KMS_KEY.name, string)? {
@@ -245,6 +249,8 @@ pub(super) fn buckets(
         }
         let kms_key_change =
             super::kms_keys::key_change(ctx, &t, &name, encryption, &kms_key, &kms.region)?;
+        let client_layer =
+            super::layer::client_layer(ctx, &t, &name, layered, &kms_key, &kms.region)?;
         // Only a value set counts against the limit: the default (1) is not checked.
         let given = t.get(PREFIXES.name).is_some();
         let prefixes = ctx.value(&t, &PREFIXES, |v| {
@@ -304,6 +310,7 @@ pub(super) fn buckets(
             kms_key_change,
             prefixes,
             existing,
+            client_layer,
         });
     }
     Ok(out)

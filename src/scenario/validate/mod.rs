@@ -25,6 +25,7 @@ mod head;
 mod keys;
 mod kms;
 mod kms_keys;
+mod layer;
 mod s3;
 mod top;
 pub mod trace;
@@ -121,7 +122,11 @@ pub(crate) fn validate(file: &Path, root: &RawTable, base: &RawTable) -> R<Scena
     let (workloads, traces) = workload::workloads(&mut ctx, &top, &buckets, &s3, &kms.region)?;
     let expect = expect::expectations(&ctx, &top, root)?;
 
-    if client.data_key_cache.is_some() && !buckets.iter().any(|b| b.encryption.client_calls_kms()) {
+    if client.data_key_cache.is_some()
+        && !buckets
+            .iter()
+            .any(|b| b.encryption.client_calls_kms() || b.client_layer.is_some())
+    {
         ctx.note(
             "client.data_key_cache has no effect: no bucket uses cse-kms (client-side encryption)"
                 .into(),
