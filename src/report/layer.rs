@@ -65,7 +65,7 @@ pub(crate) fn verdict_sentence(v: &VariantSummary) -> Option<String> {
         s.push_str("; bucket keys cut only S3's calls, the client's are cut by its data-key cache (client.data_key_cache)");
     }
     if c.client.throttled > 0 {
-        s.push_str("; the client retries its throttled calls by its retry mode, before any byte is sent to S3");
+        s.push_str("; the client's KMS client retries its own throttled calls by its retry mode, without repeating the S3 request");
     }
     if c.s3.throttled > 0 {
         s.push_str("; a throttled call of S3's is a 503 SlowDown to a request whose client-side call had succeeded");

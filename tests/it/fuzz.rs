@@ -41,6 +41,7 @@ const SCENARIOS: &[&str] = &[
     "key-change",
     "re-encryption-job",
     "bucket-keys-next-week",
+    "cse-over-sse-kms",
 ];
 
 /// Values a fuzzer would try: edges of every type, absurd sizes and rates, control

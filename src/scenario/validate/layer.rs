@@ -3,9 +3,10 @@
 //! server-side `encryption`, under the bucket's KMS key or a key of its own.
 
 use super::super::model::ClientLayer;
+use super::super::presets::NOTE_CLIENT_KMS_KEY;
 use super::bucket::kms_key_region;
 use super::ctx::{Ctx, R, Tbl, problem};
-use super::keys::{KeyDef, Source, Special};
+use super::keys::{Assumption, KeyDef, Source, Special};
 use super::values::{one_of, string};
 use crate::mode::Mode;
 
@@ -25,7 +26,7 @@ pub(super) const CLIENT_KMS_KEY: KeyDef = KeyDef::new(
     "client_kms_key",
     Special("the bucket's `kms_key`"),
     "KMS key ARN or alias ARN",
-    Source::None,
+    Assumption(NOTE_CLIENT_KMS_KEY),
 );
 
 /// Whether bucket `name` (table `t`, server-side mode `encryption`) has a client-side layer.
