@@ -6,6 +6,12 @@
 //! followed by an ordinary PUT that S3 encrypts with the bucket's mode; a layered GET is an
 //! ordinary GET (S3's Decrypt or bucket key) followed by the client's Decrypt. The two
 //! layers' calls go to the same KMS quota, in sequence, so their latencies add.
+//!
+//! AWS documents the combination: "You can use both the Amazon S3 Encryption Client and
+//! server-side encryption to encrypt your data. When you send encrypted objects to Amazon S3,
+//! Amazon S3 doesn't recognize the objects as being encrypted", and the client "does not use or
+//! interact with bucket keys" (so S3's layer alone uses them):
+//! https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingClientSideEncryption.html
 
 use super::super::objects::KeyRef;
 use super::request::Request;
