@@ -126,7 +126,11 @@ pub fn run_variant(name: &str, sc: &Scenario, progress: Option<sim::Progress>) -
 /// KMS calls split by caller, when a bucket has a client-side layer over its server-side mode
 /// (`client_encryption`); `None` otherwise, so other scenarios' summaries are unchanged.
 fn by_caller(sc: &Scenario, m: &crate::metrics::collector::Collector) -> Option<ByCaller> {
-    sc.buckets.iter().find(|b| b.client_layer.is_some())?;
+    let layered = sc.buckets.iter().any(|b| b.client_layer.is_some())
+        || sc.workloads.iter().any(|w| w.client_layer.is_some());
+    if !layered {
+        return None;
+    }
     let client = CallerCalls {
         requests: m.ctx_client,
         throttled: m.client_throttled,

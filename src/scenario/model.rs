@@ -343,6 +343,10 @@ pub struct Workload {
     /// Copy workloads: index of the source bucket (`from`; the workload's own `bucket` when
     /// unset, an in-place re-encryption). `None` for put and get workloads.
     pub copy_from: Option<usize>,
+    /// PUT: the client-side layer its objects get over the bucket's server-side mode (its
+    /// `client_encryption` and `client_kms_key`, by default the bucket's); `None` without
+    /// one, and for other operations (a read uses the layers that wrote the object).
+    pub client_layer: Option<ClientLayer>,
 }
 
 /// The HEAD requests of a read workload: a HEAD makes no KMS call and counts against the

@@ -321,3 +321,48 @@ fn a_client_key_without_a_layer_is_noted() {
         s.notes
     );
 }
+
+#[test]
+fn a_put_workload_chooses_its_own_layer() {
+    // The bucket without a layer, the writer with one: the same counts as a layered bucket
+    // (its GETs decrypt with both layers, as the objects were written).
+    let text = BASE.replace(
+        "client_encryption = \"cse-kms\"",
+        "client_encryption = \"none\"",
+    );
+    let s = run(&text, &["workload.w.client_encryption=\"cse-kms\""]);
+    let c = s.kms.by_caller.expect("split by caller");
+    assert_eq!(c.s3, calls(80, 0, 40, 40));
+    assert_eq!(c.client, calls(80, 0, 40, 40));
+    // With its own key: two keys billed.
+    let key = format!("workload.w.client_kms_key=\"{CLIENT_KEY}\"");
+    let s = run(&text, &["workload.w.client_encryption=\"cse-kms\"", &key]);
+    assert_eq!(s.kms.keys, 2);
+    // A layered bucket, the writer opting out: only S3's calls.
+    let s = run(BASE, &["workload.w.client_encryption=\"none\""]);
+    let c = s.kms.by_caller.unwrap();
+    assert_eq!(c.s3, calls(80, 0, 40, 40));
+    assert_eq!(c.client, calls(0, 0, 0, 0));
+}
+
+#[test]
+fn a_layer_on_a_read_workload_is_refused() {
+    let text = BASE.replace(
+        "read_from = \"w\"",
+        "read_from = \"w\"\nclient_encryption = \"cse-kms\"",
+    );
+    let line = text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| l.contains("client_encryption"))
+        .map(|(i, _)| i + 1)
+        .last()
+        .unwrap();
+    let msg = error(&text);
+    assert!(
+        msg.contains(&format!(
+            "x.toml:{line}:21: workload.r.client_encryption: client_encryption applies only to put workloads"
+        )),
+        "{msg}"
+    );
+}

@@ -816,6 +816,7 @@ fn defaults_applied_exactly() {
             kms_key: None,
             bucket_key: None,
             copy_from: None,
+            client_layer: None,
         }],
         expect: vec![],
         notes: vec![],

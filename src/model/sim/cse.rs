@@ -28,8 +28,10 @@ pub(super) struct CseClient {
     pub(super) busy: Nanos,
     warmup: Nanos,
     duration: Nanos,
-    /// Buckets with a client-side layer over their server-side mode (`client_encryption`).
-    pub(super) layered: Vec<bool>,
+    /// By bucket: whether the client's data key is kept apart from S3's (not `cse-kms`).
+    apart: Vec<bool>,
+    /// By workload: whether its PUTs get a client-side layer (`client_encryption`).
+    layered_writes: Vec<bool>,
 }
 
 impl CseClient {
@@ -52,8 +54,18 @@ impl CseClient {
             busy: 0,
             warmup: sc.warmup,
             duration: sc.duration,
-            layered: layer::layered_buckets(sc),
+            apart: layer::keys_apart(sc),
+            layered_writes: layer::layered_writes(sc),
         }
+    }
+
+    /// Whether PUTs of planned workload `w` get a client-side layer over their bucket's mode.
+    #[inline]
+    pub(super) fn layered(&self, w: u32) -> bool {
+        self.layered_writes
+            .get(w as usize)
+            .copied()
+            .unwrap_or(false)
     }
 
     /// Whether the current step of `r` (to bucket `bi`) is served from the data-key cache
@@ -75,7 +87,7 @@ impl CseClient {
                         {
                             usage.0 += 1;
                             usage.1 = usage.1.saturating_add(r.size);
-                            layer::set_client_key(r, self.layered[bi as usize], e.key_id);
+                            layer::set_client_key(r, self.apart[bi as usize], e.key_id);
                             true
                         } else {
                             self.write.evict(&ck);
@@ -120,7 +132,7 @@ impl CseClient {
                     // The first use of a data key does not count (Encryption SDK).
                     self.usage.insert(ck, (0, 0));
                 }
-                layer::set_client_key(r, self.layered[bi as usize], id);
+                layer::set_client_key(r, self.apart[bi as usize], id);
                 (ok, at)
             }
             _ => {

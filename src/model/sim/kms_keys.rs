@@ -148,6 +148,11 @@ pub fn distinct_kms_keys(sc: &Scenario) -> Vec<&str> {
             .iter()
             .filter_map(|b| b.client_layer.as_ref().map(|l| l.kms_key.as_str())),
     );
+    keys.extend(
+        sc.workloads
+            .iter()
+            .filter_map(|w| w.client_layer.as_ref().map(|l| l.kms_key.as_str())),
+    );
     for w in &sc.workloads {
         if let Some(k) = &w.kms_key
             && w.op == Op::Put

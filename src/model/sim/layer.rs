@@ -16,21 +16,32 @@
 use super::super::objects::KeyRef;
 use super::request::Request;
 use crate::engine::time::Nanos;
+use crate::mode::Mode;
 use crate::scenario::Scenario;
 
-/// Which buckets have a client-side layer over their server-side mode, by bucket index.
-pub(super) fn layered_buckets(sc: &Scenario) -> Vec<bool> {
+/// By bucket index: whether a client-side data key is kept apart from S3's key (every
+/// bucket but a `cse-kms` one, whose only key is the client's).
+pub(super) fn keys_apart(sc: &Scenario) -> Vec<bool> {
     sc.buckets
         .iter()
-        .map(|b| b.client_layer.is_some())
+        .map(|b| b.encryption != Mode::CseKms)
+        .collect()
+}
+
+/// By workload index: whether its PUTs get a client-side layer (the workload's
+/// `client_encryption`, by default its bucket's).
+pub(super) fn layered_writes(sc: &Scenario) -> Vec<bool> {
+    sc.workloads
+        .iter()
+        .map(|w| w.client_layer.is_some())
         .collect()
 }
 
 /// Keeps client-side data key `id` in `r`: in `r.key` for a `cse-kms` bucket (as always),
-/// in `r.client_key` for a layered bucket, whose `r.key` is S3's.
+/// in `r.client_key` for a layered write (`apart`), whose `r.key` is S3's.
 #[inline]
-pub(super) fn set_client_key(r: &mut Request, layered: bool, id: u64) {
-    if layered {
+pub(super) fn set_client_key(r: &mut Request, apart: bool, id: u64) {
+    if apart {
         r.client_key = id;
     } else {
         r.key = KeyRef::ClientKey(id);

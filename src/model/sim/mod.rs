@@ -403,7 +403,7 @@ impl<'a> Simulation<'a> {
             (Phase::CopyRead, 0)
         } else if get {
             (first, 0)
-        } else if enc.client_calls_kms() || self.cse.layered[src as usize] {
+        } else if enc.client_calls_kms() || self.cse.layered(workload) {
             (Phase::ClientGenerate, 0)
         } else {
             self.uploads.first_call(size)

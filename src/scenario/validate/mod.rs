@@ -126,6 +126,7 @@ pub(crate) fn validate(file: &Path, root: &RawTable, base: &RawTable) -> R<Scena
         && !buckets
             .iter()
             .any(|b| b.encryption.client_calls_kms() || b.client_layer.is_some())
+        && !workloads.iter().any(|w| w.client_layer.is_some())
     {
         ctx.note(
             "client.data_key_cache has no effect: no bucket uses cse-kms (client-side encryption)"

@@ -69,6 +69,8 @@ pub(super) const KEYS: &[KeyDef] = &[
     OBJECTS,
     kms_keys::WORKLOAD_KMS_KEY,
     kms_keys::WORKLOAD_BUCKET_KEY,
+    super::layer::WORKLOAD_CLIENT_ENCRYPTION,
+    super::layer::WORKLOAD_CLIENT_KMS_KEY,
     copy::FROM,
 ];
 
@@ -198,6 +200,8 @@ pub(super) fn workloads(
         }
         let (kms_key, bucket_key) =
             kms_keys::workload_keys(ctx, &t, &name, op, &buckets[bucket], region)?;
+        let client_layer =
+            super::layer::workload_layer(ctx, &t, &name, op, &buckets[bucket], region)?;
         if op != Op::Put {
             gets.push((out.len(), t.clone()));
         }
@@ -217,6 +221,7 @@ pub(super) fn workloads(
             kms_key,
             bucket_key,
             copy_from,
+            client_layer,
         });
     }
     links::links(ctx, &tables, &mut out)?;
