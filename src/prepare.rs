@@ -77,16 +77,19 @@ pub fn load_traces(sc: &mut Scenario) -> Result<(), ScenarioError> {
                 ),
             ));
         }
-        if let Some(&bi) = tw
-            .buckets
-            .iter()
-            .find(|&&bi| sc.buckets[bi].encryption.client_calls_kms())
-        {
+        if let Some(&bi) = tw.buckets.iter().find(|&&bi| {
+            sc.buckets[bi].encryption.client_calls_kms() || sc.buckets[bi].client_layer.is_some()
+        }) {
             return Err(tw.site.invalid(
                 &key,
                 format!(
-                    "bucket '{}' uses cse-kms: a log of S3 requests does not show the client's own KMS calls, so replay models only server-side encryption and none",
-                    sc.buckets[bi].name
+                    "bucket '{}' uses cse-kms{}: a log of S3 requests does not show the client's own KMS calls, so replay models only server-side encryption and none",
+                    sc.buckets[bi].name,
+                    if sc.buckets[bi].client_layer.is_some() {
+                        " (client_encryption)"
+                    } else {
+                        ""
+                    }
                 ),
             ));
         }

@@ -77,6 +77,11 @@ pub struct Collector {
     pub ctx_object: u64,
     pub ctx_bucket: u64,
     pub ctx_client: u64,
+    /// Of the client-side calls (`ctx_client`): throttled, and by operation (S3's are the
+    /// totals less these).
+    pub client_throttled: u64,
+    pub client_generate_data_key: u64,
+    pub client_decrypt: u64,
     pub background_requests: u64,
     pub background_throttled: u64,
     pub bucket_keys_issued: u64,
@@ -123,6 +128,9 @@ impl Collector {
             ctx_object: 0,
             ctx_bucket: 0,
             ctx_client: 0,
+            client_throttled: 0,
+            client_generate_data_key: 0,
+            client_decrypt: 0,
             background_requests: 0,
             background_throttled: 0,
             bucket_keys_issued: 0,
@@ -374,7 +382,15 @@ impl Collector {
         match ctx {
             Context::ObjectArn => self.ctx_object += 1,
             Context::BucketArn => self.ctx_bucket += 1,
-            Context::Client => self.ctx_client += 1,
+            Context::Client => {
+                self.ctx_client += 1;
+                self.client_throttled += throttled as u64;
+                match op {
+                    KmsOpKind::GenerateDataKey => self.client_generate_data_key += 1,
+                    // A client never calls Encrypt (only replication does, through S3).
+                    KmsOpKind::Decrypt | KmsOpKind::Encrypt => self.client_decrypt += 1,
+                }
+            }
         }
     }
 

@@ -168,6 +168,11 @@ pub struct KmsSummary {
     /// Of those, rejected with ThrottlingException.
     pub throttled: u64,
     pub by_operation: ByOperation,
+    /// `requests` split by who made them, S3 (server-side encryption) or the client
+    /// (client-side encryption): only for scenarios with a bucket's `client_encryption` layer
+    /// over a server-side mode, absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub by_caller: Option<ByCaller>,
     /// Of `requests`, those made to read objects that were in the bucket before the run
     /// (`[bucket.existing]`): the traffic turning bucket keys on does not remove until the
     /// objects are rewritten. Absent when zero.
@@ -249,6 +254,23 @@ pub struct DeniedCalls {
     /// The deciding statement and its file, when one decided.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub statement: Option<String>,
+}
+
+/// KMS calls by caller: S3's (object- or bucket-ARN context) and the client's own.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Default)]
+pub struct ByCaller {
+    pub s3: CallerCalls,
+    pub client: CallerCalls,
+}
+
+/// One caller's KMS calls: all that reached KMS, those throttled, and by operation.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Default)]
+#[allow(non_snake_case)]
+pub struct CallerCalls {
+    pub requests: u64,
+    pub throttled: u64,
+    pub GenerateDataKey: u64,
+    pub Decrypt: u64,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Default)]

@@ -21,8 +21,8 @@ pub mod verify;
 
 use crate::engine::time::to_secs;
 use crate::metrics::results::{
-    ByOperation, CloudTrailSummary, CryptoSummary, KmsSummary, PerOp, Slowdown, VariantResults,
-    VariantSummary,
+    ByCaller, ByOperation, CallerCalls, CloudTrailSummary, CryptoSummary, KmsSummary, PerOp,
+    Slowdown, VariantResults, VariantSummary,
 };
 use crate::metrics::summary::latency_summary;
 use crate::metrics::summary::round6;
@@ -101,6 +101,7 @@ fn summarise(name: &str, sc: &Scenario, finished: sim::Finished) -> VariantResul
                 Decrypt: m.decrypt,
                 Encrypt: m.encrypt,
             },
+            by_caller: by_caller(sc, &m),
             for_existing_objects: m.kms_for_existing,
             peak_rps,
             background_requests: m.background_requests,
@@ -154,6 +155,31 @@ fn summarise(name: &str, sc: &Scenario, finished: sim::Finished) -> VariantResul
         trace_cut: finished.trace_cut,
         trace_error: finished.trace_error,
     }
+}
+
+/// KMS calls split by caller, when a bucket has a client-side layer over its server-side mode
+/// (`client_encryption`); `None` otherwise, so other scenarios' summaries are unchanged.
+fn by_caller(sc: &Scenario, m: &crate::metrics::collector::Collector) -> Option<ByCaller> {
+    let layered = sc.buckets.iter().any(|b| b.client_layer.is_some())
+        || sc.workloads.iter().any(|w| w.client_layer.is_some());
+    if !layered {
+        return None;
+    }
+    let client = CallerCalls {
+        requests: m.ctx_client,
+        throttled: m.client_throttled,
+        GenerateDataKey: m.client_generate_data_key,
+        Decrypt: m.client_decrypt,
+    };
+    Some(ByCaller {
+        s3: CallerCalls {
+            requests: m.kms_requests - client.requests,
+            throttled: m.kms_throttled - client.throttled,
+            GenerateDataKey: m.generate_data_key - client.GenerateDataKey,
+            Decrypt: m.decrypt - client.Decrypt,
+        },
+        client,
+    })
 }
 
 /// KMS keys the scenario uses (each costs storage per month): see

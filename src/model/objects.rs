@@ -35,6 +35,9 @@ pub struct ObjectRecord {
     pub key: KeyRef,
     pub size: u64,
     pub prefix: u32,
+    /// The client-side data key of a bucket's `client_encryption` layer, over the server-side
+    /// `key` (0: no client layer; a `cse-kms` bucket's key is `key` itself).
+    pub client_key: u64,
 }
 
 /// Ids of keys issued during a run count up from 1; population keys have the top bit set so
@@ -105,6 +108,10 @@ pub struct Population {
     pub bucket_key_from: u64,
     /// Mixed into key ids so two buckets' populations never share keys.
     pub salt: u64,
+    /// A `client_encryption` layer over the bucket's mode: its objects' client-side data
+    /// keys, one per object (`None`) or, with a client cache, one per writer session and
+    /// `max_age` (`Some(max_age)`). `None` without a layer.
+    pub client_layer: Option<Option<Nanos>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -140,6 +147,7 @@ impl Population {
             prefixes: prefixes.max(1),
             kind,
             salt: stable_hash(&[b"population", bucket.as_bytes()]),
+            client_layer: None,
         }
     }
 
@@ -174,7 +182,21 @@ impl Population {
                 KeyRef::ClientKey(self.key_id(&[writer as u64, u64::MAX, window]))
             }
         };
-        ObjectRecord { key, size, prefix }
+        let client_key = match self.client_layer {
+            None => 0,
+            // Tagged apart from the server-side keys' parts (u64::MAX - 1, not u64::MAX).
+            Some(None) => self.key_id(&[i, u64::MAX - 1]),
+            Some(Some(age)) => {
+                let window = written_at / age.max(1);
+                self.key_id(&[writer as u64, u64::MAX - 1, window])
+            }
+        };
+        ObjectRecord {
+            key,
+            size,
+            prefix,
+            client_key,
+        }
     }
 
     /// The front-end host writer session `writer`'s connection was bound to.
@@ -208,6 +230,7 @@ mod tests {
                 key: KeyRef::BucketKey(i),
                 size: 1,
                 prefix: 0,
+                client_key: 0,
             });
         }
         assert_eq!(w.sample.len(), 100);

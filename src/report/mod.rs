@@ -33,6 +33,7 @@ pub mod denied;
 pub mod expect;
 pub mod formats;
 pub mod html;
+mod layer;
 pub mod load;
 pub mod markdown;
 pub mod old_objects;

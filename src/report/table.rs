@@ -119,6 +119,7 @@ pub(crate) fn sections(vs: &[&VariantSummary]) -> Vec<Vec<Row>> {
         row("KMS Decrypt", &|v| group(v.kms.by_operation.Decrypt)),
     ];
     kms.extend(super::replication::kms_rows(vs));
+    kms.extend(super::layer::table_rows(vs));
     if vs.iter().any(|v| v.kms.for_existing_objects > 0) {
         kms.push(row("KMS for objects written before the run", &|v| {
             count_pct(v.kms.for_existing_objects, v.kms.requests)

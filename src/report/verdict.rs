@@ -267,6 +267,8 @@ fn verdict(
         sentences.push(s);
     }
 
+    sentences.extend(super::layer::verdict_sentence(v));
+
     // Cost.
     let mut s = format!(
         "KMS costs {} per 30-day month in requests",

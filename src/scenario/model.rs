@@ -246,6 +246,9 @@ pub struct Bucket {
     /// The key policy and IAM policies each KMS call for this bucket is checked against
     /// (`key_policy`, `iam_policies`); `None`: calls are not checked.
     pub policies: Option<BucketPolicies>,
+    /// A client-side encryption layer on top of the bucket's server-side `encryption`
+    /// (`client_encryption = "cse-kms"`); None without one (and always for a `cse-kms` bucket).
+    pub client_layer: Option<ClientLayer>,
 }
 
 /// The principal of a workload that names none (`principal`'s default).
@@ -276,6 +279,16 @@ pub struct ReplicationRule {
     /// Index of the destination bucket.
     pub to: usize,
     pub lag: LatencyDist,
+}
+
+/// `client_encryption = "cse-kms"` on a server-side bucket: the client encrypts each object
+/// itself (as `cse-kms` does: its KMS calls through `client.data_key_cache`, its CPU) and S3
+/// then encrypts the ciphertext again with the bucket's own mode.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClientLayer {
+    /// The KMS key the client's data keys are generated under (`client_kms_key`, by default
+    /// the bucket's `kms_key`).
+    pub kms_key: String,
 }
 
 /// `kms_key_change = { at, to }`: from simulated time `at`, the bucket's default KMS key is
@@ -380,6 +393,10 @@ pub struct Workload {
     /// The IAM principal whose requests these are (`principal`): what a bucket's policies
     /// are evaluated for.
     pub principal: String,
+    /// PUT: the client-side layer its objects get over the bucket's server-side mode (its
+    /// `client_encryption` and `client_kms_key`, by default the bucket's); `None` without
+    /// one, and for other operations (a read uses the layers that wrote the object).
+    pub client_layer: Option<ClientLayer>,
 }
 
 /// The HEAD requests of a read workload: a HEAD makes no KMS call and counts against the

@@ -73,6 +73,7 @@ pub const NOTE_SEED: &str = "bksim default seed";
 pub const NOTE_WARMUP: &str = "statistics include the whole run";
 pub const NOTE_BUCKET_KEY: &str = "S3 Bucket Keys off unless the scenario enables them";
 pub const NOTE_KMS_KEY: &str = "made-up customer managed key ARN in kms.region";
+pub const NOTE_CLIENT_KMS_KEY: &str = "the client-side layer encrypts under the bucket's own KMS key unless the scenario names another (an application's choice, no published default)";
 pub const NOTE_PREFIXES: &str = "all objects under one partitioned prefix";
 pub const NOTE_WRITER_SESSIONS: &str = "objects written by one session";
 pub const NOTE_EXISTING_BUCKET_KEY: &str =

@@ -43,6 +43,7 @@ const SCENARIOS: &[&str] = &[
     "bucket-keys-next-week",
     "cross-region-replication",
     "unencrypted-to-kms-replication",
+    "cse-over-sse-kms",
 ];
 
 /// Values a fuzzer would try: edges of every type, absurd sizes and rates, control

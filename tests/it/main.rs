@@ -7,6 +7,7 @@ mod common;
 mod crypto;
 mod expect;
 mod fuzz;
+mod layer;
 mod memory;
 mod model;
 mod outdir;

@@ -77,6 +77,7 @@ fn variant(name: &str, bucket_key: bool, seconds: u64, with_gets: bool) -> Varia
                 Decrypt: 0,
                 Encrypt: 0,
             },
+            by_caller: None,
             for_existing_objects: 0,
             peak_rps: if bucket_key { 12 } else { 29_987 },
             background_requests: 0,

@@ -3,8 +3,8 @@
 //! that encrypt and decrypt the objects.
 
 use super::super::key_cache::{KeyCache, Lookup};
-use super::super::objects::KeyRef;
 use super::kms_calls::KmsCalls;
+use super::layer;
 use super::request::{Phase, Request};
 use super::trail::Subject;
 use crate::engine::time::{Nanos, from_secs};
@@ -29,6 +29,10 @@ pub(super) struct CseClient {
     pub(super) busy: Nanos,
     warmup: Nanos,
     duration: Nanos,
+    /// By bucket: whether the client's data key is kept apart from S3's (not `cse-kms`).
+    apart: Vec<bool>,
+    /// By workload: whether its PUTs get a client-side layer (`client_encryption`).
+    layered_writes: Vec<bool>,
 }
 
 impl CseClient {
@@ -51,7 +55,18 @@ impl CseClient {
             busy: 0,
             warmup: sc.warmup,
             duration: sc.duration,
+            apart: layer::keys_apart(sc),
+            layered_writes: layer::layered_writes(sc),
         }
+    }
+
+    /// Whether PUTs of planned workload `w` get a client-side layer over their bucket's mode.
+    #[inline]
+    pub(super) fn layered(&self, w: u32) -> bool {
+        self.layered_writes
+            .get(w as usize)
+            .copied()
+            .unwrap_or(false)
     }
 
     /// Whether the current step of `r` (to bucket `bi`) is served from the data-key cache
@@ -73,7 +88,7 @@ impl CseClient {
                         {
                             usage.0 += 1;
                             usage.1 = usage.1.saturating_add(r.size);
-                            r.key = KeyRef::ClientKey(e.key_id);
+                            layer::set_client_key(r, self.apart[bi as usize], e.key_id);
                             true
                         } else {
                             self.write.evict(&ck);
@@ -84,7 +99,7 @@ impl CseClient {
                 }
             }
             Phase::ClientDecrypt => {
-                let id = r.key.client_id();
+                let id = layer::client_key(r);
                 matches!(self.read.lookup(&(r.session, id), now), Lookup::Hit(_))
             }
             _ => false,
@@ -119,11 +134,11 @@ impl CseClient {
                     // The first use of a data key does not count (Encryption SDK).
                     self.usage.insert(ck, (0, 0));
                 }
-                r.key = KeyRef::ClientKey(id);
+                layer::set_client_key(r, self.apart[bi as usize], id);
                 (ok, at)
             }
             _ => {
-                let id = r.key.client_id();
+                let id = layer::client_key(r);
                 let (ok, at) = kms.call(
                     m,
                     now,

@@ -78,10 +78,9 @@ impl FrontEnd {
                         reuse: sc.client.data_key_cache.map(|c| c.max_age),
                     },
                 };
-                (
-                    Population::new(&b.name, p, hosts, b.prefixes, kind),
-                    SizeSampler::new(&p.size),
-                )
+                let mut pop = Population::new(&b.name, p, hosts, b.prefixes, kind);
+                pop.client_layer = super::layer::population_layer(sc, buckets.len());
+                (pop, SizeSampler::new(&p.size))
             });
             buckets.push(BucketState {
                 encryption: b.encryption,

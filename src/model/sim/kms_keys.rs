@@ -130,7 +130,8 @@ pub(super) fn slot(id: u64) -> u32 {
 
 /// The distinct KMS keys a scenario uses, each billed per month (aws-facts §2): every
 /// KMS-using bucket's `kms_key`, the new key of a `kms_key_change` that happens before
-/// `duration`, and the `kms_key` of every put workload on a server-side KMS bucket.
+/// `duration`, the key of every `client_encryption` layer, and the `kms_key` of every put
+/// workload on a server-side KMS bucket.
 pub fn distinct_kms_keys(sc: &Scenario) -> Vec<&str> {
     let mut keys: Vec<&str> = Vec::new();
     for b in sc.buckets.iter().filter(|b| b.encryption.calls_kms()) {
@@ -141,6 +142,17 @@ pub fn distinct_kms_keys(sc: &Scenario) -> Vec<&str> {
             keys.push(&c.to);
         }
     }
+    // A client-side layer's key (the bucket's own, or `client_kms_key`).
+    keys.extend(
+        sc.buckets
+            .iter()
+            .filter_map(|b| b.client_layer.as_ref().map(|l| l.kms_key.as_str())),
+    );
+    keys.extend(
+        sc.workloads
+            .iter()
+            .filter_map(|w| w.client_layer.as_ref().map(|l| l.kms_key.as_str())),
+    );
     for w in &sc.workloads {
         if let Some(k) = &w.kms_key
             && w.op == Op::Put

@@ -28,6 +28,7 @@ mod front_end;
 mod head;
 mod kms_calls;
 pub mod kms_keys;
+mod layer;
 mod multipart;
 mod policy_gate;
 mod pool;
@@ -405,7 +406,7 @@ impl<'a> Simulation<'a> {
         );
         let bucket = &self.front.buckets[src as usize];
         let get = ws.get;
-        let (size, prefix, key) = if get {
+        let (size, prefix, key, client_key) = if get {
             let obj = match ws.read_from {
                 ReadFrom::Written => bucket.written.pick(&mut ws.object_rng),
                 ReadFrom::Existing => bucket.population.as_ref().map(|(p, sizes)| {
@@ -414,7 +415,7 @@ impl<'a> Simulation<'a> {
                 ReadFrom::Workload { .. } => self.seq.read(workload),
             };
             match obj {
-                Some(o) => (o.size, o.prefix, o.key),
+                Some(o) => (o.size, o.prefix, o.key, o.client_key),
                 None => {
                     self.m.no_object(now);
                     let next = now + ws.think.max(MIN_CLOSED_LOOP_CYCLE);
@@ -428,7 +429,7 @@ impl<'a> Simulation<'a> {
         } else {
             let size = ws.size.sample(&mut ws.object_rng);
             let prefix = ws.object_rng.below(bucket.prefixes as u64) as u32;
-            (size, prefix, KeyRef::NoKms)
+            (size, prefix, KeyRef::NoKms, 0)
         };
         let enc = bucket.encryption;
         let (first, other) = head::first_call(self.sc.workloads[workload as usize].head);
@@ -436,7 +437,7 @@ impl<'a> Simulation<'a> {
             (Phase::CopyRead, 0)
         } else if get {
             (first, 0)
-        } else if enc.client_calls_kms() {
+        } else if enc.client_calls_kms() || self.cse.layered(workload) {
             (Phase::ClientGenerate, 0)
         } else {
             self.uploads.first_call(size)
@@ -453,6 +454,7 @@ impl<'a> Simulation<'a> {
             size,
             prefix,
             key,
+            client_key,
             existing: get && ws.read_from == ReadFrom::Existing,
             denied: false,
             phase,
@@ -631,13 +633,7 @@ impl<'a> Simulation<'a> {
             }
             Phase::MpuCreate => Some(Phase::MpuPart),
             Phase::MpuPart => Some(Multipart::after_part(r)),
-            Phase::Get => {
-                if matches!(r.key, KeyRef::ClientKey(_)) {
-                    Some(Phase::ClientDecrypt)
-                } else {
-                    None
-                }
-            }
+            Phase::Get => layer::client_decrypts(r).then_some(Phase::ClientDecrypt),
             Phase::Put | Phase::MpuComplete | Phase::ClientDecrypt => None,
             Phase::Head => head::after_head(&mut self.m, r),
             // Replayed calls and copies (handled above).
@@ -691,6 +687,7 @@ impl<'a> Simulation<'a> {
                 key,
                 size: r.size,
                 prefix: r.prefix,
+                client_key: r.client_key,
             };
             self.front.buckets[bi].written.record(o);
             self.seq.written(r.workload, o);

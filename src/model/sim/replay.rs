@@ -233,6 +233,7 @@ impl Replay {
             size,
             prefix,
             key,
+            client_key: 0,
             existing,
             denied: false,
             phase,
@@ -267,6 +268,7 @@ impl Replay {
             key: r.key,
             size: r.size,
             prefix: r.prefix,
+            client_key: 0,
         };
         match info.op? {
             LogOp::Put | LogOp::Copy | LogOp::MpuComplete => {
@@ -405,6 +407,7 @@ fn existing(front: &super::front_end::FrontEnd, b: u32, obj: u128, size: u64) ->
             },
             size,
             prefix: (obj as u64 % bucket.prefixes.max(1) as u64) as u32,
+            client_key: 0,
         },
     }
 }

@@ -179,6 +179,8 @@ impl Simulation<'_> {
             },
             existing: false,
             denied: false,
+            // S3's own read and write: the client's layer (if any) is not touched.
+            client_key: 0,
             phase: if t.writing {
                 Phase::CopyWrite
             } else {
@@ -218,6 +220,8 @@ impl Simulation<'_> {
             key: if dst_calls_kms { r.key } else { KeyRef::NoKms },
             size: t.object.size,
             prefix: r.prefix,
+            // S3 copies a client-side layer's ciphertext as it is.
+            client_key: t.object.client_key,
         };
         self.front.buckets[to as usize].written.record(replica);
         let rp = &mut self.replication;

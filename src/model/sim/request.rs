@@ -70,6 +70,9 @@ pub(super) struct Request {
     pub(super) size: u64,
     pub(super) prefix: u32,
     pub(super) key: KeyRef,
+    /// The client-side data key of a `client_encryption` layer over the bucket's mode (0:
+    /// none; a `cse-kms` bucket's client key is `key`).
+    pub(super) client_key: u64,
     /// Reads an object that was in the bucket before the run (its KMS calls are counted apart).
     pub(super) existing: bool,
     /// Failed with AccessDenied (a policy denied its KMS call).

@@ -232,6 +232,27 @@ fn check_summary(path: &Path, text: &str, s: &SummaryFile) -> Result<(), LoadErr
                 ),
             ));
         }
+        if let Some(c) = &kms.by_caller {
+            let (s3, client) = (&c.s3, &c.client);
+            let adds_up = |x: &crate::metrics::results::CallerCalls| {
+                x.throttled <= x.requests && x.GenerateDataKey + x.Decrypt == x.requests
+            };
+            if s3.requests + client.requests != kms.requests
+                || s3.throttled + client.throttled != kms.throttled
+                || client.requests != ct.client_context
+                || !adds_up(s3)
+                || !adds_up(client)
+            {
+                let k = key("kms.by_caller");
+                return Err(at(
+                    &k,
+                    format!(
+                        "{k} does not add up: S3's {} and the client's {} requests against {} (client context {})",
+                        s3.requests, client.requests, kms.requests, ct.client_context
+                    ),
+                ));
+            }
+        }
     }
     Ok(())
 }

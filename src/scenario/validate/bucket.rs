@@ -69,6 +69,8 @@ pub(super) const KEYS: &[KeyDef] = &[
     KMS_KEY,
     super::kms_keys::KMS_KEY_CHANGE,
     REGION,
+    super::layer::CLIENT_ENCRYPTION,
+    super::layer::CLIENT_KMS_KEY,
     PREFIXES,
     EXISTING,
     super::policies::KEY_POLICY,
@@ -220,7 +222,9 @@ pub(super) fn buckets(
                 ),
             });
         }
-        let uses_kms = encryption.calls_kms();
+        let layered = super::layer::layered(ctx, &t, &name, encryption)?;
+        // A client-side layer uses the bucket's key unless it names its own.
+        let uses_kms = encryption.calls_kms() || layered;
         let (region, region_set) = regions.bucket(ctx, &t, &REGION, &kms.region)?;
         let region_name = regions.names[region as usize].clone();
         let default_key = format!("arn:aws:kms:{region_name}:111122223333:key/bksim-default");
@@ -274,6 +278,8 @@ pub(super) fn buckets(
         }
         let kms_key_change =
             super::kms_keys::key_change(ctx, &t, &name, encryption, &kms_key, &region_name)?;
+        let client_layer =
+            super::layer::client_layer(ctx, &t, &name, layered, &kms_key, &region_name)?;
         // Only a value set counts against the limit: the default (1) is not checked.
         let given = t.get(PREFIXES.name).is_some();
         let prefixes = ctx.value(&t, &PREFIXES, |v| {
@@ -345,6 +351,7 @@ pub(super) fn buckets(
             prefixes,
             region,
             existing,
+            client_layer,
         });
     }
     Ok(out)

@@ -25,6 +25,7 @@ mod head;
 mod keys;
 mod kms;
 mod kms_keys;
+mod layer;
 mod policies;
 mod regions;
 mod replication;
@@ -135,7 +136,12 @@ pub(crate) fn validate(file: &Path, root: &RawTable, base: &RawTable) -> R<Scena
         workload::workloads(&mut ctx, &top, &buckets, &s3, &kms.region, &replicated)?;
     let expect = expect::expectations(&ctx, &top, root)?;
 
-    if client.data_key_cache.is_some() && !buckets.iter().any(|b| b.encryption.client_calls_kms()) {
+    if client.data_key_cache.is_some()
+        && !buckets
+            .iter()
+            .any(|b| b.encryption.client_calls_kms() || b.client_layer.is_some())
+        && !workloads.iter().any(|w| w.client_layer.is_some())
+    {
         ctx.note(
             "client.data_key_cache has no effect: no bucket uses cse-kms (client-side encryption)"
                 .into(),

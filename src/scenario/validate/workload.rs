@@ -69,6 +69,8 @@ pub(super) const KEYS: &[KeyDef] = &[
     OBJECTS,
     kms_keys::WORKLOAD_KMS_KEY,
     kms_keys::WORKLOAD_BUCKET_KEY,
+    super::layer::WORKLOAD_CLIENT_ENCRYPTION,
+    super::layer::WORKLOAD_CLIENT_KMS_KEY,
     copy::FROM,
     super::policies::PRINCIPAL,
 ];
@@ -206,6 +208,8 @@ pub(super) fn workloads(
             .nth(4)
             .unwrap_or_default();
         let principal = super::policies::principal(ctx, &t, &name, account)?;
+        let client_layer =
+            super::layer::workload_layer(ctx, &t, &name, op, &buckets[bucket], region)?;
         if op != Op::Put {
             gets.push((out.len(), t.clone()));
         }
@@ -226,6 +230,7 @@ pub(super) fn workloads(
             bucket_key,
             copy_from,
             principal,
+            client_layer,
         });
     }
     links::links(ctx, &tables, &mut out)?;

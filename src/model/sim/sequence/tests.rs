@@ -207,6 +207,7 @@ fn record(size: u64) -> ObjectRecord {
         key: KeyRef::PerObject,
         size,
         prefix: 0,
+        client_key: 0,
     }
 }
 
