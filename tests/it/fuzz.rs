@@ -44,6 +44,7 @@ const SCENARIOS: &[&str] = &[
     "cross-region-replication",
     "unencrypted-to-kms-replication",
     "cse-over-sse-kms",
+    "bucket-key-policy-rollout",
 ];
 
 /// Values a fuzzer would try: edges of every type, absurd sizes and rates, control

@@ -12,6 +12,7 @@ mod memory;
 mod model;
 mod outdir;
 mod policy_check;
+mod policy_sim;
 mod replay;
 mod replay_parse;
 mod replication;

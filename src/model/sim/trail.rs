@@ -1,7 +1,8 @@
 //! The run's KMS calls as CloudTrail records (`--cloudtrail`): each call's bucket, session,
 //! KMS key and object, named as AWS names them. The model does not name objects: an object
 //! ARN gets a synthetic key (`object-<16 hex digits>`, the same for every call of one request)
-//! and a session is `arn:aws:sts::<account>:assumed-role/<workload>/session-<n>`.
+//! and a session of a workload whose `principal` is a role is
+//! `arn:aws:sts::<account>:assumed-role/<role>/session-<n>`.
 
 use std::io;
 use std::path::Path;
@@ -52,7 +53,7 @@ pub struct Trail {
     seq: u64,
     /// Per bucket: its name in S3, and its KMS key ARNs by slot with their Region and account.
     buckets: Vec<(String, Vec<KeyName>)>,
-    /// (first global session, workload name), ascending.
+    /// (first global session, the session ARN's text before the session's number), ascending.
     sessions: Vec<(u32, String)>,
 }
 
@@ -73,6 +74,20 @@ impl KeyName {
             region: region.unwrap_or(default_region).to_string(),
             account: account.unwrap_or(DEFAULT_ACCOUNT).to_string(),
         }
+    }
+}
+
+/// A session of principal `arn`, without its number: a role's sessions are
+/// `arn:aws:sts::ACCOUNT:assumed-role/ROLE/session-<n>`; a user or a role session given as
+/// such is itself (`…#<n>` tells a workload's sessions apart).
+fn session_prefix(arn: &str) -> String {
+    let parts: Vec<&str> = arn.splitn(6, ':').collect();
+    match parts.as_slice() {
+        [_, partition, "iam", _, account, res] if res.starts_with("role/") => format!(
+            "arn:{partition}:sts::{account}:assumed-role/{}/session-",
+            res["role/".len()..].rsplit('/').next().unwrap_or(res)
+        ),
+        _ => format!("{arn}#"),
     }
 }
 
@@ -97,11 +112,16 @@ impl Trail {
         let mut sessions = Vec::new();
         let mut next = 0u32;
         for w in &sc.workloads {
-            sessions.push((next, w.name.clone()));
+            sessions.push((next, session_prefix(&w.principal)));
             next += w.sessions;
         }
+        let account = buckets
+            .first()
+            .and_then(|(_, keys)| keys.first())
+            .map_or(DEFAULT_ACCOUNT, |k| k.account.as_str());
         for tw in &sc.traces {
-            sessions.push((next, tw.name.clone()));
+            let principal = crate::scenario::default_principal(&tw.name, account);
+            sessions.push((next, session_prefix(&principal)));
             next += tw.trace.as_ref().map_or(0, |t| t.sessions);
         }
         Trail {
@@ -128,12 +148,8 @@ impl Trail {
         let i = self
             .sessions
             .partition_point(|(first, _)| *first <= s.session);
-        let (first, workload) = &self.sessions[i.saturating_sub(1)];
-        let principal = format!(
-            "arn:aws:sts::{}:assumed-role/{workload}/session-{}",
-            key.account,
-            s.session - first
-        );
+        let (first, prefix) = &self.sessions[i.saturating_sub(1)];
+        let principal = format!("{prefix}{}", s.session - first);
         let e = KmsEvent {
             at_unix_ns: self.epoch_ns.saturating_add(now as i64),
             op,
