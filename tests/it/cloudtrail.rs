@@ -4,10 +4,9 @@
 //! and directories refused before any work.
 
 use std::collections::BTreeMap;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use crate::common::{bksim, text};
+use crate::common::{bksim, gz_files as files, text};
 
 /// Per-object and bucket-key SSE-KMS buckets, a client-side one, and a quota low enough to
 /// throttle: every kind of record. No warm-up, so every call is in the summary's counts.
@@ -74,27 +73,6 @@ fn run(dir: &Path, extra: &[&str]) -> (std::process::Output, PathBuf, PathBuf) {
     ];
     args.extend(extra);
     (bksim(&args), out, ct)
-}
-
-/// Every `.json.gz` file under `dir`, by path relative to it, decompressed.
-fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    let mut out = BTreeMap::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                stack.push(p);
-            } else if p.to_string_lossy().ends_with(".json.gz") {
-                let mut s = Vec::new();
-                flate2::read::GzDecoder::new(std::fs::File::open(&p).unwrap())
-                    .read_to_end(&mut s)
-                    .unwrap();
-                out.insert(p.strip_prefix(dir).unwrap().display().to_string(), s);
-            }
-        }
-    }
-    out
 }
 
 /// (eventName, context kind, errorCode) → records, over one variant's files.

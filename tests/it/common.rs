@@ -68,3 +68,25 @@ pub fn bksim_limited(args: &[&str], limits: Limits) -> Command {
     }
     cmd
 }
+
+/// Every `.json.gz` file under `dir` (recursively), by path relative to it, decompressed.
+pub fn gz_files(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    use std::io::Read;
+    let mut out = std::collections::BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.to_string_lossy().ends_with(".json.gz") {
+                let mut s = Vec::new();
+                flate2::read::GzDecoder::new(std::fs::File::open(&p).unwrap())
+                    .read_to_end(&mut s)
+                    .unwrap();
+                out.insert(p.strip_prefix(dir).unwrap().display().to_string(), s);
+            }
+        }
+    }
+    out
+}

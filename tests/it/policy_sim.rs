@@ -164,31 +164,18 @@ principal = "arn:aws:iam::111122223333:role/uploader"
     // The trail holds the 50 denied calls with AccessDenied, the 100 others without error.
     let mut denied = 0;
     let mut all = 0;
-    let mut stack = vec![ct.clone()];
-    while let Some(dir) = stack.pop() {
-        for e in std::fs::read_dir(&dir).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                stack.push(p);
-            } else if p.to_string_lossy().ends_with(".json.gz") {
-                use std::io::Read;
-                let mut t = String::new();
-                flate2::read::GzDecoder::new(std::fs::File::open(&p).unwrap())
-                    .read_to_string(&mut t)
-                    .unwrap();
-                let doc: serde_json::Value = serde_json::from_str(&t).unwrap();
-                for r in doc["Records"].as_array().unwrap() {
-                    all += 1;
-                    if r["errorCode"] == "AccessDenied" {
-                        denied += 1;
-                        assert!(
-                            r["errorMessage"]
-                                .as_str()
-                                .unwrap()
-                                .contains("is not authorized")
-                        );
-                    }
-                }
+    for bytes in crate::common::gz_files(&ct).values() {
+        let doc: serde_json::Value = serde_json::from_slice(bytes).unwrap();
+        for r in doc["Records"].as_array().unwrap() {
+            all += 1;
+            if r["errorCode"] == "AccessDenied" {
+                denied += 1;
+                assert!(
+                    r["errorMessage"]
+                        .as_str()
+                        .unwrap()
+                        .contains("is not authorized")
+                );
             }
         }
     }

@@ -100,8 +100,16 @@ pub(super) fn bucket_policies(ctx: &mut Ctx, t: &Tbl) -> R<Option<BucketPolicies
     }
 }
 
-/// A workload's `principal`, or the default for `workload` in `account`.
-pub(super) fn principal(ctx: &mut Ctx, t: &Tbl, workload: &str, account: &str) -> R<String> {
+/// A workload's `principal`, or the default for `workload` in `account`. The default is
+/// recorded in the parameters only when `checked` (some bucket has policies): elsewhere it
+/// decides nothing but the names in `--cloudtrail` records.
+pub(super) fn principal(
+    ctx: &mut Ctx,
+    t: &Tbl,
+    workload: &str,
+    account: &str,
+    checked: bool,
+) -> R<String> {
     if let Some(p) = ctx.opt(t, PRINCIPAL.name, |v| {
         let s = string(v)?;
         crate::policy::Caller::parse(&s).map_err(problem)?;
@@ -110,7 +118,9 @@ pub(super) fn principal(ctx: &mut Ctx, t: &Tbl, workload: &str, account: &str) -
         return Ok(p);
     }
     let p = super::super::model::default_principal(workload, account);
-    ctx.record_computed(t, &PRINCIPAL, p.clone());
+    if checked {
+        ctx.record_computed(t, &PRINCIPAL, p.clone());
+    }
     Ok(p)
 }
 

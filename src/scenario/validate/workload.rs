@@ -207,7 +207,8 @@ pub(super) fn workloads(
             .split(':')
             .nth(4)
             .unwrap_or_default();
-        let principal = super::policies::principal(ctx, &t, &name, account)?;
+        let checked = buckets.iter().any(|b| b.policies.is_some());
+        let principal = super::policies::principal(ctx, &t, &name, account, checked)?;
         let client_layer =
             super::layer::workload_layer(ctx, &t, &name, op, &buckets[bucket], region)?;
         if op != Op::Put {
