@@ -4,6 +4,7 @@ mod bad_input;
 mod cli;
 mod common;
 mod crypto;
+mod crypto_backends;
 mod expect;
 mod fuzz;
 mod memory;
