@@ -7,6 +7,14 @@ use std::io::Write;
 
 fn main() {
     let cli = Cli::parse();
+    // BKSIM_CRYPTO_BACKEND must name an AES implementation this CPU runs (exit code 2).
+    if let Err(e) = bksim::crypto::check_backend_env() {
+        eprintln!(
+            "error: {}",
+            bksim::input::escape_controls_keep_lines(&e.to_string())
+        );
+        std::process::exit(e.exit_code());
+    }
     let stdout = std::io::stdout();
     // Text from users' files never drives the terminal (see `input::EscapeControls`).
     let mut out = bksim::input::EscapeControls(stdout.lock());

@@ -22,16 +22,16 @@ pub enum CryptoCommand {
     },
     /// Measure AES-256-CTR/GCM throughput and per-object envelope cost on this machine.
     #[command(
-        after_help = "Examples:\n  bksim crypto bench\n  bksim crypto bench --sizes 1MiB --threads 2 --json\n\nscripts/compare-openssl.sh runs this and `openssl speed -evp` back to back and prints ratios.\nWarns loudly when no AES hardware instructions are in use."
+        after_help = "Examples:\n  bksim crypto bench\n  bksim crypto bench --sizes 1MiB --threads 2 --json\n  BKSIM_CRYPTO_BACKEND=rustcrypto bksim crypto bench\n\nMeasures every AES backend this CPU runs (aws-lc-rs, vaes512, rustcrypto or software) and\n`openssl speed -evp` when `openssl` is on the PATH, in CPU time of the measuring threads;\n* marks the backend bksim uses (BKSIM_CRYPTO_BACKEND=NAME forces one; auto is the default).\nscripts/compare-openssl.sh repeats it and prints median ratios.\nWarns loudly when no AES hardware instructions are in use."
     )]
     Bench {
         /// Buffer sizes, comma-separated (B, KiB, MiB, GiB).
-        #[arg(long, value_delimiter = ',', default_value = "4KiB,64KiB,1MiB,16MiB")]
+        #[arg(long, value_delimiter = ',', default_value = "1KiB,64KiB,1MiB")]
         sizes: Vec<String>,
         /// Also measure with this many threads (1 is always measured).
-        #[arg(long, default_value_t = 1)]
+        #[arg(long, default_value_t = 2)]
         threads: usize,
-        /// Print JSON (schema bksim.cryptobench.v1) instead of a table.
+        /// Print JSON (schema bksim.cryptobench.v2) instead of a table.
         #[arg(long)]
         json: bool,
         /// Seconds of measurement per figure.

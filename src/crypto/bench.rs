@@ -1,18 +1,23 @@
 //! Measures what encryption costs on this machine: AES-256-CTR and AES-256-GCM throughput
-//! per buffer size and thread count, and the per-object envelope cost of every mode
-//! (derive or generate the data key, key schedule, wrap). Used by `bksim crypto bench`,
+//! per buffer size and thread count on every backend this CPU runs (aws-lc-rs, bksim's
+//! VAES-512 CTR kernel, the RustCrypto crates) and on `openssl speed -evp` when the machine
+//! has `openssl`, all in one run; and the per-object envelope cost of every mode (derive or
+//! generate the data key, key schedule, wrap). Used by `bksim crypto bench`,
 //! `bksim crypto calibrate` and `benches/crypto.rs`. Each figure is the median of several
-//! timed batches, so a short burst of noise from other processes moves it little.
+//! timed batches, so a short burst of noise from other processes moves it little, and every
+//! time is the measuring thread's own CPU time (`CLOCK_THREAD_CPUTIME_ID`), as `openssl
+//! speed` measures by default: on a shared machine, time spent waiting for a core counts
+//! against neither. A figure for N threads is the sum of the N threads' rates.
 
 use std::collections::BTreeMap;
 use std::hint::black_box;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
 use serde::{Deserialize, Serialize};
 
-use super::backend::{Backend, cpu_model};
+use super::backend::{Backend, Backends, Mode, cpu_model};
 use super::cse;
 use super::ctr::Aes256Ctr;
 use super::error::CryptoError;
@@ -24,7 +29,12 @@ use super::sse_kms::{self, BucketKey};
 use super::sse_s3::S3ManagedRoot;
 
 /// Schema of `bksim crypto bench --json`.
-pub const BENCH_SCHEMA: &str = "bksim.cryptobench.v1";
+/// v2: every result names the implementation measured (`backend`); `backend` of the report
+/// is what bksim uses for each mode in this process.
+pub const BENCH_SCHEMA: &str = "bksim.cryptobench.v2";
+
+/// The name results measured with `openssl speed -evp` carry as their backend.
+pub const OPENSSL: &str = "openssl";
 
 /// Batches per measurement; the median batch is reported.
 const BATCHES: usize = 5;
@@ -43,6 +53,14 @@ impl Cipher {
             Cipher::Aes256Gcm => "aes-256-gcm",
         }
     }
+
+    /// The backend-selection mode of this cipher.
+    pub fn mode(self) -> Mode {
+        match self {
+            Cipher::Aes256Ctr => Mode::Ctr,
+            Cipher::Aes256Gcm => Mode::Gcm,
+        }
+    }
 }
 
 /// One throughput figure.
@@ -51,6 +69,8 @@ pub struct BenchResult {
     pub cipher: String,
     pub size_bytes: u64,
     pub threads: usize,
+    /// The implementation measured: a [`Backend::name`] or [`OPENSSL`].
+    pub backend: String,
     pub gb_per_s: f64,
 }
 
@@ -97,8 +117,13 @@ impl EnvelopeNs {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct BenchReport {
     pub schema: String,
+    /// What bksim runs in this process ([`Backends::label`]).
     pub backend: String,
     pub cpu_model: String,
+    /// `openssl version` of the OpenSSL measured, absent when the machine has none (or
+    /// it was not asked for).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub openssl: Option<String>,
     pub results: Vec<BenchResult>,
     pub envelope_ns: EnvelopeNs,
     #[serde(skip_serializing_if = "Option::is_none", default)]
@@ -113,6 +138,8 @@ pub struct BenchConfig {
     pub threads: usize,
     /// Wall time per throughput figure.
     pub time_per_figure: Duration,
+    /// Also run `openssl speed -evp` (when the machine has `openssl`).
+    pub openssl: bool,
 }
 
 /// Parses `4KiB`, `64KiB`, `1MiB`, `16MiB`, `4096`, `1GiB`, `10KB`, `1MB` into bytes.
@@ -158,6 +185,24 @@ pub fn format_size(n: usize) -> String {
     format!("{n} B")
 }
 
+/// CPU time consumed by the calling thread so far.
+fn thread_cpu() -> Duration {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `ts` is a valid timespec to write to; this clock exists on every Linux.
+    let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+    assert_eq!(rc, 0, "clock_gettime(CLOCK_THREAD_CPUTIME_ID)");
+    Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
+}
+
+/// Calls of `op` between two readings of the CPU clock (a system call): enough for about
+/// 64 KiB, so reading the clock costs the small sizes little.
+fn calls_per_check(size: usize) -> usize {
+    (65536 / size.max(1)).clamp(1, 64)
+}
+
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(|a, b| a.total_cmp(b));
     v[v.len() / 2]
@@ -186,21 +231,28 @@ pub fn throughput_threads(
                     let key = [0x11u8.wrapping_add(t as u8); 32];
                     let mut buf = vec![0xa5u8; size];
                     let mut op = make_op(cipher, &key, backend);
+                    let k = calls_per_check(size);
                     // Warm up (page in the buffer, train the branch predictors).
-                    let warm = Instant::now();
-                    while warm.elapsed() < batch / 4 {
-                        op(&mut buf);
+                    let warm = thread_cpu();
+                    while thread_cpu() - warm < batch / 4 {
+                        for _ in 0..k {
+                            op(&mut buf);
+                        }
                     }
                     let mut out = Vec::with_capacity(BATCHES);
                     for _ in 0..BATCHES {
                         barrier.wait();
-                        let start = Instant::now();
+                        let start = thread_cpu();
                         let mut bytes = 0u64;
-                        while start.elapsed() < batch {
-                            op(&mut buf);
-                            bytes += size as u64;
+                        let mut spent = Duration::ZERO;
+                        while spent < batch {
+                            for _ in 0..k {
+                                op(&mut buf);
+                            }
+                            bytes += (k * size) as u64;
+                            spent = thread_cpu() - start;
                         }
-                        out.push((bytes, start.elapsed()));
+                        out.push((bytes, spent));
                     }
                     black_box(&buf);
                     out
@@ -250,24 +302,28 @@ fn make_op(cipher: Cipher, key: &[u8; 32], backend: Backend) -> BufOp<'_> {
     }
 }
 
-/// Median nanoseconds per call of `op`.
+/// Median CPU nanoseconds per call of `op`.
 fn ns_per_op(time: Duration, mut op: impl FnMut()) -> f64 {
     let batch = time / BATCHES as u32;
-    let warm = Instant::now();
-    while warm.elapsed() < batch / 4 {
-        op();
+    let warm = thread_cpu();
+    while thread_cpu() - warm < batch / 4 {
+        for _ in 0..64 {
+            op();
+        }
     }
     let mut v = Vec::with_capacity(BATCHES);
     for _ in 0..BATCHES {
-        let start = Instant::now();
+        let start = thread_cpu();
         let mut n = 0u64;
-        while start.elapsed() < batch {
+        let mut spent = Duration::ZERO;
+        while spent < batch {
             for _ in 0..64 {
                 op();
             }
             n += 64;
+            spent = thread_cpu() - start;
         }
-        v.push(start.elapsed().as_nanos() as f64 / n as f64);
+        v.push(spent.as_nanos() as f64 / n as f64);
     }
     median(v)
 }
@@ -358,35 +414,67 @@ fn sse_c_hmac(salt: &[u8; 16], key: &DataKey) -> [u8; 32] {
     m.finalize().into_bytes().into()
 }
 
+/// The backends measured for `mode`: the one bksim uses first, then every other backend
+/// this CPU runs that implements the mode.
+pub fn backends_to_measure(active: Backends, mode: Mode) -> Vec<Backend> {
+    let first = active.of(mode);
+    let mut v = vec![first];
+    v.extend(
+        Backend::available()
+            .into_iter()
+            .filter(|b| *b != first && b.implements(mode)),
+    );
+    v
+}
+
 /// Runs the whole benchmark.
 pub fn run_bench(cfg: &BenchConfig) -> Result<BenchReport, CryptoError> {
-    let backend = super::active_backend();
+    let active = super::active_backends();
+    let openssl = if cfg.openssl {
+        super::openssl_speed::version()
+    } else {
+        None
+    };
     let mut results = Vec::new();
     let mut thread_counts = vec![1];
     if cfg.threads > 1 {
         thread_counts.push(cfg.threads);
     }
+    let push = |results: &mut Vec<BenchResult>, c: Cipher, size: usize, t: usize, b: &str, r| {
+        results.push(BenchResult {
+            cipher: c.name().to_string(),
+            size_bytes: size as u64,
+            threads: t,
+            backend: b.to_string(),
+            gb_per_s: r / 1e9,
+        })
+    };
     for cipher in [Cipher::Aes256Ctr, Cipher::Aes256Gcm] {
+        let backends = backends_to_measure(active, cipher.mode());
         for &size in &cfg.sizes {
             for &threads in &thread_counts {
-                let rate = throughput_threads(cipher, size, threads, backend, cfg.time_per_figure);
-                results.push(BenchResult {
-                    cipher: cipher.name().to_string(),
-                    size_bytes: size as u64,
-                    threads,
-                    gb_per_s: rate / 1e9,
-                });
+                for &b in &backends {
+                    let rate = throughput_threads(cipher, size, threads, b, cfg.time_per_figure);
+                    push(&mut results, cipher, size, threads, b.name(), rate);
+                }
+                if openssl.is_some() {
+                    let secs = cfg.time_per_figure.as_secs_f64().ceil() as u32;
+                    if let Some(rate) = super::openssl_speed::rate(cipher, size, threads, secs) {
+                        push(&mut results, cipher, size, threads, OPENSSL, rate);
+                    }
+                }
             }
         }
     }
     let envelope_ns = envelope_costs(cfg.time_per_figure * 2)?;
     Ok(BenchReport {
         schema: BENCH_SCHEMA.to_string(),
-        backend: backend.name().to_string(),
+        backend: active.label(),
         cpu_model: cpu_model(),
+        openssl,
         results,
         envelope_ns,
-        warning: backend.warning().map(str::to_string),
+        warning: active.warning().map(str::to_string),
     })
 }
 
@@ -433,10 +521,18 @@ mod tests {
             sizes: vec![4096],
             threads: 2,
             time_per_figure: Duration::from_millis(20),
+            openssl: false,
         };
         let r = run_bench(&cfg).unwrap();
-        assert_eq!(r.results.len(), 4);
+        let active = crate::crypto::active_backends();
+        let n = backends_to_measure(active, Mode::Ctr).len()
+            + backends_to_measure(active, Mode::Gcm).len();
+        // Each backend at 1 and 2 threads; aws-lc-rs runs everywhere, so at least 2 each.
+        assert!(n >= 4, "{n}");
+        assert_eq!(r.results.len(), 2 * n);
         assert!(r.results.iter().all(|x| x.gb_per_s > 0.0));
+        assert!(r.results.iter().any(|x| x.backend == "aws-lc-rs"));
+        assert_eq!(r.openssl, None);
         assert!(r.envelope_ns.entries().iter().all(|(_, v)| *v > 0.0));
     }
 }

@@ -41,7 +41,9 @@ pub struct Profile {
     pub schema: String,
     /// CPU model of the machine measured.
     pub cpu_model: String,
-    /// AES implementation measured (`vaes512`, `aes-ni`, `software`).
+    /// AES implementations measured: `Backends::label` (`aws-lc-rs`, or
+    /// `aes-256-ctr=vaes512,aes-256-gcm=aws-lc-rs` when the modes differ; profiles written
+    /// before aws-lc-rs say `vaes512`, `aes-ni` or `software`).
     pub backend: String,
     /// Per-object envelope setup cost, per mode, in nanoseconds.
     pub per_object_ns: EnvelopeNs,
@@ -193,10 +195,10 @@ impl Profile {
 
 /// Measures this machine (1 MiB buffers, one thread; every mode's envelope cost).
 pub fn calibrate(time: Duration) -> Result<Profile, CryptoError> {
-    let backend = super::active_backend();
+    let backends = super::active_backends();
     let size = 1 << 20;
-    let ctr = throughput(Cipher::Aes256Ctr, size, backend, time);
-    let gcm = throughput(Cipher::Aes256Gcm, size, backend, time);
+    let ctr = throughput(Cipher::Aes256Ctr, size, backends.ctr, time);
+    let gcm = throughput(Cipher::Aes256Gcm, size, backends.gcm, time);
     let e = envelope_costs(time)?;
     // Rounded: more digits would only record noise.
     let r = |v: f64| (v * 10.0).round() / 10.0;
@@ -211,7 +213,7 @@ pub fn calibrate(time: Duration) -> Result<Profile, CryptoError> {
     let p = Profile {
         schema: PROFILE_SCHEMA.to_string(),
         cpu_model: cpu_model(),
-        backend: backend.name().to_string(),
+        backend: backends.label(),
         per_object_ns,
         ctr_bytes_per_sec: ctr.round(),
         gcm_bytes_per_sec: gcm.round(),

@@ -51,10 +51,12 @@ pub fn bench(
             "--threads must be between 1 and 256, got {threads}"
         )));
     }
+    super::check_backend_env()?;
     let cfg = BenchConfig {
         sizes,
         threads,
         time_per_figure: duration(seconds)?,
+        openssl: true,
     };
     let r = bench::run_bench(&cfg)?;
     if json {
@@ -90,8 +92,9 @@ pub fn calibrate(
         )?;
         return Ok(0);
     }
+    super::check_backend_env()?;
     let p = calibration::calibrate(duration(seconds)?)?;
-    if let Some(w) = super::active_backend().warning() {
+    if let Some(w) = super::active_backends().warning() {
         writeln!(out, "{w}")?;
     }
     match file {
@@ -115,22 +118,61 @@ fn print_table(r: &bench::BenchReport, out: &mut dyn Write) -> Result<(), Crypto
     if let Some(w) = &r.warning {
         writeln!(out, "{w}")?;
     }
-    writeln!(out, "backend: {}   cpu: {}", r.backend, r.cpu_model)?;
+    writeln!(out, "bksim uses: {}   cpu: {}", r.backend, r.cpu_model)?;
+    match &r.openssl {
+        Some(v) => writeln!(
+            out,
+            "openssl: {v} (`openssl speed -evp`, one process per thread)"
+        )?,
+        None => writeln!(out, "openssl: not found, not measured")?,
+    }
     writeln!(
         out,
-        "{:<12} {:>10} {:>8} {:>10}",
-        "cipher", "size", "threads", "GB/s"
+        "{:<12} {:>8} {:>7}  {:<12} {:>8} {:>12} {:>10}",
+        "cipher", "size", "threads", "backend", "GB/s", "x aws-lc-rs", "x openssl"
     )?;
+    // `*` marks the backend bksim uses for the cipher; ratios are against the figures of
+    // the same cipher, size and thread count in this run.
+    let uses = |cipher: &str, backend: &str| {
+        let active = super::active_backends();
+        let b = if cipher == bench::Cipher::Aes256Gcm.name() {
+            active.gcm
+        } else {
+            active.ctr
+        };
+        b.name() == backend
+    };
     for x in &r.results {
+        let base = |name: &str| {
+            r.results
+                .iter()
+                .find(|y| {
+                    y.backend == name
+                        && y.cipher == x.cipher
+                        && y.size_bytes == x.size_bytes
+                        && y.threads == x.threads
+                })
+                .map(|y| format!("{:.2}x", x.gb_per_s / y.gb_per_s))
+                .unwrap_or_else(|| "-".to_string())
+        };
+        let mark = if uses(&x.cipher, &x.backend) {
+            " *"
+        } else {
+            ""
+        };
         writeln!(
             out,
-            "{:<12} {:>10} {:>8} {:>10.2}",
+            "{:<12} {:>8} {:>7}  {:<12} {:>8.2} {:>12} {:>10}",
             x.cipher,
             format_size(x.size_bytes as usize),
             x.threads,
-            x.gb_per_s
+            format!("{}{mark}", x.backend),
+            x.gb_per_s,
+            base("aws-lc-rs"),
+            base(bench::OPENSSL)
         )?;
     }
+    writeln!(out, "* = the backend bksim uses for that cipher")?;
     writeln!(
         out,
         "per-object envelope cost (derive/generate + key schedule + wrap):"

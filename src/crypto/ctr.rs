@@ -1,10 +1,13 @@
 //! AES-256-CTR content encryption, byte-compatible with OpenSSL `aes-256-ctr`: the 16-byte
 //! IV is the initial counter block and the whole block is incremented as one 128-bit
 //! big-endian integer (NIST SP 800-38A). On CPUs with VAES-512 it runs bksim's own kernel
-//! (`vaes512.rs`); elsewhere it uses the `aes` and `ctr` crates.
+//! (`vaes512.rs`, the fastest measured there); elsewhere aws-lc-rs; the `aes` and `ctr`
+//! crates when that backend is forced (see `backend.rs`).
 
 use aes::Aes256;
 use aes::cipher::{InnerIvInit, KeyInit, StreamCipher};
+use aws_lc_rs::cipher::{AES_256, EncryptingKey, EncryptionContext, UnboundCipherKey};
+use aws_lc_rs::iv::FixedLength;
 
 use super::backend::Backend;
 use super::error::CryptoError;
@@ -21,27 +24,42 @@ pub struct Aes256Ctr {
 enum Imp {
     #[cfg(target_arch = "x86_64")]
     Vaes(super::vaes512::RoundKeys),
+    AwsLc(Box<EncryptingKey>),
     Crate(Box<Aes256>),
 }
 
 impl Aes256Ctr {
-    /// Prepares `key` with the best backend of this machine.
+    /// Prepares `key` with this process's CTR backend (see [`super::active_backends`]).
     pub fn new(key: &[u8; 32]) -> Self {
-        Self::with_backend(key, super::active_backend())
+        Self::with_backend(key, super::active_backends().ctr)
     }
 
-    /// Prepares `key` with a given backend (tests and benchmarks compare backends).
-    /// `Backend::Vaes512` falls back to the crates when the CPU lacks it.
+    /// Prepares `key` with a given backend (tests and benchmarks compare backends). A
+    /// backend this CPU cannot run gives aws-lc-rs.
     pub fn with_backend(key: &[u8; 32], backend: Backend) -> Self {
-        #[cfg(target_arch = "x86_64")]
-        if backend == Backend::Vaes512 && super::backend::vaes512_available() {
-            // SAFETY: the CPU features the kernel needs were checked just above.
-            let rk = unsafe { super::vaes512::expand_key(key) };
-            return Aes256Ctr { imp: Imp::Vaes(rk) };
+        if !backend.is_available() {
+            return Self::aws_lc(key);
         }
-        let _ = backend;
+        match backend {
+            #[cfg(target_arch = "x86_64")]
+            Backend::Vaes512 => {
+                // SAFETY: `is_available` checked the CPU features the kernel needs.
+                let rk = unsafe { super::vaes512::expand_key(key) };
+                Aes256Ctr { imp: Imp::Vaes(rk) }
+            }
+            Backend::RustCrypto | Backend::Software => Aes256Ctr {
+                imp: Imp::Crate(Box::new(Aes256::new(key.into()))),
+            },
+            _ => Self::aws_lc(key),
+        }
+    }
+
+    fn aws_lc(key: &[u8; 32]) -> Self {
+        let k = UnboundCipherKey::new(&AES_256, key)
+            .and_then(EncryptingKey::ctr)
+            .expect("a 32-byte key is valid for AES-256-CTR");
         Aes256Ctr {
-            imp: Imp::Crate(Box::new(Aes256::new(key.into()))),
+            imp: Imp::AwsLc(Box::new(k)),
         }
     }
 
@@ -60,9 +78,10 @@ impl Aes256Ctr {
         match &self.imp {
             #[cfg(target_arch = "x86_64")]
             Imp::Vaes(_) => Backend::Vaes512,
+            Imp::AwsLc(_) => Backend::AwsLc,
             Imp::Crate(_) => {
                 if aes::hardware_accelerated() {
-                    Backend::AesNi
+                    Backend::RustCrypto
                 } else {
                     Backend::Software
                 }
@@ -89,6 +108,14 @@ impl Aes256Ctr {
                     unsafe { super::vaes512::ctr_xor(rk, ctr, now) };
                     ctr = ctr.wrapping_add(now.len().div_ceil(16) as u128);
                     rest = later;
+                }
+            }
+            Imp::AwsLc(k) => {
+                // `Iv128` is the context CTR takes, so this cannot fail; an empty buffer
+                // needs no call.
+                if !data.is_empty() {
+                    k.less_safe_encrypt(data, EncryptionContext::Iv128(FixedLength::from(*iv)))
+                        .expect("CTR with a 16-byte IV");
                 }
             }
             Imp::Crate(cipher) => {
@@ -124,8 +151,9 @@ mod tests {
         let iv = hex::decode("f0f1f2f3f4f5f6f7f8f9fafbfcfdfeff").unwrap();
         let mut d = hex::decode("6bc1bee22e409f96e93d7e117393172aae2d8a571e03ac9c9eb76fac45af8e51")
             .unwrap();
-        for b in [Backend::Vaes512, Backend::AesNi] {
+        for b in Backend::available() {
             let c = Aes256Ctr::with_backend(key.as_slice().try_into().unwrap(), b);
+            assert_eq!(c.backend(), b);
             let mut x = d.clone();
             c.apply_keystream(iv.as_slice().try_into().unwrap(), &mut x);
             assert_eq!(
@@ -136,20 +164,23 @@ mod tests {
         d.clear();
     }
 
-    /// The VAES kernel and the `ctr` crate agree on every length and around counter wraps
-    /// of the low 64 bits and of the whole 128 bits.
+    /// Every CTR backend this CPU runs agrees with aws-lc-rs on every length and around
+    /// counter wraps of the low 32 and 64 bits and of the whole 128 bits (aws-lc-rs counts
+    /// in 32-bit chunks, bksim's kernel in 64-bit ones).
     #[test]
-    fn kernel_matches_crates_lengths_and_wraps() {
+    fn backends_match_aws_lc_lengths_and_wraps() {
         let key = [0x42u8; 32];
-        let fast = Aes256Ctr::with_backend(&key, Backend::Vaes512);
-        if fast.backend() != Backend::Vaes512 {
-            eprintln!("SKIPPED: this CPU has no VAES-512; the kernel is not tested here");
-            return;
-        }
-        let slow = Aes256Ctr::with_backend(&key, Backend::AesNi);
-        let ivs: [u128; 5] = [
+        let reference = Aes256Ctr::with_backend(&key, Backend::AwsLc);
+        let others: Vec<_> = Backend::available()
+            .into_iter()
+            .filter(|b| *b != Backend::AwsLc)
+            .map(|b| Aes256Ctr::with_backend(&key, b))
+            .collect();
+        assert!(!others.is_empty(), "rustcrypto or software runs everywhere");
+        let ivs: [u128; 6] = [
             0,
             0x0102_0304_0506_0708_090a_0b0c_0d0e_0f10,
+            u32::MAX as u128 - 2,
             (5u128 << 64) | (u64::MAX as u128 - 3),
             u128::MAX - 2,
             u64::MAX as u128,
@@ -158,10 +189,12 @@ mod tests {
             for len in (0..600).chain([1023, 1024, 1025, 4096 + 7, 65536 + 13]) {
                 let pt = pattern(len, len as u8);
                 let mut a = pt.clone();
-                let mut b = pt.clone();
-                fast.apply_keystream(&iv.to_be_bytes(), &mut a);
-                slow.apply_keystream(&iv.to_be_bytes(), &mut b);
-                assert_eq!(a, b, "iv {iv:x} len {len}");
+                reference.apply_keystream(&iv.to_be_bytes(), &mut a);
+                for c in &others {
+                    let mut b = pt.clone();
+                    c.apply_keystream(&iv.to_be_bytes(), &mut b);
+                    assert_eq!(a, b, "{} iv {iv:x} len {len}", c.backend());
+                }
             }
         }
     }

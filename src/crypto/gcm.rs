@@ -1,12 +1,14 @@
 //! AES-256-GCM (96-bit nonce, 128-bit tag) for authenticated content encryption and for the
-//! modelled KMS's key wrapping. On CPUs with VAES-512 it runs bksim's fused CTR+GHASH
-//! kernel (`vaes512.rs`); elsewhere the `aes-gcm` crate. Decryption never releases
-//! plaintext that failed authentication: the buffer is wiped before the error returns.
+//! modelled KMS's key wrapping. It runs on aws-lc-rs by default (the fastest measured on
+//! every CPU class, see `backend.rs`), or on the `aes-gcm` crate when that backend is forced.
+//! Decryption never releases plaintext that failed authentication: the buffer is wiped
+//! before the error returns.
 
 use aes_gcm::aead::{AeadInOut, KeyInit};
+use aws_lc_rs::aead::{AES_256_GCM, Aad, LessSafeKey, Nonce, UnboundKey};
 use zeroize::Zeroize;
 
-use super::backend::Backend;
+use super::backend::{Backend, Mode};
 use super::error::CryptoError;
 
 /// Nonce length (bytes) this implementation takes: 96 bits, as SP 800-38D recommends and
@@ -18,48 +20,44 @@ pub const TAG_LEN: usize = 16;
 pub const MAX_PLAINTEXT: u64 = (1 << 36) - 32;
 
 /// An AES-256 key prepared for GCM (key schedule and GHASH key powers computed once).
-/// Key material is wiped on drop.
+/// Key material is wiped on drop (aws-lc-rs cleans its context; the crate zeroizes).
 pub struct Aes256Gcm {
     imp: Imp,
 }
 
 enum Imp {
-    #[cfg(target_arch = "x86_64")]
-    Vaes(Box<super::vaes512::GcmKey>),
+    AwsLc(Box<LessSafeKey>),
     Crate(Box<aes_gcm::Aes256Gcm>),
 }
 
 impl Aes256Gcm {
-    /// Prepares `key` with the best backend of this machine.
+    /// Prepares `key` with this process's GCM backend (see [`super::active_backends`]).
     pub fn new(key: &[u8; 32]) -> Self {
-        Self::with_backend(key, super::active_backend())
+        Self::with_backend(key, super::active_backends().gcm)
     }
 
-    /// Prepares `key` with a given backend (tests and benchmarks compare backends).
-    /// `Backend::Vaes512` falls back to the crate when the CPU lacks it.
+    /// Prepares `key` with a given backend (tests and benchmarks compare backends). A
+    /// backend this CPU cannot run, or one without GCM (`vaes512`), gives aws-lc-rs.
     pub fn with_backend(key: &[u8; 32], backend: Backend) -> Self {
-        #[cfg(target_arch = "x86_64")]
-        if backend == Backend::Vaes512 && super::backend::vaes512_available() {
-            // SAFETY: the CPU features the kernel needs were checked just above.
-            let k = unsafe { super::vaes512::gcm_key(key) };
+        let crate_ok = matches!(backend, Backend::RustCrypto | Backend::Software);
+        if crate_ok && backend.is_available() && backend.implements(Mode::Gcm) {
             return Aes256Gcm {
-                imp: Imp::Vaes(Box::new(k)),
+                imp: Imp::Crate(Box::new(aes_gcm::Aes256Gcm::new(key.into()))),
             };
         }
-        let _ = backend;
+        let k = UnboundKey::new(&AES_256_GCM, key).expect("a 32-byte key is valid for AES-256-GCM");
         Aes256Gcm {
-            imp: Imp::Crate(Box::new(aes_gcm::Aes256Gcm::new(key.into()))),
+            imp: Imp::AwsLc(Box::new(LessSafeKey::new(k))),
         }
     }
 
     /// Which implementation this key runs on.
     pub fn backend(&self) -> Backend {
         match &self.imp {
-            #[cfg(target_arch = "x86_64")]
-            Imp::Vaes(_) => Backend::Vaes512,
+            Imp::AwsLc(_) => Backend::AwsLc,
             Imp::Crate(_) => {
                 if aes::hardware_accelerated() {
-                    Backend::AesNi
+                    Backend::RustCrypto
                 } else {
                     Backend::Software
                 }
@@ -75,18 +73,26 @@ impl Aes256Gcm {
         data: &mut [u8],
     ) -> Result<[u8; TAG_LEN], CryptoError> {
         check_len(data.len())?;
+        let len = data.len() as u64;
+        let too_long = || CryptoError::TooLong {
+            what: "GCM input",
+            len,
+            limit: MAX_PLAINTEXT,
+        };
         match &self.imp {
-            #[cfg(target_arch = "x86_64")]
-            // SAFETY: `Imp::Vaes` is only built after checking the CPU features.
-            Imp::Vaes(k) => Ok(unsafe { super::vaes512::gcm_crypt::<true>(k, nonce, aad, data) }),
+            Imp::AwsLc(k) => {
+                let n = Nonce::assume_unique_for_key(*nonce);
+                let tag = k
+                    .seal_in_place_separate_tag(n, Aad::from(aad), data)
+                    .map_err(|_| too_long())?;
+                let mut out = [0u8; TAG_LEN];
+                out.copy_from_slice(tag.as_ref());
+                Ok(out)
+            }
             Imp::Crate(c) => {
                 let tag = c
                     .encrypt_inout_detached(nonce.into(), aad, data.into())
-                    .map_err(|_| CryptoError::TooLong {
-                        what: "GCM input",
-                        len: data.len() as u64,
-                        limit: MAX_PLAINTEXT,
-                    })?;
+                    .map_err(|_| too_long())?;
                 Ok(tag.into())
             }
         }
@@ -102,27 +108,21 @@ impl Aes256Gcm {
         tag: &[u8; TAG_LEN],
     ) -> Result<(), CryptoError> {
         check_len(data.len())?;
-        match &self.imp {
-            #[cfg(target_arch = "x86_64")]
-            Imp::Vaes(k) => {
-                // SAFETY: `Imp::Vaes` is only built after checking the CPU features.
-                let mut computed =
-                    unsafe { super::vaes512::gcm_crypt::<false>(k, nonce, aad, data) };
-                let ok = ct_eq(&computed, tag);
-                computed.zeroize();
-                if ok {
-                    Ok(())
-                } else {
-                    data.zeroize();
-                    Err(CryptoError::AuthenticationFailed)
-                }
+        let ok = match &self.imp {
+            Imp::AwsLc(k) => {
+                let n = Nonce::assume_unique_for_key(*nonce);
+                k.open_in_place_separate_tag(n, Aad::from(aad), tag, data)
+                    .is_ok()
             }
             Imp::Crate(c) => c
                 .decrypt_inout_detached(nonce.into(), aad, data.into(), tag.into())
-                .map_err(|_| {
-                    data.zeroize();
-                    CryptoError::AuthenticationFailed
-                }),
+                .is_ok(),
+        };
+        if ok {
+            Ok(())
+        } else {
+            data.zeroize();
+            Err(CryptoError::AuthenticationFailed)
         }
     }
 
@@ -182,6 +182,13 @@ pub(crate) fn ct_eq(a: &[u8], b: &[u8]) -> bool {
 mod tests {
     use super::*;
 
+    fn gcm_backends() -> Vec<Backend> {
+        Backend::available()
+            .into_iter()
+            .filter(|b| b.implements(Mode::Gcm))
+            .collect()
+    }
+
     fn pattern(n: usize, seed: u8) -> Vec<u8> {
         (0..n)
             .map(|i| (i as u8).wrapping_mul(13).wrapping_add(seed))
@@ -201,8 +208,9 @@ mod tests {
             .unwrap();
         let aad = hex::decode("feedfacedeadbeeffeedfacedeadbeefabaddad2").unwrap();
         let pt = hex::decode("d9313225f88406e5a55909c5aff5269a86a7a9531534f7da2e4c303d8a318a721c3c0c95956809532fcf0e2449a6b525b16aedf5aa0de657ba637b39").unwrap();
-        for b in [Backend::Vaes512, Backend::AesNi] {
+        for b in gcm_backends() {
             let g = Aes256Gcm::with_backend(&key, b);
+            assert_eq!(g.backend(), b);
             let mut d = pt.clone();
             let tag = g.seal_in_place(&nonce, &aad, &mut d).unwrap();
             assert_eq!(hex::encode(tag), "76fc6ece0f4e1768cddf8853bb2d551b", "{b}");
@@ -215,27 +223,38 @@ mod tests {
         }
     }
 
+    /// Every GCM backend this CPU runs agrees with aws-lc-rs on every length around the
+    /// block and batch boundaries, with AAD of every shape (the proptest in
+    /// tests/it/crypto_diff.rs adds random inputs).
     #[test]
-    fn kernel_matches_crate_all_lengths() {
+    fn backends_match_aws_lc_all_lengths() {
         let key = [0x5au8; 32];
-        let fast = Aes256Gcm::with_backend(&key, Backend::Vaes512);
-        if fast.backend() != Backend::Vaes512 {
-            eprintln!("SKIPPED: this CPU has no VAES-512; the kernel is not tested here");
-            return;
-        }
-        let slow = Aes256Gcm::with_backend(&key, Backend::AesNi);
+        let reference = Aes256Gcm::with_backend(&key, Backend::AwsLc);
+        let others: Vec<_> = gcm_backends()
+            .into_iter()
+            .filter(|b| *b != Backend::AwsLc)
+            .map(|b| Aes256Gcm::with_backend(&key, b))
+            .collect();
+        assert!(!others.is_empty(), "rustcrypto or software runs everywhere");
         let nonce = [9u8; 12];
         for aad_len in [0usize, 1, 15, 16, 17, 255, 256, 257, 700] {
             let aad = pattern(aad_len, 3);
             for len in (0..300).chain([511, 512, 513, 4096 + 5, 65536 + 3]) {
                 let pt = pattern(len, len as u8);
                 let mut a = pt.clone();
-                let mut b = pt.clone();
-                let ta = fast.seal_in_place(&nonce, &aad, &mut a).unwrap();
-                let tb = slow.seal_in_place(&nonce, &aad, &mut b).unwrap();
-                assert_eq!((a.clone(), ta), (b, tb), "aad {aad_len} len {len}");
-                fast.open_in_place(&nonce, &aad, &mut a, &ta).unwrap();
-                assert_eq!(a, pt);
+                let ta = reference.seal_in_place(&nonce, &aad, &mut a).unwrap();
+                for g in &others {
+                    let mut b = pt.clone();
+                    let tb = g.seal_in_place(&nonce, &aad, &mut b).unwrap();
+                    assert_eq!(
+                        (&a, ta),
+                        (&b, tb),
+                        "{} aad {aad_len} len {len}",
+                        g.backend()
+                    );
+                    g.open_in_place(&nonce, &aad, &mut b, &tb).unwrap();
+                    assert_eq!(b, pt);
+                }
             }
         }
     }
@@ -243,7 +262,7 @@ mod tests {
     #[test]
     fn tampering_is_rejected_and_buffer_wiped() {
         let key = [1u8; 32];
-        for b in [Backend::Vaes512, Backend::AesNi] {
+        for b in gcm_backends() {
             let g = Aes256Gcm::with_backend(&key, b);
             let nonce = [2u8; 12];
             let pt = pattern(100, 1);

@@ -1,8 +1,9 @@
 //! `bksim crypto selftest`: runs the built-in known-answer vectors and every `*.json`
 //! vector file of the given directories, prints one line per file (and one per failed or
 //! skipped case), and ends with exactly `N passed, M failed` (plus `, K skipped`).
-//! Every case runs on each AES implementation available here (bksim's VAES kernels and
-//! the RustCrypto crates), and passes only if all agree with the vector.
+//! Every case runs on each AES implementation this CPU runs (aws-lc-rs, bksim's VAES-512
+//! kernel, the RustCrypto crates), or only on the one `BKSIM_CRYPTO_BACKEND` forces, and
+//! passes only if all agree with the vector.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -30,15 +31,13 @@ impl SelftestSummary {
     }
 }
 
-/// The backends to run every case on: the active one, plus the crates when the active
-/// one is bksim's own kernel.
-fn backends() -> Vec<Backend> {
-    let active = super::active_backend();
-    if active == Backend::Vaes512 {
-        vec![Backend::Vaes512, Backend::AesNi]
-    } else {
-        vec![active]
-    }
+/// The backends to run every case on: the one `BKSIM_CRYPTO_BACKEND` forces, else every
+/// backend this CPU runs.
+fn backends() -> Result<Vec<Backend>, CryptoError> {
+    Ok(match super::backend::env_choice()? {
+        Some(b) => vec![b],
+        None => Backend::available(),
+    })
 }
 
 /// Loads every file first (a malformed one is an error before anything runs), then runs.
@@ -47,11 +46,12 @@ pub fn run_selftest(dirs: &[PathBuf], out: &mut dyn Write) -> Result<SelftestSum
     for d in dirs {
         files.extend(vectors::load_dir(d)?);
     }
-    let backends = backends();
-    let active = super::active_backend();
+    let backends = backends()?;
+    let active = super::active_backends();
     writeln!(
         out,
-        "backend: {active} (cases run on: {})",
+        "backend: {} (cases run on: {})",
+        active.label(),
         backends
             .iter()
             .map(|b| b.name())

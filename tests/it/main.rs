@@ -5,6 +5,7 @@ mod cli;
 mod cloudtrail;
 mod common;
 mod crypto;
+mod crypto_backends;
 mod expect;
 mod fuzz;
 mod layer;
