@@ -224,6 +224,10 @@ pub struct ReplicationSummary {
     pub kms_requests: u64,
     /// Replication steps throttled (KMS or prefix) and retried.
     pub retries: u64,
+    /// Replications that failed because a policy denied the role's KMS call (absent when
+    /// none).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub denied: u64,
     /// Replications not finished when the run ended.
     pub pending_at_end: u64,
     /// Longest time from a source write to its replica, ms.

@@ -18,6 +18,13 @@ pub fn sentences(v: &VariantSummary) -> Vec<String> {
             ));
         }
     }
+    if let Some(r) = v.replication.as_ref().filter(|r| r.denied > 0) {
+        out.push(format!(
+            "{} replication{} failed: the policies denied the replication role's KMS call (S3 marks the replica FAILED and does not retry it).",
+            group(r.denied),
+            if r.denied == 1 { "" } else { "s" }
+        ));
+    }
     for d in &v.access_denied {
         let why = match &d.statement {
             Some(s) => format!("{} decided by {s}", d.decision),
@@ -27,7 +34,7 @@ pub fn sentences(v: &VariantSummary) -> Vec<String> {
             ),
         };
         out.push(format!(
-            "KMS denied {} {} call{} of workload '{}' ({}), {why}.",
+            "KMS denied {} {} call{} of '{}' ({}), {why}.",
             group(d.calls),
             d.operation,
             if d.calls == 1 { "" } else { "s" },

@@ -241,8 +241,10 @@ fn verdict(
     }
 
     let denied = crate::report::denied::sentences(v);
-    if !denied.is_empty() {
+    if v.requests.put.denied + v.requests.get.denied > 0 {
         headline.push_str("; requests fail with AccessDenied");
+    } else if v.replication.as_ref().is_some_and(|r| r.denied > 0) {
+        headline.push_str("; replications fail with AccessDenied");
     }
     sentences.extend(denied);
     if let Some(s) = crate::report::old_objects::sentence(&v.kms, rows, step, warm, end) {

@@ -279,6 +279,8 @@ pub struct ReplicationRule {
     /// Index of the destination bucket.
     pub to: usize,
     pub lag: LatencyDist,
+    /// The IAM role S3 assumes to replicate (`role`): the principal of its KMS calls.
+    pub role: String,
 }
 
 /// `client_encryption = "cse-kms"` on a server-side bucket: the client encrypts each object

@@ -48,6 +48,7 @@ pub const NOTE_LIMITER: &str =
 pub const NOTE_BURST: &str =
     "no KMS burst allowance is documented (aws-facts §1.4); one second of quota";
 pub const NOTE_KMS_LATENCY: &str = "no published KMS latency figure (aws-facts §12)";
+pub const NOTE_REPLICATION_ROLE: &str = "a role named s3-replication in the account of the source bucket's KMS key (a replication configuration must name one; its name decides only policy checks and CloudTrail names)";
 pub const NOTE_PRINCIPAL: &str = "a role named after the workload, in the account of the bucket's KMS key: only policies that name principals tell them apart";
 pub const NOTE_BACKGROUND: &str = "no other KMS traffic in the account and Region";
 pub const NOTE_FREE_TIER: &str =

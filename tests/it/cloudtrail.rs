@@ -89,6 +89,12 @@ fn counts(files: &BTreeMap<String, Vec<u8>>) -> BTreeMap<(String, String, String
                 Some(_) => "bucket",
                 None => {
                     assert_eq!(ctx["aws:x-amz-cek-alg"], "AES/GCM/NoPadding");
+                    // The client's own key, and no S3 in its identity.
+                    assert_eq!(
+                        r["requestParameters"]["keyId"],
+                        "arn:aws:kms:eu-west-1:444455556666:key/three"
+                    );
+                    assert!(r["userIdentity"].get("invokedBy").is_none());
                     "client"
                 }
             };

@@ -227,4 +227,59 @@ fn bad_replication_and_region_input_is_refused_with_file_line_and_key() {
 
     let err = refused(&good.replace("lag = \"1s\"", "lag = \"soon\""));
     assert!(err.contains("replication[0].lag"), "{err}");
+
+    // The role must be an IAM role ARN.
+    for bad in ["s3-replication", "arn:aws:iam::111122223333:user/me"] {
+        let err =
+            refused(&good.replace("lag = \"1s\"", &format!("lag = \"1s\"\nrole = \"{bad}\"")));
+        assert!(err.contains("replication[0].role"), "{err}");
+        assert!(err.contains("is not an IAM role ARN"), "{err}");
+    }
+}
+
+#[test]
+fn a_destination_key_policy_that_does_not_name_the_replication_role_fails_every_replica() {
+    // The destination key's policy allows only the application role (object ARNs through
+    // S3): the replication role (default arn:aws:iam::111122223333:role/s3-replication) is not
+    // allowed, so each of the 20 replicas' Encrypt is denied, once, and nothing is retried.
+    let policy = super::common::repo("scenarios/policies/object-arn-wildcard.json");
+    let toml = scenario("sse-kms", false).replace(
+        "kms_key = \"arn:aws:kms:us-west-2:111122223333:key/dst\"",
+        &format!(
+            "kms_key = \"arn:aws:kms:us-west-2:111122223333:key/dst\"\nkey_policy = \"{}\"",
+            policy.display()
+        ),
+    );
+    let s = run(&toml);
+    let r = s.replication.as_ref().unwrap();
+    assert_eq!((r.replicas, r.denied, r.retries), (0, 20, 0));
+    assert_eq!(s.access_denied.len(), 1, "{:?}", s.access_denied);
+    let d = &s.access_denied[0];
+    assert_eq!(d.principal, "arn:aws:iam::111122223333:role/s3-replication");
+    assert_eq!(d.operation, "Encrypt");
+    assert_eq!(d.calls, 20);
+    assert_eq!(d.workload, "replication src→dst (rule 1)");
+    // The client's own PUTs to the source (no policy there) all succeed.
+    assert_eq!(s.requests.put.completed, 20);
+    assert_eq!(s.requests.put.denied, 0);
+    // A policy that allows the role named in the rule: every replica written.
+    let d = tempfile::tempdir().unwrap();
+    let allow = d.path().join("allow.json");
+    std::fs::write(
+        &allow,
+        r#"{"Statement": [{"Sid": "Replication", "Effect": "Allow",
+            "Principal": {"AWS": "arn:aws:iam::111122223333:role/replicator"},
+            "Action": ["kms:Encrypt", "kms:GenerateDataKey"], "Resource": "*"}]}"#,
+    )
+    .unwrap();
+    let allowed = toml
+        .replace(&policy.display().to_string(), &allow.display().to_string())
+        .replace(
+            "lag = \"1s\"",
+            "lag = \"1s\"\nrole = \"arn:aws:iam::111122223333:role/replicator\"",
+        );
+    let s = run(&allowed);
+    let r = s.replication.as_ref().unwrap();
+    assert_eq!((r.replicas, r.denied), (20, 0));
+    assert!(s.access_denied.is_empty());
 }

@@ -33,6 +33,7 @@ mod layer;
 mod multipart;
 mod policy_gate;
 mod pool;
+mod principals;
 pub mod regions;
 mod replay;
 pub mod replication;

@@ -47,6 +47,8 @@ pub(super) struct PolicyGate {
     buckets: Vec<Option<BucketGate>>,
     /// By workload index (planned workloads, then trace workloads): name and caller.
     callers: Vec<(String, Caller)>,
+    /// By caller: the key of its client-side calls (see [`super::principals::client_keys`]).
+    client_keys: Vec<Option<String>>,
     cache: FxHashMap<(u32, u32, u32, u8, u8), Verdict>,
     /// Measured denied calls by (workload, operation).
     denied: BTreeMap<(u32, u8), (u64, Verdict)>,
@@ -79,26 +81,18 @@ impl PolicyGate {
                 })
             })
             .collect();
-        let account = sc.buckets[0]
-            .kms_key
-            .split(':')
-            .nth(4)
-            .unwrap_or("111122223333");
-        let caller = |arn: &str| {
-            Caller::parse(arn).unwrap_or_else(|_| {
-                Caller::parse(&format!("arn:aws:iam::{account}:role/unknown")).expect("valid")
+        let callers = super::principals::principals(sc)
+            .into_iter()
+            .map(|(name, arn)| {
+                // Validation checked every principal and role.
+                let c = Caller::parse(&arn).unwrap_or_else(|_| {
+                    Caller::parse("arn:aws:iam::111122223333:role/unknown").expect("valid")
+                });
+                (name, c)
             })
-        };
-        let mut callers: Vec<(String, Caller)> = sc
-            .workloads
-            .iter()
-            .map(|w| (w.name.clone(), caller(&w.principal)))
             .collect();
-        for tw in &sc.traces {
-            let arn = crate::scenario::default_principal(&tw.name, account);
-            callers.push((tw.name.clone(), caller(&arn)));
-        }
         Some(PolicyGate {
+            client_keys: super::principals::client_keys(sc),
             buckets,
             callers,
             cache: FxHashMap::default(),
@@ -117,6 +111,14 @@ impl PolicyGate {
         let Some(Some(b)) = self.buckets.get(about.bucket as usize) else {
             return true;
         };
+        // A client-side call under another key than the bucket's: the bucket's key policy is
+        // not that key's, and bksim has no policy for it.
+        if ctx == Context::Client
+            && let Some(Some(k)) = self.client_keys.get(about.workload as usize)
+            && b.keys.first().is_none_or(|(bucket_key, _)| bucket_key != k)
+        {
+            return true;
+        }
         let key = (
             about.workload,
             about.bucket,

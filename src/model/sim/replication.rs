@@ -57,6 +57,9 @@ pub struct ReplicationCounts {
     pub etag_different: u64,
     /// KMS calls (or prefix 503s) that were throttled and retried.
     pub retries: u64,
+    /// Replications that failed because a policy denied the role's KMS call (S3 marks the
+    /// replica FAILED and does not retry it).
+    pub denied: u64,
     /// Replications not finished when the run ended.
     pub pending: u64,
     /// Highest lag seen, source write to replica written, ns (measured replicas).
@@ -74,6 +77,8 @@ pub(super) struct Replication {
     hosts: u64,
     /// The role's session of rule 0; rule `i`'s is `first_session + i`.
     first_session: u32,
+    /// The caller index (a request's `workload`) of rule 0's role; rule `i`'s is `+ i`.
+    first_caller: u32,
     tasks: Vec<Task>,
     free: Vec<u32>,
     /// Encryption of each bucket (for the ETag rule).
@@ -103,6 +108,7 @@ impl Replication {
             host_rng: Stream::new(sc.seed, "replication/hosts"),
             hosts: sc.s3.frontend_hosts.max(1) as u64,
             first_session: sessions,
+            first_caller: super::principals::replication_caller(sc, 0),
             tasks: Vec::new(),
             free: Vec::new(),
             modes: sc.buckets.iter().map(|b| b.encryption).collect(),
@@ -161,7 +167,8 @@ impl Simulation<'_> {
         let bucket = if t.writing { to } else { from };
         let prefixes = self.front.buckets[bucket as usize].prefixes.max(1);
         let mut r = Request {
-            workload: 0,
+            // The role's caller index: its principal for policies and CloudTrail.
+            workload: self.replication.first_caller + t.rule,
             session: self.replication.first_session + t.rule,
             client: NONE,
             bucket,
@@ -203,6 +210,14 @@ impl Simulation<'_> {
                 .handle(&mut self.kms, &mut self.m, now, &mut r, bucket, bytes);
         self.kms.replication = false;
         self.kms.replica_encrypt = false;
+        if outcome == Outcome::AccessDenied {
+            let rp = &mut self.replication;
+            rp.free.push(task);
+            if self.m.measured(t.written) {
+                rp.counts.denied += 1;
+            }
+            return;
+        }
         if outcome != Outcome::Ok {
             self.replication.counts.retries += 1;
             self.q
@@ -253,6 +268,7 @@ pub fn summary(
         etag_different: c.etag_different,
         kms_requests: regions.iter().map(|r| r.replication_requests).sum(),
         retries: c.retries,
+        denied: c.denied,
         pending_at_end: c.pending,
         max_lag_ms: crate::metrics::summary::round6(c.max_lag as f64 / 1e6),
     })

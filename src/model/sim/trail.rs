@@ -55,6 +55,8 @@ pub struct Trail {
     buckets: Vec<(String, Vec<KeyName>)>,
     /// (first global session, the session ARN's text before the session's number), ascending.
     sessions: Vec<(u32, String)>,
+    /// The key of each caller's client-side calls (see [`super::principals::client_keys`]).
+    client_keys: Vec<Option<KeyName>>,
 }
 
 struct KeyName {
@@ -109,22 +111,30 @@ impl Trail {
             .and_then(|(_, keys)| keys.first())
             .map_or(DEFAULT_ACCOUNT, |k| k.account.as_str());
         let writer = TrailWriter::new(root, account, sc.seed, opts);
+        // Sessions in order: each planned workload's, each trace's (one per requester), each
+        // replication rule's (one).
+        let sizes = sc
+            .workloads
+            .iter()
+            .map(|w| w.sessions)
+            .chain(
+                sc.traces
+                    .iter()
+                    .map(|tw| tw.trace.as_ref().map_or(0, |t| t.sessions)),
+            )
+            .chain(sc.replication.iter().map(|_| 1));
         let mut sessions = Vec::new();
         let mut next = 0u32;
-        for w in &sc.workloads {
-            sessions.push((next, session_prefix(&w.principal)));
-            next += w.sessions;
+        for ((_, principal), n) in super::principals::principals(sc).iter().zip(sizes) {
+            sessions.push((next, session_prefix(principal)));
+            next += n;
         }
-        let account = buckets
-            .first()
-            .and_then(|(_, keys)| keys.first())
-            .map_or(DEFAULT_ACCOUNT, |k| k.account.as_str());
-        for tw in &sc.traces {
-            let principal = crate::scenario::default_principal(&tw.name, account);
-            sessions.push((next, session_prefix(&principal)));
-            next += tw.trace.as_ref().map_or(0, |t| t.sessions);
-        }
+        let client_keys = super::principals::client_keys(sc)
+            .into_iter()
+            .map(|k| k.map(|k| KeyName::new(&k, &sc.kms.region)))
+            .collect();
         Trail {
+            client_keys,
             writer,
             epoch_ns,
             seq: 0,
@@ -144,7 +154,10 @@ impl Trail {
         denied: bool,
     ) {
         let (bucket, keys) = &self.buckets[s.bucket as usize];
-        let key = &keys[(s.slot as usize).min(keys.len() - 1)];
+        let key = match (context, self.client_keys.get(s.workload as usize)) {
+            (Context::Client, Some(Some(k))) => k,
+            _ => &keys[(s.slot as usize).min(keys.len() - 1)],
+        };
         let i = self
             .sessions
             .partition_point(|(first, _)| *first <= s.session);

@@ -5,7 +5,7 @@ use super::super::error::did_you_mean;
 use super::super::model::*;
 use super::super::presets::*;
 use super::ctx::{Ctx, Problem, R, Tbl, problem};
-use super::keys::{Assumption, KeyDef, Required, Source, Text};
+use super::keys::{Assumption, KeyDef, Required, Source, Special, Text};
 use super::top;
 use super::values::string;
 
@@ -18,7 +18,17 @@ const LAG: KeyDef = KeyDef::new(
     Assumption(NOTE_REPLICATION_LAG),
 );
 
-pub(super) const KEYS: &[KeyDef] = &[FROM, TO, LAG];
+/// The role name of a rule that names none.
+const DEFAULT_REPLICATION_ROLE: &str = "s3-replication";
+
+const ROLE: KeyDef = KeyDef::new(
+    "role",
+    Special("arn:aws:iam::<the source bucket key's account>:role/s3-replication"),
+    "IAM role ARN",
+    Assumption(NOTE_REPLICATION_ROLE),
+);
+
+pub(super) const KEYS: &[KeyDef] = &[FROM, TO, LAG, ROLE];
 
 /// The replication rules, checked against the buckets.
 pub(super) fn rules(ctx: &mut Ctx, top_tbl: &Tbl, buckets: &[Bucket]) -> R<Vec<ReplicationRule>> {
@@ -94,7 +104,32 @@ pub(super) fn rules(ctx: &mut Ctx, top_tbl: &Tbl, buckets: &[Bucket]) -> R<Vec<R
             ));
         }
         let lag = ctx.value_with(&t, &LAG, |ctx, v, path| ctx.latency(v, path))?;
-        out.push(ReplicationRule { from, to, lag });
+        let role = match ctx.opt(&t, ROLE.name, |v| {
+            let s = string(v)?;
+            match crate::policy::Caller::parse(&s) {
+                Ok(c) if c.principal_arn.contains(":role/") && c.arn == c.principal_arn => Ok(s),
+                _ => Err(problem(format!("'{s}' is not an IAM role ARN")).hint(
+                    "write arn:aws:iam::ACCOUNT:role/NAME (the role S3 assumes to replicate)",
+                )),
+            }
+        })? {
+            Some(r) => r,
+            None => {
+                let account = src.kms_key.split(':').nth(4).unwrap_or("111122223333");
+                let r = format!("arn:aws:iam::{account}:role/{DEFAULT_REPLICATION_ROLE}");
+                // Named in the parameters only where it decides something: policies.
+                if buckets.iter().any(|b| b.policies.is_some()) {
+                    ctx.record_computed(&t, &ROLE, r.clone());
+                }
+                r
+            }
+        };
+        out.push(ReplicationRule {
+            from,
+            to,
+            lag,
+            role,
+        });
     }
     Ok(out)
 }
