@@ -164,21 +164,42 @@ pub struct Rendered<K> {
 
 /// Renders every chart of `set` in `formats`. Nothing is written: a drawing error leaves the
 /// previous files as they were.
-pub fn render<S: ChartSet>(
+///
+/// The documents are drawn in parallel on the current rayon pool (each chart and format is
+/// independent; PNG rasterising and encoding is most of a run's fixed cost) and collected in
+/// chart order, so the result, and the error reported when several fail (the first in SVG
+/// then PNG order), do not depend on the thread count.
+pub fn render<S: ChartSet + Sync>(
     set: &S,
     formats: ChartFormats,
 ) -> Result<Rendered<S::Kind>, ChartError> {
+    use rayon::prelude::*;
+    enum Doc {
+        Svg(String),
+        Png(Vec<u8>),
+    }
     let charts = charts(set);
+    let jobs: Vec<(bool, &Chart<S::Kind>)> = [(true, formats.svg), (false, formats.png)]
+        .into_iter()
+        .filter(|&(_, wanted)| wanted)
+        .flat_map(|(is_svg, _)| charts.iter().map(move |c| (is_svg, c)))
+        .collect();
+    let docs: Vec<Result<Doc, ChartError>> = jobs
+        .par_iter()
+        .map(|&(is_svg, c)| {
+            if is_svg {
+                render_svg(set, c).map(Doc::Svg)
+            } else {
+                render_png(set, c).map(Doc::Png)
+            }
+        })
+        .collect();
     let mut svg = Vec::new();
     let mut png = Vec::new();
-    if formats.svg {
-        for c in &charts {
-            svg.push(render_svg(set, c)?);
-        }
-    }
-    if formats.png {
-        for c in &charts {
-            png.push(render_png(set, c)?);
+    for d in docs {
+        match d? {
+            Doc::Svg(s) => svg.push(s),
+            Doc::Png(p) => png.push(p),
         }
     }
     Ok(Rendered { charts, svg, png })
