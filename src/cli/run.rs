@@ -140,12 +140,14 @@ pub fn execute(
         .map_err(|e| super::in_target(&stage, e.to_string()))?;
     // Charts, report.html and report.md, from the files just written (as `bksim report`
     // builds them). Every error names its file.
-    report::write_report(stage.path(), report::Formats::ALL).map_err(|e| {
-        super::in_target(
-            &stage,
-            format!("writing the report in {}: {e}", out_dir.display()),
-        )
-    })?;
+    // Inside the pool, so `--threads` caps the chart drawing too.
+    pool.install(|| report::write_report(stage.path(), report::Formats::ALL))
+        .map_err(|e| {
+            super::in_target(
+                &stage,
+                format!("writing the report in {}: {e}", out_dir.display()),
+            )
+        })?;
     // The CloudTrail files: complete (a trail that failed to write fails the command before
     // anything is published), then published after the results.
     let trail_stage = match trail_out {

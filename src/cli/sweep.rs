@@ -131,8 +131,10 @@ pub fn sweep(args: &SweepArgs, out: &mut dyn Write) -> Result<(), CommandError> 
         }
     };
     let results = SweepResults::new(header, rows);
-    let charts =
-        write_sweep(stage.path(), &results).map_err(|e| super::in_target(&stage, e.to_string()))?;
+    // Inside the pool, so `--threads` caps the chart drawing too.
+    let charts = pool
+        .install(|| write_sweep(stage.path(), &results))
+        .map_err(|e| super::in_target(&stage, e.to_string()))?;
     super::publish_out_dir(stage)?;
     if args.output.json {
         out.write_all(results.to_json().as_bytes()).map_err(w)?;
