@@ -190,18 +190,30 @@ pub const NOT_INPUTS: &[(&str, &str)] = &[
         "common random numbers: every run uses the same seed",
     ),
     ("warmup", "the measurement window, not a property of AWS"),
-    ("kms.region", "varied through kms.quota_rps"),
-    ("kms.regions.*.limiter", "varied through kms.limiter"),
-    ("kms.regions.*.burst", "varied through kms.burst"),
+    (
+        "kms.region",
+        "not varied yet: only the main Region's kms.quota_rps is",
+    ),
+    (
+        "kms.regions.*.limiter",
+        "not varied yet: only the main Region's kms.limiter is",
+    ),
+    (
+        "kms.regions.*.burst",
+        "not varied yet: only the main Region's kms.burst is",
+    ),
     (
         "kms.regions.*.background_rps",
-        "varied through kms.background_rps",
+        "not varied yet: only the main Region's kms.background_rps is",
     ),
     (
         "kms.regions.*.price_per_10k",
-        "varied through kms.price_per_10k",
+        "not varied yet: only the main Region's kms.price_per_10k is",
     ),
-    ("kms.regions.*.free_tier", "varied through kms.free_tier"),
+    (
+        "kms.regions.*.free_tier",
+        "not varied yet: only the main Region's kms.free_tier is",
+    ),
     ("s3.transfer_rate", "the client's network: the user's input"),
     (
         "crypto.profile",
