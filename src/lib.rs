@@ -31,4 +31,5 @@ pub mod prepare;
 pub mod replay;
 pub mod report;
 pub mod scenario;
+pub mod sensitivity;
 pub mod sweep;

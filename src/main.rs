@@ -24,6 +24,7 @@ fn main() {
         Command::Validate(args) => done(bksim::cli::validate(args, &mut out)),
         Command::Sweep(args) => done(bksim::cli::sweep(args, &mut out)),
         Command::Merge(args) => done(bksim::cli::merge(args, &mut out)),
+        Command::Sensitivity(args) => done(bksim::cli::sensitivity(args, &mut out)),
         Command::Capacity(args) => done(bksim::cli::capacity(args, &mut out)),
         // The selftest's own exit code says whether any vector failed.
         Command::Crypto(cmd) => bksim::cli::crypto(cmd, &mut out),

@@ -8,6 +8,7 @@ pub mod policy_check;
 pub mod replay;
 mod report;
 mod run;
+mod sensitivity;
 mod sweep;
 mod validate;
 
@@ -19,6 +20,7 @@ pub use policy_check::policy_check;
 pub use replay::replay;
 pub use report::report;
 pub use run::run;
+pub use sensitivity::sensitivity;
 pub use sweep::{merge, sweep};
 pub use validate::validate;
 
@@ -96,6 +98,12 @@ pub enum Command {
         after_help = "Example:\n  bksim merge shards/ --out results/quickstart-sweep\n\nEvery shard I/N must be present exactly once and all must come from the same sweep\n(N at most 10000). Shard files are checked before use: a value no sweep produces, a\nname that is not [A-Za-z0-9_-]+ or a file that is not a regular file is invalid input.\nThe output directory is written as a whole, as by `bksim sweep`: an existing one must be empty\nor a sweep's results (sweep.json or sweep.csv); anything else is refused (exit 2).\nExit codes: 0 success, 2 invalid input (the message names the file, line and key), 1 anything else."
     )]
     Merge(MergeArgs),
+    /// Which assumptions decide the verdict: every assumption-labelled parameter run at a
+    /// plausible low and high, one at a time, with the same seed.
+    #[command(
+        after_help = "Examples:\n  bksim sensitivity scenarios/quickstart.toml\n  bksim sensitivity scenarios/data-lake-reads.toml --only s3.frontend_hosts --only s3.bucket_key_ttl\n  bksim sensitivity scenarios/quickstart.toml --metric kms_requests_per_s --json\n\nRuns each variant at its base values and, one parameter at a time, at the parameter's low\nand high (ranges listed in scenarios/README.md, section Sensitivity ranges), all with the\nsame seed so that differences come from the parameter. A parameter whose end changes the\nverdict (ok, throttled, failures) is bisected to find where it flips.\nWrites sensitivity.json (schema bksim.sensitivity.v1). Output is the same whatever the\nthread count. The output directory is written as a whole; an existing one must be empty or\nhold a sensitivity.json.\nExit codes: 0 success, 2 invalid input, 1 anything else."
+    )]
+    Sensitivity(SensitivityArgs),
     /// Find, per variant, the highest value of a parameter that meets the constraints.
     #[command(
         after_help = "Examples:\n  bksim capacity scenarios/quickstart.toml --target workload.uploads.arrival.rate\n  bksim capacity scenarios/logging-bucket.toml --target workload.log-shippers.sessions --max-p99 250ms --json\n\nBrackets by doubling or halving from the scenario's value, then bisects to 1%.\nThe binding constraint is the first violated just above the answer, in the order\nkms-quota, s3-prefix, latency, failures."
@@ -261,6 +269,26 @@ pub struct SweepArgs {
     /// 10000) and write a shard file for `bksim merge`.
     #[arg(long, value_name = "I/N")]
     pub shard: Option<String>,
+    #[command(flatten)]
+    pub scenario: ScenarioOptions,
+    #[command(flatten)]
+    pub output: OutputOptions,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct SensitivityArgs {
+    /// Scenario file (TOML).
+    pub file: PathBuf,
+    /// Keep only this metric (repeatable; the first orders the parameters) [default: all].
+    #[arg(long = "metric", value_name = "NAME")]
+    pub metric: Vec<String>,
+    /// Vary only this parameter: a dotted path or a range key such as `bucket.*.prefixes`
+    /// (repeatable) [default: every parameter with a range].
+    #[arg(long = "only", value_name = "PATH")]
+    pub only: Vec<String>,
+    /// Output directory [default: results/<scenario name>-sensitivity/].
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
     #[command(flatten)]
     pub scenario: ScenarioOptions,
     #[command(flatten)]

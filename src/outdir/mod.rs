@@ -63,6 +63,8 @@ pub enum Kind {
     /// `bksim run --cloudtrail DIR`: the run's KMS events as CloudTrail log files, with the
     /// manifest [`crate::cloudtrail::MANIFEST_FILE`]; the whole directory is the output set.
     CloudTrail,
+    /// `bksim sensitivity`: `sensitivity.json`.
+    Sensitivity,
 }
 
 impl Kind {
@@ -71,6 +73,7 @@ impl Kind {
             Kind::Run | Kind::Report => "bksim run",
             Kind::Sweep => "bksim sweep or bksim merge",
             Kind::CloudTrail => "bksim run --cloudtrail",
+            Kind::Sensitivity => "bksim sensitivity",
         }
     }
 
@@ -81,6 +84,7 @@ impl Kind {
             }
             Kind::Sweep => "sweep.json or sweep.csv",
             Kind::CloudTrail => crate::cloudtrail::MANIFEST_FILE,
+            Kind::Sensitivity => "sensitivity.json",
         }
     }
 
@@ -101,6 +105,7 @@ impl Kind {
             }
             Kind::Sweep => matches!(name, "sweep.csv" | "sweep.json" | "charts"),
             Kind::CloudTrail => true,
+            Kind::Sensitivity => matches!(name, "sensitivity.json" | "charts"),
         }
     }
 
@@ -123,6 +128,7 @@ impl Kind {
                 .iter()
                 .any(|f| dir.join(f).is_file()),
             Kind::CloudTrail => dir.join(crate::cloudtrail::MANIFEST_FILE).is_file(),
+            Kind::Sensitivity => dir.join("sensitivity.json").is_file(),
         }
     }
 }

@@ -21,7 +21,7 @@ pub use model::*;
 pub use overrides::Override;
 pub use presets::{RegionPreset, is_region_name, region_preset};
 pub use units::{format_duration, format_size, parse_byte_rate, parse_duration, parse_size};
-pub use validate::{MAX_NAME_LEN, MAX_RUN, name_problem};
+pub use validate::{KeyInfo, MAX_NAME_LEN, MAX_RUN, key_table, name_problem};
 
 use std::path::{Path, PathBuf};
 

@@ -21,6 +21,7 @@ mod report;
 mod report_html;
 mod scenario;
 mod sdk;
+mod sensitivity;
 mod standalone;
 mod structure;
 mod sweep;

@@ -22,6 +22,7 @@ mod crypto;
 mod ctx;
 mod expect;
 mod head;
+mod key_list;
 mod keys;
 mod kms;
 mod kms_keys;
@@ -37,6 +38,7 @@ mod workload;
 mod workload_links;
 
 pub use expect::{Expect, Expectation, MAX_MEASURED, Tolerance};
+pub use key_list::{KeyInfo, key_table};
 pub use values::MAX_RUN;
 
 /// The longest name (of a scenario, variant, workload or bucket): names become parts of file
