@@ -277,6 +277,10 @@ pub const NOT_INPUTS: &[(&str, &str)] = &[
         "identity for policies; does not change load",
     ),
     (
+        "replication.*.role",
+        "identity for policies; does not change load",
+    ),
+    (
         "workload.*.arrival.think",
         "the workload's own shape: the user's input",
     ),
