@@ -27,10 +27,7 @@ pub fn sensitivity(args: &SensitivityArgs, out: &mut dyn Write) -> Result<(), Co
         }
     }
     for o in &args.only {
-        if ranges::RANGES
-            .iter()
-            .all(|r| r.key != o && !ranges::matches(r.key, o))
-        {
+        if ranges::RANGES.iter().all(|r| !ranges::matches(r.key, o)) {
             return Err(CommandError::Input(format!(
                 "--only '{}': no sensitivity range for this path; ranged keys: {}",
                 crate::input::clip(o, 60),

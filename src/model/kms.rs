@@ -33,10 +33,6 @@ pub struct BackgroundTick {
 }
 
 impl Kms {
-    pub fn new(cfg: &KmsConfig, seed: u64) -> Kms {
-        Kms::named(cfg, seed, "kms")
-    }
-
     /// A Region's KMS whose random streams are named `<streams>/background` and
     /// `<streams>/latency` (`kms` for the first Region, so single-Region runs keep theirs).
     pub fn named(cfg: &KmsConfig, seed: u64, streams: &str) -> Kms {

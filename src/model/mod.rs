@@ -126,7 +126,7 @@ fn summarise(name: &str, sc: &Scenario, finished: sim::Finished) -> VariantResul
             kms: m.slowdown_kms,
             prefix: m.slowdown_prefix,
         },
-        access_denied: finished.denied.clone(),
+        access_denied: finished.denied,
         crypto: CryptoSummary {
             profile: sc.crypto.profile.clone(),
             client_cpu_cores: sc.client.cpu_cores,

@@ -251,6 +251,24 @@ pub struct Bucket {
     pub client_layer: Option<ClientLayer>,
 }
 
+/// The account of the default KMS key (the documentation's example account), and of an ARN
+/// that names none.
+pub const DEFAULT_ACCOUNT: &str = "111122223333";
+
+/// The account (fifth field) of an ARN such as a validated KMS key's, else
+/// [`DEFAULT_ACCOUNT`].
+pub fn arn_account(arn: &str) -> &str {
+    arn.split(':')
+        .nth(4)
+        .filter(|a| !a.is_empty())
+        .unwrap_or(DEFAULT_ACCOUNT)
+}
+
+/// The Region (fourth field) of an ARN, if it names one.
+pub fn arn_region(arn: &str) -> Option<&str> {
+    arn.split(':').nth(3).filter(|r| !r.is_empty())
+}
+
 /// The principal of a workload that names none (`principal`'s default).
 pub fn default_principal(workload: &str, account: &str) -> String {
     format!("arn:aws:iam::{account}:role/{workload}")

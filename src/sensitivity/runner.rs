@@ -77,12 +77,7 @@ impl Sensitivity<'_> {
             let Some(range) = ranges::range_for(&p.path) else {
                 continue;
             };
-            if !self.only.is_empty()
-                && !self
-                    .only
-                    .iter()
-                    .any(|o| *o == p.path || ranges::matches(o, &p.path))
-            {
+            if !self.only.is_empty() && !self.only.iter().any(|o| ranges::matches(o, &p.path)) {
                 continue;
             }
             let base = values::parse(&p.value);

@@ -15,11 +15,12 @@ use std::sync::Arc;
 
 use rustc_hash::FxHashMap;
 
+use super::principals::{KeyName, key_names};
 use super::trail::Subject;
 use crate::metrics::collector::{Context, KmsOpKind};
 use crate::metrics::results::DeniedCalls;
 use crate::policy::{Caller, Decision, PolicySet, Request};
-use crate::scenario::Scenario;
+use crate::scenario::{DEFAULT_ACCOUNT, Scenario, default_principal};
 
 /// The object key an object ARN is evaluated with.
 pub const OBJECT_KEY: &str = crate::policy::check::DEFAULT_OBJECT_KEY;
@@ -30,7 +31,7 @@ struct BucketGate {
     files: Vec<String>,
     s3_name: String,
     /// KMS key ARNs by slot, with their account.
-    keys: Vec<(String, String)>,
+    keys: Vec<KeyName>,
     via: String,
 }
 
@@ -64,20 +65,15 @@ impl PolicyGate {
             .enumerate()
             .map(|(bi, b)| {
                 let p = b.policies.as_ref()?;
-                let keys = super::kms_keys::slots(sc, bi)
-                    .into_iter()
-                    .map(|k| {
-                        let account = k.split(':').nth(4).unwrap_or_default().to_string();
-                        (k.to_string(), account)
-                    })
-                    .collect();
-                let region = b.kms_key.split(':').nth(3).unwrap_or(&sc.kms.region);
+                let keys = key_names(sc, bi);
+                // S3's calls come through the bucket's Region: its key's.
+                let via = format!("s3.{}.amazonaws.com", keys[0].region);
                 Some(BucketGate {
                     set: p.set.clone(),
                     files: p.files.clone(),
                     s3_name: b.s3_name.clone(),
                     keys,
-                    via: format!("s3.{region}.amazonaws.com"),
+                    via,
                 })
             })
             .collect();
@@ -86,7 +82,7 @@ impl PolicyGate {
             .map(|(name, arn)| {
                 // Validation checked every principal and role.
                 let c = Caller::parse(&arn).unwrap_or_else(|_| {
-                    Caller::parse("arn:aws:iam::111122223333:role/unknown").expect("valid")
+                    Caller::parse(&default_principal("unknown", DEFAULT_ACCOUNT)).expect("valid")
                 });
                 (name, c)
             })
@@ -115,7 +111,7 @@ impl PolicyGate {
         // not that key's, and bksim has no policy for it.
         if ctx == Context::Client
             && let Some(Some(k)) = self.client_keys.get(about.workload as usize)
-            && b.keys.first().is_none_or(|(bucket_key, _)| bucket_key != k)
+            && b.keys.first().is_none_or(|bucket_key| &bucket_key.arn != k)
         {
             return true;
         }
@@ -126,18 +122,15 @@ impl PolicyGate {
             op as u8,
             ctx as u8,
         );
-        let verdict = match self.cache.get(&key) {
-            Some(v) => v.clone(),
-            None => {
-                let v = evaluate(b, &self.callers[about.workload as usize].1, about, op, ctx);
-                self.cache.insert(key, v.clone());
-                v
-            }
-        };
+        let caller = &self.callers[about.workload as usize].1;
+        let verdict = self
+            .cache
+            .entry(key)
+            .or_insert_with(|| evaluate(b, caller, about, op, ctx));
         if !verdict.allowed && measured {
             self.denied
                 .entry((about.workload, op as u8))
-                .or_insert((0, verdict.clone()))
+                .or_insert_with(|| (0, verdict.clone()))
                 .0 += 1;
         }
         verdict.allowed
@@ -175,7 +168,7 @@ fn evaluate(
     op: KmsOpKind,
     ctx: Context,
 ) -> Verdict {
-    let (key_arn, key_account) = &b.keys[(about.slot as usize).min(b.keys.len() - 1)];
+    let key = &b.keys[(about.slot as usize).min(b.keys.len() - 1)];
     let arn = match ctx {
         Context::ObjectArn => format!("arn:aws:s3:::{}/{OBJECT_KEY}", b.s3_name),
         _ => format!("arn:aws:s3:::{}", b.s3_name),
@@ -187,8 +180,8 @@ fn evaluate(
     let out = b.set.evaluate(&Request {
         caller,
         action: action(op as u8),
-        key_arn,
-        key_account,
+        key_arn: &key.arn,
+        key_account: &key.account,
         via_service: (ctx != Context::Client).then_some(b.via.as_str()),
         context: &pairs,
     });

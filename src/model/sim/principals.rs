@@ -1,18 +1,16 @@
-//! Who makes each request, for the checks and records that name principals (a bucket's
-//! policies, CloudTrail records): one entry per caller index, which is a request's `workload`:
+//! Who makes each request, and under which KMS keys, for the checks and records that name them (a
+//! bucket's policies, CloudTrail records): one entry per caller index, which is a request's `workload`:
 //! the planned workloads (their `principal`), then the trace workloads (a role named after
 //! each), then the replication rules (their `role`).
 
-use crate::scenario::{Scenario, default_principal};
+use crate::scenario::{DEFAULT_ACCOUNT, Scenario, arn_account, arn_region, default_principal};
 
 /// (name, principal ARN) by caller index.
 pub(super) fn principals(sc: &Scenario) -> Vec<(String, String)> {
     let account = sc
         .buckets
         .first()
-        .and_then(|b| b.kms_key.split(':').nth(4))
-        .filter(|a| !a.is_empty())
-        .unwrap_or("111122223333");
+        .map_or(DEFAULT_ACCOUNT, |b| arn_account(&b.kms_key));
     let mut out: Vec<(String, String)> = sc
         .workloads
         .iter()
@@ -64,4 +62,30 @@ pub(super) fn client_keys(sc: &Scenario) -> Vec<Option<String>> {
         None,
     );
     out
+}
+
+/// A KMS key's ARN with its Region and account.
+pub(super) struct KeyName {
+    pub(super) arn: String,
+    pub(super) region: String,
+    pub(super) account: String,
+}
+
+impl KeyName {
+    /// `arn:aws:kms:REGION:ACCOUNT:key/ID` (or `alias/NAME`), validated by the scenario.
+    pub(super) fn new(arn: &str, default_region: &str) -> KeyName {
+        KeyName {
+            arn: arn.to_string(),
+            region: arn_region(arn).unwrap_or(default_region).to_string(),
+            account: arn_account(arn).to_string(),
+        }
+    }
+}
+
+/// The KMS keys bucket `bi` can use, by slot (see [`super::kms_keys`]), named.
+pub(super) fn key_names(sc: &Scenario, bi: usize) -> Vec<KeyName> {
+    super::kms_keys::slots(sc, bi)
+        .into_iter()
+        .map(|k| KeyName::new(k, &sc.kms.region))
+        .collect()
 }

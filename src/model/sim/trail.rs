@@ -7,16 +7,14 @@
 use std::io;
 use std::path::Path;
 
+use super::principals::{KeyName, key_names};
 use crate::cloudtrail::{Caller, KmsEvent, ObjectName, TrailOptions, TrailStats, TrailWriter};
 use crate::engine::rng::mix64;
 use crate::engine::time::Nanos;
 use crate::metrics::collector::{Context, KmsOpKind};
-use crate::scenario::Scenario;
+use crate::scenario::{DEFAULT_ACCOUNT, Scenario};
 
 use super::request::Request;
-
-/// The account of a key ARN that names none (the documentation's example account).
-const DEFAULT_ACCOUNT: &str = "111122223333";
 
 /// What a KMS call is about, beyond what the collector counts.
 #[derive(Debug, Clone, Copy)]
@@ -59,26 +57,6 @@ pub struct Trail {
     client_keys: Vec<Option<KeyName>>,
 }
 
-struct KeyName {
-    arn: String,
-    region: String,
-    account: String,
-}
-
-impl KeyName {
-    /// `arn:aws:kms:REGION:ACCOUNT:key/ID` (or `alias/NAME`), validated by the scenario.
-    fn new(arn: &str, default_region: &str) -> KeyName {
-        let mut parts = arn.split(':');
-        let region = parts.nth(3).filter(|r| !r.is_empty());
-        let account = parts.next().filter(|a| !a.is_empty());
-        KeyName {
-            arn: arn.to_string(),
-            region: region.unwrap_or(default_region).to_string(),
-            account: account.unwrap_or(DEFAULT_ACCOUNT).to_string(),
-        }
-    }
-}
-
 /// A session of principal `arn`, without its number: a role's sessions are
 /// `arn:aws:sts::ACCOUNT:assumed-role/ROLE/session-<n>`; a user or a role session given as
 /// such is itself (`…#<n>` tells a workload's sessions apart).
@@ -98,13 +76,7 @@ impl Trail {
     /// KMS key); simulated time 0 is `epoch_ns`.
     pub fn new(sc: &Scenario, root: &Path, opts: TrailOptions, epoch_ns: i64) -> Trail {
         let buckets: Vec<(String, Vec<KeyName>)> = (0..sc.buckets.len())
-            .map(|bi| {
-                let keys = super::kms_keys::slots(sc, bi)
-                    .into_iter()
-                    .map(|k| KeyName::new(k, &sc.kms.region))
-                    .collect();
-                (sc.buckets[bi].s3_name.clone(), keys)
-            })
+            .map(|bi| (sc.buckets[bi].s3_name.clone(), key_names(sc, bi)))
             .collect();
         let account = buckets
             .first()

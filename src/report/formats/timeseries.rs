@@ -163,9 +163,9 @@ pub fn parse_timeseries(
 ) -> Result<(u64, BTreeMap<String, Vec<SecondRow>>), LoadError> {
     let mut lines = text.lines().enumerate().map(|(i, l)| (i + 1, l));
     let expected = TIMESERIES_COLUMNS.join(",");
-    let (step, columns) = match lines.next() {
-        Some((_, l)) if columns_of(l).is_some() => columns_of(l).unwrap_or((1, Vec::new())),
-        Some((n, l)) => {
+    let (step, columns) = match lines.next().map(|(n, l)| (n, l, columns_of(l))) {
+        Some((_, _, Some(found))) => found,
+        Some((n, l, None)) => {
             return Err(LoadError::corrupt(
                 path,
                 n,

@@ -227,7 +227,7 @@ pub(super) fn buckets(
         let uses_kms = encryption.calls_kms() || layered;
         let (region, region_set) = regions.bucket(ctx, &t, &REGION, &kms.region)?;
         let region_name = regions.names[region as usize].clone();
-        let default_key = format!("arn:aws:kms:{region_name}:111122223333:key/bksim-default");
+        let default_key = format!("arn:aws:kms:{region_name}:{DEFAULT_ACCOUNT}:key/bksim-default");
         let kms_key = if uses_kms {
             match ctx.opt(&t, KMS_KEY.name, string)? {
                 Some(k) => k,

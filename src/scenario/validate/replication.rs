@@ -115,7 +115,7 @@ pub(super) fn rules(ctx: &mut Ctx, top_tbl: &Tbl, buckets: &[Bucket]) -> R<Vec<R
         })? {
             Some(r) => r,
             None => {
-                let account = src.kms_key.split(':').nth(4).unwrap_or("111122223333");
+                let account = arn_account(&src.kms_key);
                 let r = format!("arn:aws:iam::{account}:role/{DEFAULT_REPLICATION_ROLE}");
                 // Named in the parameters only where it decides something: policies.
                 if buckets.iter().any(|b| b.policies.is_some()) {

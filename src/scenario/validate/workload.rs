@@ -202,11 +202,7 @@ pub(super) fn workloads(
         }
         let (kms_key, bucket_key) =
             kms_keys::workload_keys(ctx, &t, &name, op, &buckets[bucket], region)?;
-        let account = buckets[bucket]
-            .kms_key
-            .split(':')
-            .nth(4)
-            .unwrap_or_default();
+        let account = crate::scenario::arn_account(&buckets[bucket].kms_key);
         let checked = buckets.iter().any(|b| b.policies.is_some());
         let principal = super::policies::principal(ctx, &t, &name, account, checked)?;
         let client_layer =
