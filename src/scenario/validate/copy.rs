@@ -6,7 +6,6 @@ use super::super::model::*;
 use super::ctx::{Ctx, Problem, R, Tbl, problem};
 use super::keys::{Assumption, KeyDef, Special};
 use super::values::string;
-use crate::chart::format::group;
 
 /// Why a copy without `from` copies in place.
 pub const NOTE_COPY_FROM: &str = "a copy without a source bucket rewrites objects in place \
@@ -113,21 +112,33 @@ pub(super) fn job_note(ctx: &mut Ctx, w: &Workload, buckets: &[Bucket]) {
         "into another bucket"
     };
     let which = match w.requests {
-        Some(n) if n < p.objects => format!("the first {} of the", group(n)),
+        Some(n) if n < p.objects => format!("the first {} of the", grouped(n)),
         _ => "the".to_string(),
     };
     ctx.note(format!(
         "copy workload '{}' copies {which} {} objects of bucket '{}' {what} in order at {} copies/s: all of them take {} s ({:.1} days) at that rate",
         w.name,
-        group(p.objects),
+        grouped(p.objects),
         source.name,
-        group(rate.round() as u64),
-        group(secs.round() as u64),
+        grouped(rate.round() as u64),
+        grouped(secs.round() as u64),
         secs / 86_400.0
     ));
 }
 
 /// `1234567` as `1,234,567`.
+fn grouped(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use crate::scenario::ScenarioFile;
@@ -187,8 +198,8 @@ encryption = "cse-kms"
                 "copy workload 'job' copies the 10 objects of bucket 'a' in place in order at 4 copies/s: all of them take 3 s (0.0 days) at that rate"
             ]
         );
-        assert_eq!(crate::chart::format::group(2_000_000_000), "2,000,000,000");
-        assert_eq!(crate::chart::format::group(999), "999");
+        assert_eq!(super::grouped(2_000_000_000), "2,000,000,000");
+        assert_eq!(super::grouped(999), "999");
     }
 
     #[test]
