@@ -22,6 +22,7 @@ pub mod crypto;
 pub mod engine;
 pub mod input;
 pub mod layout;
+pub mod live;
 pub mod metrics;
 pub mod mode;
 pub mod model;
