@@ -26,6 +26,7 @@ fn main() {
         Command::Merge(args) => done(bksim::cli::merge(args, &mut out)),
         Command::Sensitivity(args) => done(bksim::cli::sensitivity(args, &mut out)),
         Command::Capacity(args) => done(bksim::cli::capacity(args, &mut out)),
+        Command::Live(args) => done(bksim::cli::live(args, &mut out)),
         // The selftest's own exit code says whether any vector failed.
         Command::Crypto(cmd) => bksim::cli::crypto(cmd, &mut out),
         Command::Report(args) => done(bksim::cli::report(args, &mut out)),

@@ -2,4 +2,16 @@
 //! threads, with real AES-256-GCM envelope encryption, an in-process KMS whose quota is
 //! enforced per real second and an in-process S3 front end.
 
+pub mod cache;
+pub mod clock;
+pub mod compare;
 pub mod envelope;
+pub mod front;
+pub mod harness;
+pub mod kms;
+pub mod output;
+pub mod request;
+pub mod scale;
+pub mod store;
+pub mod timer;
+pub mod worker;

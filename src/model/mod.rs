@@ -55,7 +55,7 @@ pub fn run_variant_traced(
     (summarise(name, sc, finished), trail)
 }
 
-fn summarise(name: &str, sc: &Scenario, finished: sim::Finished) -> VariantResults {
+pub(crate) fn summarise(name: &str, sc: &Scenario, finished: sim::Finished) -> VariantResults {
     let measured = measured_seconds(sc);
     let (kms_regions, regions_cost, regions_monthly) =
         sim::regions::summaries(sc, &finished.regions, measured);

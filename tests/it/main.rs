@@ -9,6 +9,7 @@ mod crypto_backends;
 mod expect;
 mod fuzz;
 mod layer;
+mod live;
 mod memory;
 mod model;
 mod outdir;

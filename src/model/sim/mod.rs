@@ -32,7 +32,7 @@ pub mod kms_keys;
 mod layer;
 mod multipart;
 mod policy_gate;
-mod pool;
+pub(crate) mod pool;
 mod principals;
 pub mod regions;
 mod replay;

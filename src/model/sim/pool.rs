@@ -5,10 +5,10 @@ use crate::scenario::PoolPolicy;
 use std::collections::VecDeque;
 
 /// A pool slot that has never held a connection: taking it opens a new one.
-pub(super) const UNOPENED: u32 = u32::MAX;
+pub(crate) const UNOPENED: u32 = u32::MAX;
 
 /// One session's pool.
-pub(super) struct Connections {
+pub(crate) struct Connections {
     /// Idle pool entries, most recently used last (urllib3's pool is a LIFO queue of at most
     /// `connections_per_session` entries, initially all unopened).
     idle: Pool,
@@ -17,7 +17,7 @@ pub(super) struct Connections {
 }
 
 impl Connections {
-    pub(super) fn new(size: u32) -> Connections {
+    pub(crate) fn new(size: u32) -> Connections {
         Connections {
             idle: Pool::new(size),
             waiting: VecDeque::new(),
@@ -27,7 +27,7 @@ impl Connections {
     /// A connection for request `req`: an idle one (its host), UNOPENED when a new one is
     /// opened, or None when the request waits for one (it is queued).
     #[inline]
-    pub(super) fn take(&mut self, req: u32, policy: PoolPolicy) -> Option<u32> {
+    pub(crate) fn take(&mut self, req: u32, policy: PoolPolicy) -> Option<u32> {
         match (self.idle.pop(), policy) {
             (Some(e), _) => Some(e),
             (None, PoolPolicy::Grow) => Some(UNOPENED),
@@ -42,7 +42,7 @@ impl Connections {
     /// None (it is kept for reuse while the pool holds fewer than `size` idle entries,
     /// otherwise closed).
     #[inline]
-    pub(super) fn release(&mut self, host: u32, size: usize) -> Option<u32> {
+    pub(crate) fn release(&mut self, host: u32, size: usize) -> Option<u32> {
         match self.waiting.pop_front() {
             Some(next) => Some(next),
             None => {

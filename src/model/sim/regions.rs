@@ -31,7 +31,7 @@ impl RegionCounts {
     /// A call at `t`; `measured`: its request was first sent in the measured window; the
     /// peak counts whole seconds of [`warmup`, `end`).
     #[inline]
-    pub(super) fn call(&mut self, t: Nanos, op: KmsOpKind, throttled: bool, measured: bool) {
+    pub(crate) fn call(&mut self, t: Nanos, op: KmsOpKind, throttled: bool, measured: bool) {
         let s = t / NANOS_PER_SEC + 1;
         if s != self.second {
             self.second = s;
@@ -70,17 +70,17 @@ fn configs(sc: &Scenario) -> impl Iterator<Item = &crate::scenario::KmsConfig> {
 }
 
 /// Every Region's KMS and counts, by index in [`Scenario::regions`].
-pub(super) struct Regions {
-    pub(super) kms: Vec<Kms>,
-    pub(super) counts: Vec<RegionCounts>,
+pub(crate) struct Regions {
+    pub(crate) kms: Vec<Kms>,
+    pub(crate) counts: Vec<RegionCounts>,
     /// Bucket index → Region index.
-    pub(super) of_bucket: Vec<u32>,
+    pub(crate) of_bucket: Vec<u32>,
     warmup: Nanos,
     end: Nanos,
 }
 
 impl Regions {
-    pub(super) fn new(sc: &Scenario) -> Regions {
+    pub(crate) fn new(sc: &Scenario) -> Regions {
         let kms = configs(sc)
             .enumerate()
             .map(|(i, cfg)| {
@@ -105,7 +105,7 @@ impl Regions {
     /// Before a call to Region `region` at `t`: closes the Region's previous second (towards
     /// its peak) when `t` starts a new one.
     #[inline]
-    pub(super) fn before_call(&mut self, region: usize, t: Nanos) {
+    pub(crate) fn before_call(&mut self, region: usize, t: Nanos) {
         let c = &mut self.counts[region];
         if t / NANOS_PER_SEC + 1 != c.second {
             c.close(self.warmup, self.end);
@@ -113,7 +113,7 @@ impl Regions {
     }
 
     /// At the end of the run: closes every Region's last second.
-    pub(super) fn finish(&mut self) {
+    pub(crate) fn finish(&mut self) {
         let (w, e) = (self.warmup, self.end);
         for c in &mut self.counts {
             c.close(w, e);

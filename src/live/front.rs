@@ -1,0 +1,332 @@
+//! The live S3 front end: one attempt of a request reaches front-end host `r.host` at `now`.
+//! Prefix limits and the KMS calls follow the simulation's front end
+//! ([`crate::model::sim`]'s `front_end.rs`): a 503 SlowDown for a prefix over its limit;
+//! otherwise the key the bucket's mode needs, from KMS (GenerateDataKey for a write,
+//! Decrypt for a read) or from the bucket-key caches, which are per host, session, bucket
+//! and KMS key (writes) or host, session and bucket key (reads). The object's bytes are
+//! then really sealed or opened ([`super::worker`] does that when the key has arrived).
+
+use super::cache::{Got, SharedCache};
+use super::envelope;
+use super::harness::Shared;
+use super::kms::Work;
+use super::request::{Phase, Req};
+use super::store::{BucketStore, ObjKey, arn_of};
+use crate::crypto::sse_kms::bucket_arn;
+use crate::crypto::{CryptoError, DataKey};
+use crate::engine::rng::Stream;
+use crate::engine::time::{Nanos, from_secs};
+use crate::metrics::collector::{Context, KmsOpKind};
+use crate::mode::Mode;
+use crate::model::dist::LatencySampler;
+use crate::model::limiter::{FixedWindow, Limiter};
+use crate::model::objects::KeyRef;
+use crate::scenario::Scenario;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+/// What S3 answers to an attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Ok,
+    SlowdownKms,
+    SlowdownPrefix,
+    /// The harness's own crypto failed (a bug, or tampering): the request fails, unretried.
+    Broken,
+}
+
+/// What happens next to an attempt S3 handled.
+pub enum Next {
+    /// S3 answers at this time.
+    Respond(Nanos, Outcome),
+    /// The key arrives at this time (held in the request): then the bytes are sealed or
+    /// opened and S3 answers.
+    KeyAt(Nanos),
+}
+
+pub struct FrontBucket {
+    pub mode: Mode,
+    pub bucket_key: bool,
+    pub kms_key: String,
+    pub prefixes: u32,
+    limiter_base: usize,
+    pub store: BucketStore,
+}
+
+pub struct Front {
+    pub buckets: Vec<FrontBucket>,
+    prefix: Vec<Mutex<Limiter>>,
+    bk_write: SharedCache,
+    bk_read: SharedCache,
+    s3_latency: LatencySampler,
+    transfer_rate: Option<f64>,
+    /// The S3-managed root key (sse-s3 objects' keys are derived from it).
+    pub s3_root: DataKey,
+    next_key_id: AtomicU64,
+}
+
+impl Front {
+    pub fn new(sc: &Scenario, store_capacity: usize) -> Front {
+        let hosts = sc.s3.frontend_hosts.max(1);
+        let mut prefix = Vec::new();
+        let mut buckets = Vec::new();
+        for b in &sc.buckets {
+            let limiter_base = prefix.len();
+            for _ in 0..b.prefixes.max(1) {
+                for rps in [sc.s3.prefix_put_rps, sc.s3.prefix_get_rps] {
+                    prefix.push(Mutex::new(if rps == 0 {
+                        Limiter::Unlimited
+                    } else {
+                        Limiter::FixedWindow(FixedWindow::new(rps))
+                    }));
+                }
+            }
+            let population = b.existing.as_ref().map(|p| {
+                use crate::model::objects::{Population, PopulationKeys};
+                let kind = if !b.encryption.s3_calls_kms() {
+                    PopulationKeys::NoKms
+                } else if b.encryption.supports_bucket_key() && p.bucket_key_since > 0 {
+                    PopulationKeys::BucketKey {
+                        ttl: sc.s3.bucket_key_ttl,
+                    }
+                } else {
+                    PopulationKeys::PerObject
+                };
+                Population::new(&b.name, p, hosts, b.prefixes, kind)
+            });
+            buckets.push(FrontBucket {
+                mode: b.encryption,
+                bucket_key: b.bucket_key,
+                kms_key: b.kms_key.clone(),
+                prefixes: b.prefixes.max(1),
+                limiter_base,
+                store: BucketStore::new(&b.name, sc.seed, store_capacity, population),
+            });
+        }
+        Front {
+            buckets,
+            prefix,
+            bk_write: SharedCache::new(sc.s3.single_flight, sc.s3.bucket_key_ttl),
+            bk_read: SharedCache::new(sc.s3.single_flight, sc.s3.bucket_key_ttl),
+            s3_latency: LatencySampler::new(&sc.s3.latency),
+            transfer_rate: sc.s3.transfer_rate,
+            s3_root: DataKey::generate(&mut rand::rng()),
+            next_key_id: AtomicU64::new(1),
+        }
+    }
+
+    /// S3's own time for one answer.
+    pub fn s3_time(&self, rng: &mut Stream) -> Nanos {
+        self.s3_latency.sample(rng)
+    }
+
+    /// Time to move `bytes` over one connection.
+    pub fn transfer_time(&self, bytes: u64) -> Nanos {
+        match self.transfer_rate {
+            Some(rate) if rate > 0.0 => from_secs(bytes as f64 / rate),
+            _ => 0,
+        }
+    }
+}
+
+/// Handles attempt `r` arriving at `now`.
+pub fn handle(sh: &Shared, rng: &mut Stream, now: Nanos, r: &mut Req) -> Result<Next, CryptoError> {
+    let f = &sh.front;
+    let bi = r.bucket as usize;
+    let b = &f.buckets[bi];
+    let class = usize::from(r.get);
+    let lim = b.limiter_base + r.prefix as usize * 2 + class;
+    let admitted = f.prefix[lim]
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .admit(now);
+    if !admitted {
+        return Ok(Next::Respond(now + f.s3_time(rng), Outcome::SlowdownPrefix));
+    }
+    let kms = b.mode.s3_calls_kms();
+    let arn = arn_of(&b.store.name, r.object);
+    let key = match r.phase {
+        Phase::Head | Phase::MpuComplete => None,
+        Phase::Put | Phase::MpuCreate if !kms => {
+            r.obj_key = if b.mode == Mode::None {
+                ObjKey::Plain
+            } else {
+                ObjKey::S3Managed {
+                    salt: envelope::salt(r.object, r.session),
+                }
+            };
+            None
+        }
+        Phase::Put | Phase::MpuCreate if b.bucket_key => {
+            let ck = write_key(r.host, r.session, r.bucket, 0);
+            let got = f.bk_write.get_or_call(ck, now, || {
+                let a = sh.kms.call(
+                    &sh.m,
+                    bi,
+                    now,
+                    r.first_send,
+                    KmsOpKind::GenerateDataKey,
+                    Context::BucketArn,
+                    Work::Generate {
+                        key_arn: &b.kms_key,
+                        arn: &bucket_arn(&b.store.name),
+                    },
+                )?;
+                if a.ok {
+                    sh.m.lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .bucket_key_issued(r.first_send);
+                }
+                let id = f.next_key_id.fetch_add(1, Ordering::Relaxed);
+                Ok::<_, CryptoError>((id, a.at, a.key, a.blob))
+            })?;
+            let e = match got {
+                Got::Hit(e) | Got::Join(e) | Got::Called(e) => e,
+            };
+            r.obj_key = ObjKey::BucketKey {
+                id: e.key_id,
+                blob: e.blob.clone(),
+                salt: envelope::salt(r.object, r.session),
+            };
+            r.key = e.key.clone();
+            Some((e.ready_at.max(now), e.ok))
+        }
+        Phase::Put | Phase::MpuCreate => {
+            let a = sh.kms.call(
+                &sh.m,
+                bi,
+                now,
+                r.first_send,
+                KmsOpKind::GenerateDataKey,
+                Context::ObjectArn,
+                Work::Generate {
+                    key_arn: &b.kms_key,
+                    arn: &arn,
+                },
+            )?;
+            r.obj_key = ObjKey::PerObject {
+                blob: Arc::new(a.blob),
+            };
+            r.key = a.key.map(Arc::new);
+            Some((a.at, a.ok))
+        }
+        Phase::MpuPart | Phase::Get => read_key(sh, now, r, &arn)?,
+    };
+    Ok(match key {
+        None => Next::KeyAt(now),
+        Some((at, true)) => Next::KeyAt(at),
+        Some((at, false)) => Next::Respond(at + f.s3_time(rng), Outcome::SlowdownKms),
+    })
+}
+
+/// The key a read (or a multipart part) needs: None when no KMS is involved, else when it is
+/// there and whether it is.
+fn read_key(
+    sh: &Shared,
+    now: Nanos,
+    r: &mut Req,
+    arn: &str,
+) -> Result<Option<(Nanos, bool)>, CryptoError> {
+    let f = &sh.front;
+    let bi = r.bucket as usize;
+    let b = &f.buckets[bi];
+    let mut calls = 0;
+    let out = match r.obj_key.clone() {
+        ObjKey::Plain | ObjKey::S3Managed { .. } => None,
+        ObjKey::PerObject { blob } => {
+            let a = sh.kms.call(
+                &sh.m,
+                bi,
+                now,
+                r.first_send,
+                KmsOpKind::Decrypt,
+                Context::ObjectArn,
+                Work::Decrypt { blob: &blob, arn },
+            )?;
+            calls = 1;
+            r.key = a.key.map(Arc::new);
+            Some((a.at, a.ok))
+        }
+        ObjKey::BucketKey { id, blob, .. } => {
+            // Cached on this host for this session from writing, or unwrapped for reads.
+            if let Some(Got::Hit(e) | Got::Join(e)) = f
+                .bk_write
+                .lookup(write_key(r.host, r.session, r.bucket, 0), now)
+                && e.key_id == id
+                && e.ok
+            {
+                r.key = e.key.clone();
+                Some((e.ready_at.max(now), true))
+            } else {
+                let ck = read_cache_key(r.host, r.session, id);
+                let got = f.bk_read.get_or_call(ck, now, || {
+                    let a = sh.kms.call(
+                        &sh.m,
+                        bi,
+                        now,
+                        r.first_send,
+                        KmsOpKind::Decrypt,
+                        Context::BucketArn,
+                        Work::Decrypt {
+                            blob: &blob,
+                            arn: &bucket_arn(&b.store.name),
+                        },
+                    )?;
+                    if a.ok {
+                        sh.m.lock()
+                            .unwrap_or_else(|e| e.into_inner())
+                            .bucket_key_decrypted(r.first_send);
+                    }
+                    Ok::<_, CryptoError>((id, a.at, a.key, blob.to_vec()))
+                })?;
+                let e = match got {
+                    Got::Called(e) => {
+                        calls = 1;
+                        e
+                    }
+                    Got::Hit(e) | Got::Join(e) => e,
+                };
+                r.key = e.key.clone();
+                Some((e.ready_at.max(now), e.ok))
+            }
+        }
+    };
+    if r.existing && calls > 0 {
+        let mut m = sh.m.lock().unwrap_or_else(|e| e.into_inner());
+        m.kms_for_existing(now, r.first_send, calls);
+    }
+    Ok(out)
+}
+
+/// The data key of object `r` once its key is there: the per-object key, derived from the
+/// bucket key or the S3-managed root, or None (no encryption).
+pub fn object_key(sh: &Shared, r: &Req, arn: &str) -> Option<DataKey> {
+    match &r.obj_key {
+        ObjKey::Plain => None,
+        ObjKey::S3Managed { salt } => Some(envelope::derive(&sh.front.s3_root, salt, arn)),
+        ObjKey::PerObject { .. } => r
+            .key
+            .as_ref()
+            .map(|k| DataKey::from_bytes(*k.expose_secret())),
+        ObjKey::BucketKey { salt, .. } => r.key.as_ref().map(|bk| envelope::derive(bk, salt, arn)),
+    }
+}
+
+/// The population's key kind as the front end records it.
+pub fn key_ref(k: &ObjKey) -> KeyRef {
+    match k {
+        ObjKey::Plain | ObjKey::S3Managed { .. } => KeyRef::NoKms,
+        ObjKey::PerObject { .. } => KeyRef::PerObject,
+        ObjKey::BucketKey { id, .. } => KeyRef::BucketKey(*id),
+    }
+}
+
+/// Cache key of a bucket key for writes: host, session, bucket, KMS key slot.
+fn write_key(host: u32, session: u32, bucket: u32, slot: u32) -> u128 {
+    ((host as u128) << 96) | ((session as u128) << 64) | ((bucket as u128) << 32) | slot as u128
+}
+
+/// Cache key of a bucket key unwrapped for reads: host, session, key id.
+fn read_cache_key(host: u32, session: u32, key_id: u64) -> u128 {
+    ((host as u128) << 96) | ((session as u128) << 64) | key_id as u128
+}

@@ -1,0 +1,245 @@
+//! The scenario a live run plays: the validated scenario with every rate multiplied by
+//! `--scale` (workload arrivals and their profiles, closed-loop concurrency, KMS quotas and
+//! background calls, S3 prefix limits), its duration cut to `--duration` and its warm-up to
+//! fit, and the features the harness does not run named, so they are refused up front.
+
+use crate::engine::time::{NANOS_PER_SEC, Nanos};
+use crate::mode::Mode;
+use crate::scenario::{Arrival, LimiterKind, RateProfile, ReadFrom, Scenario};
+
+/// Live duration when `--duration` is not given: the scenario's, at most this.
+pub const DEFAULT_DURATION: Nanos = 30 * NANOS_PER_SEC;
+/// Longest `--duration` (a live run takes that long on the clock; memory follows it).
+pub const MAX_DURATION: Nanos = 3600 * NANOS_PER_SEC;
+/// Warm-up when `--warmup` is not given: the scenario's, at most this share of the duration.
+pub const DEFAULT_WARMUP_SHARE: f64 = 0.2;
+
+/// Multiplies every rate of `sc` by `scale` and sets its duration and warm-up.
+/// Counts that are not rates (sessions, hosts, objects, TTLs, latencies, `requests`) are kept.
+pub fn scaled(sc: &Scenario, scale: f64, duration: Nanos, warmup: Option<Nanos>) -> Scenario {
+    let mut s = sc.clone();
+    let rate = |r: f64| r * scale;
+    let count = |n: u64| ((n as f64 * scale).round() as u64).max(1);
+    for w in &mut s.workloads {
+        match &mut w.arrival {
+            Arrival::Poisson { rate: r, profile } | Arrival::Constant { rate: r, profile } => {
+                *r = rate(*r);
+                scale_profile(profile, scale);
+            }
+            Arrival::Closed { concurrency, .. } => {
+                *concurrency = count(*concurrency as u64).min(u32::MAX as u64) as u32;
+            }
+        }
+    }
+    for k in std::iter::once(&mut s.kms).chain(s.regions.iter_mut()) {
+        k.quota_rps = count(k.quota_rps);
+        if let LimiterKind::TokenBucket { burst } = &mut k.limiter {
+            *burst = count(*burst);
+        }
+        k.background_rps = rate(k.background_rps);
+    }
+    for p in [&mut s.s3.prefix_put_rps, &mut s.s3.prefix_get_rps] {
+        if *p > 0 {
+            *p = count(*p);
+        }
+    }
+    s.duration = duration;
+    s.warmup = warmup
+        .unwrap_or_else(|| {
+            sc.warmup
+                .min((duration as f64 * DEFAULT_WARMUP_SHARE) as Nanos)
+        })
+        .min(duration.saturating_sub(1));
+    if scale != 1.0 {
+        s.notes.push(format!(
+            "live: every rate ×{scale} (arrivals, closed-loop concurrency, KMS quota and background calls, S3 prefix limits); sessions, hosts, objects, TTLs and latencies unchanged"
+        ));
+    }
+    s
+}
+
+fn scale_profile(p: &mut RateProfile, scale: f64) {
+    match p {
+        RateProfile::Flat | RateProfile::Diurnal { .. } => {}
+        RateProfile::Steps { rate, .. } => rate.iter_mut().for_each(|r| *r *= scale),
+        RateProfile::Ramp { to, .. } => *to *= scale,
+        RateProfile::Burst { rate, .. } => *rate *= scale,
+    }
+}
+
+/// What in `sc` the live harness does not run yet, one phrase each (empty: it runs).
+pub fn unsupported(sc: &Scenario) -> Vec<String> {
+    let mut out = Vec::new();
+    if !sc.traces.is_empty() {
+        out.push("trace workloads (replayed logs)".to_string());
+    }
+    if !sc.replication.is_empty() {
+        out.push("[[replication]] rules".to_string());
+    }
+    for b in &sc.buckets {
+        if matches!(b.encryption, Mode::CseKms | Mode::SseC) {
+            out.push(format!(
+                "bucket '{}': encryption {}",
+                b.name,
+                b.encryption.name()
+            ));
+        }
+        if b.client_layer.is_some() {
+            out.push(format!("bucket '{}': client_encryption", b.name));
+        }
+        if b.kms_key_change.is_some() {
+            out.push(format!("bucket '{}': kms_key_change", b.name));
+        }
+        if b.policies.is_some() {
+            out.push(format!("bucket '{}': key_policy / iam_policies", b.name));
+        }
+    }
+    for w in &sc.workloads {
+        let name = &w.name;
+        if w.op == crate::scenario::Op::Copy {
+            out.push(format!("workload '{name}': op copy"));
+        }
+        if w.after.is_some() || w.sessions_of.is_some() {
+            out.push(format!("workload '{name}': after / sessions_of"));
+        }
+        if matches!(w.read_from, ReadFrom::Workload { .. }) {
+            out.push(format!("workload '{name}': read_from another workload"));
+        }
+        if w.kms_key.is_some() || w.bucket_key.is_some() || w.client_layer.is_some() {
+            out.push(format!(
+                "workload '{name}': kms_key / bucket_key / client_encryption headers"
+            ));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::ScenarioFile;
+
+    pub(crate) fn parse(text: &str) -> Scenario {
+        let file = ScenarioFile::parse(std::path::Path::new("t.toml"), text).expect("parses");
+        file.resolve(None, &[]).expect("valid")
+    }
+
+    #[test]
+    fn rates_and_quotas_scale_counts_do_not() {
+        let sc = parse(
+            r#"
+name = "t"
+duration = "10m"
+warmup = "1m"
+[kms]
+region = "eu-central-1"
+background_rps = 100
+[s3]
+prefix_put_rps = 3500
+[[bucket]]
+name = "b"
+encryption = "sse-kms"
+kms_key = "arn:aws:kms:eu-central-1:111122223333:key/k"
+[[workload]]
+name = "w"
+bucket = "b"
+op = "put"
+sessions = 7
+arrival = { kind = "poisson", rate = 30000, profile = { kind = "burst", rate = 60000, at = "1m", length = "1m" } }
+"#,
+        );
+        let s = scaled(&sc, 0.1, 30 * NANOS_PER_SEC, None);
+        assert_eq!(s.kms.quota_rps, 2_000);
+        assert_eq!(s.kms.background_rps, 10.0);
+        assert_eq!(s.s3.prefix_put_rps, 350);
+        let get = (sc.s3.prefix_get_rps as f64 * 0.1).round() as u64;
+        assert_eq!(s.s3.prefix_get_rps, get);
+        assert_eq!(s.workloads[0].sessions, 7);
+        match &s.workloads[0].arrival {
+            Arrival::Poisson {
+                rate,
+                profile: RateProfile::Burst { rate: b, .. },
+            } => {
+                assert_eq!((*rate, *b), (3000.0, 6000.0));
+            }
+            a => panic!("{a:?}"),
+        }
+        // 20 % of 30 s is less than the scenario's minute of warm-up.
+        assert_eq!(s.duration, 30 * NANOS_PER_SEC);
+        assert_eq!(s.warmup, 6 * NANOS_PER_SEC);
+        assert!(s.notes.iter().any(|n| n.contains("×0.1")));
+        assert!(unsupported(&s).is_empty());
+    }
+}
+
+/// The harness's own CPU time per S3 call, µs, crypto excluded (an assumption, checked
+/// against `bench live` and the `worker_busy` a run reports).
+pub const HARNESS_CALL_COST_US: f64 = 25.0;
+/// Bytes per µs one core seals or opens with AES-256-GCM, for the estimate (an assumption
+/// well below what AES-NI machines measure, see `bksim crypto bench`).
+pub const CRYPTO_BYTES_PER_US: f64 = 1_000.0;
+/// Share of the worker threads' time a live run may plan to use (the rest is headroom for
+/// the timer thread, the operating system and bursts).
+pub const UTILISATION_BUDGET: f64 = 0.5;
+
+/// A scaled scenario's offered load against what the machine can serve live.
+#[derive(Debug, Clone, Copy)]
+pub struct Fit {
+    /// S3 calls per second the workloads offer at their peak.
+    pub offered: f64,
+    /// S3 calls per second the harness's threads can serve within the budget.
+    pub capacity: f64,
+}
+
+impl Fit {
+    /// The largest scale (two significant digits, rounded down) at which `offered` fits.
+    pub fn scale_that_fits(&self, scale: f64) -> f64 {
+        let s = scale * self.capacity / self.offered.max(1e-9);
+        let mag = 10f64.powi(s.log10().floor() as i32 - 1);
+        (s / mag).floor() * mag
+    }
+}
+
+/// None when `sc` fits this machine's `threads` live; else the offered load and capacity.
+pub fn fits(sc: &Scenario, threads: usize, max_payload: u64) -> Option<Fit> {
+    use crate::scenario::{LatencyDist, SizeDist};
+    let median_ns = |d: &LatencyDist| match *d {
+        LatencyDist::Fixed(n) => n,
+        LatencyDist::LogNormal { median, .. } => median,
+        LatencyDist::Exponential { mean } => mean,
+    };
+    let mut offered = 0.0;
+    let mut cost_us = 0.0;
+    for w in &sc.workloads {
+        let size = match w.size {
+            SizeDist::Fixed(n) => n,
+            SizeDist::LogNormal { median, .. } => median,
+        };
+        let calls = if w.op == crate::scenario::Op::Put && size >= sc.s3.multipart_threshold {
+            2.0 + size.div_ceil(sc.s3.multipart_part_size.max(1)) as f64
+        } else if w.head == crate::scenario::HeadCall::BeforeGet {
+            2.0
+        } else {
+            1.0
+        };
+        let rate = match &w.arrival {
+            Arrival::Poisson { rate, profile } | Arrival::Constant { rate, profile } => {
+                crate::model::dist::profile_max_rate(*rate, profile)
+            }
+            Arrival::Closed { concurrency, think } => {
+                let cycle = (think + median_ns(&sc.s3.latency)).max(1_000_000);
+                *concurrency as f64 * NANOS_PER_SEC as f64 / cycle as f64
+            }
+        };
+        let bytes = size.min(max_payload) as f64;
+        offered += rate * calls;
+        cost_us += rate * (calls * HARNESS_CALL_COST_US + bytes / CRYPTO_BYTES_PER_US);
+    }
+    let per_call = if offered > 0.0 {
+        cost_us / offered
+    } else {
+        0.0
+    };
+    let capacity = threads.max(1) as f64 * UTILISATION_BUDGET * 1e6 / per_call.max(1e-9);
+    (offered > capacity).then_some(Fit { offered, capacity })
+}
