@@ -70,6 +70,7 @@ pub fn live(args: &LiveArgs, out: &mut dyn Write) -> Result<(), CommandError> {
     let selected = super::select_variants(&file, &args.scenario.variant)?;
     // Everything is checked before anything runs or is written.
     let mut scenarios: Vec<(String, Scenario)> = Vec::new();
+    let costs = crate::live::capacity::measure();
     for name in &selected {
         let sc = prepare::variant(&file, Some(name), &extra)?;
         let missing = scale::unsupported(&sc);
@@ -91,7 +92,7 @@ pub fn live(args: &LiveArgs, out: &mut dyn Write) -> Result<(), CommandError> {
             )));
         }
         let live = scale::scaled(&sc, scale_by, d, warmup);
-        if let Some(fit) = scale::fits(&live, threads, max_payload) {
+        if let Some(fit) = scale::fits(&live, threads, max_payload, &costs) {
             return Err(CommandError::Input(format!(
                 "{}: variant {name}: at --scale {scale_by} the workloads offer about {:.0} requests/s, more than this machine's {threads} thread(s) can serve live (about {:.0}/s); --scale {} would fit",
                 args.file.display(),
@@ -141,8 +142,19 @@ pub fn live(args: &LiveArgs, out: &mut dyn Write) -> Result<(), CommandError> {
         }
         let mut live = run.results;
         live.summary.description = file.variant(name)?.description.clone();
-        let sim = crate::model::run_variant(name, sc, None);
-        let rows = compare::rows(&live.summary, &sim.summary);
+        // The model's answer for the same scaled scenario, over several seeds (in parallel).
+        let sims: Vec<_> = {
+            use rayon::prelude::*;
+            (0..compare::SIM_SEEDS)
+                .into_par_iter()
+                .map(|k| {
+                    let mut s = sc.clone();
+                    s.seed = sc.seed.wrapping_add(k);
+                    crate::model::run_variant(name, &s, None).summary
+                })
+                .collect()
+        };
+        let rows = compare::rows(&live.summary, &sims);
         let invalid = output::invalid_because(sc, &run.harness);
         let disagreements = compare::disagreements(&rows);
         variants.push(LiveVariant {

@@ -11,7 +11,11 @@ use serde::Serialize;
 pub struct Row {
     pub metric: String,
     pub live: f64,
+    /// The median over the simulation's seeds (see [`SIM_SEEDS`]).
     pub simulated: f64,
+    /// The lowest and highest value over those seeds: how much the model's own answer
+    /// moves with the random draws.
+    pub simulated_range: [f64; 2],
     /// (live − simulated) / simulated, or for a fraction live − simulated in percentage
     /// points; None when the simulated value is 0 and the live one is not.
     pub difference: Option<f64>,
@@ -19,38 +23,15 @@ pub struct Row {
     pub kind: &'static str,
 }
 
+/// Seeds the scaled scenario is simulated with (its seed and the next ones): a live run is one
+/// draw, so it is compared with the model's median rather than with one draw of the model.
+pub const SIM_SEEDS: u64 = 5;
+
 /// The tolerances of the model-validation test (issue: KMS requests within 5 %, throttled
 /// fraction within 3 points, p50 latency within 15 %).
 pub const KMS_REQUESTS_TOLERANCE: f64 = 0.05;
 pub const THROTTLED_POINTS_TOLERANCE: f64 = 3.0;
 pub const P50_TOLERANCE: f64 = 0.15;
-
-fn relative(metric: &str, live: f64, simulated: f64) -> Row {
-    let difference = if simulated != 0.0 {
-        Some((live - simulated) / simulated)
-    } else if live == 0.0 {
-        Some(0.0)
-    } else {
-        None
-    };
-    Row {
-        metric: metric.to_string(),
-        live,
-        simulated,
-        difference,
-        kind: "relative",
-    }
-}
-
-fn fraction(metric: &str, live: f64, simulated: f64) -> Row {
-    Row {
-        metric: metric.to_string(),
-        live: live * 100.0,
-        simulated: simulated * 100.0,
-        difference: Some((live - simulated) * 100.0),
-        kind: "points",
-    }
-}
 
 fn share(part: u64, whole: u64) -> f64 {
     if whole == 0 {
@@ -60,64 +41,91 @@ fn share(part: u64, whole: u64) -> f64 {
     }
 }
 
-/// The compared figures of one variant.
-pub fn rows(live: &VariantSummary, sim: &VariantSummary) -> Vec<Row> {
-    let (l, s) = (&live.kms, &sim.kms);
-    let mut out = vec![
-        relative("kms.requests", l.requests as f64, s.requests as f64),
-        relative(
-            "kms.GenerateDataKey",
-            l.by_operation.GenerateDataKey as f64,
-            s.by_operation.GenerateDataKey as f64,
-        ),
-        relative(
-            "kms.Decrypt",
-            l.by_operation.Decrypt as f64,
-            s.by_operation.Decrypt as f64,
-        ),
-        relative("kms.throttled", l.throttled as f64, s.throttled as f64),
-        fraction(
-            "kms.throttled_fraction_%",
-            share(l.throttled, l.requests),
-            share(s.throttled, s.requests),
-        ),
-    ];
-    for (op, lr, sr, ll, sl) in [
+type Metric = (&'static str, bool, fn(&VariantSummary) -> f64);
+
+/// The compared metrics: name, whether it is a fraction (shown in percent, compared in
+/// points), and how to read it from a summary.
+const KMS_METRICS: [Metric; 5] = [
+    ("kms.requests", false, |v| v.kms.requests as f64),
+    ("kms.GenerateDataKey", false, |v| {
+        v.kms.by_operation.GenerateDataKey as f64
+    }),
+    ("kms.Decrypt", false, |v| v.kms.by_operation.Decrypt as f64),
+    ("kms.throttled", false, |v| v.kms.throttled as f64),
+    ("kms.throttled_fraction_%", true, |v| {
+        share(v.kms.throttled, v.kms.requests)
+    }),
+];
+
+const PUT_METRICS: [Metric; 5] = [
+    ("put.offered", false, |v| v.requests.put.offered as f64),
+    ("put.completed", false, |v| v.requests.put.completed as f64),
+    ("put.failed", false, |v| v.requests.put.failed as f64),
+    ("put.p50_ms", false, |v| v.latency_ms.put.p50),
+    ("put.p99_ms", false, |v| v.latency_ms.put.p99),
+];
+
+const GET_METRICS: [Metric; 5] = [
+    ("get.offered", false, |v| v.requests.get.offered as f64),
+    ("get.completed", false, |v| v.requests.get.completed as f64),
+    ("get.failed", false, |v| v.requests.get.failed as f64),
+    ("get.p50_ms", false, |v| v.latency_ms.get.p50),
+    ("get.p99_ms", false, |v| v.latency_ms.get.p99),
+];
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    match v.len() {
+        0 => 0.0,
+        n if n % 2 == 1 => v[n / 2],
+        n => (v[n / 2 - 1] + v[n / 2]) / 2.0,
+    }
+}
+
+fn row(m: &Metric, live: &VariantSummary, sims: &[VariantSummary]) -> Row {
+    let (name, fraction, get) = *m;
+    let k = if fraction { 100.0 } else { 1.0 };
+    let values: Vec<f64> = sims.iter().map(|s| get(s) * k).collect();
+    let lo = values.iter().copied().fold(f64::INFINITY, f64::min);
+    let hi = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let simulated = median(values);
+    let live = get(live) * k;
+    let difference = if fraction {
+        Some(live - simulated)
+    } else if simulated != 0.0 {
+        Some((live - simulated) / simulated)
+    } else if live == 0.0 {
+        Some(0.0)
+    } else {
+        None
+    };
+    Row {
+        metric: name.to_string(),
+        live,
+        simulated,
+        simulated_range: if sims.is_empty() { [0.0; 2] } else { [lo, hi] },
+        difference,
+        kind: if fraction { "points" } else { "relative" },
+    }
+}
+
+/// The compared figures of one variant: the live run against the simulations of the same
+/// scaled scenario (one per seed).
+pub fn rows(live: &VariantSummary, sims: &[VariantSummary]) -> Vec<Row> {
+    let mut out: Vec<Row> = KMS_METRICS.iter().map(|m| row(m, live, sims)).collect();
+    for (metrics, offered) in [
         (
-            "put",
-            &live.requests.put,
-            &sim.requests.put,
-            &live.latency_ms.put,
-            &sim.latency_ms.put,
+            &PUT_METRICS,
+            live.requests.put.offered + sims.iter().map(|s| s.requests.put.offered).sum::<u64>(),
         ),
         (
-            "get",
-            &live.requests.get,
-            &sim.requests.get,
-            &live.latency_ms.get,
-            &sim.latency_ms.get,
+            &GET_METRICS,
+            live.requests.get.offered + sims.iter().map(|s| s.requests.get.offered).sum::<u64>(),
         ),
     ] {
-        if lr.offered == 0 && sr.offered == 0 {
-            continue;
+        if offered > 0 {
+            out.extend(metrics.iter().map(|m| row(m, live, sims)));
         }
-        out.push(relative(
-            &format!("{op}.offered"),
-            lr.offered as f64,
-            sr.offered as f64,
-        ));
-        out.push(relative(
-            &format!("{op}.completed"),
-            lr.completed as f64,
-            sr.completed as f64,
-        ));
-        out.push(relative(
-            &format!("{op}.failed"),
-            lr.failed as f64,
-            sr.failed as f64,
-        ));
-        out.push(relative(&format!("{op}.p50_ms"), ll.p50, sl.p50));
-        out.push(relative(&format!("{op}.p99_ms"), ll.p99, sl.p99));
     }
     out
 }
@@ -150,8 +158,12 @@ pub fn disagreements(rows: &[Row]) -> Vec<String> {
 /// The rows as a plain-text table.
 pub fn table(rows: &[Row]) -> String {
     let mut s = format!(
-        "{:<28} {:>14} {:>14} {:>10}\n",
-        "metric", "live", "simulated", "difference"
+        "{:<28} {:>12} {:>12} {:>10}   {}\n",
+        "metric",
+        "live",
+        "simulated",
+        "difference",
+        format_args!("simulated over {SIM_SEEDS} seeds")
     );
     for r in rows {
         let d = match (r.difference, r.kind) {
@@ -160,11 +172,13 @@ pub fn table(rows: &[Row]) -> String {
             (Some(d), _) => format!("{:+.1} %", d * 100.0),
         };
         s.push_str(&format!(
-            "{:<28} {:>14} {:>14} {:>10}\n",
+            "{:<28} {:>12} {:>12} {:>10}   {} to {}\n",
             r.metric,
             num(r.live),
             num(r.simulated),
-            d
+            d,
+            num(r.simulated_range[0]),
+            num(r.simulated_range[1])
         ));
     }
     s
@@ -182,34 +196,55 @@ fn num(v: f64) -> String {
 mod tests {
     use super::*;
 
-    #[test]
-    fn differences_are_relative_or_in_points() {
-        let r = relative("kms.requests", 105.0, 100.0);
-        assert_eq!(r.difference, Some(0.05));
-        assert_eq!(relative("x", 0.0, 0.0).difference, Some(0.0));
-        assert_eq!(relative("x", 3.0, 0.0).difference, None);
-        let f = fraction("kms.throttled_fraction_%", 0.34, 0.33);
-        assert!((f.difference.unwrap() - 1.0).abs() < 1e-9);
+    fn summary(requests: u64, throttled: u64, p50: f64) -> VariantSummary {
+        let mut v = VariantSummary::default();
+        v.kms.requests = requests;
+        v.kms.throttled = throttled;
+        v.requests.put.offered = 10;
+        v.latency_ms.put.p50 = p50;
+        v
     }
 
     #[test]
-    fn disagreements_name_the_metric_and_tolerance() {
-        let rows = vec![
-            relative("kms.requests", 106.0, 100.0),
-            fraction("kms.throttled_fraction_%", 0.30, 0.32),
-            relative("put.p50_ms", 30.0, 28.0),
-            relative("put.p99_ms", 300.0, 100.0),
+    fn live_is_compared_with_the_median_of_the_seeds() {
+        let sims = [
+            summary(100, 30, 20.0),
+            summary(90, 36, 30.0),
+            summary(120, 30, 25.0),
         ];
-        let d = disagreements(&rows);
+        let r = rows(&summary(106, 35, 27.5), &sims);
+        let get = |m: &str| r.iter().find(|x| x.metric == m).unwrap().clone();
+        let k = get("kms.requests");
+        assert_eq!((k.simulated, k.simulated_range), (100.0, [90.0, 120.0]));
+        assert!((k.difference.unwrap() - 0.06).abs() < 1e-12);
+        // Fractions in percent, differences in points: live 35/106, simulated median of
+        // 30 %, 40 %, 25 %.
+        let t = get("kms.throttled_fraction_%");
+        assert!((t.simulated - 30.0).abs() < 1e-9, "{t:?}");
+        assert!((t.difference.unwrap() - (3500.0 / 106.0 - 30.0)).abs() < 1e-9);
+        assert!((get("put.p50_ms").difference.unwrap() - 0.1).abs() < 1e-12);
+        // No GET traffic anywhere: no GET rows.
+        assert!(r.iter().all(|x| !x.metric.starts_with("get.")));
+        let d = disagreements(&r);
         assert_eq!(
             d,
-            vec!["kms.requests: live 106.000, simulated 100.000 (tolerance 5 %)".to_string()]
+            vec![
+                "kms.requests: live 106.000, simulated 100.000 (tolerance 5 %)".to_string(),
+                "kms.throttled_fraction_%: live 33.019, simulated 30.000 (tolerance 3 points)"
+                    .to_string()
+            ]
         );
-        let t = table(&rows);
-        assert!(
-            t.contains("kms.requests                            106            100     +6.0 %"),
-            "{t}"
-        );
-        assert!(t.contains("-2.00 pt"), "{t}");
+        let t = table(&r);
+        assert!(t.contains("kms.requests"), "{t}");
+        assert!(t.contains("+6.0 %"), "{t}");
+        assert!(t.contains("+3.02 pt"), "{t}");
+    }
+
+    #[test]
+    fn a_zero_simulated_value_has_no_relative_difference() {
+        let r = rows(&summary(3, 0, 1.0), &[summary(0, 0, 1.0)]);
+        assert_eq!(r[0].difference, None);
+        let r = rows(&summary(0, 0, 1.0), &[summary(0, 0, 1.0)]);
+        assert_eq!(r[0].difference, Some(0.0));
     }
 }

@@ -31,14 +31,21 @@ pub fn payload(id: u64, len: usize) -> Vec<u8> {
 }
 
 fn fill(id: u64, out: &mut [u8]) {
-    let mut x = id.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
-    for chunk in out.chunks_mut(8) {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        let b = x.to_le_bytes();
-        chunk.copy_from_slice(&b[..chunk.len()]);
+    // Each 8-byte word is computed from its own index (no chain from word to word), so the
+    // loop vectorises: filling costs a fraction of what sealing does.
+    let seed = id.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    let word = |i: u64| {
+        (seed.wrapping_add(i.wrapping_mul(0xD6E8_FEB8_6659_FD93))).rotate_left(17) ^ (seed >> 29)
+    };
+    let n = (out.len() / 8) as u64;
+    let mut chunks = out.chunks_exact_mut(8);
+    for (i, c) in (&mut chunks).enumerate() {
+        c.copy_from_slice(&word(i as u64).to_le_bytes());
     }
+    let rest = chunks.into_remainder();
+    let last = word(n).to_le_bytes();
+    let len = rest.len();
+    rest.copy_from_slice(&last[..len]);
 }
 
 /// The AAD binding a sealed object to its name: the object's ARN as S3 would build it.

@@ -9,6 +9,7 @@ use super::clock::Clock;
 use super::front::Front;
 use super::kms::LiveKms;
 use super::request::Req;
+use super::sequence::Sequence;
 use super::timer::Timer;
 use super::worker::{self, Task, Worker};
 use crate::engine::rng::Stream;
@@ -60,8 +61,6 @@ pub struct WorkloadState {
     pub head: HeadCall,
     pub read_from: ReadFrom,
     pub size: SizeSampler,
-    pub budget: Option<u64>,
-    pub offered: AtomicU64,
 }
 
 /// Crypto work the harness really did, and what failed.
@@ -85,6 +84,7 @@ pub struct Shared<'a> {
     pub front: Front,
     pub(crate) sessions: Vec<Mutex<Session>>,
     pub workloads: Vec<WorkloadState>,
+    pub seq: Sequence,
     pub retry: RetryPolicy,
     pub mpu_threshold: u64,
     pub mpu_part: u64,
@@ -152,7 +152,13 @@ pub fn run(name: &str, sc: &Scenario, settings: &Settings) -> LiveRun {
     let mut workloads = Vec::new();
     for w in &sc.workloads {
         let first_session = sessions.len() as u32;
-        for _ in 0..w.sessions.max(1) {
+        // A workload sending from another's sessions has none of its own.
+        let own = if w.sessions_of.is_some() {
+            0
+        } else {
+            w.sessions.max(1)
+        };
+        for _ in 0..own {
             sessions.push(Mutex::new(Session {
                 conns: Connections::new(conns),
                 s3: Client::new(&retry),
@@ -180,9 +186,13 @@ pub fn run(name: &str, sc: &Scenario, settings: &Settings) -> LiveRun {
             head: w.head,
             read_from: w.read_from,
             size: SizeSampler::new(&w.size),
-            budget: w.requests,
-            offered: AtomicU64::new(0),
         });
+    }
+    for (i, w) in sc.workloads.iter().enumerate() {
+        if let Some(owner) = w.sessions_of {
+            workloads[i].first_session = workloads[owner].first_session;
+            workloads[i].sessions = workloads[owner].sessions;
+        }
     }
     let per_bucket = STORE_BUDGET / sc.buckets.len().max(1) as u64;
     let capacity = (per_bucket / settings.max_payload.max(1)).clamp(1, STORE_MAX_OBJECTS);
@@ -196,6 +206,7 @@ pub fn run(name: &str, sc: &Scenario, settings: &Settings) -> LiveRun {
         front: Front::new(sc, capacity as usize),
         sessions,
         workloads,
+        seq: Sequence::new(sc),
         retry,
         mpu_threshold: sc.s3.multipart_threshold,
         mpu_part: sc.s3.multipart_part_size.max(1),
@@ -204,21 +215,10 @@ pub fn run(name: &str, sc: &Scenario, settings: &Settings) -> LiveRun {
         crypto: CryptoCounts::default(),
         failures: Mutex::new(Vec::new()),
     };
-    // Start: open-loop workloads' first arrivals, closed-loop clients.
+    // Workloads that follow another start when it ends.
     for (wi, w) in sc.workloads.iter().enumerate() {
-        match w.arrival {
-            Arrival::Closed { concurrency, .. } => {
-                for c in 0..concurrency {
-                    sh.at(
-                        0,
-                        Task::ClientNext {
-                            workload: wi as u32,
-                            client: c,
-                        },
-                    );
-                }
-            }
-            _ => worker::schedule_arrival(&sh, wi as u32),
+        if w.after.is_none() {
+            worker::start_workload(&sh, 0, wi as u32);
         }
     }
     let threads = settings.threads.max(1);
@@ -336,7 +336,7 @@ fn finish(
         client_cpu_busy: 0,
         verified_objects: c.opened.load(Ordering::Relaxed),
         verify_failures: Vec::new(),
-        notes: Vec::new(),
+        notes: sh.seq.notes(sh.sc),
         trace_cut: Vec::new(),
         trace_error: None,
         trail: None,

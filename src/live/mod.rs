@@ -3,6 +3,7 @@
 //! enforced per real second and an in-process S3 front end.
 
 pub mod cache;
+pub mod capacity;
 pub mod clock;
 pub mod compare;
 pub mod envelope;
@@ -12,6 +13,7 @@ pub mod kms;
 pub mod output;
 pub mod request;
 pub mod scale;
+pub mod sequence;
 pub mod store;
 pub mod timer;
 pub mod worker;

@@ -5,7 +5,7 @@
 
 use crate::engine::time::{NANOS_PER_SEC, Nanos};
 use crate::mode::Mode;
-use crate::scenario::{Arrival, LimiterKind, RateProfile, ReadFrom, Scenario};
+use crate::scenario::{Arrival, LimiterKind, RateProfile, Scenario};
 
 /// Live duration when `--duration` is not given: the scenario's, at most this.
 pub const DEFAULT_DURATION: Nanos = 30 * NANOS_PER_SEC;
@@ -99,12 +99,6 @@ pub fn unsupported(sc: &Scenario) -> Vec<String> {
         if w.op == crate::scenario::Op::Copy {
             out.push(format!("workload '{name}': op copy"));
         }
-        if w.after.is_some() || w.sessions_of.is_some() {
-            out.push(format!("workload '{name}': after / sessions_of"));
-        }
-        if matches!(w.read_from, ReadFrom::Workload { .. }) {
-            out.push(format!("workload '{name}': read_from another workload"));
-        }
         if w.kms_key.is_some() || w.bucket_key.is_some() || w.client_layer.is_some() {
             out.push(format!(
                 "workload '{name}': kms_key / bucket_key / client_encryption headers"
@@ -172,12 +166,6 @@ arrival = { kind = "poisson", rate = 30000, profile = { kind = "burst", rate = 6
     }
 }
 
-/// The harness's own CPU time per S3 call, µs, crypto excluded (an assumption, checked
-/// against `bench live` and the `worker_busy` a run reports).
-pub const HARNESS_CALL_COST_US: f64 = 25.0;
-/// Bytes per µs one core seals or opens with AES-256-GCM, for the estimate (an assumption
-/// well below what AES-NI machines measure, see `bksim crypto bench`).
-pub const CRYPTO_BYTES_PER_US: f64 = 1_000.0;
 /// Share of the worker threads' time a live run may plan to use (the rest is headroom for
 /// the timer thread, the operating system and bursts).
 pub const UTILISATION_BUDGET: f64 = 0.5;
@@ -200,8 +188,14 @@ impl Fit {
     }
 }
 
-/// None when `sc` fits this machine's `threads` live; else the offered load and capacity.
-pub fn fits(sc: &Scenario, threads: usize, max_payload: u64) -> Option<Fit> {
+/// None when `sc` fits this machine's `threads` live at the measured `costs`; else the
+/// offered load and the capacity.
+pub fn fits(
+    sc: &Scenario,
+    threads: usize,
+    max_payload: u64,
+    costs: &super::capacity::Costs,
+) -> Option<Fit> {
     use crate::scenario::{LatencyDist, SizeDist};
     let median_ns = |d: &LatencyDist| match *d {
         LatencyDist::Fixed(n) => n,
@@ -227,13 +221,22 @@ pub fn fits(sc: &Scenario, threads: usize, max_payload: u64) -> Option<Fit> {
                 crate::model::dist::profile_max_rate(*rate, profile)
             }
             Arrival::Closed { concurrency, think } => {
-                let cycle = (think + median_ns(&sc.s3.latency)).max(1_000_000);
-                *concurrency as f64 * NANOS_PER_SEC as f64 / cycle as f64
+                // Each call waits for S3 (and the data it moves), the first for KMS too.
+                let transfer = sc
+                    .s3
+                    .transfer_rate
+                    .filter(|r| *r > 0.0)
+                    .map_or(0.0, |r| size as f64 / r * NANOS_PER_SEC as f64);
+                let cycle = *think as f64
+                    + calls * median_ns(&sc.s3.latency) as f64
+                    + median_ns(&sc.kms.latency) as f64
+                    + transfer;
+                *concurrency as f64 * NANOS_PER_SEC as f64 / cycle.max(1e6)
             }
         };
         let bytes = size.min(max_payload) as f64;
         offered += rate * calls;
-        cost_us += rate * (calls * HARNESS_CALL_COST_US + bytes / CRYPTO_BYTES_PER_US);
+        cost_us += rate * (calls * costs.call_us + bytes * costs.byte_us);
     }
     let per_call = if offered > 0.0 {
         cost_us / offered

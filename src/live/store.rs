@@ -90,16 +90,16 @@ impl BucketStore {
         }
     }
 
-    pub fn record(&self, o: StoredObject) {
+    pub fn record(&self, o: Arc<StoredObject>) {
         let mut w = self.written.lock().unwrap_or_else(|e| e.into_inner());
         w.seen += 1;
         if w.sample.len() < w.capacity {
-            w.sample.push(Arc::new(o));
+            w.sample.push(o);
         } else {
             let seen = w.seen;
             let j = w.rng.below(seen) as usize;
             if j < w.capacity {
-                w.sample[j] = Arc::new(o);
+                w.sample[j] = o;
             }
         }
     }

@@ -73,8 +73,7 @@ impl Worker {
         match task {
             Task::Arrival { workload } => arrival(sh, rng, now, workload),
             Task::ClientNext { workload, client } => {
-                let ws = &sh.workloads[workload as usize];
-                if now < sh.sc.duration && take_budget(ws) {
+                if now < sh.sc.duration && sh.seq.offer(workload).is_some() {
                     start_request(sh, rng, now, workload, client);
                 }
             }
@@ -94,34 +93,53 @@ fn lock<T>(m: &std::sync::Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-/// Counts one request offered against the workload's `requests`; false when all are offered.
-fn take_budget(ws: &super::harness::WorkloadState) -> bool {
-    let n = ws.offered.fetch_add(1, Ordering::AcqRel) + 1;
-    ws.budget.is_none_or(|b| n <= b)
+/// Starts workload `wi` at `now`: its closed-loop clients send, or its arrival process
+/// begins (its time 0 at `now`).
+pub fn start_workload(sh: &Shared, now: Nanos, wi: u32) {
+    sh.seq.start(wi, now);
+    match sh.sc.workloads[wi as usize].arrival {
+        crate::scenario::Arrival::Closed { concurrency, .. } => {
+            for client in 0..concurrency {
+                sh.at(
+                    now,
+                    Task::ClientNext {
+                        workload: wi,
+                        client,
+                    },
+                );
+            }
+        }
+        _ => schedule_arrival(sh, wi),
+    }
 }
 
 /// Schedules the next open-loop arrival of workload `wi`, if there is one before the end.
-pub fn schedule_arrival(sh: &Shared, wi: u32) {
+fn schedule_arrival(sh: &Shared, wi: u32) {
+    let start = sh.seq.started(wi).unwrap_or(0);
+    let until = sh.sc.duration.saturating_sub(start);
     let mut a = lock(&sh.workloads[wi as usize].arrivals);
     if let Some((p, rng)) = a.as_mut()
-        && let Some(t) = p.next(sh.sc.duration, rng)
+        && let Some(t) = p.next(until, rng)
     {
-        sh.at(t, Task::Arrival { workload: wi });
+        sh.at(start.saturating_add(t), Task::Arrival { workload: wi });
     }
 }
 
 fn arrival(sh: &Shared, rng: &mut Stream, now: Nanos, wi: u32) {
-    let ws = &sh.workloads[wi as usize];
-    if !take_budget(ws) {
+    let Some(more) = sh.seq.offer(wi) else {
         return;
-    }
-    if ws
-        .budget
-        .is_none_or(|b| ws.offered.load(Ordering::Acquire) < b)
-    {
+    };
+    if more {
         schedule_arrival(sh, wi);
     }
     start_request(sh, rng, now, wi, NONE);
+}
+
+/// A request of workload `wi` is over: when it was the workload's last, its followers start.
+fn request_over(sh: &Shared, now: Nanos, wi: u32, was_sent: bool) {
+    for f in sh.seq.request_over(wi, was_sent) {
+        start_workload(sh, now, f);
+    }
 }
 
 fn start_request(sh: &Shared, rng: &mut Stream, now: Nanos, wi: u32, client: u32) {
@@ -134,7 +152,8 @@ fn start_request(sh: &Shared, rng: &mut Stream, now: Nanos, wi: u32, client: u32
     let (size, prefix, read, obj_key) = if ws.get {
         let obj = match ws.read_from {
             ReadFrom::Existing => existing(sh, rng, bi, object),
-            _ => Ok(fb.store.pick(rng)),
+            ReadFrom::Workload { .. } => Ok(sh.seq.read(wi)),
+            ReadFrom::Written => Ok(fb.store.pick(rng)),
         };
         match obj {
             Ok(Some(o)) => (
@@ -197,6 +216,7 @@ fn start_request(sh: &Shared, rng: &mut Stream, now: Nanos, wi: u32, client: u32
         }
     }
     sh.in_flight.fetch_add(1, Ordering::AcqRel);
+    sh.seq.sent(wi);
     let payload = read
         .as_ref()
         .map_or(size.min(cap) as usize, |o| o.sealed.body.len());
@@ -520,23 +540,23 @@ fn finish(sh: &Shared, now: Nanos, r: Box<Req>, ok: bool) {
     let r = *r;
     if ok && !r.get {
         let key = r.obj_key.clone();
-        sh.front.buckets[r.bucket as usize]
-            .store
-            .record(StoredObject {
-                id: r.object,
-                record: ObjectRecord {
-                    key: front::key_ref(&key),
-                    size: r.size,
-                    prefix: r.prefix,
-                    client_key: 0,
-                },
-                key,
-                sealed: r.sealed.unwrap_or(envelope::Sealed {
-                    nonce: [0; 12],
-                    body: Vec::new(),
-                    tag: [0; 16],
-                }),
-            });
+        let o = std::sync::Arc::new(StoredObject {
+            id: r.object,
+            record: ObjectRecord {
+                key: front::key_ref(&key),
+                size: r.size,
+                prefix: r.prefix,
+                client_key: 0,
+            },
+            key,
+            sealed: r.sealed.unwrap_or(envelope::Sealed {
+                nonce: [0; 12],
+                body: Vec::new(),
+                tag: [0; 16],
+            }),
+        });
+        sh.seq.written(r.workload, &o);
+        sh.front.buckets[r.bucket as usize].store.record(o);
     }
     {
         let mut m = lock(&sh.m);
@@ -565,6 +585,7 @@ fn finish(sh: &Shared, now: Nanos, r: Box<Req>, ok: bool) {
             );
         }
     }
+    request_over(sh, now, r.workload, true);
 }
 
 /// Counts a request still in flight when the drain ended.

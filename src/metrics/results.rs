@@ -73,7 +73,7 @@ pub struct CryptoSummary {
 }
 
 /// The deterministic per-variant block of `summary.json`.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
 pub struct VariantSummary {
     pub name: String,
     /// The variant's description from the scenario file ("" when none).

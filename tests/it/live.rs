@@ -27,7 +27,9 @@ fn row<'a>(variant: &'a Value, metric: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("no {metric} in {variant}"))
 }
 
-/// The model-validation test: per-object SSE-KMS PUTs at 1.5 times the (scaled) quota, live
+/// The model-validation test: the quickstart at 1 % (300 PUT/s against a 200 requests/s
+/// quota, small enough for a debug build on a shared machine): per-object SSE-KMS PUTs at
+/// 1.5 times the (scaled) quota, live
 /// and simulated. KMS requests within 5 %, the throttled fraction within 3 points and the
 /// PUT p50 latency within 15 %. Ten seconds, because the p50 of a throttled run lies among
 /// retried requests and moves with the sessions' retry quotas for the first seconds: over
@@ -40,7 +42,7 @@ fn quickstart_live_agrees_with_the_simulation() {
         "--variant",
         "per-object",
         "--scale",
-        "0.02",
+        "0.01",
         "--duration",
         "10s",
         "--warmup",
@@ -49,17 +51,17 @@ fn quickstart_live_agrees_with_the_simulation() {
         "4KiB",
     ]);
     assert_eq!(v["schema"], "bksim.live.v1");
-    assert_eq!(v["scale"], 0.02);
+    assert_eq!(v["scale"], 0.01);
     let var = &v["variants"][0];
     let kms = row(var, "kms.requests");
-    // 600 PUT/s for 8 s measured: about 4,800 uploads, throttled calls retried (standard
-    // mode, 3 attempts, until the sessions' retry quotas run low), 400/s admitted.
+    // 300 PUT/s for 8 s measured: about 2,400 uploads, throttled calls retried (standard
+    // mode, 3 attempts, until the sessions' retry quotas run low), 200/s admitted.
     let sim = kms["simulated"].as_f64().unwrap();
-    assert!((6_000.0..8_500.0).contains(&sim), "{kms}");
+    assert!((3_000.0..4_500.0).contains(&sim), "{kms}");
     let d = kms["difference"].as_f64().unwrap();
     assert!(d.abs() <= 0.05, "KMS requests differ by {d}: {kms}");
     let t = row(var, "kms.throttled_fraction_%");
-    // 400 calls/s admitted out of the 600 first tries and their retries: over half throttled.
+    // 200 calls/s admitted out of the 300 first tries and their retries: over half throttled.
     assert!(
         (45.0..70.0).contains(&t["simulated"].as_f64().unwrap()),
         "{t}"
@@ -74,13 +76,13 @@ fn quickstart_live_agrees_with_the_simulation() {
     assert!(d.abs() <= 0.15, "PUT p50 differs by {d}: {p50}");
     // Every object written was really sealed, and the run's files are the run's schema.
     let h = &var["harness"];
-    assert!(h["objects_sealed"].as_u64().unwrap() > 1_000, "{h}");
+    assert!(h["objects_sealed"].as_u64().unwrap() > 800, "{h}");
     assert_eq!(h["max_payload"], 4096);
     let out = dir.path().join("out");
     let summary: Value =
         serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap();
     assert_eq!(summary["variants"][0]["name"], "per-object");
-    assert_eq!(summary["variants"][0]["kms"]["quota_rps"], 400);
+    assert_eq!(summary["variants"][0]["kms"]["quota_rps"], 200);
     for f in ["report.html", "report.md", "timeseries.csv", "run.json"] {
         assert!(out.join(f).is_file(), "{f}");
     }

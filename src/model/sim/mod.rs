@@ -38,7 +38,7 @@ pub mod regions;
 mod replay;
 pub mod replication;
 mod request;
-mod sequence;
+pub(crate) mod sequence;
 mod tokens;
 pub mod trail;
 

@@ -182,39 +182,50 @@ impl Simulation<'_> {
         }
     }
 
-    /// Notes for the summary: finite workloads that did not offer all their requests, and
-    /// followers that never started (or only after the run's `duration`).
+    /// Notes for the summary (see [`workload_notes`]).
     pub(super) fn sequence_notes(&self) -> Vec<String> {
-        let mut notes = Vec::new();
-        let duration = self.sc.duration;
-        for (i, w) in self.sc.workloads.iter().enumerate() {
-            let p = &self.seq.w[i];
-            let after = w.after.map(|a| self.sc.workloads[a].name.as_str());
-            match (p.start, after) {
-                (None, Some(a)) => notes.push(format!(
-                    "workload '{}' sent no request: it starts when workload '{a}' has ended, and '{a}' had not ended when the run stopped",
-                    w.name
-                )),
-                (Some(t), Some(a)) if t >= duration => notes.push(format!(
-                    "workload '{}' sent no request: workload '{a}', which it follows, ended at {:.3} s, not before the end of arrivals (duration, {:.3} s)",
-                    w.name,
-                    to_secs(t),
-                    to_secs(duration)
-                )),
-                _ => {
-                    if let Some(b) = p.budget
-                        && p.offered < b
-                    {
-                        notes.push(format!(
-                            "workload '{}' offered {} of its {b} requests before the end of arrivals (duration)",
-                            w.name, p.offered
-                        ));
-                    }
+        let start: Vec<Option<Nanos>> = self.seq.w.iter().map(|p| p.start).collect();
+        let offered: Vec<u64> = self.seq.w.iter().map(|p| p.offered).collect();
+        workload_notes(self.sc, &start, &offered)
+    }
+}
+
+/// Notes for the summary: finite workloads that did not offer all their requests, and
+/// followers that never started (or only after the run's `duration`), from when each
+/// workload started and how many requests it offered (the live harness's too).
+pub(crate) fn workload_notes(
+    sc: &Scenario,
+    start: &[Option<Nanos>],
+    offered: &[u64],
+) -> Vec<String> {
+    let mut notes = Vec::new();
+    let duration = sc.duration;
+    for (i, w) in sc.workloads.iter().enumerate() {
+        let after = w.after.map(|a| sc.workloads[a].name.as_str());
+        match (start[i], after) {
+            (None, Some(a)) => notes.push(format!(
+                "workload '{}' sent no request: it starts when workload '{a}' has ended, and '{a}' had not ended when the run stopped",
+                w.name
+            )),
+            (Some(t), Some(a)) if t >= duration => notes.push(format!(
+                "workload '{}' sent no request: workload '{a}', which it follows, ended at {:.3} s, not before the end of arrivals (duration, {:.3} s)",
+                w.name,
+                to_secs(t),
+                to_secs(duration)
+            )),
+            _ => {
+                if let Some(b) = w.requests
+                    && offered[i] < b
+                {
+                    notes.push(format!(
+                        "workload '{}' offered {} of its {b} requests before the end of arrivals (duration)",
+                        w.name, offered[i]
+                    ));
                 }
             }
         }
-        notes
     }
+    notes
 }
 
 #[cfg(test)]
