@@ -3,3 +3,4 @@
 //! enforced per real second and an in-process S3 front end.
 
 pub mod envelope;
+pub mod throughput;
