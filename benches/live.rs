@@ -1,11 +1,12 @@
 //! The live harness's bench: one upload's envelope work on one thread (criterion, per mode
-//! and payload size), then the machine's envelope-encryption throughput at 1 and 2 threads
+//! and payload size, and the payload's generation alone, the harness's own share), then the machine's envelope-encryption throughput at 1 and 2 threads
 //! (`bksim::live::throughput::measure`, 64 KiB objects, 1 s per mode) with the 2-thread /
 //! 1-thread scaling, printed after criterion's figures (criterion times one thread only).
 
 use std::hint::black_box;
 use std::time::Duration;
 
+use bksim::live::envelope::payload;
 use bksim::live::throughput::{
     Throughput as Measured, format_table, measure, new_bucket_key, thread_kms, upload_bucket_key,
     upload_per_object,
@@ -45,6 +46,21 @@ fn upload(c: &mut Criterion) {
             b.iter(|| {
                 n += 1;
                 black_box(upload_bucket_key(&bucket_key, 0, n, size))
+            })
+        });
+    }
+    g.finish();
+
+    // The harness's own share of both: generating the payload (`envelope::seal` fills the
+    // object's checkable pattern before encrypting it), without any key or cipher work.
+    let mut g = c.benchmark_group("live-upload/payload-only");
+    for size in SIZES {
+        g.throughput(Throughput::Bytes(size as u64));
+        let mut n = 0u64;
+        g.bench_with_input(BenchmarkId::from_parameter(size), &size, |b, &size| {
+            b.iter(|| {
+                n += 1;
+                black_box(payload(n, size))
             })
         });
     }
