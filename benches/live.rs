@@ -1,5 +1,6 @@
 //! The live harness's bench: one upload's envelope work on one thread (criterion, per mode
-//! and payload size, and the payload's generation alone, the harness's own share), then the machine's envelope-encryption throughput at 1 and 2 threads
+//! and payload size, and the payload's generation alone, the harness's own share), then the
+//! machine's envelope-encryption throughput at 1 and 2 threads
 //! (`bksim::live::throughput::measure`, 64 KiB objects, 1 s per mode) with the 2-thread /
 //! 1-thread scaling, printed after criterion's figures (criterion times one thread only).
 
