@@ -20,6 +20,8 @@ use std::time::Instant;
 
 /// Largest `--scale`: beyond it no scenario fits a machine anyway.
 const MAX_SCALE: f64 = 1_000.0;
+/// Wall time of the envelope-encryption throughput measurement (both modes).
+const THROUGHPUT_BUDGET_MS: u64 = 1_000;
 /// Largest `--max-payload`.
 const MAX_PAYLOAD_LIMIT: u64 = 64 << 20;
 
@@ -189,6 +191,11 @@ pub fn live(args: &LiveArgs, out: &mut dyn Write) -> Result<(), CommandError> {
             format!("writing the report in {}: {e}", out_dir.display()),
         )
     })?;
+    let throughput = crate::live::throughput::measure(
+        max_payload as usize,
+        threads,
+        std::time::Duration::from_millis(THROUGHPUT_BUDGET_MS),
+    );
     let machine = MachineFacts::collect();
     let lf = LiveFile {
         schema: LIVE_SCHEMA,
@@ -200,6 +207,7 @@ pub fn live(args: &LiveArgs, out: &mut dyn Write) -> Result<(), CommandError> {
         cpu_model: machine.cpu_model,
         logical_cpus: machine.logical_cpus,
         variants,
+        throughput,
     };
     let json = serde_json::to_string_pretty(&lf).expect("serialisable") + "\n";
     crate::atomic::write_atomic(&stage.path().join(LIVE_FILE), json.as_bytes())
@@ -250,6 +258,7 @@ pub fn live(args: &LiveArgs, out: &mut dyn Write) -> Result<(), CommandError> {
             }
             writeln!(out).map_err(w)?;
         }
+        write!(out, "{}", crate::live::throughput::format_table(&lf.throughput)).map_err(w)?;
         writeln!(out, "Results written to {}/", out_dir.display()).map_err(w)?;
     }
     Ok(())

@@ -20,6 +20,9 @@ pub struct LiveFile {
     pub cpu_model: Option<String>,
     pub logical_cpus: usize,
     pub variants: Vec<LiveVariant>,
+    /// This machine's envelope-encryption throughput for uploads, per mode, on the run's
+    /// threads and payload size (measured after the runs).
+    pub throughput: super::throughput::Throughput,
 }
 
 #[derive(Debug, Clone, Serialize)]
