@@ -258,7 +258,12 @@ pub fn live(args: &LiveArgs, out: &mut dyn Write) -> Result<(), CommandError> {
             }
             writeln!(out).map_err(w)?;
         }
-        write!(out, "{}", crate::live::throughput::format_table(&lf.throughput)).map_err(w)?;
+        write!(
+            out,
+            "{}",
+            crate::live::throughput::format_table(&lf.throughput)
+        )
+        .map_err(w)?;
         writeln!(out, "Results written to {}/", out_dir.display()).map_err(w)?;
     }
     Ok(())

@@ -21,14 +21,26 @@ pub struct Entry {
     pub key_id: u64,
     /// When KMS's answer reaches S3.
     pub ready_at: Nanos,
-    /// False when the call was throttled.
+    /// False when the call was throttled or denied.
     pub ok: bool,
+    /// The call was denied by policy (not throttled).
+    pub denied: bool,
     /// Usable until this time (exclusive).
     pub expires_at: Nanos,
     /// The plaintext bucket key (wiped when the last holder drops it); None when failed.
     pub key: Option<Arc<DataKey>>,
     /// The wrapped bucket key, stored with every object it encrypts.
     pub blob: Arc<Vec<u8>>,
+}
+
+/// What KMS answered to the call a miss made: the key's id, when the answer is at S3, the
+/// plaintext key (None: throttled or denied) and its wrapped form, and whether it was denied.
+pub struct Called {
+    pub key_id: u64,
+    pub ready_at: Nanos,
+    pub key: Option<DataKey>,
+    pub blob: Vec<u8>,
+    pub denied: bool,
 }
 
 /// What a lookup found, or what the call it made returned.
@@ -95,18 +107,25 @@ impl SharedCache {
         &self,
         k: u128,
         now: Nanos,
-        call: impl FnOnce() -> Result<(u64, Nanos, Option<DataKey>, Vec<u8>), E>,
+        call: impl FnOnce() -> Result<Called, E>,
     ) -> Result<Got, E> {
         let mut s = self.shard(k);
         if let Some(g) = self.found(s.map.get(&k), now) {
             return Ok(g);
         }
-        let (key_id, ready_at, key, blob) = call()?;
+        let Called {
+            key_id,
+            ready_at,
+            key,
+            blob,
+            denied,
+        } = call()?;
         let ok = key.is_some();
         let e = Entry {
             key_id,
             ready_at,
             ok,
+            denied,
             expires_at: if ok {
                 ready_at.saturating_add(self.ttl).max(1)
             } else {
@@ -142,13 +161,14 @@ impl SharedCache {
 mod tests {
     use super::*;
 
-    fn answer(id: u64, at: Nanos, ok: bool) -> Result<(u64, Nanos, Option<DataKey>, Vec<u8>), ()> {
-        Ok((
-            id,
-            at,
-            ok.then(|| DataKey::from_bytes([id as u8; 32])),
-            vec![id as u8],
-        ))
+    fn answer(id: u64, at: Nanos, ok: bool) -> Result<Called, ()> {
+        Ok(Called {
+            key_id: id,
+            ready_at: at,
+            key: ok.then(|| DataKey::from_bytes([id as u8; 32])),
+            blob: vec![id as u8],
+            denied: false,
+        })
     }
 
     #[test]

@@ -6,7 +6,7 @@
 //! and KMS key (writes) or host, session and bucket key (reads). The object's bytes are
 //! then really sealed or opened ([`super::worker`] does that when the key has arrived).
 
-use super::cache::{Got, SharedCache};
+use super::cache::{Called, Entry, Got, SharedCache};
 use super::envelope;
 use super::harness::Shared;
 use super::kms::Work;
@@ -21,6 +21,8 @@ use crate::mode::Mode;
 use crate::model::dist::LatencySampler;
 use crate::model::limiter::{FixedWindow, Limiter};
 use crate::model::objects::KeyRef;
+use crate::model::sim::kms_keys::{KeySelect, slots};
+use crate::model::sim::trail::Subject;
 use crate::scenario::Scenario;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -31,6 +33,8 @@ pub enum Outcome {
     Ok,
     SlowdownKms,
     SlowdownPrefix,
+    /// The bucket's policies denied the KMS call: 403 AccessDenied, not retried.
+    AccessDenied,
     /// The harness's own crypto failed (a bug, or tampering): the request fails, unretried.
     Broken,
 }
@@ -46,8 +50,9 @@ pub enum Next {
 
 pub struct FrontBucket {
     pub mode: Mode,
-    pub bucket_key: bool,
-    pub kms_key: String,
+    /// The KMS keys the bucket can use, by slot (`model::sim::kms_keys::slots`): its
+    /// `kms_key` first, then its key change's, then its put workloads' own.
+    pub kms_keys: Vec<String>,
     pub prefixes: u32,
     limiter_base: usize,
     pub store: BucketStore,
@@ -60,6 +65,8 @@ pub struct Front {
     bk_read: SharedCache,
     s3_latency: LatencySampler,
     transfer_rate: Option<f64>,
+    /// Which KMS key and bucket-key setting each write uses (the simulation's rules).
+    keys: KeySelect,
     /// The S3-managed root key (sse-s3 objects' keys are derived from it).
     pub s3_root: DataKey,
     next_key_id: AtomicU64,
@@ -70,7 +77,7 @@ impl Front {
         let hosts = sc.s3.frontend_hosts.max(1);
         let mut prefix = Vec::new();
         let mut buckets = Vec::new();
-        for b in &sc.buckets {
+        for (bi, b) in sc.buckets.iter().enumerate() {
             let limiter_base = prefix.len();
             for _ in 0..b.prefixes.max(1) {
                 for rps in [sc.s3.prefix_put_rps, sc.s3.prefix_get_rps] {
@@ -96,8 +103,7 @@ impl Front {
             });
             buckets.push(FrontBucket {
                 mode: b.encryption,
-                bucket_key: b.bucket_key,
-                kms_key: b.kms_key.clone(),
+                kms_keys: slots(sc, bi).into_iter().map(str::to_string).collect(),
                 prefixes: b.prefixes.max(1),
                 limiter_base,
                 store: BucketStore::new(&b.name, sc.seed, store_capacity, population),
@@ -110,6 +116,7 @@ impl Front {
             bk_read: SharedCache::new(sc.s3.single_flight, sc.s3.bucket_key_ttl),
             s3_latency: LatencySampler::new(&sc.s3.latency),
             transfer_rate: sc.s3.transfer_rate,
+            keys: KeySelect::new(sc),
             s3_root: DataKey::generate(&mut rand::rng()),
             next_key_id: AtomicU64::new(1),
         }
@@ -145,6 +152,14 @@ pub fn handle(sh: &Shared, rng: &mut Stream, now: Nanos, r: &mut Req) -> Result<
     }
     let kms = b.mode.s3_calls_kms();
     let arn = arn_of(&b.store.name, r.object);
+    let writing = matches!(r.phase, Phase::Put | Phase::MpuCreate);
+    let wk = f.keys.for_write(r.bucket, Some(r.workload), now);
+    let (slot, bucket_key) = if kms && writing {
+        (wk.slot, wk.bucket_key)
+    } else {
+        (0, false)
+    };
+    let kms_key = &b.kms_keys[slot as usize];
     let key = match r.phase {
         Phase::Head | Phase::MpuComplete => None,
         Phase::Put | Phase::MpuCreate if !kms => {
@@ -157,50 +172,53 @@ pub fn handle(sh: &Shared, rng: &mut Stream, now: Nanos, r: &mut Req) -> Result<
             };
             None
         }
-        Phase::Put | Phase::MpuCreate if b.bucket_key => {
-            let ck = write_key(r.host, r.session, r.bucket, 0);
+        Phase::Put | Phase::MpuCreate if bucket_key => {
+            let about = subject(r, slot, 0);
+            let ck = write_key(r.host, r.session, r.bucket, slot);
             let got = f.bk_write.get_or_call(ck, now, || {
                 let a = sh.kms.call(
                     &sh.m,
-                    bi,
+                    about,
                     now,
                     r.first_send,
                     KmsOpKind::GenerateDataKey,
                     Context::BucketArn,
                     Work::Generate {
-                        key_arn: &b.kms_key,
+                        key_arn: kms_key,
                         arn: &bucket_arn(&b.store.name),
                     },
                 )?;
                 if a.ok {
-                    sh.m.lock()
-                        .unwrap_or_else(|e| e.into_inner())
-                        .bucket_key_issued(r.first_send);
+                    lock(&sh.m).bucket_key_issued(r.first_send);
                 }
-                let id = f.next_key_id.fetch_add(1, Ordering::Relaxed);
-                Ok::<_, CryptoError>((id, a.at, a.key, a.blob))
+                Ok::<_, CryptoError>(Called {
+                    key_id: f.next_key_id.fetch_add(1, Ordering::Relaxed),
+                    ready_at: a.at,
+                    key: a.key,
+                    blob: a.blob,
+                    denied: a.denied,
+                })
             })?;
-            let e = match got {
-                Got::Hit(e) | Got::Join(e) | Got::Called(e) => e,
-            };
+            let e = entry(sh, got, about, KmsOpKind::GenerateDataKey);
             r.obj_key = ObjKey::BucketKey {
-                id: e.key_id,
-                blob: e.blob.clone(),
+                id: e.0.key_id,
+                slot,
+                blob: e.0.blob.clone(),
                 salt: envelope::salt(r.object, r.session),
             };
-            r.key = e.key.clone();
-            Some((e.ready_at.max(now), e.ok))
+            r.key = e.0.key.clone();
+            Some((e.0.ready_at.max(now), e.1))
         }
         Phase::Put | Phase::MpuCreate => {
             let a = sh.kms.call(
                 &sh.m,
-                bi,
+                subject(r, slot, r.object),
                 now,
                 r.first_send,
                 KmsOpKind::GenerateDataKey,
                 Context::ObjectArn,
                 Work::Generate {
-                    key_arn: &b.kms_key,
+                    key_arn: kms_key,
                     arn: &arn,
                 },
             )?;
@@ -208,15 +226,71 @@ pub fn handle(sh: &Shared, rng: &mut Stream, now: Nanos, r: &mut Req) -> Result<
                 blob: Arc::new(a.blob),
             };
             r.key = a.key.map(Arc::new);
-            Some((a.at, a.ok))
+            Some((a.at, state(a.ok, a.denied)))
         }
         Phase::MpuPart | Phase::Get => read_key(sh, now, r, &arn)?,
     };
     Ok(match key {
         None => Next::KeyAt(now),
-        Some((at, true)) => Next::KeyAt(at),
-        Some((at, false)) => Next::Respond(at + f.s3_time(rng), Outcome::SlowdownKms),
+        Some((at, KeyState::Ready)) => Next::KeyAt(at),
+        Some((at, KeyState::Throttled)) => Next::Respond(at + f.s3_time(rng), Outcome::SlowdownKms),
+        Some((at, KeyState::Denied)) => Next::Respond(at + f.s3_time(rng), Outcome::AccessDenied),
     })
+}
+
+/// Whether the key a call needs is there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum KeyState {
+    Ready,
+    Throttled,
+    Denied,
+}
+
+fn state(ok: bool, denied: bool) -> KeyState {
+    match (ok, denied) {
+        (true, _) => KeyState::Ready,
+        (false, true) => KeyState::Denied,
+        (false, false) => KeyState::Throttled,
+    }
+}
+
+fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// What a KMS call for request `r` is about (its policies' subject): `object` 0 for a
+/// bucket key.
+fn subject(r: &Req, slot: u32, object: u64) -> Subject {
+    Subject {
+        workload: r.workload,
+        bucket: r.bucket,
+        session: r.session,
+        slot,
+        object,
+    }
+}
+
+/// A cache entry and whether its key is there for this request: a request that joined
+/// another's failed call is denied if its own call would be, else throttled (as the
+/// simulation decides).
+fn entry(sh: &Shared, got: Got, about: Subject, op: KmsOpKind) -> (Entry, KeyState) {
+    match got {
+        Got::Hit(e) => (e, KeyState::Ready),
+        Got::Called(e) => {
+            let st = state(e.ok, e.denied);
+            (e, st)
+        }
+        Got::Join(e) => {
+            let st = if e.ok {
+                KeyState::Ready
+            } else if sh.kms.would_deny(about, op, Context::BucketArn) {
+                KeyState::Denied
+            } else {
+                KeyState::Throttled
+            };
+            (e, st)
+        }
+    }
 }
 
 /// The key a read (or a multipart part) needs: None when no KMS is involved, else when it is
@@ -226,17 +300,17 @@ fn read_key(
     now: Nanos,
     r: &mut Req,
     arn: &str,
-) -> Result<Option<(Nanos, bool)>, CryptoError> {
+) -> Result<Option<(Nanos, KeyState)>, CryptoError> {
     let f = &sh.front;
-    let bi = r.bucket as usize;
-    let b = &f.buckets[bi];
+    let b = &f.buckets[r.bucket as usize];
     let mut calls = 0;
     let out = match r.obj_key.clone() {
         ObjKey::Plain | ObjKey::S3Managed { .. } => None,
         ObjKey::PerObject { blob } => {
+            // Which key wrote the object is not kept: its bucket's first (as the simulation).
             let a = sh.kms.call(
                 &sh.m,
-                bi,
+                subject(r, 0, r.object),
                 now,
                 r.first_send,
                 KmsOpKind::Decrypt,
@@ -245,24 +319,25 @@ fn read_key(
             )?;
             calls = 1;
             r.key = a.key.map(Arc::new);
-            Some((a.at, a.ok))
+            Some((a.at, state(a.ok, a.denied)))
         }
-        ObjKey::BucketKey { id, blob, .. } => {
+        ObjKey::BucketKey { id, slot, blob, .. } => {
             // Cached on this host for this session from writing, or unwrapped for reads.
             if let Some(Got::Hit(e) | Got::Join(e)) = f
                 .bk_write
-                .lookup(write_key(r.host, r.session, r.bucket, 0), now)
+                .lookup(write_key(r.host, r.session, r.bucket, slot), now)
                 && e.key_id == id
                 && e.ok
             {
                 r.key = e.key.clone();
-                Some((e.ready_at.max(now), true))
+                Some((e.ready_at.max(now), KeyState::Ready))
             } else {
+                let about = subject(r, slot, 0);
                 let ck = read_cache_key(r.host, r.session, id);
                 let got = f.bk_read.get_or_call(ck, now, || {
                     let a = sh.kms.call(
                         &sh.m,
-                        bi,
+                        about,
                         now,
                         r.first_send,
                         KmsOpKind::Decrypt,
@@ -273,27 +348,27 @@ fn read_key(
                         },
                     )?;
                     if a.ok {
-                        sh.m.lock()
-                            .unwrap_or_else(|e| e.into_inner())
-                            .bucket_key_decrypted(r.first_send);
+                        lock(&sh.m).bucket_key_decrypted(r.first_send);
                     }
-                    Ok::<_, CryptoError>((id, a.at, a.key, blob.to_vec()))
+                    Ok::<_, CryptoError>(Called {
+                        key_id: id,
+                        ready_at: a.at,
+                        key: a.key,
+                        blob: blob.to_vec(),
+                        denied: a.denied,
+                    })
                 })?;
-                let e = match got {
-                    Got::Called(e) => {
-                        calls = 1;
-                        e
-                    }
-                    Got::Hit(e) | Got::Join(e) => e,
-                };
+                if matches!(got, Got::Called(_)) {
+                    calls = 1;
+                }
+                let (e, st) = entry(sh, got, about, KmsOpKind::Decrypt);
                 r.key = e.key.clone();
-                Some((e.ready_at.max(now), e.ok))
+                Some((e.ready_at.max(now), st))
             }
         }
     };
     if r.existing && calls > 0 {
-        let mut m = sh.m.lock().unwrap_or_else(|e| e.into_inner());
-        m.kms_for_existing(now, r.first_send, calls);
+        lock(&sh.m).kms_for_existing(now, r.first_send, calls);
     }
     Ok(out)
 }

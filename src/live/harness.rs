@@ -340,7 +340,7 @@ fn finish(
         trace_cut: Vec::new(),
         trace_error: None,
         trail: None,
-        denied: Vec::new(),
+        denied: sh.kms.denied(),
         regions,
         replication: Default::default(),
     };

@@ -9,7 +9,10 @@ use crate::crypto::kms_keys::s3_context;
 use crate::crypto::{CryptoError, DataKey, ModelledKms};
 use crate::engine::time::Nanos;
 use crate::metrics::collector::{Collector, Context, KmsOpKind};
+use crate::metrics::results::DeniedCalls;
+use crate::model::sim::policy_gate::PolicyGate;
 use crate::model::sim::regions::{RegionCounts, Regions};
+use crate::model::sim::trail::Subject;
 use crate::scenario::Scenario;
 use std::sync::Mutex;
 
@@ -25,6 +28,8 @@ pub enum Work<'a> {
 /// and (admitted) the plaintext key and, for GenerateDataKey, its wrapped form.
 pub struct Answer {
     pub ok: bool,
+    /// The bucket's policies denied the call (it was within the quota).
+    pub denied: bool,
     pub at: Nanos,
     pub key: Option<DataKey>,
     pub blob: Vec<u8>,
@@ -33,6 +38,8 @@ pub struct Answer {
 struct Inner {
     regions: Regions,
     crypto: ModelledKms,
+    /// The buckets' key and IAM policies, when some bucket has them (the simulation's gate).
+    gate: Option<PolicyGate>,
 }
 
 pub struct LiveKms {
@@ -44,13 +51,16 @@ impl LiveKms {
     /// random generator: these keys protect the run's data, if only for its duration).
     pub fn new(sc: &Scenario) -> LiveKms {
         let mut crypto = ModelledKms::from_entropy();
-        for b in &sc.buckets {
-            crypto.ensure_key(&b.kms_key);
+        for bi in 0..sc.buckets.len() {
+            for k in crate::model::sim::kms_keys::slots(sc, bi) {
+                crypto.ensure_key(k);
+            }
         }
         LiveKms {
             inner: Mutex::new(Inner {
                 regions: Regions::new(sc),
                 crypto,
+                gate: PolicyGate::new(sc),
             }),
         }
     }
@@ -59,13 +69,14 @@ impl LiveKms {
         self.inner.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// One call to the KMS of bucket `bucket`'s Region at `now`, for a request first sent at
-    /// `first_send`, counted in `m` as the simulation counts it.
+    /// One call to the KMS of the Region of `about`'s bucket at `now`, for a request first
+    /// sent at `first_send`, counted in `m` as the simulation counts it. Admitted under the
+    /// quota, then allowed or denied by the bucket's policies.
     #[allow(clippy::too_many_arguments)]
-    pub fn call(
+    pub(crate) fn call(
         &self,
         m: &Mutex<Collector>,
-        bucket: usize,
+        about: Subject,
         now: Nanos,
         first_send: Nanos,
         op: KmsOpKind,
@@ -74,7 +85,7 @@ impl LiveKms {
     ) -> Result<Answer, CryptoError> {
         let mut g = self.lock();
         let inner = &mut *g;
-        let region = inner.regions.of_bucket[bucket] as usize;
+        let region = inner.regions.of_bucket[about.bucket as usize] as usize;
         let mut c = m.lock().unwrap_or_else(|e| e.into_inner());
         catch_up(&mut inner.regions, &mut c, region, now);
         inner.regions.before_call(region, now);
@@ -83,9 +94,15 @@ impl LiveKms {
         c.kms_call(now, first_send, op, ctx, !admitted);
         drop(c);
         inner.regions.counts[region].call(now, op, !admitted, measured);
-        if !admitted {
+        let denied = admitted
+            && inner
+                .gate
+                .as_mut()
+                .is_some_and(|g| !g.allows(about, op, ctx, measured));
+        if !admitted || denied {
             return Ok(Answer {
                 ok: false,
+                denied,
                 at,
                 key: None,
                 blob: Vec::new(),
@@ -102,10 +119,29 @@ impl LiveKms {
         };
         Ok(Answer {
             ok: true,
+            denied: false,
             at,
             key: Some(key),
             blob,
         })
+    }
+
+    /// Whether the policies deny `about`'s call (a request that joined another's call for
+    /// the same bucket key and got its failure: denied if its own call would be).
+    pub(crate) fn would_deny(&self, about: Subject, op: KmsOpKind, ctx: Context) -> bool {
+        self.lock()
+            .gate
+            .as_mut()
+            .is_some_and(|g| !g.allows(about, op, ctx, false))
+    }
+
+    /// The measured denied calls, by workload and operation.
+    pub fn denied(&self) -> Vec<DeniedCalls> {
+        self.lock()
+            .gate
+            .as_ref()
+            .map(|g| g.denied())
+            .unwrap_or_default()
     }
 
     /// A data key made outside the run's traffic (objects that were in a bucket before the

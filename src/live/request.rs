@@ -44,6 +44,8 @@ pub struct Req {
     pub parts: u32,
     pub attempt: u32,
     pub retries: u32,
+    /// Failed with AccessDenied (a policy denied its KMS call).
+    pub denied: bool,
     pub host: u32,
     /// How the object's data key is kept (a write sets it, a read takes the object's).
     pub obj_key: ObjKey,

@@ -87,22 +87,14 @@ pub fn unsupported(sc: &Scenario) -> Vec<String> {
         if b.client_layer.is_some() {
             out.push(format!("bucket '{}': client_encryption", b.name));
         }
-        if b.kms_key_change.is_some() {
-            out.push(format!("bucket '{}': kms_key_change", b.name));
-        }
-        if b.policies.is_some() {
-            out.push(format!("bucket '{}': key_policy / iam_policies", b.name));
-        }
     }
     for w in &sc.workloads {
         let name = &w.name;
         if w.op == crate::scenario::Op::Copy {
             out.push(format!("workload '{name}': op copy"));
         }
-        if w.kms_key.is_some() || w.bucket_key.is_some() || w.client_layer.is_some() {
-            out.push(format!(
-                "workload '{name}': kms_key / bucket_key / client_encryption headers"
-            ));
+        if w.client_layer.is_some() {
+            out.push(format!("workload '{name}': client_encryption"));
         }
     }
     out

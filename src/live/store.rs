@@ -28,6 +28,8 @@ pub enum ObjKey {
     /// Derived from the bucket key `id` (wrapped in `blob`, context: the bucket's ARN).
     BucketKey {
         id: u64,
+        /// The bucket's slot of the KMS key (the write cache is per KMS key).
+        slot: u32,
         blob: Arc<Vec<u8>>,
         salt: [u8; 16],
     },
@@ -171,6 +173,7 @@ impl BucketStore {
                     envelope::derive(&bk, &salt, &arn),
                     ObjKey::BucketKey {
                         id: kid,
+                        slot: 0,
                         blob,
                         salt,
                     },

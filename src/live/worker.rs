@@ -238,6 +238,7 @@ fn start_request(sh: &Shared, rng: &mut Stream, now: Nanos, wi: u32, client: u32
         parts,
         attempt: 0,
         retries: 0,
+        denied: false,
         host: NONE,
         obj_key,
         key: None,
@@ -264,7 +265,7 @@ fn existing(
     let plain = fb.mode == crate::mode::Mode::None;
     let o = fb.store.existing(
         &sh.kms,
-        &fb.kms_key,
+        &fb.kms_keys[0],
         &sh.front.s3_root,
         i,
         size,
@@ -470,6 +471,11 @@ fn respond(sh: &Shared, rng: &mut Stream, now: Nanos, mut r: Box<Req>, outcome: 
         finish(sh, now, r, false);
         return;
     }
+    if outcome == Outcome::AccessDenied {
+        r.denied = true;
+        finish(sh, now, r, false);
+        return;
+    }
     let throttled = outcome != Outcome::Ok;
     {
         let mut s = lock(&sh.sessions[r.session as usize]);
@@ -569,6 +575,9 @@ fn finish(sh: &Shared, now: Nanos, r: Box<Req>, ok: bool) {
         };
         if let Some(retries) = retries {
             m.finished(now, r.first_send, r.get, ok, retries);
+            if r.denied {
+                m.access_denied(r.first_send, r.get);
+            }
         }
     }
     sh.in_flight.fetch_sub(1, Ordering::AcqRel);

@@ -22,11 +22,11 @@ const MAX_SLOTS: usize = 1 << (63 - SLOT_SHIFT);
 
 /// What S3 encrypts a new object with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) struct WriteKey {
+pub(crate) struct WriteKey {
     /// The bucket's slot of the KMS key.
-    pub(super) slot: u32,
+    pub(crate) slot: u32,
     /// Whether the object gets a bucket key.
-    pub(super) bucket_key: bool,
+    pub(crate) bucket_key: bool,
 }
 
 struct BucketKeys {
@@ -42,13 +42,13 @@ struct Headers {
     bucket_key: Option<bool>,
 }
 
-pub(super) struct KeySelect {
+pub(crate) struct KeySelect {
     buckets: Vec<BucketKeys>,
     workloads: Vec<Headers>,
 }
 
 /// The KMS keys bucket `bi` can use, by slot (see the module documentation).
-pub(super) fn slots(sc: &Scenario, bi: usize) -> Vec<&str> {
+pub(crate) fn slots(sc: &Scenario, bi: usize) -> Vec<&str> {
     let b = &sc.buckets[bi];
     let mut keys = vec![b.kms_key.as_str()];
     let change = b.kms_key_change.as_ref().map(|c| c.to.as_str());
@@ -70,7 +70,7 @@ fn slot_of(keys: &[&str], k: &str) -> u32 {
 }
 
 impl KeySelect {
-    pub(super) fn new(sc: &Scenario) -> KeySelect {
+    pub(crate) fn new(sc: &Scenario) -> KeySelect {
         let all: Vec<Vec<&str>> = (0..sc.buckets.len()).map(|bi| slots(sc, bi)).collect();
         let buckets = sc
             .buckets
@@ -98,7 +98,7 @@ impl KeySelect {
     /// The key for a write to bucket `bi` at `now` by `workload` (`None`: a replayed request,
     /// which sends no headers).
     #[inline]
-    pub(super) fn for_write(&self, bi: u32, workload: Option<u32>, now: Nanos) -> WriteKey {
+    pub(crate) fn for_write(&self, bi: u32, workload: Option<u32>, now: Nanos) -> WriteKey {
         let b = &self.buckets[bi as usize];
         let h = workload.and_then(|w| self.workloads.get(w as usize));
         let default_slot = match b.change {

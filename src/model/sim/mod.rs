@@ -31,7 +31,7 @@ mod kms_calls;
 pub mod kms_keys;
 mod layer;
 mod multipart;
-mod policy_gate;
+pub(crate) mod policy_gate;
 pub(crate) mod pool;
 mod principals;
 pub mod regions;

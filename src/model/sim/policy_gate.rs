@@ -44,7 +44,7 @@ struct Verdict {
     statement: Option<String>,
 }
 
-pub(super) struct PolicyGate {
+pub(crate) struct PolicyGate {
     buckets: Vec<Option<BucketGate>>,
     /// By workload index (planned workloads, then trace workloads): name and caller.
     callers: Vec<(String, Caller)>,
@@ -57,7 +57,7 @@ pub(super) struct PolicyGate {
 
 impl PolicyGate {
     /// The gate of `sc`, or `None` when no bucket has policies.
-    pub(super) fn new(sc: &Scenario) -> Option<PolicyGate> {
+    pub(crate) fn new(sc: &Scenario) -> Option<PolicyGate> {
         sc.buckets.iter().find(|b| b.policies.is_some())?;
         let buckets = sc
             .buckets
@@ -97,7 +97,7 @@ impl PolicyGate {
     }
 
     /// Whether KMS allows the call; `measured` counts a denial in the summary.
-    pub(super) fn allows(
+    pub(crate) fn allows(
         &mut self,
         about: Subject,
         op: KmsOpKind,
@@ -137,7 +137,7 @@ impl PolicyGate {
     }
 
     /// The measured denied calls, by workload and operation.
-    pub(super) fn denied(&self) -> Vec<DeniedCalls> {
+    pub(crate) fn denied(&self) -> Vec<DeniedCalls> {
         self.denied
             .iter()
             .map(|(&(w, op), (calls, v))| DeniedCalls {

@@ -18,15 +18,15 @@ use super::request::Request;
 
 /// What a KMS call is about, beyond what the collector counts.
 #[derive(Debug, Clone, Copy)]
-pub(super) struct Subject {
+pub(crate) struct Subject {
     /// The workload whose request it is (planned workloads, then trace workloads).
-    pub(super) workload: u32,
-    pub(super) bucket: u32,
-    pub(super) session: u32,
+    pub(crate) workload: u32,
+    pub(crate) bucket: u32,
+    pub(crate) session: u32,
     /// The bucket's slot of the KMS key (see [`super::kms_keys`]).
-    pub(super) slot: u32,
+    pub(crate) slot: u32,
     /// Identifies the object (a hash; 0 for a bucket key).
-    pub(super) object: u64,
+    pub(crate) object: u64,
 }
 
 impl Subject {
