@@ -182,15 +182,6 @@ pub fn live(args: &LiveArgs, out: &mut dyn Write) -> Result<(), CommandError> {
         expectations: base.expect.iter().map(|e| e.expectation.clone()).collect(),
         traces: Vec::new(),
     };
-    let facts = RunFacts::collect(&results, started, clock.elapsed(), &walls, threads);
-    report::write_outputs(stage.path(), &results, &facts)
-        .map_err(|e| super::in_target(&stage, e.to_string()))?;
-    report::write_report(stage.path(), report::Formats::ALL).map_err(|e| {
-        super::in_target(
-            &stage,
-            format!("writing the report in {}: {e}", out_dir.display()),
-        )
-    })?;
     let throughput = crate::live::throughput::measure(
         max_payload as usize,
         threads,
@@ -198,7 +189,7 @@ pub fn live(args: &LiveArgs, out: &mut dyn Write) -> Result<(), CommandError> {
     );
     let machine = MachineFacts::collect();
     let lf = LiveFile {
-        schema: LIVE_SCHEMA,
+        schema: LIVE_SCHEMA.to_string(),
         scenario: base.name.clone(),
         scale: scale_by,
         duration_seconds: to_secs(base.duration),
@@ -210,8 +201,18 @@ pub fn live(args: &LiveArgs, out: &mut dyn Write) -> Result<(), CommandError> {
         throughput,
     };
     let json = serde_json::to_string_pretty(&lf).expect("serialisable") + "\n";
+    // live.json first: the report has a section made from it.
     crate::atomic::write_atomic(&stage.path().join(LIVE_FILE), json.as_bytes())
         .map_err(|e| super::in_target(&stage, format!("writing {LIVE_FILE}: {e}")))?;
+    let facts = RunFacts::collect(&results, started, clock.elapsed(), &walls, threads);
+    report::write_outputs(stage.path(), &results, &facts)
+        .map_err(|e| super::in_target(&stage, e.to_string()))?;
+    report::write_report(stage.path(), report::Formats::ALL).map_err(|e| {
+        super::in_target(
+            &stage,
+            format!("writing the report in {}: {e}", out_dir.display()),
+        )
+    })?;
     super::publish_out_dir(stage)?;
 
     let w = |e: std::io::Error| CommandError::Failure(format!("writing to stdout: {e}"));

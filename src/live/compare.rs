@@ -4,10 +4,10 @@
 //! within the tolerances the model is held to.
 
 use crate::metrics::results::VariantSummary;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// One compared figure.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Row {
     pub metric: String,
     pub live: f64,
@@ -20,7 +20,7 @@ pub struct Row {
     /// points; None when the simulated value is 0 and the live one is not.
     pub difference: Option<f64>,
     /// `relative` or `points`.
-    pub kind: &'static str,
+    pub kind: String,
 }
 
 /// Seeds the scaled scenario is simulated with (its seed and the next ones): a live run is one
@@ -105,7 +105,7 @@ fn row(m: &Metric, live: &VariantSummary, sims: &[VariantSummary]) -> Row {
         simulated,
         simulated_range: if sims.is_empty() { [0.0; 2] } else { [lo, hi] },
         difference,
-        kind: if fraction { "points" } else { "relative" },
+        kind: if fraction { "points" } else { "relative" }.to_string(),
     }
 }
 
@@ -166,7 +166,7 @@ pub fn table(rows: &[Row]) -> String {
         format_args!("simulated over {SIM_SEEDS} seeds")
     );
     for r in rows {
-        let d = match (r.difference, r.kind) {
+        let d = match (r.difference, r.kind.as_str()) {
             (None, _) => "—".to_string(),
             (Some(d), "points") => format!("{d:+.2} pt"),
             (Some(d), _) => format!("{:+.1} %", d * 100.0),

@@ -109,7 +109,7 @@ impl Shared<'_> {
 }
 
 /// What the harness measured about itself.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HarnessStats {
     pub threads: usize,
     pub wall_seconds: f64,

@@ -4,14 +4,14 @@
 
 use super::compare::Row;
 use super::harness::HarnessStats;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 pub const LIVE_FILE: &str = "live.json";
 pub const LIVE_SCHEMA: &str = "bksim.live.v1";
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LiveFile {
-    pub schema: &'static str,
+    pub schema: String,
     pub scenario: String,
     pub scale: f64,
     pub duration_seconds: f64,
@@ -25,7 +25,7 @@ pub struct LiveFile {
     pub throughput: super::throughput::Throughput,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LiveVariant {
     pub name: String,
     /// False when the harness could not keep up with the scaled rate: the comparison is then

@@ -31,10 +31,10 @@ pub const CHECK_EVERY: u64 = 4;
 const SEED: u64 = 0x6b6d_735f_7470_7574;
 
 /// One mode's figures, all threads together.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct ModeThroughput {
     /// `"per-object"` or `"bucket-key"`.
-    pub mode: &'static str,
+    pub mode: String,
     /// Objects encrypted, all threads.
     pub objects: u64,
     /// Payload bytes encrypted: `objects · payload_bytes`.
@@ -67,7 +67,7 @@ impl ModeThroughput {
             }
         };
         ModeThroughput {
-            mode,
+            mode: mode.to_string(),
             objects,
             bytes,
             seconds,
@@ -83,7 +83,7 @@ impl ModeThroughput {
 }
 
 /// Both modes measured on the same threads and payload size.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct Throughput {
     pub threads: usize,
     pub payload_bytes: usize,

@@ -142,6 +142,9 @@ pub fn report_html(run: &LoadedRun, charts: &[(&Chart, &str)]) -> String {
         spans_html,
     ));
     o.push_str(&crate::report::replay::html(&run.summary.traces, esc));
+    if let Some(l) = &run.live {
+        o.push_str(&crate::report::live::html(l, esc));
+    }
 
     // Charts.
     o.push_str(

@@ -51,6 +51,9 @@ pub struct LoadedRun {
     pub latency: Vec<VariantLatency>,
     /// `None` when the directory has no `run.json`.
     pub run: Option<RunFacts>,
+    /// A live run's comparison with the model (`live.json`, from `bksim live`); `None` for a
+    /// simulated run.
+    pub live: Option<crate::live::output::LiveFile>,
 }
 
 /// Reads a results directory. `run.json` may be absent (the report then says the run facts
@@ -154,6 +157,7 @@ pub fn load_results(dir: &Path) -> Result<LoadedRun, LoadError> {
         timeseries_step,
         latency,
         run,
+        live: crate::report::live::load(dir)?,
     })
 }
 

@@ -73,6 +73,9 @@ pub fn report_md(run: &LoadedRun, charts: &[Chart]) -> String {
         spans_md,
     ));
     out.push_str(&crate::report::replay::markdown(&s.traces, cell));
+    if let Some(l) = &run.live {
+        out.push_str(&crate::report::live::markdown(l, cell));
+    }
 
     out.push_str("## Charts\n\n");
     let _ = writeln!(

@@ -34,6 +34,7 @@ pub mod expect;
 pub mod formats;
 pub mod html;
 mod layer;
+pub mod live;
 pub mod load;
 pub mod markdown;
 pub mod old_objects;

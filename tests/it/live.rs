@@ -86,6 +86,20 @@ fn quickstart_live_agrees_with_the_simulation() {
     for f in ["report.html", "report.md", "timeseries.csv", "run.json"] {
         assert!(out.join(f).is_file(), "{f}");
     }
+    // The report shows the comparison side by side, and the machine's throughput.
+    let md = String::from_utf8(std::fs::read(out.join("report.md")).unwrap()).unwrap();
+    assert!(md.contains("## Live run against the model"), "{md}");
+    assert!(md.contains("| kms.requests |"), "{md}");
+    assert!(
+        md.contains("| per-object |") && md.contains("| bucket-key |"),
+        "{md}"
+    );
+    let t = &v["throughput"];
+    assert_eq!(t["payload_bytes"], 4096);
+    assert!(
+        t["per_object"]["objects_per_s"].as_f64().unwrap() > 0.0,
+        "{t}"
+    );
 }
 
 /// GETs of objects written during the run and of objects that were there before it are
@@ -111,6 +125,21 @@ fn reads_are_decrypted_and_checked() {
     assert!(h["objects_sealed"].as_u64().unwrap() > 10, "{h}");
     let get = row(&v["variants"][0], "get.completed");
     assert!(get["live"].as_f64().unwrap() > 50.0, "{get}");
+    // `bksim report` rebuilds the report with the live section; a damaged live.json is
+    // invalid input naming the file.
+    let out = _dir.path().join("out");
+    let o = bksim(&["report", out.to_str().unwrap(), "--quiet"]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let md = String::from_utf8(std::fs::read(out.join("report.md")).unwrap()).unwrap();
+    assert!(md.contains("### in-30-days"), "{md}");
+    std::fs::write(
+        out.join("live.json"),
+        "{\"schema\": \"bksim.live.v1\", \"scale\": ",
+    )
+    .unwrap();
+    let o = bksim(&["report", out.to_str().unwrap(), "--quiet"]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
+    assert!(text(&o.stderr).contains("live.json"), "{}", text(&o.stderr));
 }
 
 #[test]
