@@ -82,6 +82,34 @@ pub fn rows(live: &VariantSummary, sim: &VariantSummary) -> Vec<Row> {
             share(s.throttled, s.requests),
         ),
     ];
+    // Encrypt (replicas of SSE-KMS objects) and replication, when either side has them.
+    if l.by_operation.Encrypt + s.by_operation.Encrypt > 0 {
+        out.insert(
+            3,
+            relative(
+                "kms.Encrypt",
+                l.by_operation.Encrypt as f64,
+                s.by_operation.Encrypt as f64,
+            ),
+        );
+    }
+    if let (Some(lr), Some(sr)) = (&live.replication, &sim.replication) {
+        out.push(relative(
+            "replication.replicas",
+            lr.replicas as f64,
+            sr.replicas as f64,
+        ));
+        out.push(relative(
+            "replication.kms_requests",
+            lr.kms_requests as f64,
+            sr.kms_requests as f64,
+        ));
+        out.push(relative(
+            "replication.etag_different",
+            lr.etag_different as f64,
+            sr.etag_different as f64,
+        ));
+    }
     for (op, lr, sr, ll, sl) in [
         (
             "put",

@@ -147,7 +147,7 @@ pub fn handle(sh: &Shared, rng: &mut Stream, now: Nanos, r: &mut Req) -> Result<
     let arn = arn_of(&b.store.name, r.object);
     let key = match r.phase {
         Phase::Head | Phase::MpuComplete => None,
-        Phase::Put | Phase::MpuCreate if !kms => {
+        Phase::Put | Phase::MpuCreate | Phase::CopyWrite if !kms => {
             r.obj_key = if b.mode == Mode::None {
                 ObjKey::Plain
             } else {
@@ -157,7 +157,7 @@ pub fn handle(sh: &Shared, rng: &mut Stream, now: Nanos, r: &mut Req) -> Result<
             };
             None
         }
-        Phase::Put | Phase::MpuCreate if b.bucket_key => {
+        Phase::Put | Phase::MpuCreate | Phase::CopyWrite if b.bucket_key => {
             let ck = write_key(r.host, r.session, r.bucket, 0);
             let got = f.bk_write.get_or_call(ck, now, || {
                 let a = sh.kms.call(
@@ -191,7 +191,7 @@ pub fn handle(sh: &Shared, rng: &mut Stream, now: Nanos, r: &mut Req) -> Result<
             r.key = e.key.clone();
             Some((e.ready_at.max(now), e.ok))
         }
-        Phase::Put | Phase::MpuCreate => {
+        Phase::Put | Phase::MpuCreate | Phase::CopyWrite => {
             let a = sh.kms.call(
                 &sh.m,
                 bi,
@@ -210,7 +210,7 @@ pub fn handle(sh: &Shared, rng: &mut Stream, now: Nanos, r: &mut Req) -> Result<
             r.key = a.key.map(Arc::new);
             Some((a.at, a.ok))
         }
-        Phase::MpuPart | Phase::Get => read_key(sh, now, r, &arn)?,
+        Phase::MpuPart | Phase::Get | Phase::CopyRead => read_key(sh, now, r, &arn)?,
     };
     Ok(match key {
         None => Next::KeyAt(now),

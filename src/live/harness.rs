@@ -92,6 +92,9 @@ pub struct Shared<'a> {
     pub next_object: AtomicU64,
     pub crypto: CryptoCounts,
     pub failures: Mutex<Vec<String>>,
+    /// Copy workloads ([`super::copy`]) and `[[replication]]` rules ([`super::replication`]).
+    pub copies: super::copy::Copies,
+    pub replication: super::replication::Replicator,
 }
 
 impl Shared<'_> {
@@ -184,6 +187,7 @@ pub fn run(name: &str, sc: &Scenario, settings: &Settings) -> LiveRun {
             offered: AtomicU64::new(0),
         });
     }
+    let sessions_len = sessions.len();
     let per_bucket = STORE_BUDGET / sc.buckets.len().max(1) as u64;
     let capacity = (per_bucket / settings.max_payload.max(1)).clamp(1, STORE_MAX_OBJECTS);
     let sh = Shared {
@@ -203,6 +207,8 @@ pub fn run(name: &str, sc: &Scenario, settings: &Settings) -> LiveRun {
         next_object: AtomicU64::new(1),
         crypto: CryptoCounts::default(),
         failures: Mutex::new(Vec::new()),
+        copies: super::copy::Copies::new(sc.workloads.len()),
+        replication: super::replication::Replicator::new(sc, sessions_len),
     };
     // Start: open-loop workloads' first arrivals, closed-loop clients.
     for (wi, w) in sc.workloads.iter().enumerate() {
@@ -342,7 +348,7 @@ fn finish(
         trail: None,
         denied: Vec::new(),
         regions,
-        replication: Default::default(),
+        replication: sh.replication.finish(),
     };
     let results = crate::model::summarise(name, sh.sc, finished);
     LiveRun {

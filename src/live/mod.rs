@@ -5,11 +5,13 @@
 pub mod cache;
 pub mod clock;
 pub mod compare;
+pub mod copy;
 pub mod envelope;
 pub mod front;
 pub mod harness;
 pub mod kms;
 pub mod output;
+pub mod replication;
 pub mod request;
 pub mod scale;
 pub mod store;

@@ -73,9 +73,6 @@ pub fn unsupported(sc: &Scenario) -> Vec<String> {
     if !sc.traces.is_empty() {
         out.push("trace workloads (replayed logs)".to_string());
     }
-    if !sc.replication.is_empty() {
-        out.push("[[replication]] rules".to_string());
-    }
     for b in &sc.buckets {
         if matches!(b.encryption, Mode::CseKms | Mode::SseC) {
             out.push(format!(
@@ -96,9 +93,6 @@ pub fn unsupported(sc: &Scenario) -> Vec<String> {
     }
     for w in &sc.workloads {
         let name = &w.name;
-        if w.op == crate::scenario::Op::Copy {
-            out.push(format!("workload '{name}': op copy"));
-        }
         if w.after.is_some() || w.sessions_of.is_some() {
             out.push(format!("workload '{name}': after / sessions_of"));
         }

@@ -35,6 +35,8 @@ pub enum Task {
     Respond(Box<Req>, Outcome),
     /// A token may be there for the first request waiting on a session's adaptive limiter.
     TokenWake { session: u32, generation: u32 },
+    /// The next step of a replication ([`super::replication`]).
+    Replicate(Box<super::replication::Step>),
 }
 
 impl Task {
@@ -85,6 +87,7 @@ impl Worker {
                 session,
                 generation,
             } => token_wake(sh, rng, now, session, generation),
+            Task::Replicate(s) => super::replication::step(sh, rng, now, s),
         }
         self.busy += sh.clock.now().saturating_sub(now);
     }
@@ -125,6 +128,12 @@ fn arrival(sh: &Shared, rng: &mut Stream, now: Nanos, wi: u32) {
 }
 
 fn start_request(sh: &Shared, rng: &mut Stream, now: Nanos, wi: u32, client: u32) {
+    if super::copy::is_copy(sh, wi) {
+        if let Some(r) = super::copy::start(sh, rng, now, wi, client) {
+            attempt(sh, rng, r.first_send, r);
+        }
+        return;
+    }
     let ws = &sh.workloads[wi as usize];
     let session = ws.first_session + rng.below(ws.sessions as u64) as u32;
     let bi = ws.bucket as usize;
@@ -371,7 +380,7 @@ fn crypto(sh: &Shared, r: &mut Req) -> Result<(), CryptoError> {
     let arn = arn_of(name, r.object);
     let c = &sh.crypto;
     match r.phase {
-        Phase::Put => {
+        Phase::Put | Phase::CopyWrite => {
             r.sealed = Some(seal(sh, r, &arn, r.object, r.payload)?);
         }
         Phase::MpuPart => {
@@ -386,7 +395,7 @@ fn crypto(sh: &Shared, r: &mut Req) -> Result<(), CryptoError> {
                 r.sealed = Some(seal(sh, r, &arn, r.object, r.payload)?);
             }
         }
-        Phase::Get => {
+        Phase::Get | Phase::CopyRead => {
             let Some(o) = r.read.clone() else {
                 return Ok(());
             };
@@ -489,7 +498,11 @@ fn respond(sh: &Shared, rng: &mut Stream, now: Nanos, mut r: Box<Req>, outcome: 
 fn next_phase(sh: &Shared, rng: &mut Stream, now: Nanos, mut r: Box<Req>) {
     r.attempt = 0;
     let next = match r.phase {
-        Phase::Put | Phase::MpuComplete | Phase::Get => None,
+        Phase::Put | Phase::MpuComplete | Phase::Get | Phase::CopyWrite => None,
+        Phase::CopyRead => {
+            super::copy::to_write(sh, &mut r);
+            Some(Phase::CopyWrite)
+        }
         Phase::MpuCreate => Some(Phase::MpuPart),
         Phase::MpuPart => {
             r.part += 1;
@@ -520,7 +533,7 @@ fn finish(sh: &Shared, now: Nanos, r: Box<Req>, ok: bool) {
     let r = *r;
     if ok && !r.get {
         let key = r.obj_key.clone();
-        sh.front.buckets[r.bucket as usize]
+        let stored = sh.front.buckets[r.bucket as usize]
             .store
             .record(StoredObject {
                 id: r.object,
@@ -537,6 +550,7 @@ fn finish(sh: &Shared, now: Nanos, r: Box<Req>, ok: bool) {
                     tag: [0; 16],
                 }),
             });
+        super::replication::written(sh, now, r.bucket, stored);
     }
     {
         let mut m = lock(&sh.m);
@@ -548,7 +562,8 @@ fn finish(sh: &Shared, now: Nanos, r: Box<Req>, ok: bool) {
             Some(r.retries)
         };
         if let Some(retries) = retries {
-            m.finished(now, r.first_send, r.get, ok, retries);
+            let get = super::copy::counts_as_get(r.get, r.phase);
+            m.finished(now, r.first_send, get, ok, retries);
         }
     }
     sh.in_flight.fetch_sub(1, Ordering::AcqRel);
@@ -575,6 +590,6 @@ pub fn count_unfinished(m: &mut Collector, r: &Req) {
         if r.phase == Phase::Head {
             m.unfinished_other(r.first_send);
         }
-        m.unfinished(r.first_send, r.get);
+        m.unfinished(r.first_send, super::copy::counts_as_get(r.get, r.phase));
     }
 }

@@ -124,11 +124,11 @@ fn refuses_what_it_cannot_run_before_running() {
         "{e}"
     );
     // A feature the harness does not run is named.
-    let crr = repo("scenarios/cross-region-replication.toml");
-    let o = bksim(&["live", crr.to_str().unwrap(), "--scale", "0.01"]);
+    let kc = repo("scenarios/key-change.toml");
+    let o = bksim(&["live", kc.to_str().unwrap(), "--scale", "0.01"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(
-        text(&o.stderr).contains("[[replication]]"),
+        text(&o.stderr).contains("kms_key_change"),
         "{}",
         text(&o.stderr)
     );
