@@ -9,33 +9,168 @@
 //!
 //! A copy job over a bucket's pre-existing population reads it in index order (0, 1, 2, …,
 //! cycling), as a Batch Operations job walks its manifest; otherwise it picks an object
-//! written in the run. Not run live: the simulation's watermark of population objects
-//! rewritten in place (later GETs of them in the run read them with the copy's new key); live
-//! GETs read population objects as they were written before the run.
+//! written in the run. A copy in place of a population object rewrites it: as in the
+//! simulation, after `c` successful in-place copies population indices `0..c` are rewritten,
+//! index `i` with the key the `(i+1)`-th successful copy wrote it with (kept run-length
+//! encoded, one entry per change of key), and a later read of it (a GET, or the job's next
+//! cycle) makes the object with that key: through the job's bucket key (so the reader
+//! unwraps that bucket key, once per cache entry), or a per-object key of its own.
 
+use super::envelope;
 use super::harness::Shared;
 use super::request::{NONE, Phase, Req};
-use super::store::StoredObject;
-use crate::crypto::CryptoError;
+use super::store::{ObjKey, StoredObject, arn_of};
+use crate::crypto::{CryptoError, DataKey};
 use crate::engine::rng::Stream;
 use crate::engine::time::{NANOS_PER_MICRO, Nanos};
 use crate::model::dist::SizeSampler;
+use crate::model::objects::KeyRef;
 use crate::scenario::{Op, ReadFrom};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+/// The key a run of rewritten population objects was written with.
+#[derive(Clone)]
+enum RunKey {
+    /// No KMS key (the population's own kind then applies).
+    NoKms,
+    /// A data key of its own per object.
+    PerObject,
+    /// The copying session's bucket key `id` (wrapped in `blob`).
+    BucketKey {
+        id: u64,
+        blob: Arc<Vec<u8>>,
+        key: Arc<DataKey>,
+    },
+}
+
+impl RunKey {
+    fn same(&self, o: &RunKey) -> bool {
+        match (self, o) {
+            (RunKey::NoKms, RunKey::NoKms) | (RunKey::PerObject, RunKey::PerObject) => true,
+            (RunKey::BucketKey { id: a, .. }, RunKey::BucketKey { id: b, .. }) => a == b,
+            _ => false,
+        }
+    }
+}
+
+/// Population objects of one bucket rewritten in place by copies.
+#[derive(Default)]
+struct Rewritten {
+    /// Successful in-place copies of population objects: indices `0..count` are rewritten.
+    count: u64,
+    /// (first ordinal, key): ordinals from this one up to the next entry's were written with
+    /// this key.
+    runs: Vec<(u64, RunKey)>,
+}
+
+impl Rewritten {
+    fn push(&mut self, key: RunKey) {
+        if self.runs.last().is_none_or(|(_, k)| !k.same(&key)) {
+            self.runs.push((self.count, key));
+        }
+        self.count += 1;
+    }
+
+    fn key(&self, i: u64) -> Option<RunKey> {
+        if i >= self.count {
+            return None;
+        }
+        let n = self.runs.partition_point(|&(first, _)| first <= i);
+        self.runs.get(n.checked_sub(1)?).map(|(_, k)| k.clone())
+    }
+}
 
 /// The copy workloads' state in a live run.
 pub struct Copies {
     /// By workload: the next population index its copies read (cycling).
     cursor: Vec<AtomicU64>,
+    /// By bucket.
+    rewritten: Vec<Mutex<Rewritten>>,
 }
 
 impl Copies {
-    pub fn new(workloads: usize) -> Copies {
+    pub fn new(buckets: usize, workloads: usize) -> Copies {
         Copies {
             cursor: (0..workloads).map(|_| AtomicU64::new(0)).collect(),
+            rewritten: (0..buckets).map(|_| Mutex::default()).collect(),
         }
     }
+
+    fn rewritten(&self, bi: usize) -> std::sync::MutexGuard<'_, Rewritten> {
+        self.rewritten[bi].lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// Population object `i` of bucket `bi` (`size` bytes, `payload` of them stored), named
+/// `id`: as it was written before the run, or as a copy in place rewrote it.
+pub fn existing(
+    sh: &Shared,
+    bi: usize,
+    i: u64,
+    size: u64,
+    payload: usize,
+    id: u64,
+) -> Result<StoredObject, CryptoError> {
+    let fb = &sh.front.buckets[bi];
+    let rewritten = sh.copies.rewritten(bi).key(i);
+    let p = fb.store.population();
+    let (Some(p), Some(k @ (RunKey::PerObject | RunKey::BucketKey { .. }))) = (p, rewritten) else {
+        let plain = fb.mode == crate::mode::Mode::None;
+        let s3 = &sh.front.s3_root;
+        return fb
+            .store
+            .existing(&sh.kms, &fb.kms_key, s3, i, size, payload, id, plain);
+    };
+    let mut record = p.object(i, size);
+    let arn = arn_of(&fb.store.name, id);
+    let (key, obj_key) = match k {
+        RunKey::BucketKey { id: kid, blob, key } => {
+            let salt = envelope::salt(id, u32::MAX);
+            record.key = KeyRef::BucketKey(kid);
+            let k = envelope::derive(&key, &salt, &arn);
+            (
+                k,
+                ObjKey::BucketKey {
+                    id: kid,
+                    blob,
+                    salt,
+                },
+            )
+        }
+        _ => {
+            let (k, blob) = sh.kms.setup_generate(&fb.kms_key, &arn)?;
+            record.key = KeyRef::PerObject;
+            let blob = Arc::new(blob);
+            (k, ObjKey::PerObject { blob })
+        }
+    };
+    Ok(StoredObject {
+        id,
+        record,
+        sealed: envelope::seal(&key, id, payload, &arn)?,
+        key: obj_key,
+    })
+}
+
+/// Request `r` ended with its write done: a copy in place of a population object raises
+/// its bucket's watermark with the key it wrote.
+pub fn succeeded(sh: &Shared, r: &Req) {
+    let w = &sh.sc.workloads[r.workload as usize];
+    let in_place = w.op == Op::Copy && w.copy_from.unwrap_or(w.bucket) == w.bucket;
+    if !(in_place && r.existing) {
+        return;
+    }
+    let key = match (&r.obj_key, &r.key) {
+        (ObjKey::PerObject { .. }, _) => RunKey::PerObject,
+        (ObjKey::BucketKey { id, blob, .. }, Some(k)) => RunKey::BucketKey {
+            id: *id,
+            blob: blob.clone(),
+            key: k.clone(),
+        },
+        _ => RunKey::NoKms,
+    };
+    sh.copies.rewritten(r.bucket as usize).push(key);
 }
 
 /// Whether workload `wi` of the run is a copy workload.
@@ -132,18 +267,7 @@ fn next_existing(
     let i = n % p.objects.max(1);
     let size = SizeSampler::new(&pop.size).sample(rng);
     let payload = size.min(sh.settings.max_payload) as usize;
-    let plain = fb.mode == crate::mode::Mode::None;
-    let o = fb.store.existing(
-        &sh.kms,
-        &fb.kms_key,
-        &sh.front.s3_root,
-        i,
-        size,
-        payload,
-        id,
-        plain,
-    )?;
-    Ok(Some(Arc::new(o)))
+    Ok(Some(Arc::new(existing(sh, bi, i, size, payload, id)?)))
 }
 
 /// The copy in `r` read its source: it writes its workload's bucket next, as a new object
@@ -169,6 +293,30 @@ pub fn counts_as_get(get: bool, phase: Phase) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn watermark_keys_follow_completion_order() {
+        let bk = |id| RunKey::BucketKey {
+            id,
+            blob: Arc::new(Vec::new()),
+            key: Arc::new(DataKey::from_bytes([1; 32])),
+        };
+        let id = |k: Option<RunKey>| match k {
+            Some(RunKey::BucketKey { id, .. }) => Some(id),
+            Some(RunKey::PerObject) => Some(0),
+            Some(RunKey::NoKms) => Some(u64::MAX),
+            None => None,
+        };
+        let mut r = Rewritten::default();
+        assert_eq!(id(r.key(0)), None);
+        for k in [bk(1), bk(1), bk(2), bk(2), RunKey::PerObject] {
+            r.push(k);
+        }
+        assert_eq!(r.count, 5);
+        assert_eq!(r.runs.len(), 3);
+        let got: Vec<_> = (0..6).map(|i| id(r.key(i))).collect();
+        assert_eq!(got, [Some(1), Some(1), Some(2), Some(2), Some(0), None]);
+    }
 
     #[test]
     fn a_copy_is_a_write_in_every_phase() {

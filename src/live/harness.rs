@@ -207,7 +207,7 @@ pub fn run(name: &str, sc: &Scenario, settings: &Settings) -> LiveRun {
         next_object: AtomicU64::new(1),
         crypto: CryptoCounts::default(),
         failures: Mutex::new(Vec::new()),
-        copies: super::copy::Copies::new(sc.workloads.len()),
+        copies: super::copy::Copies::new(sc.buckets.len(), sc.workloads.len()),
         replication: super::replication::Replicator::new(sc, sessions_len),
     };
     // Start: open-loop workloads' first arrivals, closed-loop clients.

@@ -250,17 +250,8 @@ fn existing(
     let i = p.pick_index(rng);
     let size = SizeSampler::new(&pop.size).sample(rng);
     let payload = size.min(sh.settings.max_payload) as usize;
-    let plain = fb.mode == crate::mode::Mode::None;
-    let o = fb.store.existing(
-        &sh.kms,
-        &fb.kms_key,
-        &sh.front.s3_root,
-        i,
-        size,
-        payload,
-        id,
-        plain,
-    )?;
+    // As written before the run, or as a copy in place rewrote it.
+    let o = super::copy::existing(sh, bi, i, size, payload, id)?;
     Ok(Some(std::sync::Arc::new(o)))
 }
 
@@ -532,6 +523,7 @@ fn next_phase(sh: &Shared, rng: &mut Stream, now: Nanos, mut r: Box<Req>) {
 fn finish(sh: &Shared, now: Nanos, r: Box<Req>, ok: bool) {
     let r = *r;
     if ok && !r.get {
+        super::copy::succeeded(sh, &r);
         let key = r.obj_key.clone();
         let stored = sh.front.buckets[r.bucket as usize]
             .store
