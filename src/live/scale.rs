@@ -216,6 +216,14 @@ pub fn fits(sc: &Scenario, threads: usize, max_payload: u64) -> Option<Fit> {
         } else {
             1.0
         };
+        // A copy reads and writes; each replication of a written object reads and writes.
+        use crate::scenario::Op;
+        let writes = matches!(w.op, Op::Put | Op::Copy);
+        let rules = sc
+            .replication
+            .iter()
+            .filter(|r| writes && r.from == w.bucket);
+        let calls = calls + f64::from(u8::from(w.op == Op::Copy)) + 2.0 * rules.count() as f64;
         let rate = match &w.arrival {
             Arrival::Poisson { rate, profile } | Arrival::Constant { rate, profile } => {
                 crate::model::dist::profile_max_rate(*rate, profile)
