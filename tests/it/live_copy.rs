@@ -377,3 +377,51 @@ set = { "workload.job.requests" = 50 }
     }
     agrees(half, "kms.Decrypt", 2.0);
 }
+
+/// Replicas' Encrypts over the destination's quota (us-west-2 at 150 requests/s, scaled to
+/// 3/s, for 10 replicas/s): throttled writes are retried a second later until each is
+/// served, live as simulated. The 30 measured replicas (and the warm-up's) take at least
+/// 9 s of 3-call windows, so the last measured one lags its write by more than 5 s.
+#[test]
+fn throttled_replica_writes_are_retried_after_a_second() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = with_lag(
+        dir.path(),
+        "cross-region-replication.toml",
+        "dr",
+        r#"{ median = "300ms", p99 = "1s" }"#,
+    );
+    let (v, summary) = live(&[
+        &f,
+        "--variant",
+        "dr-per-object-quota-500",
+        "--set",
+        "kms.regions.us-west-2.quota_rps=150",
+        "--scale",
+        "0.02",
+        "--duration",
+        "4s",
+        "--warmup",
+        "1s",
+        "--max-payload",
+        "1KiB",
+    ]);
+    let var = &v["variants"][0];
+    for side in ["live", "simulated"] {
+        let r = num(&row(var, "replication.replicas")[side]);
+        assert!((29.0..=31.0).contains(&r), "{side} replicas {r}");
+        let t = num(&row(var, "kms.throttled")[side]);
+        assert!(t >= 30.0, "{side} throttled {t}");
+    }
+    agrees(var, "kms.throttled", 4.0);
+    agrees(var, "kms.Encrypt", 4.0);
+    let s = &summary["variants"][0];
+    let p = &s["replication"];
+    assert_eq!(p["pending_at_end"], 0, "{p}");
+    assert!(p["retries"].as_u64().unwrap() >= 30, "{p}");
+    assert!(p["max_lag_ms"].as_f64().unwrap() > 5_000.0, "{p}");
+    let west = &s["kms_regions"][1];
+    assert_eq!(west["quota_rps"], 3);
+    let served = west["requests"].as_u64().unwrap() - west["throttled"].as_u64().unwrap();
+    assert_eq!(served, p["replicas"].as_u64().unwrap(), "{west} {p}");
+}
