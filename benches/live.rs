@@ -125,18 +125,30 @@ const HARNESS_SECONDS: u64 = 4;
 fn harness_runs() {
     use bksim::engine::time::NANOS_PER_SEC;
     use bksim::live::{harness, scale};
-    let file = bksim::scenario::ScenarioFile::load(std::path::Path::new("scenarios/quickstart.toml"))
-        .expect("the bundled quickstart loads");
+    let file =
+        bksim::scenario::ScenarioFile::load(std::path::Path::new("scenarios/quickstart.toml"))
+            .expect("the bundled quickstart loads");
     println!(
         "\nlive harness: quickstart ×{HARNESS_SCALE}, {HARNESS_SECONDS} s per run, 64 KiB payloads"
     );
     println!(
         "{:<12} {:>7} {:>10} {:>9} {:>24} {:>24} {:>6}",
-        "variant", "threads", "uploads/s", "MB/s", "timer lag p50/p99/max µs", "task lag p50/p99/max µs", "busy"
+        "variant",
+        "threads",
+        "uploads/s",
+        "MB/s",
+        "timer lag p50/p99/max µs",
+        "task lag p50/p99/max µs",
+        "busy"
     );
     for name in ["per-object", "bucket-key"] {
         let sc = bksim::prepare::variant(&file, Some(name), &[]).expect("valid variant");
-        let sc = scale::scaled(&sc, HARNESS_SCALE, HARNESS_SECONDS * NANOS_PER_SEC, Some(NANOS_PER_SEC));
+        let sc = scale::scaled(
+            &sc,
+            HARNESS_SCALE,
+            HARNESS_SECONDS * NANOS_PER_SEC,
+            Some(NANOS_PER_SEC),
+        );
         for threads in [1, 2] {
             let settings = harness::Settings {
                 threads,

@@ -43,8 +43,8 @@ pub fn live(args: &LiveArgs, out: &mut dyn Write) -> Result<(), CommandError> {
         )));
     }
     let warmup = flag_duration("--warmup", args.warmup.as_deref())?;
-    let drain = flag_duration("--drain", args.drain.as_deref())?.unwrap_or(harness::DEFAULT_DRAIN);
-    if drain > scale::MAX_DURATION {
+    let drain = flag_duration("--drain", args.drain.as_deref())?;
+    if drain.is_some_and(|d| d > scale::MAX_DURATION) {
         return Err(CommandError::Input(format!(
             "--drain: must be at most {}s",
             scale::MAX_DURATION / NANOS_PER_SEC
@@ -113,7 +113,7 @@ pub fn live(args: &LiveArgs, out: &mut dyn Write) -> Result<(), CommandError> {
     let settings = Settings {
         threads,
         max_payload,
-        drain,
+        drain: drain.unwrap_or_else(|| crate::live::replication::default_drain(&scenarios[0].1)),
     };
     let quiet = args.output.quiet;
     let mut variants = Vec::new();

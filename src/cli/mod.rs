@@ -165,7 +165,7 @@ pub struct LiveArgs {
     #[arg(long, value_name = "SIZE")]
     pub max_payload: Option<String>,
     /// How long requests still in flight at the end may take to finish before they are
-    /// counted unfinished [default: 10s].
+    /// counted unfinished [default: 10s; 60s, the simulation's, with replication rules].
     #[arg(long, value_name = "DURATION")]
     pub drain: Option<String>,
     /// Output directory [default: results/<scenario name>-live/].

@@ -57,6 +57,26 @@ const KMS_METRICS: [Metric; 5] = [
     }),
 ];
 
+/// Encrypt (replicas of SSE-KMS objects), when either side has some.
+const ENCRYPT: Metric = ("kms.Encrypt", false, |v| v.kms.by_operation.Encrypt as f64);
+
+/// Replication, when the scenario has rules.
+const REPLICATION_METRICS: [Metric; 3] = [
+    ("replication.replicas", false, |v| {
+        v.replication.as_ref().map_or(0.0, |r| r.replicas as f64)
+    }),
+    ("replication.kms_requests", false, |v| {
+        v.replication
+            .as_ref()
+            .map_or(0.0, |r| r.kms_requests as f64)
+    }),
+    ("replication.etag_different", false, |v| {
+        v.replication
+            .as_ref()
+            .map_or(0.0, |r| r.etag_different as f64)
+    }),
+];
+
 const PUT_METRICS: [Metric; 5] = [
     ("put.offered", false, |v| v.requests.put.offered as f64),
     ("put.completed", false, |v| v.requests.put.completed as f64),
@@ -113,6 +133,13 @@ fn row(m: &Metric, live: &VariantSummary, sims: &[VariantSummary]) -> Row {
 /// scaled scenario (one per seed).
 pub fn rows(live: &VariantSummary, sims: &[VariantSummary]) -> Vec<Row> {
     let mut out: Vec<Row> = KMS_METRICS.iter().map(|m| row(m, live, sims)).collect();
+    let all = || std::iter::once(live).chain(sims);
+    if all().any(|v| v.kms.by_operation.Encrypt > 0) {
+        out.insert(3, row(&ENCRYPT, live, sims));
+    }
+    if all().any(|v| v.replication.is_some()) {
+        out.extend(REPLICATION_METRICS.iter().map(|m| row(m, live, sims)));
+    }
     for (metrics, offered) in [
         (
             &PUT_METRICS,

@@ -152,7 +152,7 @@ pub fn handle(sh: &Shared, rng: &mut Stream, now: Nanos, r: &mut Req) -> Result<
     }
     let kms = b.mode.s3_calls_kms();
     let arn = arn_of(&b.store.name, r.object);
-    let writing = matches!(r.phase, Phase::Put | Phase::MpuCreate);
+    let writing = matches!(r.phase, Phase::Put | Phase::MpuCreate | Phase::CopyWrite);
     let wk = f.keys.for_write(r.bucket, Some(r.workload), now);
     let (slot, bucket_key) = if kms && writing {
         (wk.slot, wk.bucket_key)
@@ -162,7 +162,7 @@ pub fn handle(sh: &Shared, rng: &mut Stream, now: Nanos, r: &mut Req) -> Result<
     let kms_key = &b.kms_keys[slot as usize];
     let key = match r.phase {
         Phase::Head | Phase::MpuComplete => None,
-        Phase::Put | Phase::MpuCreate if !kms => {
+        Phase::Put | Phase::MpuCreate | Phase::CopyWrite if !kms => {
             r.obj_key = if b.mode == Mode::None {
                 ObjKey::Plain
             } else {
@@ -172,8 +172,8 @@ pub fn handle(sh: &Shared, rng: &mut Stream, now: Nanos, r: &mut Req) -> Result<
             };
             None
         }
-        Phase::Put | Phase::MpuCreate if bucket_key => {
-            let about = subject(r, slot, 0);
+        Phase::Put | Phase::MpuCreate | Phase::CopyWrite if bucket_key => {
+            let about = subject(sh, r, slot, 0);
             let ck = write_key(r.host, r.session, r.bucket, slot);
             let got = f.bk_write.get_or_call(ck, now, || {
                 let a = sh.kms.call(
@@ -209,10 +209,10 @@ pub fn handle(sh: &Shared, rng: &mut Stream, now: Nanos, r: &mut Req) -> Result<
             r.key = e.0.key.clone();
             Some((e.0.ready_at.max(now), e.1))
         }
-        Phase::Put | Phase::MpuCreate => {
+        Phase::Put | Phase::MpuCreate | Phase::CopyWrite => {
             let a = sh.kms.call(
                 &sh.m,
-                subject(r, slot, r.object),
+                subject(sh, r, slot, r.object),
                 now,
                 r.first_send,
                 KmsOpKind::GenerateDataKey,
@@ -228,7 +228,7 @@ pub fn handle(sh: &Shared, rng: &mut Stream, now: Nanos, r: &mut Req) -> Result<
             r.key = a.key.map(Arc::new);
             Some((a.at, state(a.ok, a.denied)))
         }
-        Phase::MpuPart | Phase::Get => read_key(sh, now, r, &arn)?,
+        Phase::MpuPart | Phase::Get | Phase::CopyRead => read_key(sh, now, r, &arn)?,
     };
     Ok(match key {
         None => Next::KeyAt(now),
@@ -260,9 +260,9 @@ fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 
 /// What a KMS call for request `r` is about (its policies' subject): `object` 0 for a
 /// bucket key.
-fn subject(r: &Req, slot: u32, object: u64) -> Subject {
+fn subject(sh: &Shared, r: &Req, slot: u32, object: u64) -> Subject {
     Subject {
-        workload: r.workload,
+        workload: super::replication::caller(sh, r),
         bucket: r.bucket,
         session: r.session,
         slot,
@@ -310,7 +310,7 @@ fn read_key(
             // Which key wrote the object is not kept: its bucket's first (as the simulation).
             let a = sh.kms.call(
                 &sh.m,
-                subject(r, 0, r.object),
+                subject(sh, r, 0, r.object),
                 now,
                 r.first_send,
                 KmsOpKind::Decrypt,
@@ -332,7 +332,7 @@ fn read_key(
                 r.key = e.key.clone();
                 Some((e.ready_at.max(now), KeyState::Ready))
             } else {
-                let about = subject(r, slot, 0);
+                let about = subject(sh, r, slot, 0);
                 let ck = read_cache_key(r.host, r.session, id);
                 let got = f.bk_read.get_or_call(ck, now, || {
                     let a = sh.kms.call(

@@ -92,6 +92,9 @@ pub struct Shared<'a> {
     pub next_object: AtomicU64,
     pub crypto: CryptoCounts,
     pub failures: Mutex<Vec<String>>,
+    /// Copy workloads ([`super::copy`]) and `[[replication]]` rules ([`super::replication`]).
+    pub copies: super::copy::Copies,
+    pub replication: super::replication::Replicator,
 }
 
 impl Shared<'_> {
@@ -194,6 +197,7 @@ pub fn run(name: &str, sc: &Scenario, settings: &Settings) -> LiveRun {
             workloads[i].sessions = workloads[owner].sessions;
         }
     }
+    let sessions_len = sessions.len();
     let per_bucket = STORE_BUDGET / sc.buckets.len().max(1) as u64;
     let capacity = (per_bucket / settings.max_payload.max(1)).clamp(1, STORE_MAX_OBJECTS);
     let sh = Shared {
@@ -214,6 +218,8 @@ pub fn run(name: &str, sc: &Scenario, settings: &Settings) -> LiveRun {
         next_object: AtomicU64::new(1),
         crypto: CryptoCounts::default(),
         failures: Mutex::new(Vec::new()),
+        copies: super::copy::Copies::new(sc.buckets.len(), sc.workloads.len()),
+        replication: super::replication::Replicator::new(sc, sessions_len),
     };
     // Workloads that follow another start when it ends.
     for (wi, w) in sc.workloads.iter().enumerate() {
@@ -342,7 +348,7 @@ fn finish(
         trail: None,
         denied: sh.kms.denied(),
         regions,
-        replication: Default::default(),
+        replication: sh.replication.finish(),
     };
     let results = crate::model::summarise(name, sh.sc, finished);
     LiveRun {

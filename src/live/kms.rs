@@ -83,6 +83,10 @@ impl LiveKms {
         ctx: Context,
         work: Work,
     ) -> Result<Answer, CryptoError> {
+        // The replication role's calls: counted apart per Region, and a replica of an
+        // SSE-KMS object re-encrypts its source's data key ([`super::replication`]).
+        let role = super::replication::role_call();
+        let op = super::replication::role_op(&role, op, ctx);
         let mut g = self.lock();
         let inner = &mut *g;
         let region = inner.regions.of_bucket[about.bucket as usize] as usize;
@@ -94,6 +98,9 @@ impl LiveKms {
         c.kms_call(now, first_send, op, ctx, !admitted);
         drop(c);
         inner.regions.counts[region].call(now, op, !admitted, measured);
+        if role.is_some() && measured {
+            inner.regions.counts[region].replication += 1;
+        }
         let denied = admitted
             && inner
                 .gate
@@ -109,10 +116,16 @@ impl LiveKms {
             });
         }
         let (key, blob) = match work {
-            Work::Generate { key_arn, arn } => {
-                let g = inner.crypto.generate_data_key(key_arn, &s3_context(arn))?;
-                (g.plaintext, g.ciphertext_blob)
-            }
+            Work::Generate { key_arn, arn } => match role.and_then(|r| r.replica_key) {
+                Some(k) if op == KmsOpKind::Encrypt => {
+                    let blob = inner.crypto.encrypt(key_arn, &k, &s3_context(arn))?;
+                    (DataKey::from_bytes(*k.expose_secret()), blob)
+                }
+                _ => {
+                    let g = inner.crypto.generate_data_key(key_arn, &s3_context(arn))?;
+                    (g.plaintext, g.ciphertext_blob)
+                }
+            },
             Work::Decrypt { blob, arn } => {
                 (inner.crypto.decrypt(blob, &s3_context(arn))?, Vec::new())
             }

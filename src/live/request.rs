@@ -19,6 +19,11 @@ pub enum Phase {
     MpuComplete,
     Head,
     Get,
+    /// A copy (or a replication) reading its source: S3 needs the source's key as for a GET;
+    /// nothing moves over the client's connection.
+    CopyRead,
+    /// A copy (or a replication) writing its destination with the destination's settings.
+    CopyWrite,
 }
 
 pub struct Req {

@@ -73,9 +73,6 @@ pub fn unsupported(sc: &Scenario) -> Vec<String> {
     if !sc.traces.is_empty() {
         out.push("trace workloads (replayed logs)".to_string());
     }
-    if !sc.replication.is_empty() {
-        out.push("[[replication]] rules".to_string());
-    }
     for b in &sc.buckets {
         if matches!(b.encryption, Mode::CseKms | Mode::SseC) {
             out.push(format!(
@@ -90,9 +87,6 @@ pub fn unsupported(sc: &Scenario) -> Vec<String> {
     }
     for w in &sc.workloads {
         let name = &w.name;
-        if w.op == crate::scenario::Op::Copy {
-            out.push(format!("workload '{name}': op copy"));
-        }
         if w.client_layer.is_some() {
             out.push(format!("workload '{name}': client_encryption"));
         }
@@ -208,6 +202,14 @@ pub fn fits(
         } else {
             1.0
         };
+        // A copy reads and writes; each replication of a written object reads and writes.
+        use crate::scenario::Op;
+        let writes = matches!(w.op, Op::Put | Op::Copy);
+        let rules = sc
+            .replication
+            .iter()
+            .filter(|r| writes && r.from == w.bucket);
+        let calls = calls + f64::from(u8::from(w.op == Op::Copy)) + 2.0 * rules.count() as f64;
         let rate = match &w.arrival {
             Arrival::Poisson { rate, profile } | Arrival::Constant { rate, profile } => {
                 crate::model::dist::profile_max_rate(*rate, profile)

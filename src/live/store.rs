@@ -92,18 +92,21 @@ impl BucketStore {
         }
     }
 
-    pub fn record(&self, o: Arc<StoredObject>) {
+    /// Keeps `o` (in the sample, or not), and returns it shared.
+    pub fn record(&self, o: StoredObject) -> Arc<StoredObject> {
+        let o = Arc::new(o);
         let mut w = self.written.lock().unwrap_or_else(|e| e.into_inner());
         w.seen += 1;
         if w.sample.len() < w.capacity {
-            w.sample.push(o);
+            w.sample.push(o.clone());
         } else {
             let seen = w.seen;
             let j = w.rng.below(seen) as usize;
             if j < w.capacity {
-                w.sample[j] = o;
+                w.sample[j] = o.clone();
             }
         }
+        o
     }
 
     /// A uniformly chosen written object, None before any was written.

@@ -35,6 +35,8 @@ pub enum Task {
     Respond(Box<Req>, Outcome),
     /// A token may be there for the first request waiting on a session's adaptive limiter.
     TokenWake { session: u32, generation: u32 },
+    /// The next step of a replication ([`super::replication`]).
+    Replicate(Box<super::replication::Step>),
 }
 
 impl Task {
@@ -84,6 +86,7 @@ impl Worker {
                 session,
                 generation,
             } => token_wake(sh, rng, now, session, generation),
+            Task::Replicate(s) => super::replication::step(sh, rng, now, s),
         }
         self.busy += sh.clock.now().saturating_sub(now);
     }
@@ -143,6 +146,12 @@ fn request_over(sh: &Shared, now: Nanos, wi: u32, was_sent: bool) {
 }
 
 fn start_request(sh: &Shared, rng: &mut Stream, now: Nanos, wi: u32, client: u32) {
+    if super::copy::is_copy(sh, wi) {
+        if let Some(r) = super::copy::start(sh, rng, now, wi, client) {
+            attempt(sh, rng, r.first_send, r);
+        }
+        return;
+    }
     let ws = &sh.workloads[wi as usize];
     let session = ws.first_session + rng.below(ws.sessions as u64) as u32;
     let bi = ws.bucket as usize;
@@ -262,17 +271,8 @@ fn existing(
     let i = p.pick_index(rng);
     let size = SizeSampler::new(&pop.size).sample(rng);
     let payload = size.min(sh.settings.max_payload) as usize;
-    let plain = fb.mode == crate::mode::Mode::None;
-    let o = fb.store.existing(
-        &sh.kms,
-        &fb.kms_keys[0],
-        &sh.front.s3_root,
-        i,
-        size,
-        payload,
-        id,
-        plain,
-    )?;
+    // As written before the run, or as a copy in place rewrote it.
+    let o = super::copy::existing(sh, bi, i, size, payload, id)?;
     Ok(Some(std::sync::Arc::new(o)))
 }
 
@@ -392,7 +392,7 @@ fn crypto(sh: &Shared, r: &mut Req) -> Result<(), CryptoError> {
     let arn = arn_of(name, r.object);
     let c = &sh.crypto;
     match r.phase {
-        Phase::Put => {
+        Phase::Put | Phase::CopyWrite => {
             r.sealed = Some(seal(sh, r, &arn, r.object, r.payload)?);
         }
         Phase::MpuPart => {
@@ -407,7 +407,7 @@ fn crypto(sh: &Shared, r: &mut Req) -> Result<(), CryptoError> {
                 r.sealed = Some(seal(sh, r, &arn, r.object, r.payload)?);
             }
         }
-        Phase::Get => {
+        Phase::Get | Phase::CopyRead => {
             let Some(o) = r.read.clone() else {
                 return Ok(());
             };
@@ -515,7 +515,11 @@ fn respond(sh: &Shared, rng: &mut Stream, now: Nanos, mut r: Box<Req>, outcome: 
 fn next_phase(sh: &Shared, rng: &mut Stream, now: Nanos, mut r: Box<Req>) {
     r.attempt = 0;
     let next = match r.phase {
-        Phase::Put | Phase::MpuComplete | Phase::Get => None,
+        Phase::Put | Phase::MpuComplete | Phase::Get | Phase::CopyWrite => None,
+        Phase::CopyRead => {
+            super::copy::to_write(sh, &mut r);
+            Some(Phase::CopyWrite)
+        }
         Phase::MpuCreate => Some(Phase::MpuPart),
         Phase::MpuPart => {
             r.part += 1;
@@ -545,24 +549,27 @@ fn next_phase(sh: &Shared, rng: &mut Stream, now: Nanos, mut r: Box<Req>) {
 fn finish(sh: &Shared, now: Nanos, r: Box<Req>, ok: bool) {
     let r = *r;
     if ok && !r.get {
+        super::copy::succeeded(sh, &r);
         let key = r.obj_key.clone();
-        let o = std::sync::Arc::new(StoredObject {
-            id: r.object,
-            record: ObjectRecord {
-                key: front::key_ref(&key),
-                size: r.size,
-                prefix: r.prefix,
-                client_key: 0,
-            },
-            key,
-            sealed: r.sealed.unwrap_or(envelope::Sealed {
-                nonce: [0; 12],
-                body: Vec::new(),
-                tag: [0; 16],
-            }),
-        });
-        sh.seq.written(r.workload, &o);
-        sh.front.buckets[r.bucket as usize].store.record(o);
+        let stored = sh.front.buckets[r.bucket as usize]
+            .store
+            .record(StoredObject {
+                id: r.object,
+                record: ObjectRecord {
+                    key: front::key_ref(&key),
+                    size: r.size,
+                    prefix: r.prefix,
+                    client_key: 0,
+                },
+                key,
+                sealed: r.sealed.unwrap_or(envelope::Sealed {
+                    nonce: [0; 12],
+                    body: Vec::new(),
+                    tag: [0; 16],
+                }),
+            });
+        sh.seq.written(r.workload, &stored);
+        super::replication::written(sh, now, r.bucket, stored);
     }
     {
         let mut m = lock(&sh.m);
@@ -574,9 +581,10 @@ fn finish(sh: &Shared, now: Nanos, r: Box<Req>, ok: bool) {
             Some(r.retries)
         };
         if let Some(retries) = retries {
-            m.finished(now, r.first_send, r.get, ok, retries);
+            let get = super::copy::counts_as_get(r.get, r.phase);
+            m.finished(now, r.first_send, get, ok, retries);
             if r.denied {
-                m.access_denied(r.first_send, r.get);
+                m.access_denied(r.first_send, get);
             }
         }
     }
@@ -605,6 +613,6 @@ pub fn count_unfinished(m: &mut Collector, r: &Req) {
         if r.phase == Phase::Head {
             m.unfinished_other(r.first_send);
         }
-        m.unfinished(r.first_send, r.get);
+        m.unfinished(r.first_send, super::copy::counts_as_get(r.get, r.phase));
     }
 }

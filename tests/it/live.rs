@@ -154,15 +154,6 @@ fn refuses_what_it_cannot_run_before_running() {
         e.contains("can serve live") && e.contains("--scale 0."),
         "{e}"
     );
-    // A feature the harness does not run is named.
-    let crr = repo("scenarios/cross-region-replication.toml");
-    let o = bksim(&["live", crr.to_str().unwrap(), "--scale", "0.01"]);
-    assert_eq!(o.status.code(), Some(2));
-    assert!(
-        text(&o.stderr).contains("[[replication]]"),
-        "{}",
-        text(&o.stderr)
-    );
     for (flag, value, says) in [
         ("--scale", "0", "--scale 0"),
         ("--scale", "nan", "--scale NaN"),
