@@ -252,6 +252,7 @@ pub fn start(sh: &Shared, rng: &mut Stream, now: Nanos, wi: u32, client: u32) ->
         attempt: 0,
         retries: 0,
         denied: false,
+        kms_left: 0,
         host: NONE,
         obj_key: o.key.clone(),
         key: None,

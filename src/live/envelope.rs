@@ -13,9 +13,26 @@ pub struct Sealed {
     pub nonce: [u8; NONCE_LEN],
     pub body: Vec<u8>,
     pub tag: [u8; TAG_LEN],
+    /// DSSE-KMS: the tag of the second, outer layer (S3-managed key) over `body`.
+    pub outer: Option<[u8; TAG_LEN]>,
 }
 
 impl Sealed {
+    /// Object `id`'s payload stored as it is (encryption `none`).
+    pub fn plain(id: u64, len: usize) -> Sealed {
+        Sealed {
+            nonce: [0; NONCE_LEN],
+            body: payload(id, len),
+            tag: [0; TAG_LEN],
+            outer: None,
+        }
+    }
+
+    /// Nothing stored (an upload whose bytes were not kept).
+    pub fn empty() -> Sealed {
+        Sealed::plain(0, 0)
+    }
+
     /// Bytes held (for the store's memory budget).
     pub fn held_bytes(&self) -> usize {
         self.body.len() + NONCE_LEN + TAG_LEN
@@ -70,6 +87,62 @@ pub fn seal(key: &DataKey, id: u64, len: usize, object: &str) -> Result<Sealed, 
         nonce: n,
         body,
         tag,
+        outer: None,
+    })
+}
+
+/// DSSE-KMS: object `id` sealed under `inner` (the KMS data key), then again under `outer`
+/// (the S3-managed key): two independent AES-256-GCM layers.
+pub fn seal_double(
+    inner: &DataKey,
+    outer: &DataKey,
+    id: u64,
+    len: usize,
+    object: &str,
+) -> Result<Sealed, CryptoError> {
+    let mut s = seal(inner, id, len, object)?;
+    let tag =
+        Aes256Gcm::new(outer.expose_secret()).seal_in_place(&s.nonce, aad(object), &mut s.body)?;
+    s.outer = Some(tag);
+    Ok(s)
+}
+
+/// DSSE-KMS: removes the outer layer with `outer`, then opens and checks as
+/// [`open_and_check`] with `inner`.
+pub fn open_double_and_check(
+    inner: &DataKey,
+    outer: &DataKey,
+    sealed: &Sealed,
+    id: u64,
+    object: &str,
+) -> Result<(), CryptoError> {
+    let Some(tag) = sealed.outer else {
+        return Err(CryptoError::InvalidInput(format!(
+            "object {object}: no outer layer"
+        )));
+    };
+    let mut mid = sealed.body.clone();
+    Aes256Gcm::new(outer.expose_secret()).open_in_place(
+        &sealed.nonce,
+        aad(object),
+        &mut mid,
+        &tag,
+    )?;
+    let inner_sealed = Sealed {
+        body: mid,
+        outer: None,
+        ..*sealed_header(sealed)
+    };
+    open_and_check(inner, &inner_sealed, id, object)
+}
+
+/// A sealed object's nonce and tag with no body (to rebuild one layer).
+fn sealed_header(s: &Sealed) -> Box<Sealed> {
+    Box::new(Sealed {
+        nonce: s.nonce,
+        body: Vec::new(),
+        tag: s.tag,
+        outer: None,
     })
 }
 
@@ -129,6 +202,19 @@ mod tests {
         let mut t = s.clone();
         t.body[500] ^= 1;
         assert!(open_and_check(&k, &t, 42, "arn:aws:s3:::b/o").is_err());
+    }
+
+    #[test]
+    fn double_layer_round_trip_needs_both_keys() {
+        let (k1, k2) = (
+            DataKey::from_bytes([1u8; 32]),
+            DataKey::from_bytes([2u8; 32]),
+        );
+        let s = seal_double(&k1, &k2, 9, 300, "arn:aws:s3:::b/o").unwrap();
+        assert_ne!(s.body, seal(&k1, 9, 300, "arn:aws:s3:::b/o").unwrap().body);
+        open_double_and_check(&k1, &k2, &s, 9, "arn:aws:s3:::b/o").unwrap();
+        assert!(open_double_and_check(&k2, &k1, &s, 9, "arn:aws:s3:::b/o").is_err());
+        assert!(open_and_check(&k1, &s, 9, "arn:aws:s3:::b/o").is_err());
     }
 
     #[test]

@@ -226,6 +226,7 @@ pub fn handle(sh: &Shared, rng: &mut Stream, now: Nanos, r: &mut Req) -> Result<
                 blob: Arc::new(a.blob),
             };
             r.key = a.key.map(Arc::new);
+            r.kms_left = if a.ok { calls_per_object(sh, b) - 1 } else { 0 };
             Some((a.at, state(a.ok, a.denied)))
         }
         Phase::MpuPart | Phase::Get | Phase::CopyRead => read_key(sh, now, r, &arn)?,
@@ -236,6 +237,79 @@ pub fn handle(sh: &Shared, rng: &mut Stream, now: Nanos, r: &mut Req) -> Result<
         Some((at, KeyState::Throttled)) => Next::Respond(at + f.s3_time(rng), Outcome::SlowdownKms),
         Some((at, KeyState::Denied)) => Next::Respond(at + f.s3_time(rng), Outcome::AccessDenied),
     })
+}
+
+/// KMS calls S3 makes per object where SSE-KMS makes one: `s3.dsse_kms_calls_per_object`
+/// for DSSE-KMS (an assumption, aws-facts §7), else 1.
+fn calls_per_object(sh: &Shared, b: &FrontBucket) -> u32 {
+    if b.mode == Mode::DsseKms {
+        sh.sc.s3.dsse_kms_calls_per_object.max(1)
+    } else {
+        1
+    }
+}
+
+/// DSSE-KMS: S3's next KMS call for the object of `r`, made when the previous one answered
+/// (as the simulation makes them, one after the other, each of the same operation with the
+/// object's ARN as context); the first throttled or denied call ends the sequence.
+pub fn extra_call(
+    sh: &Shared,
+    rng: &mut Stream,
+    now: Nanos,
+    r: &mut Req,
+) -> Result<Next, CryptoError> {
+    r.kms_left -= 1;
+    let b = &sh.front.buckets[r.bucket as usize];
+    let arn = arn_of(&b.store.name, r.object);
+    let ObjKey::PerObject { blob } = r.obj_key.clone() else {
+        return Ok(Next::KeyAt(now));
+    };
+    let key_arn = crate::crypto::kms_keys::blob_key_arn(&blob).unwrap_or(&b.kms_keys[0]);
+    let writing = matches!(r.phase, Phase::Put | Phase::MpuCreate | Phase::CopyWrite);
+    let slot = if writing {
+        b.kms_keys.iter().position(|k| k == key_arn).unwrap_or(0) as u32
+    } else {
+        0
+    };
+    let (op, work) = if writing {
+        (
+            KmsOpKind::GenerateDataKey,
+            Work::Generate { key_arn, arn: &arn },
+        )
+    } else {
+        (
+            KmsOpKind::Decrypt,
+            Work::Decrypt {
+                blob: &blob,
+                arn: &arn,
+            },
+        )
+    };
+    let a = sh.kms.call(
+        &sh.m,
+        subject(sh, r, slot, r.object),
+        now,
+        r.first_send,
+        op,
+        Context::ObjectArn,
+        work,
+    )?;
+    if r.existing {
+        lock(&sh.m).kms_for_existing(now, r.first_send, 1);
+    }
+    if !a.ok {
+        r.kms_left = 0;
+    }
+    Ok(match state(a.ok, a.denied) {
+        KeyState::Ready => Next::KeyAt(a.at),
+        KeyState::Throttled => Next::Respond(a.at + sh.front.s3_time(rng), Outcome::SlowdownKms),
+        KeyState::Denied => Next::Respond(a.at + sh.front.s3_time(rng), Outcome::AccessDenied),
+    })
+}
+
+/// DSSE-KMS: the S3-managed key of the outer layer of object `id`.
+pub fn outer_key(sh: &Shared, id: u64, arn: &str) -> DataKey {
+    envelope::derive(&sh.front.s3_root, &envelope::salt(id, u32::MAX - 1), arn)
 }
 
 /// Whether the key a call needs is there.
@@ -318,6 +392,7 @@ fn read_key(
                 Work::Decrypt { blob: &blob, arn },
             )?;
             calls = 1;
+            r.kms_left = if a.ok { calls_per_object(sh, b) - 1 } else { 0 };
             r.key = a.key.map(Arc::new);
             Some((a.at, state(a.ok, a.denied)))
         }

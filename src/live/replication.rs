@@ -227,6 +227,7 @@ pub fn written(sh: &Shared, now: Nanos, bi: u32, o: Arc<StoredObject>) {
             attempt: 0,
             retries: 0,
             denied: false,
+            kms_left: 0,
             host,
             obj_key: o.key.clone(),
             key: None,
@@ -374,11 +375,7 @@ fn write_done(sh: &Shared, rng: &mut Stream, now: Nanos, s: Box<Step>) -> Result
     let arn = arn_of(&dst.store.name, r.object);
     let sealed = match front::object_key(sh, r, &arn) {
         Some(k) => envelope::seal(&k, r.object, r.payload, &arn)?,
-        None => Sealed {
-            nonce: [0; 12],
-            body: envelope::payload(r.object, r.payload),
-            tag: [0; 16],
-        },
+        None => Sealed::plain(r.object, r.payload),
     };
     let c = &sh.crypto;
     c.sealed.fetch_add(1, Ordering::Relaxed);

@@ -51,6 +51,8 @@ pub struct Req {
     pub retries: u32,
     /// Failed with AccessDenied (a policy denied its KMS call).
     pub denied: bool,
+    /// DSSE-KMS: KMS calls S3 still makes for the current call after the one answered.
+    pub kms_left: u32,
     pub host: u32,
     /// How the object's data key is kept (a write sets it, a read takes the object's).
     pub obj_key: ObjKey,

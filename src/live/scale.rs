@@ -74,7 +74,7 @@ pub fn unsupported(sc: &Scenario) -> Vec<String> {
         out.push("trace workloads (replayed logs)".to_string());
     }
     for b in &sc.buckets {
-        if matches!(b.encryption, Mode::CseKms | Mode::SseC) {
+        if b.encryption == Mode::CseKms {
             out.push(format!(
                 "bucket '{}': encryption {}",
                 b.name,

@@ -150,11 +150,7 @@ impl BucketStore {
                     id,
                     record,
                     key: ObjKey::Plain,
-                    sealed: Sealed {
-                        nonce: [0; 12],
-                        body: envelope::payload(id, payload),
-                        tag: [0; 16],
-                    },
+                    sealed: Sealed::plain(id, payload),
                 });
             }
             KeyRef::NoKms => (

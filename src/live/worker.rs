@@ -248,6 +248,7 @@ fn start_request(sh: &Shared, rng: &mut Stream, now: Nanos, wi: u32, client: u32
         attempt: 0,
         retries: 0,
         denied: false,
+        kms_left: 0,
         host: NONE,
         obj_key,
         key: None,
@@ -365,6 +366,19 @@ fn dispatch(sh: &Shared, rng: &mut Stream, now: Nanos, mut r: Box<Req>, host: u3
 /// The key is at S3: the bytes of this call are sealed (a write) or opened and checked (a
 /// read), then S3 answers after its own time and the transfer.
 fn key_ready(sh: &Shared, rng: &mut Stream, now: Nanos, mut r: Box<Req>) {
+    // DSSE-KMS: S3's further KMS calls for this object, one after the other.
+    if r.kms_left > 0 {
+        match front::extra_call(sh, rng, now, &mut r) {
+            Ok(Next::KeyAt(at)) if at <= now => key_ready(sh, rng, now, r),
+            Ok(Next::KeyAt(at)) => sh.at(at, Task::KeyReady(r)),
+            Ok(Next::Respond(at, o)) => sh.at(at, Task::Respond(r, o)),
+            Err(e) => {
+                sh.fail(format!("object {}: {e}", r.object));
+                sh.at(now, Task::Respond(r, Outcome::Broken));
+            }
+        }
+        return;
+    }
     let t0 = sh.clock.now();
     let outcome = match crypto(sh, &mut r) {
         Ok(()) => Outcome::Ok,
@@ -413,6 +427,10 @@ fn crypto(sh: &Shared, r: &mut Req) -> Result<(), CryptoError> {
             };
             let len = o.sealed.body.len() as u64;
             match front::object_key(sh, r, &arn) {
+                Some(k) if o.sealed.outer.is_some() => {
+                    let outer = front::outer_key(sh, o.id, &arn);
+                    envelope::open_double_and_check(&k, &outer, &o.sealed, o.id, &arn)?
+                }
                 Some(k) => envelope::open_and_check(&k, &o.sealed, o.id, &arn)?,
                 None if o.sealed.body == envelope::payload(o.id, o.sealed.body.len()) => {}
                 None => {
@@ -438,13 +456,11 @@ fn seal(
     len: usize,
 ) -> Result<envelope::Sealed, CryptoError> {
     let c = &sh.crypto;
+    let dsse = sh.front.buckets[r.bucket as usize].mode == crate::mode::Mode::DsseKms;
     let sealed = match front::object_key(sh, r, arn) {
+        Some(k) if dsse => envelope::seal_double(&k, &front::outer_key(sh, id, arn), id, len, arn)?,
         Some(k) => envelope::seal(&k, id, len, arn)?,
-        None => envelope::Sealed {
-            nonce: [0; 12],
-            body: envelope::payload(id, len),
-            tag: [0; 16],
-        },
+        None => envelope::Sealed::plain(id, len),
     };
     c.sealed.fetch_add(1, Ordering::Relaxed);
     c.sealed_bytes.fetch_add(len as u64, Ordering::Relaxed);
@@ -562,11 +578,7 @@ fn finish(sh: &Shared, now: Nanos, r: Box<Req>, ok: bool) {
                     client_key: 0,
                 },
                 key,
-                sealed: r.sealed.unwrap_or(envelope::Sealed {
-                    nonce: [0; 12],
-                    body: Vec::new(),
-                    tag: [0; 16],
-                }),
+                sealed: r.sealed.unwrap_or_else(envelope::Sealed::empty),
             });
         sh.seq.written(r.workload, &stored);
         super::replication::written(sh, now, r.bucket, stored);
