@@ -309,6 +309,7 @@ mod tests {
     fn watermark_keys_follow_completion_order() {
         let bk = |id| RunKey::BucketKey {
             id,
+            slot: 0,
             blob: Arc::new(Vec::new()),
             key: Arc::new(DataKey::from_bytes([1; 32])),
         };
