@@ -142,6 +142,12 @@ pub fn live(args: &LiveArgs, out: &mut dyn Write) -> Result<(), CommandError> {
                     .join("\n  ")
             )));
         }
+        if let Some(e) = &run.results.trace_error {
+            drop(stage);
+            return Err(CommandError::Failure(format!(
+                "variant {name}: {e}; nothing was written"
+            )));
+        }
         let mut live = run.results;
         live.summary.description = file.variant(name)?.description.clone();
         // The model's answer for the same scaled scenario, over several seeds (in parallel).

@@ -258,6 +258,7 @@ pub fn start(sh: &Shared, rng: &mut Stream, now: Nanos, wi: u32, client: u32) ->
         key: None,
         read: Some(o),
         sealed: None,
+        trace: None,
     }))
 }
 

@@ -161,7 +161,7 @@ pub fn handle(sh: &Shared, rng: &mut Stream, now: Nanos, r: &mut Req) -> Result<
     };
     let kms_key = &b.kms_keys[slot as usize];
     let key = match r.phase {
-        Phase::Head | Phase::MpuComplete => None,
+        Phase::Head | Phase::MpuComplete | Phase::Delete => None,
         Phase::Put | Phase::MpuCreate | Phase::CopyWrite if !kms => {
             r.obj_key = if b.mode == Mode::None {
                 ObjKey::Plain

@@ -94,6 +94,8 @@ pub struct Shared<'a> {
     pub failures: Mutex<Vec<String>>,
     /// Copy workloads ([`super::copy`]) and `[[replication]]` rules ([`super::replication`]).
     pub copies: super::copy::Copies,
+    /// Trace workloads (replayed logs).
+    pub replay: super::replay::Replayer,
     pub replication: super::replication::Replicator,
 }
 
@@ -197,6 +199,16 @@ pub fn run(name: &str, sc: &Scenario, settings: &Settings) -> LiveRun {
             workloads[i].sessions = workloads[owner].sessions;
         }
     }
+    // Each trace workload's sessions (one per requester), after the planned workloads'.
+    let trace_first = sessions.len() as u32;
+    for _ in 0..super::replay::Replayer::sessions(sc) {
+        sessions.push(Mutex::new(Session {
+            conns: Connections::new(conns),
+            s3: Client::new(&retry),
+            pool_wait: VecDeque::new(),
+            token_wait: VecDeque::new(),
+        }));
+    }
     let sessions_len = sessions.len();
     let per_bucket = STORE_BUDGET / sc.buckets.len().max(1) as u64;
     let capacity = (per_bucket / settings.max_payload.max(1)).clamp(1, STORE_MAX_OBJECTS);
@@ -219,6 +231,7 @@ pub fn run(name: &str, sc: &Scenario, settings: &Settings) -> LiveRun {
         crypto: CryptoCounts::default(),
         failures: Mutex::new(Vec::new()),
         copies: super::copy::Copies::new(sc.buckets.len(), sc.workloads.len()),
+        replay: super::replay::Replayer::new(sc, trace_first, capacity),
         replication: super::replication::Replicator::new(sc, sessions_len),
     };
     // Workloads that follow another start when it ends.
@@ -227,6 +240,7 @@ pub fn run(name: &str, sc: &Scenario, settings: &Settings) -> LiveRun {
             worker::start_workload(&sh, 0, wi as u32);
         }
     }
+    super::replay::start(&sh);
     let threads = settings.threads.max(1);
     let (tx, rx) = crossbeam::channel::unbounded::<(Nanos, Task)>();
     let (lag, leftover, workers) = crossbeam::scope(|s| {
@@ -335,6 +349,7 @@ fn finish(
         max_payload: sh.settings.max_payload,
         unfinished,
     };
+    let (trace_cut, trace_error) = sh.replay.outcome();
     let finished = crate::model::sim::Finished {
         metrics: m,
         events: 0,
@@ -343,8 +358,8 @@ fn finish(
         verified_objects: c.opened.load(Ordering::Relaxed),
         verify_failures: Vec::new(),
         notes: sh.seq.notes(sh.sc),
-        trace_cut: Vec::new(),
-        trace_error: None,
+        trace_cut,
+        trace_error,
         trail: None,
         denied: sh.kms.denied(),
         regions,

@@ -157,6 +157,12 @@ impl LiveKms {
             .unwrap_or_default()
     }
 
+    /// A wrapped key unwrapped outside the run's traffic (a replayed object whose body was not
+    /// kept is sealed again under its own key): not counted, not limited.
+    pub fn setup_decrypt(&self, blob: &[u8], arn: &str) -> Result<DataKey, CryptoError> {
+        self.lock().crypto.decrypt(blob, &s3_context(arn))
+    }
+
     /// A data key made outside the run's traffic (objects that were in a bucket before the
     /// run): not counted, not limited.
     pub fn setup_generate(

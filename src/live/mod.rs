@@ -23,6 +23,7 @@ pub mod front;
 pub mod harness;
 pub mod kms;
 pub mod output;
+pub mod replay;
 pub mod replication;
 pub mod request;
 pub mod scale;

@@ -233,6 +233,7 @@ pub fn written(sh: &Shared, now: Nanos, bi: u32, o: Arc<StoredObject>) {
             key: None,
             read: None,
             sealed: None,
+            trace: None,
         };
         rp.pending.fetch_add(1, Ordering::AcqRel);
         // The run drains until replications are done, as the simulation does.

@@ -19,6 +19,8 @@ pub enum Phase {
     MpuComplete,
     Head,
     Get,
+    /// A replayed DELETE: no KMS call, nothing moved.
+    Delete,
     /// A copy (or a replication) reading its source: S3 needs the source's key as for a GET;
     /// nothing moves over the client's connection.
     CopyRead,
@@ -61,4 +63,6 @@ pub struct Req {
     /// The object read, or the object's sealed body once written.
     pub read: Option<Arc<StoredObject>>,
     pub sealed: Option<Sealed>,
+    /// A replayed log's request: what it is about (None for planned requests).
+    pub trace: Option<super::replay::TraceInfo>,
 }

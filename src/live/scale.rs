@@ -38,6 +38,10 @@ pub fn scaled(sc: &Scenario, scale: f64, duration: Nanos, warmup: Option<Nanos>)
         }
         k.background_rps = rate(k.background_rps);
     }
+    // A replayed log offers its requests `scale` times as fast.
+    for t in &mut s.traces {
+        t.speed *= scale;
+    }
     for p in [&mut s.s3.prefix_put_rps, &mut s.s3.prefix_get_rps] {
         if *p > 0 {
             *p = count(*p);
@@ -70,9 +74,6 @@ fn scale_profile(p: &mut RateProfile, scale: f64) {
 /// What in `sc` the live harness does not run yet, one phrase each (empty: it runs).
 pub fn unsupported(sc: &Scenario) -> Vec<String> {
     let mut out = Vec::new();
-    if !sc.traces.is_empty() {
-        out.push("trace workloads (replayed logs)".to_string());
-    }
     for b in &sc.buckets {
         if b.encryption == Mode::CseKms {
             out.push(format!(
@@ -231,6 +232,16 @@ pub fn fits(
         let bytes = size.min(max_payload) as f64;
         offered += rate * calls;
         cost_us += rate * (calls * costs.call_us + bytes * costs.byte_us);
+    }
+    // Replayed logs: their requests over their span, `speed` times as fast.
+    for tw in &sc.traces {
+        if let Some(t) = tw.trace.as_ref() {
+            let span = (t.end_ns - t.start_ns).max(1) as f64 / 1e9 / tw.speed.max(1e-9);
+            let rate = t.store.len() as f64 / span.max(1e-3);
+            let bytes = sc.s3.multipart_part_size.min(max_payload) as f64;
+            offered += rate;
+            cost_us += rate * (costs.call_us + bytes * costs.byte_us);
+        }
     }
     let per_call = if offered > 0.0 {
         cost_us / offered

@@ -95,18 +95,23 @@ impl BucketStore {
     /// Keeps `o` (in the sample, or not), and returns it shared.
     pub fn record(&self, o: StoredObject) -> Arc<StoredObject> {
         let o = Arc::new(o);
+        self.keep(o.clone());
+        o
+    }
+
+    /// Keeps a shared object in the sample (or not).
+    pub fn keep(&self, o: Arc<StoredObject>) {
         let mut w = self.written.lock().unwrap_or_else(|e| e.into_inner());
         w.seen += 1;
         if w.sample.len() < w.capacity {
-            w.sample.push(o.clone());
+            w.sample.push(o);
         } else {
             let seen = w.seen;
             let j = w.rng.below(seen) as usize;
             if j < w.capacity {
-                w.sample[j] = o.clone();
+                w.sample[j] = o;
             }
         }
-        o
     }
 
     /// A uniformly chosen written object, None before any was written.

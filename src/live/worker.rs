@@ -37,6 +37,8 @@ pub enum Task {
     TokenWake { session: u32, generation: u32 },
     /// The next step of a replication ([`super::replication`]).
     Replicate(Box<super::replication::Step>),
+    /// The next request of a replayed log is offered.
+    Trace { source: u32 },
 }
 
 impl Task {
@@ -87,6 +89,12 @@ impl Worker {
                 generation,
             } => token_wake(sh, rng, now, session, generation),
             Task::Replicate(s) => super::replication::step(sh, rng, now, s),
+            Task::Trace { source } => {
+                if let Some(r) = super::replay::request(sh, now, source) {
+                    let first_send = r.first_send;
+                    attempt(sh, rng, first_send, r);
+                }
+            }
         }
         self.busy += sh.clock.now().saturating_sub(now);
     }
@@ -254,6 +262,7 @@ fn start_request(sh: &Shared, rng: &mut Stream, now: Nanos, wi: u32, client: u32
         key: None,
         read,
         sealed: None,
+        trace: None,
     });
     attempt(sh, rng, first_send, r);
 }
@@ -391,6 +400,8 @@ fn key_ready(sh: &Shared, rng: &mut Stream, now: Nanos, mut r: Box<Req>) {
     sh.crypto.busy.fetch_add(done - t0, Ordering::Relaxed);
     let bytes = match r.phase {
         Phase::Put | Phase::Get => r.size,
+        // A replayed part is one logged call: its size is the part's.
+        Phase::MpuPart if r.trace.is_some() => r.size,
         Phase::MpuPart => r
             .size
             .saturating_sub(r.part as u64 * sh.mpu_part)
@@ -530,8 +541,18 @@ fn respond(sh: &Shared, rng: &mut Stream, now: Nanos, mut r: Box<Req>, outcome: 
 
 fn next_phase(sh: &Shared, rng: &mut Stream, now: Nanos, mut r: Box<Req>) {
     r.attempt = 0;
+    if r.trace.is_some() {
+        // A replayed copy writes its destination after reading its source; every other
+        // replayed request is one call.
+        if super::replay::next(sh, &mut r) {
+            attempt(sh, rng, now, r);
+        } else {
+            finish(sh, now, r, true);
+        }
+        return;
+    }
     let next = match r.phase {
-        Phase::Put | Phase::MpuComplete | Phase::Get | Phase::CopyWrite => None,
+        Phase::Put | Phase::MpuComplete | Phase::Get | Phase::CopyWrite | Phase::Delete => None,
         Phase::CopyRead => {
             super::copy::to_write(sh, &mut r);
             Some(Phase::CopyWrite)
@@ -564,6 +585,11 @@ fn next_phase(sh: &Shared, rng: &mut Stream, now: Nanos, mut r: Box<Req>) {
 #[allow(clippy::boxed_local)] // requests travel boxed; this is where one ends
 fn finish(sh: &Shared, now: Nanos, r: Box<Req>, ok: bool) {
     let r = *r;
+    if r.trace.is_some() {
+        super::replay::finish(sh, now, r, ok);
+        sh.in_flight.fetch_sub(1, Ordering::AcqRel);
+        return;
+    }
     if ok && !r.get {
         super::copy::succeeded(sh, &r);
         let key = r.obj_key.clone();
@@ -619,7 +645,9 @@ fn finish(sh: &Shared, now: Nanos, r: Box<Req>, ok: bool) {
 
 /// Counts a request still in flight when the drain ended.
 pub fn count_unfinished(m: &mut Collector, r: &Req) {
-    if r.other {
+    if let Some(info) = &r.trace {
+        super::replay::count_unfinished(m, r, info);
+    } else if r.other {
         m.unfinished_other(r.first_send);
     } else {
         if r.phase == Phase::Head {
