@@ -25,7 +25,7 @@ pub const KMS_REQUESTS_TOLERANCE: f64 = 0.05;
 pub const THROTTLED_POINTS_TOLERANCE: f64 = 3.0;
 pub const P50_TOLERANCE: f64 = 0.15;
 
-fn relative(metric: &str, live: f64, simulated: f64) -> Row {
+pub(super) fn relative(metric: &str, live: f64, simulated: f64) -> Row {
     let difference = if simulated != 0.0 {
         Some((live - simulated) / simulated)
     } else if live == 0.0 {
@@ -82,6 +82,7 @@ pub fn rows(live: &VariantSummary, sim: &VariantSummary) -> Vec<Row> {
             share(s.throttled, s.requests),
         ),
     ];
+    out.extend(super::cse::by_caller_rows(live, sim));
     for (op, lr, sr, ll, sl) in [
         (
             "put",

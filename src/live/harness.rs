@@ -92,6 +92,8 @@ pub struct Shared<'a> {
     pub next_object: AtomicU64,
     pub crypto: CryptoCounts,
     pub failures: Mutex<Vec<String>>,
+    /// Client-side encryption: the sessions' KMS clients, data-key caches and cores.
+    pub cse: super::cse::CseLive,
 }
 
 impl Shared<'_> {
@@ -128,6 +130,9 @@ pub struct HarnessStats {
     pub max_payload: u64,
     /// Requests still in flight when the drain ended.
     pub unfinished: u64,
+    /// Client-side encryption's own work (absent without it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_side: Option<super::cse::ClientStats>,
 }
 
 pub struct LiveRun {
@@ -186,6 +191,7 @@ pub fn run(name: &str, sc: &Scenario, settings: &Settings) -> LiveRun {
     }
     let per_bucket = STORE_BUDGET / sc.buckets.len().max(1) as u64;
     let capacity = (per_bucket / settings.max_payload.max(1)).clamp(1, STORE_MAX_OBJECTS);
+    let cse = super::cse::CseLive::new(sc, &retry);
     let sh = Shared {
         sc,
         settings,
@@ -203,6 +209,7 @@ pub fn run(name: &str, sc: &Scenario, settings: &Settings) -> LiveRun {
         next_object: AtomicU64::new(1),
         crypto: CryptoCounts::default(),
         failures: Mutex::new(Vec::new()),
+        cse,
     };
     // Start: open-loop workloads' first arrivals, closed-loop clients.
     for (wi, w) in sc.workloads.iter().enumerate() {
@@ -304,6 +311,7 @@ fn finish(
             .chain(s.token_wait.iter())
             .for_each(|r| count(r));
     }
+    sh.cse.waiting(&mut count);
     m.finish(end);
     let mut dispatch = Histogram::<u64>::new_with_bounds(1, 3_600_000_000, 3).expect("bounds");
     let mut busy = 0;
@@ -328,12 +336,13 @@ fn finish(
         crypto_seconds: crate::metrics::summary::round6(to_secs(c.busy.load(Ordering::Relaxed))),
         max_payload: sh.settings.max_payload,
         unfinished,
+        client_side: sh.cse.stats(),
     };
     let finished = crate::model::sim::Finished {
         metrics: m,
         events: 0,
         end,
-        client_cpu_busy: 0,
+        client_cpu_busy: sh.cse.busy(),
         verified_objects: c.opened.load(Ordering::Relaxed),
         verify_failures: Vec::new(),
         notes: Vec::new(),

@@ -5,6 +5,7 @@
 pub mod cache;
 pub mod clock;
 pub mod compare;
+pub mod cse;
 pub mod envelope;
 pub mod front;
 pub mod harness;

@@ -52,4 +52,6 @@ pub struct Req {
     /// The object read, or the object's sealed body once written.
     pub read: Option<Arc<StoredObject>>,
     pub sealed: Option<Sealed>,
+    /// Client-side encryption's own state (its data key and envelope), [`super::cse`].
+    pub cse: Option<Box<super::cse::ClientSide>>,
 }

@@ -77,15 +77,12 @@ pub fn unsupported(sc: &Scenario) -> Vec<String> {
         out.push("[[replication]] rules".to_string());
     }
     for b in &sc.buckets {
-        if matches!(b.encryption, Mode::CseKms | Mode::SseC) {
+        if matches!(b.encryption, Mode::SseC) {
             out.push(format!(
                 "bucket '{}': encryption {}",
                 b.name,
                 b.encryption.name()
             ));
-        }
-        if b.client_layer.is_some() {
-            out.push(format!("bucket '{}': client_encryption", b.name));
         }
         if b.kms_key_change.is_some() {
             out.push(format!("bucket '{}': kms_key_change", b.name));
@@ -105,9 +102,17 @@ pub fn unsupported(sc: &Scenario) -> Vec<String> {
         if matches!(w.read_from, ReadFrom::Workload { .. }) {
             out.push(format!("workload '{name}': read_from another workload"));
         }
-        if w.kms_key.is_some() || w.bucket_key.is_some() || w.client_layer.is_some() {
+        if w.kms_key.is_some() || w.bucket_key.is_some() {
+            out.push(format!("workload '{name}': kms_key / bucket_key headers"));
+        }
+        let b = &sc.buckets[w.bucket];
+        if w.op != crate::scenario::Op::Put
+            && w.read_from == ReadFrom::Existing
+            && (b.encryption == Mode::CseKms || b.client_layer.is_some())
+        {
             out.push(format!(
-                "workload '{name}': kms_key / bucket_key / client_encryption headers"
+                "workload '{name}': reads of objects that were in client-side encrypted bucket '{}' before the run",
+                b.name
             ));
         }
     }

@@ -39,6 +39,8 @@ pub struct StoredObject {
     pub record: ObjectRecord,
     pub key: ObjKey,
     pub sealed: Sealed,
+    /// The client's own envelope of the object (client-side encryption, [`super::cse`]).
+    pub client: Option<Arc<super::cse::ClientSealed>>,
 }
 
 impl StoredObject {
@@ -150,6 +152,7 @@ impl BucketStore {
                         body: envelope::payload(id, payload),
                         tag: [0; 16],
                     },
+                    client: None,
                 });
             }
             KeyRef::NoKms => (
@@ -187,6 +190,7 @@ impl BucketStore {
             record,
             sealed: envelope::seal(&key, id, payload, &arn)?,
             key: obj_key,
+            client: None,
         })
     }
 
