@@ -27,6 +27,7 @@
 //! the client's ciphertext, which is the payload's length plus a 16-byte tag, so the work is
 //! the same.
 
+use super::cse_cache::{Entry, KeyCaches};
 use super::envelope;
 use super::harness::Shared;
 use super::kms::Work;
@@ -41,7 +42,6 @@ use crate::mode::Mode;
 use crate::model::client::{Client, RetryPolicy};
 use crate::model::sim::cse::Cores;
 use crate::scenario::{CseCost, DataKeyCache, Scenario};
-use rustc_hash::FxHashMap;
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -82,38 +82,12 @@ pub struct ClientSide {
     pub sealed: Option<Arc<ClientSealed>>,
 }
 
-/// A cached data key for writes ((session, bucket), as the simulation keys it).
-struct WriteEntry {
-    key_id: u64,
-    ready_at: Nanos,
-    /// 0: the call was throttled.
-    expires_at: Nanos,
-    key: Option<Arc<DataKey>>,
-    blob: Arc<Vec<u8>>,
-}
-
-/// A data key decrypted for reads ((session, key id)).
-struct ReadEntry {
-    ready_at: Nanos,
-    expires_at: Nanos,
-    key: Option<Arc<DataKey>>,
-}
-
-/// Read-cache entries are swept of dead ones every this many insertions.
-const SWEEP_EVERY: u32 = 1024;
-
 /// One session's client-side encryption client.
 struct Session {
     kms: Client,
     token_wait: VecDeque<Box<Req>>,
     cores: Cores,
-    write: FxHashMap<u32, WriteEntry>,
-    /// Objects and bytes encrypted under each cached write key, by bucket.
-    usage: FxHashMap<u32, (u64, u64)>,
-    read: FxHashMap<u64, ReadEntry>,
-    inserts: u32,
-    /// The cache's `max_age`.
-    ttl: Nanos,
+    caches: KeyCaches,
 }
 
 /// Client-side encryption's own work in a live run.
@@ -208,11 +182,7 @@ impl CseLive {
                         kms: Client::new(retry),
                         token_wait: VecDeque::new(),
                         cores: Cores::new(sc.client.cpu_cores),
-                        write: FxHashMap::default(),
-                        usage: FxHashMap::default(),
-                        read: FxHashMap::default(),
-                        inserts: 0,
-                        ttl: sc.client.data_key_cache.map_or(0, |d| d.max_age),
+                        caches: KeyCaches::new(sc.client.data_key_cache.map_or(0, |d| d.max_age)),
                     })
                 })
                 .collect(),
@@ -318,42 +288,22 @@ fn attempt(sh: &Shared, rng: &mut Stream, now: Nanos, mut r: Box<Req>) {
     if let Some(limits) = c.cache {
         let (bucket, size) = (r.bucket, r.size);
         let cs = side(&mut r);
-        match cs.step {
-            Step::Generate => {
-                let hit = s
-                    .write
-                    .get(&bucket)
-                    .filter(|e| e.ready_at <= now && e.expires_at != 0 && now < e.expires_at);
-                if let Some(e) = hit {
-                    // The Encryption SDK's limits, this message counted (the first use was not).
-                    let usage = s.usage.entry(bucket).or_insert((0, 0));
-                    if usage.0 < limits.max_messages
-                        && usage.1.saturating_add(size) <= limits.max_bytes
-                    {
-                        usage.0 += 1;
-                        usage.1 = usage.1.saturating_add(size);
-                        cs.key_id = e.key_id;
-                        cs.key = e.key.clone();
-                        cs.blob = e.blob.clone();
-                        drop(guard);
-                        c.counts.hits_generate.fetch_add(1, Ordering::Relaxed);
-                        return cpu(sh, rng, now, r);
-                    }
-                    s.write.remove(&bucket);
-                }
+        let (hit, count) = match cs.step {
+            Step::Generate => (
+                s.caches.write_hit(bucket, now, size, &limits),
+                &c.counts.hits_generate,
+            ),
+            Step::Decrypt => (s.caches.read_hit(cs.key_id, now), &c.counts.hits_decrypt),
+        };
+        if let Some(e) = hit {
+            // Served from the data-key cache: nothing is sent.
+            if cs.step == Step::Generate {
+                (cs.key_id, cs.blob) = (e.key_id, e.blob);
             }
-            Step::Decrypt => {
-                let hit = s
-                    .read
-                    .get(&cs.key_id)
-                    .filter(|e| e.ready_at <= now && e.expires_at != 0 && now < e.expires_at);
-                if let Some(e) = hit {
-                    cs.key = e.key.clone();
-                    drop(guard);
-                    c.counts.hits_decrypt.fetch_add(1, Ordering::Relaxed);
-                    return cpu(sh, rng, now, r);
-                }
-            }
+            cs.key = e.key;
+            drop(guard);
+            count.fetch_add(1, Ordering::Relaxed);
+            return cpu(sh, rng, now, r);
         }
     }
     let go = match s.kms.adaptive.as_mut() {
@@ -438,7 +388,14 @@ fn send(sh: &Shared, now: Nanos, mut r: Box<Req>) {
                     let blob = Arc::new(a.blob);
                     if c.cache.is_some() {
                         let mut s = lock(&c.sessions[r.session as usize]);
-                        insert_write(&mut s, r.bucket, now, id, a.at, key.clone(), blob.clone());
+                        let e = Entry {
+                            key_id: id,
+                            ready_at: a.at,
+                            expires_at: 0,
+                            key: key.clone(),
+                            blob: blob.clone(),
+                        };
+                        s.caches.insert_write(r.bucket, now, e);
                     }
                     let cs = side(&mut r);
                     (cs.key_id, cs.key, cs.blob) = (id, key, blob);
@@ -467,7 +424,14 @@ fn send(sh: &Shared, now: Nanos, mut r: Box<Req>) {
                 let key = a.key.map(Arc::new);
                 if c.cache.is_some() {
                     let mut s = lock(&c.sessions[r.session as usize]);
-                    insert_read(&mut s, sealed.key_id, now, a.at, key.clone());
+                    let e = Entry {
+                        key_id: sealed.key_id,
+                        ready_at: a.at,
+                        expires_at: 0,
+                        key: key.clone(),
+                        blob: Arc::new(Vec::new()),
+                    };
+                    s.caches.insert_read(now, e);
                 }
                 side(&mut r).key = key;
                 Ok((a.ok, a.at))
@@ -477,75 +441,6 @@ fn send(sh: &Shared, now: Nanos, mut r: Box<Req>) {
     match out {
         Ok((ok, at)) => sh.at(at, Task::Client(r, Event::Answer { ok })),
         Err(e) => broken(sh, now, r, e),
-    }
-}
-
-/// The simulation's cache insertion ([`crate::model::key_cache::KeyCache::insert`]): a key is
-/// usable from KMS's answer for `max_age`; a miss overlapping a call still in flight keeps
-/// whichever key becomes usable first. The usage restarts (the first use is not counted).
-fn insert_write(
-    s: &mut Session,
-    bucket: u32,
-    now: Nanos,
-    key_id: u64,
-    ready_at: Nanos,
-    key: Option<Arc<DataKey>>,
-    blob: Arc<Vec<u8>>,
-) {
-    let ttl = s.ttl;
-    let keep_old = s
-        .write
-        .get(&bucket)
-        .is_some_and(|o| o.expires_at != 0 && o.ready_at > now && o.ready_at <= ready_at);
-    if !keep_old {
-        let expires_at = match key {
-            Some(_) => ready_at.saturating_add(ttl).max(1),
-            None => 0,
-        };
-        s.write.insert(
-            bucket,
-            WriteEntry {
-                key_id,
-                ready_at,
-                expires_at,
-                key,
-                blob,
-            },
-        );
-    }
-    s.usage.insert(bucket, (0, 0));
-}
-
-fn insert_read(
-    s: &mut Session,
-    key_id: u64,
-    now: Nanos,
-    ready_at: Nanos,
-    key: Option<Arc<DataKey>>,
-) {
-    let ttl = s.ttl;
-    s.inserts += 1;
-    if s.inserts >= SWEEP_EVERY {
-        s.inserts = 0;
-        s.read.retain(|_, e| e.ready_at > now || e.expires_at > now);
-    }
-    let keep_old = s
-        .read
-        .get(&key_id)
-        .is_some_and(|o| o.expires_at != 0 && o.ready_at > now && o.ready_at <= ready_at);
-    if !keep_old {
-        let expires_at = match key {
-            Some(_) => ready_at.saturating_add(ttl).max(1),
-            None => 0,
-        };
-        s.read.insert(
-            key_id,
-            ReadEntry {
-                ready_at,
-                expires_at,
-                key,
-            },
-        );
     }
 }
 
@@ -681,16 +576,25 @@ fn broken(sh: &Shared, now: Nanos, r: Box<Req>, e: CryptoError) {
     worker::finish(sh, now, r, false);
 }
 
-/// The comparison's rows of KMS calls by caller (S3's and the client's), when the summaries
+/// The comparison's rows of the sessions' CPU seconds (client-side encryption with
+/// `cpu_cores`), and of KMS calls by caller (S3's and the client's), when the summaries
 /// split them (a scenario with a client-side layer over a server-side bucket).
 pub fn by_caller_rows(
     live: &crate::metrics::results::VariantSummary,
     sim: &crate::metrics::results::VariantSummary,
 ) -> Vec<super::compare::Row> {
-    let (Some(l), Some(s)) = (&live.kms.by_caller, &sim.kms.by_caller) else {
-        return Vec::new();
-    };
     let mut out = Vec::new();
+    let (lc, sc) = (&live.crypto, &sim.crypto);
+    if lc.client_cpu_seconds > 0.0 || sc.client_cpu_seconds > 0.0 {
+        out.push(super::compare::relative(
+            "client.cpu_seconds",
+            lc.client_cpu_seconds,
+            sc.client_cpu_seconds,
+        ));
+    }
+    let (Some(l), Some(s)) = (&live.kms.by_caller, &sim.kms.by_caller) else {
+        return out;
+    };
     for (who, l, s) in [("s3", &l.s3, &s.s3), ("client", &l.client, &s.client)] {
         for (op, lv, sv) in [
             ("GenerateDataKey", l.GenerateDataKey, s.GenerateDataKey),

@@ -6,6 +6,7 @@ pub mod cache;
 pub mod clock;
 pub mod compare;
 pub mod cse;
+pub mod cse_cache;
 pub mod envelope;
 pub mod front;
 pub mod harness;

@@ -10,6 +10,7 @@ mod expect;
 mod fuzz;
 mod layer;
 mod live;
+mod live_cse;
 mod memory;
 mod model;
 mod outdir;
