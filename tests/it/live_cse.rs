@@ -234,9 +234,13 @@ fn shared_account_with_a_cse_workload_runs_live() {
         };
         let served = pick("kms.requests") - pick("kms.throttled");
         let completed = pick("put.completed") + pick("get.completed");
-        assert_eq!(
-            served, completed,
-            "side {side}: served calls = completed requests"
+        // Exact in the simulation; live, a busy machine can leave a request in flight or
+        // make one fail after its call was served (seen once in a full `cargo test`).
+        let slack = [0.005 * completed, 0.0][side];
+        assert!(
+            (served - completed).abs() <= slack,
+            "side {side}: {served} calls served, {completed} requests completed: {}",
+            var["comparison"]
         );
         assert!(pick("kms.throttled") <= 0.01 * pick("kms.requests"));
         assert!(pick("kms.GenerateDataKey") >= pick("put.completed"));
