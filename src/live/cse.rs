@@ -488,7 +488,7 @@ fn cpu(sh: &Shared, rng: &mut Stream, now: Nanos, mut r: Box<Req>) {
     let cs = side(&mut r);
     let step = cs.step;
     let done_real = match step {
-        Step::Generate => seal(c, cs, id, payload),
+        Step::Generate => seal(&c.ctx, cs, id, payload),
         Step::Decrypt => open(cs, id),
     };
     cs.key = None;
@@ -536,7 +536,12 @@ fn cpu(sh: &Shared, rng: &mut Stream, now: Nanos, mut r: Box<Req>) {
 
 /// Encrypts object `id`'s payload (`len` bytes) under the client's data key in the S3
 /// Encryption Client v2 layout; the bytes encrypted.
-fn seal(c: &CseLive, cs: &mut ClientSide, id: u64, len: usize) -> Result<usize, CryptoError> {
+fn seal(
+    ctx: &EncryptionContext,
+    cs: &mut ClientSide,
+    id: u64,
+    len: usize,
+) -> Result<usize, CryptoError> {
     let key = cs
         .key
         .as_ref()
@@ -544,7 +549,7 @@ fn seal(c: &CseLive, cs: &mut ClientSide, id: u64, len: usize) -> Result<usize, 
     let obj = encrypt_with_key(
         key,
         &cs.blob,
-        &c.ctx,
+        ctx,
         &mut rand::rng(),
         &envelope::payload(id, len),
     )?;
@@ -610,3 +615,7 @@ pub fn by_caller_rows(
     }
     out
 }
+
+#[cfg(test)]
+#[path = "cse_tests.rs"]
+mod tests;
