@@ -182,9 +182,12 @@ pub fn encrypt_object<R: Rng + ?Sized>(
     }
 }
 
-/// GET side: checks the metadata, calls KMS Decrypt with the stored context, opens GCM.
-/// Accepts keys with or without the `x-amz-meta-` prefix.
-pub fn decrypt_object(kms: &ModelledKms, obj: &CseObject) -> Result<Vec<u8>, CryptoError> {
+/// What the GET side needs from a stored object before it can decrypt: the wrapped data key
+/// (`x-amz-key-v2`), the encryption context its Decrypt call must present (`x-amz-matdesc`,
+/// checked against `x-amz-cek-alg`) and the content IV. Checks every algorithm field.
+pub fn envelope_parts(
+    obj: &CseObject,
+) -> Result<(Vec<u8>, EncryptionContext, [u8; 12]), CryptoError> {
     let m = &obj.metadata;
     let cek = m.cek_alg.as_str();
     if cek != AES_GCM_NO_PADDING {
@@ -223,6 +226,22 @@ pub fn decrypt_object(kms: &ModelledKms, obj: &CseObject) -> Result<Vec<u8>, Cry
         .ok()
         .and_then(|v| v.try_into().ok())
         .ok_or_else(|| CryptoError::CseMetadata(format!("{IV} is not a base64 12-byte IV")))?;
+    Ok((blob, ctx, iv))
+}
+
+/// Opens an object's content with its (unwrapped) data key and IV.
+pub fn open_with_key(
+    data_key: &DataKey,
+    iv: &[u8; 12],
+    obj: &CseObject,
+) -> Result<Vec<u8>, CryptoError> {
+    Aes256Gcm::new(data_key.expose_secret()).open(iv, &[], &obj.body)
+}
+
+/// GET side: checks the metadata, calls KMS Decrypt with the stored context, opens GCM.
+/// Accepts keys with or without the `x-amz-meta-` prefix.
+pub fn decrypt_object(kms: &ModelledKms, obj: &CseObject) -> Result<Vec<u8>, CryptoError> {
+    let (blob, ctx, iv) = envelope_parts(obj)?;
     let key = kms.decrypt(&blob, &ctx)?;
-    Aes256Gcm::new(key.expose_secret()).open(&iv, &[], &obj.body)
+    open_with_key(&key, &iv, obj)
 }

@@ -77,6 +77,49 @@ const REPLICATION_METRICS: [Metric; 3] = [
     }),
 ];
 
+/// The client's CPU seconds (client-side encryption).
+const CLIENT_CPU: Metric = ("client.cpu_seconds", false, |v| v.crypto.client_cpu_seconds);
+
+/// KMS calls by caller, when a bucket has a client-side layer over its server-side mode.
+const BY_CALLER_METRICS: [Metric; 6] = [
+    ("kms.s3.GenerateDataKey", false, |v| {
+        v.kms
+            .by_caller
+            .as_ref()
+            .map_or(0.0, |c| c.s3.GenerateDataKey as f64)
+    }),
+    ("kms.s3.Decrypt", false, |v| {
+        v.kms
+            .by_caller
+            .as_ref()
+            .map_or(0.0, |c| c.s3.Decrypt as f64)
+    }),
+    ("kms.s3.throttled", false, |v| {
+        v.kms
+            .by_caller
+            .as_ref()
+            .map_or(0.0, |c| c.s3.throttled as f64)
+    }),
+    ("kms.client.GenerateDataKey", false, |v| {
+        v.kms
+            .by_caller
+            .as_ref()
+            .map_or(0.0, |c| c.client.GenerateDataKey as f64)
+    }),
+    ("kms.client.Decrypt", false, |v| {
+        v.kms
+            .by_caller
+            .as_ref()
+            .map_or(0.0, |c| c.client.Decrypt as f64)
+    }),
+    ("kms.client.throttled", false, |v| {
+        v.kms
+            .by_caller
+            .as_ref()
+            .map_or(0.0, |c| c.client.throttled as f64)
+    }),
+];
+
 const PUT_METRICS: [Metric; 5] = [
     ("put.offered", false, |v| v.requests.put.offered as f64),
     ("put.completed", false, |v| v.requests.put.completed as f64),
@@ -139,6 +182,13 @@ pub fn rows(live: &VariantSummary, sims: &[VariantSummary]) -> Vec<Row> {
     }
     if all().any(|v| v.replication.is_some()) {
         out.extend(REPLICATION_METRICS.iter().map(|m| row(m, live, sims)));
+    }
+    // Client-side encryption: the client's CPU, and the calls by caller when layered.
+    if all().any(|v| v.crypto.client_cpu_seconds > 0.0) {
+        out.push(row(&CLIENT_CPU, live, sims));
+    }
+    if all().any(|v| v.kms.by_caller.is_some()) {
+        out.extend(BY_CALLER_METRICS.iter().map(|m| row(m, live, sims)));
     }
     for (metrics, offered) in [
         (

@@ -158,6 +158,7 @@ pub fn existing(
         record,
         sealed: envelope::seal(&key, id, payload, &arn)?,
         key: obj_key,
+        client: None,
     })
 }
 
@@ -259,6 +260,7 @@ pub fn start(sh: &Shared, rng: &mut Stream, now: Nanos, wi: u32, client: u32) ->
         read: Some(o),
         sealed: None,
         trace: None,
+        cse: None,
     }))
 }
 

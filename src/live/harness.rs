@@ -97,6 +97,8 @@ pub struct Shared<'a> {
     /// Trace workloads (replayed logs).
     pub replay: super::replay::Replayer,
     pub replication: super::replication::Replicator,
+    /// Client-side encryption: the sessions' KMS clients, data-key caches and cores.
+    pub cse: super::cse::CseLive,
 }
 
 impl Shared<'_> {
@@ -133,6 +135,9 @@ pub struct HarnessStats {
     pub max_payload: u64,
     /// Requests still in flight when the drain ended.
     pub unfinished: u64,
+    /// Client-side encryption's own work (absent without it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_side: Option<super::cse::ClientStats>,
 }
 
 pub struct LiveRun {
@@ -212,6 +217,7 @@ pub fn run(name: &str, sc: &Scenario, settings: &Settings) -> LiveRun {
     let sessions_len = sessions.len();
     let per_bucket = STORE_BUDGET / sc.buckets.len().max(1) as u64;
     let capacity = (per_bucket / settings.max_payload.max(1)).clamp(1, STORE_MAX_OBJECTS);
+    let cse = super::cse::CseLive::new(sc, &retry);
     let sh = Shared {
         sc,
         settings,
@@ -233,6 +239,7 @@ pub fn run(name: &str, sc: &Scenario, settings: &Settings) -> LiveRun {
         copies: super::copy::Copies::new(sc.buckets.len(), sc.workloads.len()),
         replay: super::replay::Replayer::new(sc, trace_first, capacity),
         replication: super::replication::Replicator::new(sc, sessions_len),
+        cse,
     };
     // Workloads that follow another start when it ends.
     for (wi, w) in sc.workloads.iter().enumerate() {
@@ -324,6 +331,7 @@ fn finish(
             .chain(s.token_wait.iter())
             .for_each(|r| count(r));
     }
+    sh.cse.waiting(&mut count);
     m.finish(end);
     let mut dispatch = Histogram::<u64>::new_with_bounds(1, 3_600_000_000, 3).expect("bounds");
     let mut busy = 0;
@@ -348,13 +356,14 @@ fn finish(
         crypto_seconds: crate::metrics::summary::round6(to_secs(c.busy.load(Ordering::Relaxed))),
         max_payload: sh.settings.max_payload,
         unfinished,
+        client_side: sh.cse.stats(),
     };
     let (trace_cut, trace_error) = sh.replay.outcome();
     let finished = crate::model::sim::Finished {
         metrics: m,
         events: 0,
         end,
-        client_cpu_busy: 0,
+        client_cpu_busy: sh.cse.busy(),
         verified_objects: c.opened.load(Ordering::Relaxed),
         verify_failures: Vec::new(),
         notes: sh.seq.notes(sh.sc),

@@ -6,7 +6,7 @@
 //! Region, and a call holds it for about a microsecond.
 
 use crate::crypto::kms_keys::s3_context;
-use crate::crypto::{CryptoError, DataKey, ModelledKms};
+use crate::crypto::{CryptoError, DataKey, EncryptionContext, ModelledKms};
 use crate::engine::time::Nanos;
 use crate::metrics::collector::{Collector, Context, KmsOpKind};
 use crate::metrics::results::DeniedCalls;
@@ -22,6 +22,15 @@ pub enum Work<'a> {
     Generate { key_arn: &'a str, arn: &'a str },
     /// Decrypt `blob` with `{"aws:s3:arn": arn}` as context.
     Decrypt { blob: &'a [u8], arn: &'a str },
+    /// The client's own calls (client-side encryption, [`super::cse`]): its context.
+    ClientGenerate {
+        key_arn: &'a str,
+        ctx: &'a EncryptionContext,
+    },
+    ClientDecrypt {
+        blob: &'a [u8],
+        ctx: &'a EncryptionContext,
+    },
 }
 
 /// KMS's answer: whether the quota admitted the call, when the answer reaches the caller,
@@ -55,6 +64,9 @@ impl LiveKms {
             for k in crate::model::sim::kms_keys::slots(sc, bi) {
                 crypto.ensure_key(k);
             }
+        }
+        for k in super::cse::client_keys(sc) {
+            crypto.ensure_key(k);
         }
         LiveKms {
             inner: Mutex::new(Inner {
@@ -129,6 +141,11 @@ impl LiveKms {
             Work::Decrypt { blob, arn } => {
                 (inner.crypto.decrypt(blob, &s3_context(arn))?, Vec::new())
             }
+            Work::ClientGenerate { key_arn, ctx } => {
+                let g = inner.crypto.generate_data_key(key_arn, ctx)?;
+                (g.plaintext, g.ciphertext_blob)
+            }
+            Work::ClientDecrypt { blob, ctx } => (inner.crypto.decrypt(blob, ctx)?, Vec::new()),
         };
         Ok(Answer {
             ok: true,

@@ -18,6 +18,8 @@ pub mod capacity;
 pub mod clock;
 pub mod compare;
 pub mod copy;
+pub mod cse;
+pub mod cse_cache;
 pub mod envelope;
 pub mod front;
 pub mod harness;

@@ -325,6 +325,7 @@ fn start_request(
         read,
         sealed: None,
         trace: Some(info),
+        cse: None,
     }))
 }
 
@@ -380,6 +381,7 @@ fn existing(sh: &Shared, b: u32, obj: u128, size: u64) -> Result<Arc<StoredObjec
         },
         key: obj_key,
         sealed,
+        client: None,
     }))
 }
 
@@ -412,6 +414,7 @@ fn body(sh: &Shared, b: u32, o: Arc<StoredObject>) -> Result<Arc<StoredObject>, 
         record: o.record,
         key: o.key.clone(),
         sealed,
+        client: o.client.clone(),
     }))
 }
 
@@ -464,6 +467,7 @@ pub fn finish(sh: &Shared, now: Nanos, r: Req, ok: bool) {
                         (Some(s), true) => s.clone(),
                         _ => Sealed::empty(),
                     },
+                    client: None,
                 });
                 objects.objects.insert(info.obj, o.clone());
                 drop(objects);

@@ -234,6 +234,7 @@ pub fn written(sh: &Shared, now: Nanos, bi: u32, o: Arc<StoredObject>) {
             read: None,
             sealed: None,
             trace: None,
+            cse: None,
         };
         rp.pending.fetch_add(1, Ordering::AcqRel);
         // The run drains until replications are done, as the simulation does.
@@ -396,6 +397,8 @@ fn write_done(sh: &Shared, rng: &mut Stream, now: Nanos, s: Box<Step>) -> Result
         },
         key: r.obj_key.clone(),
         sealed,
+        // The client's envelope travels with the object's bytes.
+        client: r.read.as_ref().and_then(|o| o.client.clone()),
     });
     let measured =
         sh.m.lock()

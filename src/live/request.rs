@@ -65,4 +65,6 @@ pub struct Req {
     pub sealed: Option<Sealed>,
     /// A replayed log's request: what it is about (None for planned requests).
     pub trace: Option<super::replay::TraceInfo>,
+    /// Client-side encryption's own state (its data key and envelope), [`super::cse`].
+    pub cse: Option<Box<super::cse::ClientSide>>,
 }

@@ -5,7 +5,7 @@
 
 use crate::engine::time::{NANOS_PER_SEC, Nanos};
 use crate::mode::Mode;
-use crate::scenario::{Arrival, LimiterKind, RateProfile, Scenario};
+use crate::scenario::{Arrival, LimiterKind, RateProfile, ReadFrom, Scenario};
 
 /// Live duration when `--duration` is not given: the scenario's, at most this.
 pub const DEFAULT_DURATION: Nanos = 30 * NANOS_PER_SEC;
@@ -74,22 +74,16 @@ fn scale_profile(p: &mut RateProfile, scale: f64) {
 /// What in `sc` the live harness does not run yet, one phrase each (empty: it runs).
 pub fn unsupported(sc: &Scenario) -> Vec<String> {
     let mut out = Vec::new();
-    for b in &sc.buckets {
-        if b.encryption == Mode::CseKms {
-            out.push(format!(
-                "bucket '{}': encryption {}",
-                b.name,
-                b.encryption.name()
-            ));
-        }
-        if b.client_layer.is_some() {
-            out.push(format!("bucket '{}': client_encryption", b.name));
-        }
-    }
     for w in &sc.workloads {
-        let name = &w.name;
-        if w.client_layer.is_some() {
-            out.push(format!("workload '{name}': client_encryption"));
+        let b = &sc.buckets[w.bucket];
+        if w.op != crate::scenario::Op::Put
+            && w.read_from == ReadFrom::Existing
+            && (b.encryption == Mode::CseKms || b.client_layer.is_some())
+        {
+            out.push(format!(
+                "workload '{}': reads of objects that were in client-side encrypted bucket '{}' before the run",
+                w.name, b.name
+            ));
         }
     }
     out

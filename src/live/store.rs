@@ -41,6 +41,8 @@ pub struct StoredObject {
     pub record: ObjectRecord,
     pub key: ObjKey,
     pub sealed: Sealed,
+    /// The client's own envelope of the object (client-side encryption, [`super::cse`]).
+    pub client: Option<Arc<super::cse::ClientSealed>>,
 }
 
 impl StoredObject {
@@ -156,6 +158,7 @@ impl BucketStore {
                     record,
                     key: ObjKey::Plain,
                     sealed: Sealed::plain(id, payload),
+                    client: None,
                 });
             }
             KeyRef::NoKms => (
@@ -194,6 +197,7 @@ impl BucketStore {
             record,
             sealed: envelope::seal(&key, id, payload, &arn)?,
             key: obj_key,
+            client: None,
         })
     }
 

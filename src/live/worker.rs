@@ -4,6 +4,7 @@
 //! real time: every wait is a timer entry, and the objects' bytes are really sealed and
 //! opened when their key has arrived.
 
+use super::cse;
 use super::envelope;
 use super::front::{self, Next, Outcome};
 use super::harness::{Session, Shared};
@@ -39,13 +40,19 @@ pub enum Task {
     Replicate(Box<super::replication::Step>),
     /// The next request of a replayed log is offered.
     Trace { source: u32 },
+    /// A step of client-side encryption (the client's KMS call, its CPU): [`cse`].
+    Client(Box<Req>, cse::Event),
+    /// A token may be there for the first request waiting on a session's KMS client.
+    ClientTokenWake { session: u32, generation: u32 },
 }
 
 impl Task {
     /// The request this task carries, if any.
     pub fn request(&self) -> Option<&Req> {
         match self {
-            Task::Attempt(r) | Task::KeyReady(r) | Task::Respond(r, _) => Some(r),
+            Task::Attempt(r) | Task::KeyReady(r) | Task::Respond(r, _) | Task::Client(r, _) => {
+                Some(r)
+            }
             _ => None,
         }
     }
@@ -95,6 +102,11 @@ impl Worker {
                     attempt(sh, rng, first_send, r);
                 }
             }
+            Task::Client(r, e) => cse::handle(sh, rng, now, r, e),
+            Task::ClientTokenWake {
+                session,
+                generation,
+            } => cse::token_wake(sh, rng, now, session, generation),
         }
         self.busy += sh.clock.now().saturating_sub(now);
     }
@@ -263,8 +275,12 @@ fn start_request(sh: &Shared, rng: &mut Stream, now: Nanos, wi: u32, client: u32
         read,
         sealed: None,
         trace: None,
+        cse: None,
     });
-    attempt(sh, rng, first_send, r);
+    // Client-side encryption: the client's GenerateDataKey and CPU come first.
+    if let Some(r) = cse::start(sh, first_send, r) {
+        attempt(sh, rng, first_send, r);
+    }
 }
 
 /// A population object for a read: chosen uniformly, made as its writer made it.
@@ -286,7 +302,7 @@ fn existing(
     Ok(Some(std::sync::Arc::new(o)))
 }
 
-fn attempt(sh: &Shared, rng: &mut Stream, now: Nanos, mut r: Box<Req>) {
+pub(super) fn attempt(sh: &Shared, rng: &mut Stream, now: Nanos, mut r: Box<Req>) {
     r.attempt += 1;
     {
         let mut guard = lock(&sh.sessions[r.session as usize]);
@@ -578,12 +594,13 @@ fn next_phase(sh: &Shared, rng: &mut Stream, now: Nanos, mut r: Box<Req>) {
             r.phase = p;
             attempt(sh, rng, now, r);
         }
+        None if cse::decrypts_after(&r) => cse::decrypt(sh, rng, now, r),
         None => finish(sh, now, r, true),
     }
 }
 
 #[allow(clippy::boxed_local)] // requests travel boxed; this is where one ends
-fn finish(sh: &Shared, now: Nanos, r: Box<Req>, ok: bool) {
+pub(super) fn finish(sh: &Shared, now: Nanos, r: Box<Req>, ok: bool) {
     let r = *r;
     if r.trace.is_some() {
         super::replay::finish(sh, now, r, ok);
@@ -604,6 +621,7 @@ fn finish(sh: &Shared, now: Nanos, r: Box<Req>, ok: bool) {
                     client_key: 0,
                 },
                 key,
+                client: r.cse.as_ref().and_then(|c| c.sealed.clone()),
                 sealed: r.sealed.unwrap_or_else(envelope::Sealed::empty),
             });
         sh.seq.written(r.workload, &stored);

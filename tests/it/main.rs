@@ -11,6 +11,7 @@ mod fuzz;
 mod layer;
 mod live;
 mod live_copy;
+mod live_cse;
 mod memory;
 mod model;
 mod outdir;

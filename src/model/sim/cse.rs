@@ -187,13 +187,13 @@ impl CseClient {
 /// become free (a min-heap) and how many cores have never been used. A core free before
 /// `now` is as good as an unused one, so memory follows the cores busy at once (at most the
 /// session's requests in flight), not `cpu_cores`.
-struct Cores {
+pub(crate) struct Cores {
     unused: u32,
     busy: BinaryHeap<Reverse<Nanos>>,
 }
 
 impl Cores {
-    fn new(cores: u32) -> Cores {
+    pub(crate) fn new(cores: u32) -> Cores {
         Cores {
             unused: cores,
             busy: Default::default(),
@@ -202,7 +202,7 @@ impl Cores {
 
     /// Runs a job of `cost` arriving at `now` on the earliest free core: when it starts, or
     /// None when the session has no cores.
-    fn run(&mut self, now: Nanos, cost: Nanos) -> Option<Nanos> {
+    pub(crate) fn run(&mut self, now: Nanos, cost: Nanos) -> Option<Nanos> {
         let start = match self.busy.peek() {
             Some(&Reverse(t)) if t <= now => {
                 self.busy.pop();

@@ -22,7 +22,7 @@
 //! in which they start, and reads of a put workload's objects by position).
 
 mod copy;
-mod cse;
+pub(crate) mod cse;
 mod denied;
 mod finish;
 mod front_end;
