@@ -178,6 +178,10 @@ pub fn live(args: &LiveArgs, out: &mut dyn Write) -> Result<(), CommandError> {
         let _ = i;
     }
     let base = &scenarios[0].1;
+    let results_cut = live_results
+        .first()
+        .map(|r| r.trace_cut.clone())
+        .unwrap_or_default();
     let results = RunResults {
         scenario: base.name.clone(),
         description: base.description.clone(),
@@ -186,7 +190,14 @@ pub fn live(args: &LiveArgs, out: &mut dyn Write) -> Result<(), CommandError> {
         warmup_seconds: to_secs(base.warmup),
         variants: live_results,
         expectations: base.expect.iter().map(|e| e.expectation.clone()).collect(),
-        traces: Vec::new(),
+        traces: prepare::trace_facts(base)
+            .into_iter()
+            .enumerate()
+            .map(|(i, mut f)| {
+                f.cut = results_cut.get(i).copied().unwrap_or(0);
+                f
+            })
+            .collect(),
     };
     let throughput = crate::live::throughput::measure(
         max_payload as usize,

@@ -176,7 +176,9 @@ pub fn run(name: &str, sc: &Scenario, settings: &Settings) -> LiveRun {
                 token_wait: VecDeque::new(),
             }));
         }
-        let stream = Stream::new(sc.seed, &format!("live/arrivals/{}", w.name));
+        // The simulation's own arrival stream: the live run offers the requests at the times the
+        // simulation with the same seed does (while the harness keeps up).
+        let stream = Stream::new(sc.seed, &format!("arrivals/{}", w.name));
         let (arrivals, think) = match &w.arrival {
             Arrival::Poisson { rate, profile } => {
                 (Some(ArrivalProcess::poisson(*rate, profile.clone())), 0)

@@ -90,3 +90,51 @@ pub fn gz_files(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
     }
     out
 }
+
+/// One live run at a time: `bksim live` measures real time, and two at once on a 2-core
+/// machine make each other late (the tests' own load, not the harness, would then decide).
+static LIVE: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// What a `bksim live` run wrote: `live.json`, `summary.json`, and the directory (kept
+/// until dropped).
+pub struct LiveRun {
+    pub live: serde_json::Value,
+    pub summary: serde_json::Value,
+    pub dir: tempfile::TempDir,
+}
+
+impl LiveRun {
+    /// The results directory.
+    pub fn out(&self) -> PathBuf {
+        self.dir.path().join("out")
+    }
+}
+
+/// Runs `bksim live ARGS --out <fresh dir> --quiet` alone (see [`LIVE`]) and reads its files;
+/// panics with its stderr when it fails.
+pub fn bksim_live(args: &[&str]) -> LiveRun {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let mut all = vec!["live"];
+    all.extend_from_slice(args);
+    all.extend_from_slice(&["--out", out.to_str().unwrap(), "--quiet"]);
+    let o = {
+        let _one = LIVE.lock().unwrap_or_else(|e| e.into_inner());
+        bksim(&all)
+    };
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let json = |f: &str| -> serde_json::Value {
+        serde_json::from_slice(&read(&out.join(f))).unwrap_or_else(|e| panic!("{f}: {e}"))
+    };
+    LiveRun {
+        live: json("live.json"),
+        summary: json("summary.json"),
+        dir,
+    }
+}
+
+/// [`bksim`] for a live run that is expected to run (alone, see [`LIVE`]).
+pub fn bksim_live_raw(args: &[&str]) -> Output {
+    let _one = LIVE.lock().unwrap_or_else(|e| e.into_inner());
+    bksim(args)
+}

@@ -2,20 +2,13 @@
 //! quickstart, scaled to a few seconds, live and simulated), the outputs it writes, and what
 //! it refuses before running.
 
-use crate::common::{bksim, repo, text};
+use crate::common::{LiveRun, bksim, bksim_live, repo, text};
 use serde_json::Value;
 
-/// Runs `bksim live` with `args` into a fresh directory; the parsed live.json and the dir.
-fn live(args: &[&str]) -> (Value, tempfile::TempDir) {
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("out");
-    let mut all = vec!["live"];
-    all.extend_from_slice(args);
-    all.extend_from_slice(&["--out", out.to_str().unwrap(), "--quiet"]);
-    let o = bksim(&all);
-    assert!(o.status.success(), "{}", text(&o.stderr));
-    let v: Value = serde_json::from_slice(&std::fs::read(out.join("live.json")).unwrap()).unwrap();
-    (v, dir)
+/// Runs `bksim live` with `args`; the parsed live.json and the run.
+fn live(args: &[&str]) -> (Value, LiveRun) {
+    let r = bksim_live(args);
+    (r.live.clone(), r)
 }
 
 fn row<'a>(variant: &'a Value, metric: &str) -> &'a Value {
@@ -78,9 +71,8 @@ fn quickstart_live_agrees_with_the_simulation() {
     let h = &var["harness"];
     assert!(h["objects_sealed"].as_u64().unwrap() > 800, "{h}");
     assert_eq!(h["max_payload"], 4096);
-    let out = dir.path().join("out");
-    let summary: Value =
-        serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap();
+    let out = dir.out();
+    let summary = &dir.summary;
     assert_eq!(summary["variants"][0]["name"], "per-object");
     assert_eq!(summary["variants"][0]["kms"]["quota_rps"], 200);
     for f in ["report.html", "report.md", "timeseries.csv", "run.json"] {
@@ -127,7 +119,7 @@ fn reads_are_decrypted_and_checked() {
     assert!(get["live"].as_f64().unwrap() > 50.0, "{get}");
     // `bksim report` rebuilds the report with the live section; a damaged live.json is
     // invalid input naming the file.
-    let out = _dir.path().join("out");
+    let out = _dir.out();
     let o = bksim(&["report", out.to_str().unwrap(), "--quiet"]);
     assert!(o.status.success(), "{}", text(&o.stderr));
     let md = String::from_utf8(std::fs::read(out.join("report.md")).unwrap()).unwrap();

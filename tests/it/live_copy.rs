@@ -3,24 +3,14 @@
 //! by operation (within what the counts' randomness allows), with hand-worked counts where
 //! the arrivals are constant.
 
-use crate::common::{bksim, repo, text};
+use crate::common::{bksim_live, bksim_live_raw, repo, text};
 use serde_json::Value;
 use std::path::Path;
 
-/// Runs `bksim live` with `args` into a fresh directory: live.json and the live run's
-/// summary.json (its variants).
+/// Runs `bksim live` with `args`: live.json and the live run's summary.json.
 fn live(args: &[&str]) -> (Value, Value) {
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("out");
-    let mut all = vec!["live"];
-    all.extend_from_slice(args);
-    all.extend_from_slice(&["--out", out.to_str().unwrap(), "--quiet"]);
-    let o = bksim(&all);
-    assert!(o.status.success(), "{}", text(&o.stderr));
-    let read = |f: &str| -> Value {
-        serde_json::from_slice(&std::fs::read(out.join(f)).unwrap()).unwrap()
-    };
-    (read("live.json"), read("summary.json"))
+    let r = bksim_live(args);
+    (r.live, r.summary)
 }
 
 fn row<'a>(variant: &'a Value, metric: &str) -> &'a Value {
@@ -286,7 +276,7 @@ fn bundled_copy_and_replication_scenarios_run_live() {
     ] {
         let s = repo(&format!("scenarios/{f}"));
         let dir = tempfile::tempdir().unwrap();
-        let o = bksim(&[
+        let o = bksim_live_raw(&[
             "live",
             s.to_str().unwrap(),
             "--variant",

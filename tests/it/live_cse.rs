@@ -2,25 +2,19 @@
 //! live at a small scale, the client's own KMS calls (through its data-key cache) counted as
 //! the simulation counts them, and every object the client encrypted decrypted and checked.
 
-use crate::common::{bksim, repo, text};
+use crate::common::{bksim_live, repo};
 use serde_json::Value;
 
-/// Runs `bksim live` on bundled scenario `file` with `args`; live.json, summary.json.
+/// Runs `bksim live` on bundled scenario `file` with `args` (1 KiB payloads); live.json,
+/// summary.json. A failed real round trip (an object that does not decrypt to its payload)
+/// exits 1 and fails the test.
 fn live(file: &str, args: &[&str]) -> (Value, Value) {
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("out");
     let f = repo(file);
-    let mut all = vec!["live", f.to_str().unwrap()];
+    let mut all = vec![f.to_str().unwrap()];
     all.extend_from_slice(args);
-    all.extend_from_slice(&["--max-payload", "1KiB", "--out", out.to_str().unwrap()]);
-    all.push("--quiet");
-    let o = bksim(&all);
-    // A failed real round trip (an object that does not decrypt to its payload) exits 1.
-    assert!(o.status.success(), "{}", text(&o.stderr));
-    let read = |f: &str| -> Value {
-        serde_json::from_slice(&std::fs::read(out.join(f)).unwrap()).unwrap()
-    };
-    (read("live.json"), read("summary.json"))
+    all.extend_from_slice(&["--max-payload", "1KiB"]);
+    let r = bksim_live(&all);
+    (r.live, r.summary)
 }
 
 fn variant<'a>(v: &'a Value, name: &str) -> &'a Value {

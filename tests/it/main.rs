@@ -12,6 +12,7 @@ mod layer;
 mod live;
 mod live_copy;
 mod live_cse;
+mod live_features;
 mod memory;
 mod model;
 mod outdir;
