@@ -6,7 +6,7 @@
 use crate::common::{bksim_live, repo};
 use serde_json::Value;
 
-fn row<'a>(live: &'a Value, variant: &str, metric: &str) -> (f64, f64) {
+fn row(live: &Value, variant: &str, metric: &str) -> (f64, f64) {
     let v = live["variants"]
         .as_array()
         .unwrap()
