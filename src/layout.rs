@@ -6,6 +6,8 @@
 pub const SUMMARY_FILE: &str = "summary.json";
 pub const TIMESERIES_FILE: &str = "timeseries.csv";
 pub const RUN_FILE: &str = "run.json";
+/// A live run's comparison with the model (`bksim live`).
+pub const LIVE_FILE: &str = "live.json";
 /// The design-review report's files, and the directory of its chart files.
 pub const REPORT_HTML: &str = "report.html";
 pub const REPORT_MD: &str = "report.md";

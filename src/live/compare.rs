@@ -4,28 +4,9 @@
 //! within the tolerances the model is held to.
 
 use crate::metrics::results::VariantSummary;
-use serde::{Deserialize, Serialize};
+pub use crate::report::formats::live::Row;
 
-/// One compared figure.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct Row {
-    pub metric: String,
-    pub live: f64,
-    /// The median over the simulation's seeds (see [`SIM_SEEDS`]).
-    pub simulated: f64,
-    /// The lowest and highest value over those seeds: how much the model's own answer
-    /// moves with the random draws.
-    pub simulated_range: [f64; 2],
-    /// (live − simulated) / simulated, or for a fraction live − simulated in percentage
-    /// points; None when the simulated value is 0 and the live one is not.
-    pub difference: Option<f64>,
-    /// `relative` or `points`.
-    pub kind: String,
-}
-
-/// Seeds the scaled scenario is simulated with (its seed and the next ones): a live run is one
-/// draw, so it is compared with the model's median rather than with one draw of the model.
-pub const SIM_SEEDS: u64 = 5;
+pub use crate::report::formats::live::SIM_SEEDS;
 
 /// The tolerances of the model-validation test (issue: KMS requests within 5 %, throttled
 /// fraction within 3 points, p50 latency within 15 %).

@@ -42,6 +42,7 @@ use crate::mode::Mode;
 use crate::model::client::{Client, RetryPolicy};
 use crate::model::sim::cse::Cores;
 use crate::model::sim::trail::Subject;
+pub use crate::report::formats::live::ClientStats;
 use crate::scenario::{CseCost, DataKeyCache, Scenario};
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -90,19 +91,6 @@ struct Session {
     token_wait: VecDeque<Box<Req>>,
     cores: Cores,
     caches: KeyCaches,
-}
-
-/// Client-side encryption's own work in a live run.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct ClientStats {
-    /// Data keys served from the sessions' caches (no KMS call), for writes and for reads.
-    pub cache_hits_generate: u64,
-    pub cache_hits_decrypt: u64,
-    /// Objects the client really encrypted, and decrypted and checked.
-    pub objects_sealed: u64,
-    pub objects_opened: u64,
-    /// Seconds of timer delay charged for the bytes beyond `--max-payload` (calibration cost).
-    pub cpu_delay_seconds: f64,
 }
 
 #[derive(Default)]

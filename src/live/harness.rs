@@ -19,6 +19,7 @@ use crate::metrics::results::VariantResults;
 use crate::model::client::{Client, RetryPolicy};
 use crate::model::dist::{ArrivalProcess, SizeSampler};
 use crate::model::sim::pool::Connections;
+pub use crate::report::formats::live::HarnessStats;
 use crate::scenario::{Arrival, HeadCall, Op, ReadFrom, Scenario};
 use hdrhistogram::Histogram;
 use std::collections::VecDeque;
@@ -113,31 +114,6 @@ impl Shared<'_> {
             f.push(what);
         }
     }
-}
-
-/// What the harness measured about itself.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct HarnessStats {
-    pub threads: usize,
-    pub wall_seconds: f64,
-    /// How late the timer handed tasks over, µs: p50, p99, max.
-    pub timer_lag_us: [u64; 3],
-    /// How late workers started tasks (timer lag plus waiting in the workers' queue), µs.
-    pub dispatch_lag_us: [u64; 3],
-    /// Share of the workers' time spent handling tasks.
-    pub worker_busy: f64,
-    pub objects_sealed: u64,
-    pub bytes_sealed: u64,
-    pub objects_opened: u64,
-    pub bytes_opened: u64,
-    /// CPU seconds spent in AES-GCM and key derivation, all threads.
-    pub crypto_seconds: f64,
-    pub max_payload: u64,
-    /// Requests still in flight when the drain ended.
-    pub unfinished: u64,
-    /// Client-side encryption's own work (absent without it).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub client_side: Option<super::cse::ClientStats>,
 }
 
 pub struct LiveRun {

@@ -1,43 +1,10 @@
-//! `live.json` (schema `bksim.live.v1`): what a live run adds to the run's own files — per
-//! variant, the comparison with the simulation of the same scaled scenario, whether the
-//! harness kept up (and so whether the comparison is valid), and the harness's own figures.
+//! What makes a live run's comparison valid (the harness kept up), and the names of
+//! `live.json`'s format ([`crate::report::formats::live`], where its types are).
 
-use super::compare::Row;
 use super::harness::HarnessStats;
-use serde::{Deserialize, Serialize};
 
-pub const LIVE_FILE: &str = "live.json";
-pub const LIVE_SCHEMA: &str = "bksim.live.v1";
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct LiveFile {
-    pub schema: String,
-    pub scenario: String,
-    pub scale: f64,
-    pub duration_seconds: f64,
-    pub warmup_seconds: f64,
-    pub threads: usize,
-    pub cpu_model: Option<String>,
-    pub logical_cpus: usize,
-    pub variants: Vec<LiveVariant>,
-    /// This machine's envelope-encryption throughput for uploads, per mode, on the run's
-    /// threads and payload size (measured after the runs).
-    pub throughput: super::throughput::Throughput,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct LiveVariant {
-    pub name: String,
-    /// False when the harness could not keep up with the scaled rate: the comparison is then
-    /// not evidence about the model.
-    pub valid: bool,
-    pub invalid_because: Vec<String>,
-    /// Whether live and simulated agree within the validation tolerances.
-    pub agrees: bool,
-    pub disagreements: Vec<String>,
-    pub comparison: Vec<Row>,
-    pub harness: HarnessStats,
-}
+pub use crate::layout::LIVE_FILE;
+pub use crate::report::formats::live::{LIVE_SCHEMA, LiveFile, LiveVariant};
 
 /// Worst acceptable p99 lag of the harness's timer and workers: a tenth of the shortest
 /// median latency the scenario models, at least 1 ms (an assumption: beyond that the

@@ -14,7 +14,7 @@ use std::hint::black_box;
 use std::sync::Barrier;
 use std::time::{Duration, Instant};
 
-use serde::Serialize;
+pub use crate::report::formats::live::{ModeThroughput, Throughput};
 
 use super::envelope::{self, Sealed};
 use crate::crypto::gcm::Aes256Gcm;
@@ -30,33 +30,16 @@ pub const CHECK_EVERY: u64 = 4;
 /// Seed of thread 0's KMS; thread `t` uses `SEED + t`.
 const SEED: u64 = 0x6b6d_735f_7470_7574;
 
-/// One mode's figures, all threads together.
-#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
-pub struct ModeThroughput {
-    /// `"per-object"` or `"bucket-key"`.
-    pub mode: String,
-    /// Objects encrypted, all threads.
-    pub objects: u64,
-    /// Payload bytes encrypted: `objects · payload_bytes`.
-    pub bytes: u64,
-    /// Wall-clock seconds the mode ran (the slowest thread, from the common start).
-    pub seconds: f64,
-    pub objects_per_s: f64,
-    /// Decimal gigabytes (10⁹ bytes) of payload per second.
-    pub gb_per_s: f64,
-    /// CPU-microseconds per object on one core: threads·seconds/objects·1e6
-    pub us_per_object: f64,
-}
-
 impl ModeThroughput {
-    /// The figures of `objects` objects of `payload_bytes` bytes in `seconds` on `threads`
-    /// threads. Rates are 0 when `seconds` or `objects` is 0 (never infinite or NaN).
+    /// The figures of `objects` objects of `payload_bytes` bytes in `seconds` of wall time
+    /// using `cpu_seconds` of the threads' CPU. Rates are 0 when `seconds` or `objects` is 0
+    /// (never infinite or NaN).
     pub fn from_counts(
         mode: &'static str,
         objects: u64,
         payload_bytes: usize,
         seconds: f64,
-        threads: usize,
+        cpu_seconds: f64,
     ) -> ModeThroughput {
         let bytes = objects * payload_bytes as u64;
         let per_s = |x: u64| {
@@ -74,23 +57,12 @@ impl ModeThroughput {
             objects_per_s: per_s(objects),
             gb_per_s: per_s(bytes) / 1e9,
             us_per_object: if objects > 0 {
-                threads as f64 * seconds / objects as f64 * 1e6
+                cpu_seconds / objects as f64 * 1e6
             } else {
                 0.0
             },
         }
     }
-}
-
-/// Both modes measured on the same threads and payload size.
-#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
-pub struct Throughput {
-    pub threads: usize,
-    pub payload_bytes: usize,
-    /// The GCM backend in use (`aws-lc-rs`, `rustcrypto`, ...).
-    pub backend: String,
-    pub per_object: ModeThroughput,
-    pub bucket_key: ModeThroughput,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -126,7 +98,7 @@ pub fn measure(payload_bytes: usize, threads: usize, budget: Duration) -> Throug
 
 fn run(mode: Mode, payload_bytes: usize, threads: usize, budget: Duration) -> ModeThroughput {
     let barrier = Barrier::new(threads);
-    let per_thread: Vec<(u64, Duration)> = crossbeam::scope(|s| {
+    let per_thread: Vec<(u64, Duration, Duration)> = crossbeam::scope(|s| {
         let handles: Vec<_> = (0..threads)
             .map(|t| {
                 let barrier = &barrier;
@@ -139,27 +111,47 @@ fn run(mode: Mode, payload_bytes: usize, threads: usize, budget: Duration) -> Mo
             .collect()
     })
     .unwrap_or_else(|e| std::panic::resume_unwind(e));
-    let objects = per_thread.iter().map(|&(n, _)| n).sum();
+    let objects = per_thread.iter().map(|&(n, _, _)| n).sum();
     let seconds = per_thread
         .iter()
-        .map(|&(_, d)| d)
+        .map(|&(_, d, _)| d)
         .max()
         .unwrap_or_default()
         .as_secs_f64();
-    ModeThroughput::from_counts(mode.name(), objects, payload_bytes, seconds, threads)
+    let cpu: f64 = per_thread.iter().map(|&(_, _, c)| c.as_secs_f64()).sum();
+    ModeThroughput::from_counts(mode.name(), objects, payload_bytes, seconds, cpu)
 }
 
-/// One thread's objects and the time it took, from the common start.
+/// This thread's CPU time so far (Linux `CLOCK_THREAD_CPUTIME_ID`); None elsewhere.
+fn thread_cpu() -> Option<Duration> {
+    #[cfg(target_os = "linux")]
+    {
+        let mut ts = libc::timespec {
+            tv_sec: 0,
+            tv_nsec: 0,
+        };
+        // SAFETY: clock_gettime writes one timespec, which `ts` is.
+        let r = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+        if r == 0 {
+            return Some(Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32));
+        }
+    }
+    None
+}
+
+/// One thread's objects, the wall time it took from the common start, and its CPU time
+/// (the wall time where the platform cannot say).
 fn worker(
     mode: Mode,
     t: usize,
     payload_bytes: usize,
     budget: Duration,
     barrier: &Barrier,
-) -> (u64, Duration) {
+) -> (u64, Duration, Duration) {
     let mut kms = thread_kms(t);
     barrier.wait();
     let start = Instant::now();
+    let cpu0 = thread_cpu();
     let deadline = start + budget;
     let bucket_key = match mode {
         Mode::PerObject => None,
@@ -185,7 +177,12 @@ fn worker(
         }
     }
     black_box(&bucket_key);
-    (n, start.elapsed())
+    let wall = start.elapsed();
+    let cpu = match (cpu0, thread_cpu()) {
+        (Some(a), Some(b)) => b.saturating_sub(a),
+        _ => wall,
+    };
+    (n, wall, cpu)
 }
 
 /// Thread `t`'s KMS: seeded, with the KMS key the uploads use.
@@ -321,14 +318,14 @@ mod tests {
 
     #[test]
     fn from_counts_hand_worked() {
-        // 1,000 objects of 1 MB in 2 s on 4 threads: 500 objects/s, 0.5 GB/s,
-        // 4 · 2 / 1000 s = 8 ms of CPU per object.
-        let m = ModeThroughput::from_counts("per-object", 1000, 1_000_000, 2.0, 4);
+        // 1,000 objects of 1 MB in 2 s using 8 s of CPU (4 busy threads): 500 objects/s,
+        // 0.5 GB/s, 8 / 1000 s = 8 ms of CPU per object.
+        let m = ModeThroughput::from_counts("per-object", 1000, 1_000_000, 2.0, 8.0);
         assert_eq!(m.bytes, 1_000_000_000);
         assert_eq!(m.objects_per_s, 500.0);
         assert_eq!(m.gb_per_s, 0.5);
         assert_eq!(m.us_per_object, 8000.0);
-        let zero = ModeThroughput::from_counts("bucket-key", 0, 10, 0.0, 1);
+        let zero = ModeThroughput::from_counts("bucket-key", 0, 10, 0.0, 0.0);
         assert_eq!(
             (zero.objects_per_s, zero.gb_per_s, zero.us_per_object),
             (0.0, 0.0, 0.0)
@@ -412,8 +409,8 @@ mod tests {
             threads: 2,
             payload_bytes: 64 << 10,
             backend: "aws-lc-rs".to_string(),
-            per_object: ModeThroughput::from_counts("per-object", 1_000_000, 64 << 10, 4.0, 2),
-            bucket_key: ModeThroughput::from_counts("bucket-key", 1_500_000, 64 << 10, 4.0, 2),
+            per_object: ModeThroughput::from_counts("per-object", 1_000_000, 64 << 10, 4.0, 8.0),
+            bucket_key: ModeThroughput::from_counts("bucket-key", 1_500_000, 64 << 10, 4.0, 8.0),
         };
         // 250,000 objects/s · 65,536 B = 16.384 GB/s; 2 · 4 s / 1e6 objects = 8 µs each.
         // 375,000 objects/s = 24.576 GB/s; 8 s / 1.5e6 = 5.333 µs.

@@ -99,7 +99,7 @@ impl Kind {
                     report::REPORT_HTML,
                     report::REPORT_MD,
                     report::CHARTS_DIR,
-                    crate::live::output::LIVE_FILE,
+                    crate::layout::LIVE_FILE,
                 ]
                 .contains(&name)
                     || report::is_hgrm_file_name(name)

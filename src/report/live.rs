@@ -4,9 +4,9 @@
 //! Absent for simulated runs. Both renderers take the cell escaper of their format.
 
 use crate::input::{InputError, InputKind, read_text};
-use crate::live::compare::Row;
-use crate::live::output::{LIVE_FILE, LIVE_SCHEMA, LiveFile};
+use crate::layout::LIVE_FILE;
 use crate::report::formats::LoadError;
+use crate::report::formats::live::{LIVE_SCHEMA, LiveFile, LiveVariant, Row};
 use std::fmt::Write;
 use std::path::Path;
 
@@ -63,7 +63,7 @@ fn difference(r: &Row) -> String {
 }
 
 /// One line per variant saying what its comparison is worth.
-fn standing(v: &crate::live::output::LiveVariant) -> String {
+fn standing(v: &LiveVariant) -> String {
     if !v.valid {
         format!(
             "Not valid as evidence about the model: {}.",
@@ -88,11 +88,11 @@ fn intro(l: &LiveFile) -> String {
         l.cpu_model.as_deref().unwrap_or("an unknown CPU"),
         l.logical_cpus,
         l.variants.first().map_or(0, |v| v.harness.max_payload),
-        crate::live::compare::SIM_SEEDS
+        crate::report::formats::live::SIM_SEEDS
     )
 }
 
-fn harness_line(h: &crate::live::harness::HarnessStats) -> String {
+fn harness_line(h: &crate::report::formats::live::HarnessStats) -> String {
     format!(
         "Harness: workers {:.0} % busy; task start lag p50 {} µs, p99 {} µs, max {} µs (timer alone p99 {} µs); {} objects sealed, {} opened and checked; {} requests unfinished after the drain.",
         h.worker_busy * 100.0,

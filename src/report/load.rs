@@ -53,7 +53,7 @@ pub struct LoadedRun {
     pub run: Option<RunFacts>,
     /// A live run's comparison with the model (`live.json`, from `bksim live`); `None` for a
     /// simulated run.
-    pub live: Option<crate::live::output::LiveFile>,
+    pub live: Option<crate::report::formats::live::LiveFile>,
 }
 
 /// Reads a results directory. `run.json` may be absent (the report then says the run facts

@@ -21,6 +21,7 @@ use serde::Deserialize;
 use crate::report::plausible::{self, Quantity, Seg};
 
 pub mod hgrm;
+pub mod live;
 pub mod run_facts;
 pub mod summary;
 pub mod timeseries;
