@@ -224,6 +224,11 @@ pub struct RunOptions {
     /// the trail [default: 1000000, about 100 MB].
     #[arg(long, value_name = "N")]
     pub cloudtrail_limit: Option<u64>,
+    /// Also run the sensitivity analysis (as `bksim sensitivity` does, every ranged
+    /// parameter) and add "What this verdict depends on" to the report, with
+    /// sensitivity.json and the tornado charts of KMS requests per second.
+    #[arg(long)]
+    pub sensitivity: bool,
     #[command(flatten)]
     pub scenario: ScenarioOptions,
     #[command(flatten)]

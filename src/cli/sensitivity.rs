@@ -1,6 +1,7 @@
 //! `bksim sensitivity`: the scenario at its base values and at each assumption's low and
-//! high, on all cores; writes `sensitivity.json` into a staged output directory and prints
-//! a table of the parameters by the spread they cause.
+//! high, on all cores; writes `sensitivity.json` and a tornado chart per variant and metric
+//! (`charts/tornado-<variant>-<metric>.svg` and `.png`) into a staged output directory and
+//! prints a table of the parameters by the spread they cause.
 
 use super::{CommandError, SensitivityArgs, base_overrides, progress_style, thread_pool};
 use crate::atomic::write_atomic;
@@ -8,7 +9,7 @@ use crate::outdir::Kind;
 use crate::scenario::ScenarioFile;
 use crate::sensitivity::metrics::{self, Verdict};
 use crate::sensitivity::output::FILE;
-use crate::sensitivity::{Sensitivity, SensitivityResults, ranges};
+use crate::sensitivity::{Sensitivity, SensitivityResults, ranges, tornado};
 use indicatif::{ProgressBar, ProgressDrawTarget};
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -69,8 +70,21 @@ pub fn sensitivity(args: &SensitivityArgs, out: &mut dyn Write) -> Result<(), Co
     let results = pool.install(|| s.run(&|| bar.inc(1)))?;
     bar.finish_and_clear();
     let text = results.to_json();
+    // A tornado chart per variant and metric, drawn before anything is written.
+    let charts = pool
+        .install(|| tornado::render(&results, None, true))
+        .map_err(|e| CommandError::Failure(e.to_string()))?;
     write_atomic(&stage.path().join(FILE), text.as_bytes())
         .map_err(|e| super::in_target(&stage, e.to_string()))?;
+    for (path, bytes) in tornado::files(&charts) {
+        let path = stage.path().join(path);
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| {
+                super::in_target(&stage, format!("cannot create {}: {e}", dir.display()))
+            })?;
+        }
+        write_atomic(&path, bytes).map_err(|e| super::in_target(&stage, e.to_string()))?;
+    }
     super::publish_out_dir(stage)?;
     let w = |e: std::io::Error| CommandError::Failure(format!("writing to stdout: {e}"));
     if args.output.json {
@@ -78,8 +92,61 @@ pub fn sensitivity(args: &SensitivityArgs, out: &mut dyn Write) -> Result<(), Co
     } else if !args.output.quiet {
         write!(out, "{}", table(&results)).map_err(w)?;
         writeln!(out, "Results written to {}/", out_dir.display()).map_err(w)?;
+        writeln!(
+            out,
+            "Tornado charts (.svg and .png) in {}/: {} (one per variant and metric)",
+            out_dir.join(crate::chart::CHARTS_DIR).display(),
+            charts.len()
+        )
+        .map_err(w)?;
     }
     Ok(())
+}
+
+/// `bksim run --sensitivity`, before anything runs: the analysis of `variants` (every
+/// ranged parameter, every metric) with the run's overrides, with its number of runs. Every
+/// run is resolved here, so a range the scenario rejects is invalid input found at once.
+pub(super) fn plan<'a>(
+    file: &'a ScenarioFile,
+    base: &[crate::scenario::Override],
+    variants: &[String],
+) -> Result<(Sensitivity<'a>, u64), CommandError> {
+    let s = Sensitivity {
+        file,
+        base: base.to_vec(),
+        variants: variants.to_vec(),
+        only: Vec::new(),
+        metrics: Vec::new(),
+    };
+    let mut runs = 0u64;
+    for v in &s.variants {
+        runs += 1 + 2 * s.parameters(v)?.len() as u64;
+    }
+    Ok((s, runs))
+}
+
+/// `bksim run --sensitivity`, after the simulation: runs the analysis `plan` made and writes
+/// `sensitivity.json` into the run's `stage`, where the report finds it.
+pub(super) fn into_run_dir(
+    (s, runs): &(Sensitivity, u64),
+    stage: &crate::outdir::Stage,
+    pool: &rayon::ThreadPool,
+    show_progress: bool,
+) -> Result<(), CommandError> {
+    let runs = *runs;
+    let bar = if show_progress {
+        let b = ProgressBar::with_draw_target(Some(runs), ProgressDrawTarget::stderr());
+        b.set_style(progress_style(
+            "{spinner} sensitivity [{bar:30}] {pos}/{len} runs (+ bisection), eta {eta}",
+        ));
+        b
+    } else {
+        ProgressBar::hidden()
+    };
+    let results = pool.install(|| s.run(&|| bar.inc(1)))?;
+    bar.finish_and_clear();
+    write_atomic(&stage.path().join(FILE), results.to_json().as_bytes())
+        .map_err(|e| super::in_target(stage, e.to_string()))
 }
 
 fn verdict_word(v: Verdict) -> &'static str {

@@ -99,6 +99,8 @@ impl Kind {
                     report::REPORT_HTML,
                     report::REPORT_MD,
                     report::CHARTS_DIR,
+                    // `bksim run --sensitivity`.
+                    "sensitivity.json",
                 ]
                 .contains(&name)
                     || report::is_hgrm_file_name(name)

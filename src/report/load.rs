@@ -1,5 +1,5 @@
 //! Reading a results directory back: `summary.json`, `timeseries.csv`, the
-//! `latency-<variant>-<op>.hgrm` files and (optionally) `run.json`, as `bksim report` and the
+//! `latency-<variant>-<op>.hgrm` files and (optionally) `run.json` and `sensitivity.json`, as `bksim report` and the
 //! report writer after `bksim run` need them. Each file is parsed by its format's module in
 //! [`crate::report::formats`] (the same types its writer writes); this module reads the
 //! files and checks them against each other.
@@ -30,6 +30,7 @@ use crate::report::formats::summary::parse_summary;
 use crate::report::formats::timeseries::parse_timeseries;
 use crate::report::plausible::MAX_DRAIN_SECONDS;
 use crate::report::{RUN_FILE, SUMMARY_FILE, TIMESERIES_FILE, hgrm_file_name};
+use crate::sensitivity::{self, SensitivityResults};
 
 /// Latency distributions of one variant.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -51,6 +52,8 @@ pub struct LoadedRun {
     pub latency: Vec<VariantLatency>,
     /// `None` when the directory has no `run.json`.
     pub run: Option<RunFacts>,
+    /// `sensitivity.json` (`bksim run --sensitivity`); `None` when the directory has none.
+    pub sensitivity: Option<SensitivityResults>,
 }
 
 /// Reads a results directory. `run.json` may be absent (the report then says the run facts
@@ -148,13 +151,61 @@ pub fn load_results(dir: &Path) -> Result<LoadedRun, LoadError> {
         Err(e) => return Err(e),
     };
 
+    let sensitivity = load_sensitivity(dir, &summary)?;
+
     Ok(LoadedRun {
         summary,
         timeseries,
         timeseries_step,
         latency,
         run,
+        sensitivity,
     })
+}
+
+/// Reads `sensitivity.json` when the directory has one: its schema, and its variants must be
+/// variants of `summary.json` (the analysis of this run, not of another scenario).
+fn load_sensitivity(
+    dir: &Path,
+    summary: &SummaryFile,
+) -> Result<Option<SensitivityResults>, LoadError> {
+    let path = dir.join(sensitivity::output::FILE);
+    let text = match read(&path) {
+        Ok(text) => text,
+        Err(LoadError::Missing { .. }) => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    let s: SensitivityResults = serde_json::from_str(&text).map_err(|e| {
+        LoadError::corrupt(
+            &path,
+            e.line(),
+            format!("not a bksim sensitivity file (column {}): {e}", e.column()),
+        )
+    })?;
+    if s.schema != sensitivity::output::SCHEMA {
+        return Err(LoadError::corrupt(
+            &path,
+            0,
+            format!(
+                "schema '{}': expected '{}'",
+                crate::input::clip(&s.schema, 60),
+                sensitivity::output::SCHEMA
+            ),
+        ));
+    }
+    for v in &s.variants {
+        if !summary.variants.iter().any(|x| x.name == v.name) {
+            return Err(LoadError::corrupt(
+                &path,
+                0,
+                format!(
+                    "variant '{}' is not in {SUMMARY_FILE}",
+                    crate::input::clip(&v.name, 60)
+                ),
+            ));
+        }
+    }
+    Ok(Some(s))
 }
 
 /// Reads a file of a results directory through [`crate::input`]: a missing file is
@@ -230,6 +281,7 @@ mod tests {
         assert_eq!(loaded.latency, curves);
         assert_eq!(loaded.latency[1].put.max_ms, 2.0);
         assert_eq!(loaded.run, None);
+        assert_eq!(loaded.sensitivity, None);
 
         let facts = RunFacts {
             bksim_version: summary.bksim_version.clone(),

@@ -114,3 +114,134 @@ fn unknown_metric_or_parameter_is_invalid_input() {
     );
     assert!(!out.exists());
 }
+
+/// A small scenario: 200 SSE-KMS PUT/s without bucket keys for 4 s against a 1,500 rps quota.
+const TINY: &str = r#"
+name = "tiny"
+seed = 11
+duration = "4s"
+warmup = "1s"
+[kms]
+region = "eu-central-1"
+quota_rps = 1500
+[[bucket]]
+name = "b"
+encryption = "sse-kms"
+[[workload]]
+name = "w"
+bucket = "b"
+op = "put"
+arrival = { kind = "constant", rate = 200 }
+sessions = 2
+[[variant]]
+name = "per-object"
+set = { "bucket.b.bucket_key" = false }
+"#;
+
+fn files_under(dir: &std::path::Path) -> Vec<String> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let e = e.unwrap();
+        let name = e.file_name().to_string_lossy().into_owned();
+        if e.file_type().unwrap().is_dir() {
+            for f in files_under(&e.path()) {
+                out.push(format!("{name}/{f}"));
+            }
+        } else {
+            out.push(name);
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn run_with_sensitivity_adds_the_section_and_changes_nothing_else() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = dir.path().join("tiny.toml");
+    std::fs::write(&scenario, TINY).unwrap();
+    let f = scenario.to_str().unwrap();
+    let plain = dir.path().join("plain");
+    let with = dir.path().join("with");
+    let r = bksim(&["run", f, "--out", plain.to_str().unwrap(), "-q", "-j", "2"]);
+    assert!(r.status.success(), "{}", text(&r.stderr));
+    let r = bksim(&[
+        "run",
+        f,
+        "--sensitivity",
+        "--out",
+        with.to_str().unwrap(),
+        "-q",
+        "-j",
+        "2",
+    ]);
+    assert!(r.status.success(), "{}", text(&r.stderr));
+    let (a, b) = (files_under(&plain), files_under(&with));
+    let added: Vec<&String> = b.iter().filter(|n| !a.contains(n)).collect();
+    assert_eq!(
+        added,
+        [
+            "charts/tornado-per-object-kms-requests-per-s.png",
+            "charts/tornado-per-object-kms-requests-per-s.svg",
+            "sensitivity.json"
+        ]
+    );
+    // Every file of the plain run is there with the same bytes, but the reports (and the
+    // wall-clock facts).
+    for n in &a {
+        if ["report.md", "report.html", "run.json"].contains(&n.as_str()) {
+            continue;
+        }
+        assert_eq!(read(&plain.join(n)), read(&with.join(n)), "{n}");
+    }
+    let plain_md = text(&read(&plain.join("report.md")));
+    let md = text(&read(&with.join("report.md")));
+    assert!(!plain_md.contains("What this verdict depends on"));
+    assert!(md.contains("## What this verdict depends on"), "{md}");
+    // The quota flips the verdict (200 PUT/s: at 750, 1,500 x 0.5, nothing throttles; the
+    // section lists the parameters the verdict rests on or says none does).
+    assert!(md.contains("![Tornado of KMS requests per second for variant per-object"));
+    // Removing the section's lines gives the plain report back.
+    let start = md.find("## What this verdict depends on").unwrap();
+    let end = md.find("## Comparison").unwrap();
+    assert_eq!(format!("{}{}", &md[..start], &md[end..]), plain_md);
+    let html = text(&read(&with.join("report.html")));
+    assert!(html.contains("<figure id=\"chart-tornado-per-object-kms-requests-per-s\""));
+
+    // `bksim report` rebuilds the same Markdown and charts from the directory.
+    let before = read(&with.join("charts/tornado-per-object-kms-requests-per-s.svg"));
+    std::fs::remove_file(with.join("report.md")).unwrap();
+    let r = bksim(&["report", with.to_str().unwrap(), "-q"]);
+    assert!(r.status.success(), "{}", text(&r.stderr));
+    assert_eq!(text(&read(&with.join("report.md"))), md);
+    assert_eq!(
+        read(&with.join("charts/tornado-per-object-kms-requests-per-s.svg")),
+        before
+    );
+
+    // `bksim sensitivity` on one thread writes the same sensitivity.json, and a tornado per
+    // metric.
+    let sens = dir.path().join("sens");
+    let r = bksim(&[
+        "sensitivity",
+        f,
+        "--out",
+        sens.to_str().unwrap(),
+        "-q",
+        "-j",
+        "1",
+    ]);
+    assert!(r.status.success(), "{}", text(&r.stderr));
+    assert_eq!(
+        read(&sens.join("sensitivity.json")),
+        read(&with.join("sensitivity.json"))
+    );
+    let charts = files_under(&sens.join("charts"));
+    assert_eq!(charts.len(), 16, "{charts:?}");
+    assert!(charts.contains(&"tornado-per-object-p99-ms-put.svg".to_string()));
+
+    // A plain run over the directory removes the analysis with its section.
+    let r = bksim(&["run", f, "--out", with.to_str().unwrap(), "-q"]);
+    assert!(r.status.success(), "{}", text(&r.stderr));
+    assert_eq!(files_under(&with), a);
+}

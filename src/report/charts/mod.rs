@@ -307,6 +307,7 @@ pub(crate) mod tests {
             });
         }
         LoadedRun {
+            sensitivity: None,
             timeseries_step: 1,
             summary: SummaryFile {
                 schema: crate::report::formats::summary::SUMMARY_SCHEMA.into(),
