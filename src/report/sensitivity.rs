@@ -9,7 +9,7 @@
 
 use std::fmt::Write;
 
-use crate::chart::{CHARTS_DIR, ChartError, fmt_number};
+use crate::chart::{CHARTS_DIR, ChartError};
 use crate::sensitivity::metrics::{self, KMS_RPS, Verdict};
 use crate::sensitivity::output::{ParamResult, SensitivityResults, VariantResult};
 use crate::sensitivity::tornado::{self, Tornado, TornadoFile};
@@ -30,7 +30,14 @@ pub fn main_metric(v: &VariantResult) -> Option<&str> {
     }
 }
 
-/// The tornado charts the report embeds: the main metric of each variant.
+/// Whether variant `v` gets a tornado in the report: some parameter moves its main metric.
+fn charted(s: &SensitivityResults, v: &VariantResult) -> Option<Tornado> {
+    let t = Tornado::new(&s.scenario, v, main_metric(v)?);
+    (!t.bars.is_empty()).then_some(t)
+}
+
+/// The tornado charts the report embeds: the main metric of each variant that some
+/// parameter moves.
 pub fn render_charts(s: &SensitivityResults, png: bool) -> Result<Vec<TornadoFile>, ChartError> {
     let mut out = Vec::new();
     for v in &s.variants {
@@ -38,8 +45,8 @@ pub fn render_charts(s: &SensitivityResults, png: bool) -> Result<Vec<TornadoFil
             variants: vec![v.clone()],
             ..s.clone()
         };
-        if let Some(m) = main_metric(v) {
-            out.extend(tornado::render(&one, Some(&[m]), png)?);
+        if let Some(t) = charted(s, v) {
+            out.extend(tornado::render(&one, Some(&[t.metric.as_str()]), png)?);
         }
     }
     Ok(out)
@@ -157,7 +164,7 @@ pub fn markdown_section(s: Option<&SensitivityResults>, cell: impl Fn(&str) -> S
             let _ = writeln!(
                 out,
                 "Other parameters by the spread they cause in the {what} (base {}):\n",
-                fmt_number(t.base)
+                tornado::fmt_value(t.base)
             );
             out.push_str("| parameter | low … high | at low | at high | source |\n");
             out.push_str("|---|---|---:|---:|---|\n");
@@ -169,20 +176,22 @@ pub fn markdown_section(s: Option<&SensitivityResults>, cell: impl Fn(&str) -> S
                     b.path,
                     cell(&tornado::compact(&b.low)),
                     cell(&tornado::compact(&b.high)),
-                    fmt_number(b.at_low),
-                    fmt_number(b.at_high),
+                    tornado::fmt_value(b.at_low),
+                    tornado::fmt_value(b.at_high),
                     cell(p.map(|p| p.source.as_str()).unwrap_or(""))
                 );
             }
             out.push('\n');
         }
-        let _ = writeln!(
-            out,
-            "![{}]({CHARTS_DIR}/{}.svg)\n\n*{}*\n",
-            t.caption().trim_end_matches('.'),
-            t.stem(),
-            t.caption()
-        );
+        if charted(s, v).is_some() {
+            let _ = writeln!(
+                out,
+                "![{}]({CHARTS_DIR}/{}.svg)\n\n*{}*\n",
+                t.caption().trim_end_matches('.'),
+                t.stem(),
+                t.caption()
+            );
+        }
     }
     out
 }
@@ -243,7 +252,7 @@ pub fn html_section(
                  <th class=\"num\">at low</th><th class=\"num\">at high</th><th>source</th>\
                  </tr></thead>\n<tbody>",
                 esc(&what),
-                esc(&fmt_number(t.base))
+                esc(&tornado::fmt_value(t.base))
             );
             for b in rows {
                 let p = v.parameters.iter().find(|p| p.path == b.path);
@@ -254,8 +263,8 @@ pub fn html_section(
                     esc(&b.path),
                     esc(&tornado::compact(&b.low)),
                     esc(&tornado::compact(&b.high)),
-                    esc(&fmt_number(b.at_low)),
-                    esc(&fmt_number(b.at_high)),
+                    esc(&tornado::fmt_value(b.at_low)),
+                    esc(&tornado::fmt_value(b.at_high)),
                     esc(p.map(|p| p.source.as_str()).unwrap_or(""))
                 );
             }

@@ -100,4 +100,7 @@ fn without_sensitivity_json_there_is_no_section() {
     let md = markdown_section(Some(&r), |s| s.to_string());
     assert!(md.contains("No parameter changes this verdict within its range."));
     assert!(md.contains("No other parameter moves the KMS requests per second."));
+    // Nothing to chart: no tornado.
+    assert!(!md.contains("](charts/tornado-"));
+    assert!(render_charts(&r, true).unwrap().is_empty());
 }

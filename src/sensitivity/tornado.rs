@@ -11,6 +11,7 @@ use rayon::prelude::*;
 use super::metrics::{self, Values};
 use super::output::{SensitivityResults, VariantResult};
 use crate::chart::document::{ChartError, Drawing, png_document, svg_document};
+use crate::chart::format::group_f64;
 use crate::chart::style::{AXIS_LABEL_SIZE, GRID, INK, MUTED, TICK_SIZE};
 use crate::chart::{Area, LegendEntry, Res, axis, e, fmt_number, frame, nice_step, text};
 
@@ -113,8 +114,8 @@ impl Tornado {
     }
 
     /// The x axis: from below the lowest to above the highest value drawn (the base included),
-    /// with round ticks.
-    fn scale(&self) -> (f64, f64, Vec<f64>) {
+    /// with round ticks, and the tick step.
+    fn scale(&self) -> (f64, f64, Vec<f64>, f64) {
         let vals = self
             .bars
             .iter()
@@ -144,7 +145,7 @@ impl Tornado {
         let first = (lo / step).ceil() as i64;
         let last = (hi / step).floor() as i64;
         let ticks = (first..=last).map(|k| k as f64 * step).collect();
-        (lo, hi, ticks)
+        (lo, hi, ticks, step)
     }
 }
 
@@ -158,9 +159,35 @@ pub fn stem(variant: &str, metric: &str) -> String {
     format!("tornado-{}-{}", safe(variant), safe(metric))
 }
 
-/// A metric value as a label: three significant digits below 1, grouped thousands above.
-fn fmt_value(v: f64) -> String {
-    fmt_number(v)
+/// A metric value as text: six significant digits at most (`400.033`, `0.00123`), trailing
+/// zeros removed, thousands grouped.
+pub fn fmt_value(v: f64) -> String {
+    if v == 0.0 || !v.is_finite() {
+        return "0".into();
+    }
+    let decimals = (5 - v.abs().log10().floor() as i32).clamp(0, 6) as usize;
+    let s = group_f64(v.abs(), decimals);
+    let s = if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        s
+    };
+    if v < 0.0 { format!("-{s}") } else { s }
+}
+
+/// A tick label with as many decimals as the tick step needs (`400.02` when the ticks are
+/// 0.01 apart), thousands grouped.
+fn fmt_tick(v: f64, step: f64) -> String {
+    let decimals = if step > 0.0 && step < 1.0 {
+        (-step.log10().floor()) as usize
+    } else {
+        0
+    };
+    if v.abs() < 1.0 && decimals == 0 {
+        return fmt_number(v);
+    }
+    let s = group_f64(v.abs(), decimals.min(9));
+    if v < 0.0 { format!("-{s}") } else { s }
 }
 
 /// A parameter value as a short label: a latency table by its first field (`4ms median`),
@@ -236,7 +263,7 @@ impl Drawing for Tornado {
             .max()
             .unwrap_or(0)
             + 20;
-        let (lo, hi, ticks) = self.scale();
+        let (lo, hi, ticks, step) = self.scale();
         let centers: Vec<f64> = (0..self.bars.len()).map(|i| n - i as f64 - 0.5).collect();
         let mut chart = ChartBuilder::on(&area)
             .margin_left(12)
@@ -246,7 +273,7 @@ impl Drawing for Tornado {
             .y_label_area_size(name_w)
             .build_cartesian_2d(axis(lo..hi, ticks), axis(0.0..n, centers.clone()))
             .map_err(e)?;
-        let x_fmt = |t: &f64| fmt_value(*t);
+        let x_fmt = |t: &f64| fmt_tick(*t, step);
         let y_fmt = |t: &f64| {
             centers
                 .iter()

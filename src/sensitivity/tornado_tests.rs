@@ -169,5 +169,10 @@ fn parameter_values_are_shortened() {
     assert_eq!(compact("\"1m\""), "1m");
     assert_eq!(compact("750"), "750");
     assert_eq!(metrics::describe("p99_ms.get"), "GET p99 latency (ms)");
+    assert_eq!(fmt_value(400.03333), "400.033");
+    assert_eq!(fmt_value(12_000.0), "12,000");
+    assert_eq!(fmt_value(0.001234), "0.001234");
+    assert_eq!(fmt_tick(400.02, 0.01), "400.02");
+    assert_eq!(fmt_tick(12_000.0, 2_000.0), "12,000");
     assert!(is_tornado_file("tornado-a-b.png") && !is_tornado_file("cost.svg"));
 }
