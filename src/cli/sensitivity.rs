@@ -27,10 +27,14 @@ pub fn sensitivity(args: &SensitivityArgs, out: &mut dyn Write) -> Result<(), Co
             )));
         }
     }
+    let own = file.sensitivity()?;
     for o in &args.only {
-        if ranges::RANGES.iter().all(|r| !ranges::matches(r.key, o)) {
+        if ranges::RANGES.iter().all(|r| !ranges::matches(r.key, o))
+            && own.iter().all(|e| !ranges::matches(&e.path, o))
+        {
             return Err(CommandError::Input(format!(
-                "--only '{}': no sensitivity range for this path; ranged keys: {}",
+                "--only '{}': no sensitivity range for this path (nor in the scenario's \
+                 [sensitivity]); ranged keys: {}",
                 crate::input::clip(o, 60),
                 ranges::RANGES
                     .iter()
@@ -48,6 +52,7 @@ pub fn sensitivity(args: &SensitivityArgs, out: &mut dyn Write) -> Result<(), Co
         metrics: args.metric.clone(),
     };
     // Every run resolves before anything runs or is written.
+    s.check_own_ranges()?;
     let mut runs = 0u64;
     for v in &s.variants {
         runs += 1 + 2 * s.parameters(v)?.len() as u64;
@@ -118,6 +123,7 @@ pub(super) fn plan<'a>(
         only: Vec::new(),
         metrics: Vec::new(),
     };
+    s.check_own_ranges()?;
     let mut runs = 0u64;
     for v in &s.variants {
         runs += 1 + 2 * s.parameters(v)?.len() as u64;

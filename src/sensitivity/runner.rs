@@ -11,7 +11,7 @@ use super::values;
 use crate::model::run_variant;
 use crate::prepare;
 use crate::scenario::ValueSource;
-use crate::scenario::{Override, ScenarioError, ScenarioFile};
+use crate::scenario::{ErrorKind, Override, ScenarioError, ScenarioFile};
 use rayon::prelude::*;
 use toml_edit::Value;
 
@@ -21,6 +21,8 @@ pub const BISECTION_STEPS: u32 = 7;
 
 /// Who an override of a sensitivity run is attributed to in messages.
 const ORIGIN: &str = "sensitivity range";
+/// ... when the range is the scenario's own (`[sensitivity]`).
+const FILE_ORIGIN: &str = "[sensitivity]";
 
 /// What to analyse.
 pub struct Sensitivity<'a> {
@@ -60,50 +62,114 @@ fn source_label(s: &ValueSource) -> String {
 
 impl Sensitivity<'_> {
     fn overrides(&self, extra: Option<(&str, &Value)>) -> Vec<Override> {
+        self.overrides_at(extra, None)
+    }
+
+    /// The overrides of a run; an end set in the file's `[sensitivity]` (at `line`) is
+    /// attributed to it, so an error names its line.
+    fn overrides_at(&self, extra: Option<(&str, &Value)>, line: Option<usize>) -> Vec<Override> {
         let mut o = self.base.clone();
-        if let Some((path, v)) = extra {
-            o.push(Override::new(path, v.clone(), ORIGIN));
+        match (extra, line) {
+            (Some((path, v)), Some(l)) => {
+                let by = format!("{FILE_ORIGIN} line {l}");
+                o.push(Override::with_line(path, v, &by, line));
+            }
+            (Some((path, v)), None) => o.push(Override::new(path, v.clone(), ORIGIN)),
+            (None, _) => {}
         }
         o
     }
 
     /// The parameters varied for `variant`: every parameter of the resolved scenario that has
-    /// a range, in the scenario's provenance order (dotted paths sorted). Every run is
-    /// resolved here, so a range the scenario rejects is reported before anything runs.
+    /// a range (the scenario's own `[sensitivity]` entry first, else [`ranges::RANGES`]), in
+    /// the scenario's provenance order (dotted paths sorted). Every run is resolved here, so
+    /// a range the scenario rejects is reported before anything runs.
     pub fn parameters(&self, variant: &str) -> Result<Vec<Param>, ScenarioError> {
         let sc = prepare::variant(self.file, Some(variant), &self.overrides(None))?;
+        let own = self.file.sensitivity()?;
         let mut out = Vec::new();
         for p in &sc.provenance {
-            let Some(range) = ranges::range_for(&p.path) else {
-                continue;
-            };
             if !self.only.is_empty() && !self.only.iter().any(|o| ranges::matches(o, &p.path)) {
                 continue;
             }
             let base = values::parse(&p.value);
-            let (Some(low), Some(high)) = (
-                values::apply(range.low, &base),
-                values::apply(range.high, &base),
-            ) else {
-                continue;
+            let (low, high, reason, line) = match own
+                .iter()
+                .find(|e| ranges::matches(&e.path, &p.path))
+            {
+                Some(e) => (
+                    e.low.clone(),
+                    e.high.clone(),
+                    match e.line {
+                        Some(l) => format!("range set by the scenario ([sensitivity], line {l})"),
+                        None => "range set by the scenario ([sensitivity])".into(),
+                    },
+                    e.line,
+                ),
+                None => {
+                    let Some(range) = ranges::range_for(&p.path) else {
+                        continue;
+                    };
+                    let (Some(low), Some(high)) = (
+                        values::apply(range.low, &base),
+                        values::apply(range.high, &base),
+                    ) else {
+                        continue;
+                    };
+                    (low, high, range.reason.to_string(), None)
+                }
             };
             for v in [&low, &high] {
                 prepare::variant(
                     self.file,
                     Some(variant),
-                    &self.overrides(Some((&p.path, v))),
+                    &self.overrides_at(Some((&p.path, v)), line),
                 )?;
             }
             out.push(Param {
                 path: p.path.clone(),
                 source: source_label(&p.source),
-                reason: range.reason.into(),
+                reason,
                 base,
                 low,
                 high,
             });
         }
         Ok(out)
+    }
+
+    /// Checks the scenario's `[sensitivity]` table: every entry names a parameter of at least
+    /// one variant analysed (a misspelt path would silently vary nothing).
+    pub fn check_own_ranges(&self) -> Result<(), ScenarioError> {
+        let own = self.file.sensitivity()?;
+        if own.is_empty() {
+            return Ok(());
+        }
+        let mut paths = Vec::new();
+        for v in &self.variants {
+            let sc = prepare::variant(self.file, Some(v), &self.overrides(None))?;
+            paths.extend(sc.provenance.into_iter().map(|p| p.path));
+        }
+        for e in &own {
+            if !paths.iter().any(|p| ranges::matches(&e.path, p)) {
+                let err = ScenarioError::new(
+                    ErrorKind::Invalid,
+                    self.file.path(),
+                    format!(
+                        "'{}' is not a parameter of this scenario (a dotted path as the \
+                         assumptions table of the report lists them, e.g. kms.quota_rps or \
+                         bucket.<name>.prefixes)",
+                        e.path
+                    ),
+                )
+                .with_key(format!("sensitivity.{}", e.path));
+                return Err(match e.line {
+                    Some(l) => err.at_line(l),
+                    None => err,
+                });
+            }
+        }
+        Ok(())
     }
 
     /// One run of `variant` with `path` set to `value` (or the base run).

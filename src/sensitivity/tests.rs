@@ -155,3 +155,31 @@ fn range_keys_match_element_names() {
     );
     assert!(ranges::range_for("workload.w.sessions").is_none());
 }
+
+#[test]
+fn the_scenarios_own_ranges_replace_and_add_parameters() {
+    // Below the offered 1,000 PUT/s at both ends: throttled at both.
+    let text = format!(
+        "{PUTS}[sensitivity]\n\"kms.quota_rps\" = [500, 900]\n\"workload.w.sessions\" = [1, 8]\n"
+    );
+    // The quota's entry is the file's last line but one.
+    let line = text.lines().count() - 1;
+    let f = file(&text);
+    let r = analyse(&f, &["kms.quota_rps", "workload.w.sessions"], 2);
+    let v = &r.variants[0];
+    let p = |path: &str| v.parameters.iter().find(|p| p.path == path).unwrap();
+    let q = p("kms.quota_rps");
+    assert_eq!((q.low.as_str(), q.high.as_str()), ("500", "900"));
+    assert_eq!(
+        q.reason,
+        format!("range set by the scenario ([sensitivity], line {line})")
+    );
+    // Half the offered rate: retries cannot hide it; 90 %: throttled at least.
+    assert_eq!(q.verdict_at_low, Verdict::Failures);
+    assert_ne!(q.verdict_at_high, Verdict::Ok);
+    // Sessions have no range of their own: the scenario adds one.
+    let s = p("workload.w.sessions");
+    assert_eq!((s.low.as_str(), s.high.as_str()), ("1", "8"));
+    assert_eq!(s.source, "scenario line 17");
+    assert_eq!(s.at_low[KMS_RPS], 1000.0);
+}

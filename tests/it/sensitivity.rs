@@ -245,3 +245,58 @@ fn run_with_sensitivity_adds_the_section_and_changes_nothing_else() {
     assert!(r.status.success(), "{}", text(&r.stderr));
     assert_eq!(files_under(&with), a);
 }
+
+#[test]
+fn a_bad_sensitivity_table_is_invalid_input_naming_file_line_and_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.toml");
+    let out = dir.path().join("o");
+    // TINY is 20 lines: the entry is on line 22.
+    assert_eq!(TINY.lines().count(), 20);
+    for (entry, message) in [
+        (
+            r#""kms.quota_rps" = [1]"#,
+            "t.toml:22:19: sensitivity.kms.quota_rps: expected [low, high]: two values, found 1",
+        ),
+        (
+            r#""kms.quota_rps" = 5"#,
+            "t.toml:22:19: sensitivity.kms.quota_rps: expected [low, high], found an integer",
+        ),
+        (
+            r#""kms.nope" = [1, 2]"#,
+            "t.toml:22: sensitivity.kms.nope: 'kms.nope' is not a parameter of this scenario",
+        ),
+        (
+            r#""kms.quota_rps" = ["fast", 2]"#,
+            "t.toml: [sensitivity] line 22 sets kms.quota_rps: expected a whole number of \
+             requests per second, found \"fast\"",
+        ),
+        (
+            r#"kms = { quota_rps = [[1], 2] }"#,
+            "t.toml:22:22: sensitivity.kms.quota_rps: low and high are single values, not arrays",
+        ),
+    ] {
+        std::fs::write(&path, format!("{TINY}[sensitivity]\n{entry}\n")).unwrap();
+        for cmd in [
+            vec!["sensitivity", path.to_str().unwrap()],
+            vec!["run", path.to_str().unwrap(), "--sensitivity"],
+        ] {
+            let mut args = cmd.clone();
+            args.extend(["--out", out.to_str().unwrap(), "-q"]);
+            let r = bksim(&args);
+            assert_eq!(r.status.code(), Some(2), "{entry}: {}", text(&r.stderr));
+            let err = text(&r.stderr);
+            assert!(err.contains(message), "{entry}: {err}");
+            assert!(!out.exists(), "{entry}: nothing written");
+        }
+    }
+    // A plain run ignores the table (as it ignores [sweep]).
+    let r = bksim(&[
+        "run",
+        path.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "-q",
+    ]);
+    assert!(r.status.success(), "{}", text(&r.stderr));
+}
