@@ -294,6 +294,15 @@ pub struct SensitivityArgs {
     /// Output directory [default: results/<scenario name>-sensitivity/].
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
+    /// Run only share I of N of the parameters (numbered across the variants, those numbered
+    /// k with k mod N = I, each with its bisection; every shard runs the variants' bases) and
+    /// write shard-I-of-N.json into --out for --merge.
+    #[arg(long, value_name = "I/N", conflicts_with = "merge")]
+    pub shard: Option<String>,
+    /// Merge shard files, or directories holding shard-I-of-N.json files, of this analysis
+    /// (same FILE and flags) instead of running it (repeatable).
+    #[arg(long, value_name = "SHARDS")]
+    pub merge: Vec<PathBuf>,
     #[command(flatten)]
     pub scenario: ScenarioOptions,
     #[command(flatten)]

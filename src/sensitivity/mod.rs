@@ -7,6 +7,7 @@ pub mod metrics;
 pub mod output;
 pub mod ranges;
 pub mod runner;
+pub mod shard;
 pub mod tornado;
 pub mod values;
 

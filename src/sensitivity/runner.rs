@@ -182,10 +182,42 @@ impl Sensitivity<'_> {
 
     /// Runs everything; `done` is called after each run.
     pub fn run(&self, done: &(dyn Fn() + Sync)) -> Result<SensitivityResults, ScenarioError> {
+        self.run_shard(0, 1, done)
+    }
+
+    /// The parameters of every variant that shard `index` of `count` varies: numbered across
+    /// the variants in order, those numbered k with k mod count = index.
+    pub fn shard_parameters(
+        &self,
+        index: usize,
+        count: usize,
+    ) -> Result<Vec<Vec<Param>>, ScenarioError> {
+        let mut k = 0usize;
         let mut params = Vec::new();
         for v in &self.variants {
-            params.push(self.parameters(v)?);
+            let mut mine = Vec::new();
+            for p in self.parameters(v)? {
+                if k % count == index {
+                    mine.push(p);
+                }
+                k += 1;
+            }
+            params.push(mine);
         }
+        Ok(params)
+    }
+
+    /// Runs shard `index` of `count`: every variant's base run and the parameters of
+    /// [`Self::shard_parameters`], each with its bisection. A parameter's results do not
+    /// depend on the others', so the shards merged ([`super::shard::merge`]) are the
+    /// unsharded results byte for byte.
+    pub fn run_shard(
+        &self,
+        index: usize,
+        count: usize,
+        done: &(dyn Fn() + Sync),
+    ) -> Result<SensitivityResults, ScenarioError> {
+        let params = self.shard_parameters(index, count)?;
         let first = prepare::variant(self.file, Some(&self.variants[0]), &self.overrides(None))?;
         // Jobs: (variant, None) is the base run; (variant, Some((param, high?))) an end.
         let mut jobs: Vec<(usize, Option<(usize, bool)>)> = Vec::new();
@@ -255,12 +287,7 @@ impl Sensitivity<'_> {
             for (row, f) in rows.iter_mut().zip(flips) {
                 row.flip = f;
             }
-            let primary = self
-                .metrics
-                .first()
-                .map(String::as_str)
-                .unwrap_or(metrics::KMS_RPS);
-            sort_by_spread(&mut rows, &base.values, primary, base.verdict);
+            sort_by_spread(&mut rows, &base.values, self.primary(), base.verdict);
             let keep = |m: &mut metrics::Values| {
                 if !self.metrics.is_empty() {
                     m.retain(|k, _| self.metrics.contains(k));
@@ -289,6 +316,34 @@ impl Sensitivity<'_> {
             ),
             variants,
         })
+    }
+
+    /// The metric parameters are ordered by: the first `--metric`, else KMS requests/s.
+    pub fn primary(&self) -> &str {
+        self.metrics
+            .first()
+            .map(String::as_str)
+            .unwrap_or(metrics::KMS_RPS)
+    }
+
+    /// Identifies the analysis: shards are merged only when they agree on it. It covers the
+    /// bksim version, the scenario text, the base overrides, the variants, `--only` and
+    /// `--metric`.
+    pub fn fingerprint(&self) -> String {
+        let base: Vec<String> = self
+            .base
+            .iter()
+            .map(|o| format!("{}={}", o.path, o.value_toml()))
+            .collect();
+        let h = crate::engine::rng::stable_hash(&[
+            env!("CARGO_PKG_VERSION").as_bytes(),
+            self.file.text().as_bytes(),
+            base.join("\n").as_bytes(),
+            self.variants.join("\n").as_bytes(),
+            self.only.join("\n").as_bytes(),
+            self.metrics.join("\n").as_bytes(),
+        ]);
+        format!("{h:016x}")
     }
 
     /// The flip between `p.base` (verdict `from`) and `end` (verdict `to`), when the values
@@ -329,7 +384,12 @@ impl Sensitivity<'_> {
 /// Orders parameters: those that change the verdict first, then by the spread of the
 /// primary metric (highest minus lowest of base, low and high, over the base value; the
 /// plain difference when the base is 0), then by path.
-fn sort_by_spread(rows: &mut [ParamResult], base: &metrics::Values, primary: &str, v: Verdict) {
+pub(crate) fn sort_by_spread(
+    rows: &mut [ParamResult],
+    base: &metrics::Values,
+    primary: &str,
+    v: Verdict,
+) {
     let b = base.get(primary).copied().unwrap_or(0.0);
     let spread = |r: &ParamResult| {
         let l = r.at_low.get(primary).copied().unwrap_or(b);

@@ -300,3 +300,83 @@ fn a_bad_sensitivity_table_is_invalid_input_naming_file_line_and_key() {
     ]);
     assert!(r.status.success(), "{}", text(&r.stderr));
 }
+
+#[test]
+fn shards_merged_write_what_the_unsharded_run_writes() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = dir.path().join("tiny.toml");
+    std::fs::write(&scenario, TINY).unwrap();
+    let f = scenario.to_str().unwrap();
+    let only = [
+        "--only",
+        "kms.quota_rps",
+        "--only",
+        "s3.latency",
+        "--only",
+        "kms.limiter",
+    ];
+    let run = |extra: &[&str]| {
+        let mut args = vec!["sensitivity", f, "-q"];
+        args.extend(only);
+        args.extend(extra);
+        let r = bksim(&args);
+        assert!(r.status.success(), "{extra:?}: {}", text(&r.stderr));
+    };
+    let whole = dir.path().join("whole");
+    let shards = dir.path().join("shards");
+    let merged = dir.path().join("merged");
+    run(&["--out", whole.to_str().unwrap(), "-j", "1"]);
+    for s in ["1/2", "0/2"] {
+        run(&["--shard", s, "--out", shards.to_str().unwrap(), "-j", "2"]);
+    }
+    assert_eq!(
+        files_under(&shards),
+        ["shard-0-of-2.json", "shard-1-of-2.json"]
+    );
+    run(&[
+        "--merge",
+        shards.to_str().unwrap(),
+        "--out",
+        merged.to_str().unwrap(),
+    ]);
+    assert_eq!(files_under(&whole), files_under(&merged));
+    for n in files_under(&whole) {
+        assert_eq!(read(&whole.join(&n)), read(&merged.join(&n)), "{n}");
+    }
+    // Merging with other flags than the shards had: invalid input, nothing written.
+    let other = dir.path().join("other");
+    let r = bksim(&[
+        "sensitivity",
+        f,
+        "--only",
+        "kms.quota_rps",
+        "--merge",
+        shards.to_str().unwrap(),
+        "--out",
+        other.to_str().unwrap(),
+    ]);
+    assert_eq!(r.status.code(), Some(2));
+    assert!(
+        text(&r.stderr).contains("shard-0-of-2.json: belongs to another analysis"),
+        "{}",
+        text(&r.stderr)
+    );
+    assert!(!other.exists());
+    // One shard missing.
+    std::fs::remove_file(shards.join("shard-1-of-2.json")).unwrap();
+    let mut args = vec!["sensitivity", f];
+    args.extend(only);
+    args.extend([
+        "--merge",
+        shards.to_str().unwrap(),
+        "--out",
+        other.to_str().unwrap(),
+    ]);
+    let r = bksim(&args);
+    assert_eq!(r.status.code(), Some(2));
+    assert!(
+        text(&r.stderr).contains("shards missing: [1] of 2"),
+        "{}",
+        text(&r.stderr)
+    );
+}
