@@ -12,10 +12,10 @@ use crate::metrics::results::VariantSummary;
 use crate::report::charts::Chart;
 use crate::report::load::LoadedRun;
 use crate::report::markdown::run_line;
+use crate::report::sensitivity::tornado::TornadoFile;
 use crate::report::sources::{self, Span};
 use crate::report::table;
 use crate::report::verdict::verdicts;
-use crate::sensitivity::tornado::TornadoFile;
 
 const CSS: &str = "
 :root { color-scheme: light; }

@@ -29,8 +29,8 @@ pub use crate::report::formats::summary::SummaryFile;
 use crate::report::formats::summary::parse_summary;
 use crate::report::formats::timeseries::parse_timeseries;
 use crate::report::plausible::MAX_DRAIN_SECONDS;
+use crate::report::sensitivity::output::{self as sensitivity, SensitivityResults};
 use crate::report::{RUN_FILE, SUMMARY_FILE, TIMESERIES_FILE, hgrm_file_name};
-use crate::sensitivity::{self, SensitivityResults};
 
 /// Latency distributions of one variant.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -169,7 +169,7 @@ fn load_sensitivity(
     dir: &Path,
     summary: &SummaryFile,
 ) -> Result<Option<SensitivityResults>, LoadError> {
-    let path = dir.join(sensitivity::output::FILE);
+    let path = dir.join(sensitivity::FILE);
     let text = match read(&path) {
         Ok(text) => text,
         Err(LoadError::Missing { .. }) => return Ok(None),
@@ -182,14 +182,14 @@ fn load_sensitivity(
             format!("not a bksim sensitivity file (column {}): {e}", e.column()),
         )
     })?;
-    if s.schema != sensitivity::output::SCHEMA {
+    if s.schema != sensitivity::SCHEMA {
         return Err(LoadError::corrupt(
             &path,
             0,
             format!(
                 "schema '{}': expected '{}'",
                 crate::input::clip(&s.schema, 60),
-                sensitivity::output::SCHEMA
+                sensitivity::SCHEMA
             ),
         ));
     }

@@ -13,8 +13,8 @@ use std::path::{Path, PathBuf};
 use crate::chart::{self, ChartError, ChartFormats, Rendered};
 use crate::report::charts::{ChartKind, RunCharts};
 use crate::report::load::{LoadError, LoadedRun, load_results};
+use crate::report::sensitivity::tornado;
 use crate::report::{ReportError, html, markdown, write_atomic};
-use crate::sensitivity::tornado;
 
 /// The report's file names (defined with the other file names in [`crate::report`]).
 pub use crate::report::{REPORT_HTML, REPORT_MD};

@@ -1,9 +1,9 @@
 //! Tests of the section "What this verdict depends on": its place and order in both reports,
 //! the flip values, and its absence without `sensitivity.json`.
 
+use super::metrics::Values;
+use super::output::{Flip, SCHEMA};
 use super::*;
-use crate::sensitivity::metrics::Values;
-use crate::sensitivity::output::{Flip, SCHEMA};
 
 fn param(path: &str, low: f64, high: f64, at_low: Verdict) -> ParamResult {
     let m = |v: f64| Values::from([(KMS_RPS.to_string(), v)]);

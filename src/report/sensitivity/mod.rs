@@ -3,16 +3,25 @@
 //! the parameters that change its verdict come first, each with the value at which it flips
 //! (bisection, to the precision the file states); then the others by the spread they cause
 //! in the main metric (KMS requests per second), and the tornado chart of that metric
-//! (`charts/tornado-<variant>-<metric>.svg`, drawn by [`crate::sensitivity::tornado`]).
+//! (`charts/tornado-<variant>-<metric>.svg`, drawn by [`tornado`]).
+//!
+//! The analysis itself is [`crate::sensitivity`]; what its results are ([`output`], the
+//! format of `sensitivity.json`; [`metrics`], what each run measures) and how they are drawn
+//! ([`tornado`]) live here, so that the report, which reads them, does not depend on the
+//! analysis (which runs the model).
 //! Without `sensitivity.json` the section is absent and the report is byte for byte what it
 //! was.
 
 use std::fmt::Write;
 
 use crate::chart::{CHARTS_DIR, ChartError};
-use crate::sensitivity::metrics::{self, KMS_RPS, Verdict};
-use crate::sensitivity::output::{ParamResult, SensitivityResults, VariantResult};
-use crate::sensitivity::tornado::{self, Tornado, TornadoFile};
+pub mod metrics;
+pub mod output;
+pub mod tornado;
+
+use metrics::{KMS_RPS, Verdict};
+use output::{ParamResult, SensitivityResults, VariantResult};
+use tornado::{Tornado, TornadoFile};
 
 /// The section's title, in both reports.
 pub const TITLE: &str = "What this verdict depends on";
@@ -288,5 +297,4 @@ pub fn html_section(
 }
 
 #[cfg(test)]
-#[path = "sensitivity_tests.rs"]
 mod tests;

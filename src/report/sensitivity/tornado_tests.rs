@@ -1,10 +1,10 @@
 //! Tests of the tornado charts: bar order and extent against the data, the drawn SVG's bars
 //! against the same data, and byte-identical output.
 
+use super::super::metrics::{KMS_RPS, Verdict};
+use super::super::output::ParamResult;
 use super::*;
 use crate::chart::testing::{check_png, check_svg};
-use crate::sensitivity::metrics::{KMS_RPS, Verdict};
-use crate::sensitivity::output::ParamResult;
 
 fn param(path: &str, low: f64, high: f64, flip: bool) -> ParamResult {
     let m = |v: f64| Values::from([(KMS_RPS.to_string(), v)]);
@@ -97,7 +97,7 @@ fn rects(svg: &str, fill: &str) -> Vec<(i64, i64, i64)> {
 #[test]
 fn the_drawn_bars_match_the_data() {
     let r = SensitivityResults {
-        schema: crate::sensitivity::output::SCHEMA.into(),
+        schema: super::super::output::SCHEMA.into(),
         scenario: "toy".into(),
         seed: 1,
         bisection_precision: "1/128".into(),
@@ -150,7 +150,7 @@ fn a_metric_nothing_moves_still_draws() {
     let mut v = variant();
     v.parameters.truncate(1);
     let r = SensitivityResults {
-        schema: crate::sensitivity::output::SCHEMA.into(),
+        schema: super::super::output::SCHEMA.into(),
         scenario: "toy".into(),
         seed: 1,
         bisection_precision: String::new(),
