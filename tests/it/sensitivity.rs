@@ -211,8 +211,15 @@ fn run_with_sensitivity_adds_the_section_and_changes_nothing_else() {
     // `bksim report` rebuilds the same Markdown and charts from the directory.
     let before = read(&with.join("charts/tornado-per-object-kms-requests-per-s.svg"));
     std::fs::remove_file(with.join("report.md")).unwrap();
+    // A tornado of a variant the analysis no longer has goes; other files stay.
+    let stale = with.join("charts/tornado-gone-kms-requests-per-s.svg");
+    std::fs::write(&stale, "old").unwrap();
+    std::fs::write(with.join("charts/mine.svg"), "mine").unwrap();
     let r = bksim(&["report", with.to_str().unwrap(), "-q"]);
     assert!(r.status.success(), "{}", text(&r.stderr));
+    assert!(!stale.exists());
+    assert_eq!(read(&with.join("charts/mine.svg")), b"mine");
+    std::fs::remove_file(with.join("charts/mine.svg")).unwrap();
     assert_eq!(text(&read(&with.join("report.md"))), md);
     assert_eq!(
         read(&with.join("charts/tornado-per-object-kms-requests-per-s.svg")),
