@@ -8,6 +8,8 @@ pub const TIMESERIES_FILE: &str = "timeseries.csv";
 pub const RUN_FILE: &str = "run.json";
 /// A live run's comparison with the model (`bksim live`).
 pub const LIVE_FILE: &str = "live.json";
+/// Which assumptions decide the verdict (`bksim sensitivity`, `bksim run --sensitivity`).
+pub const SENSITIVITY_FILE: &str = "sensitivity.json";
 /// The design-review report's files, and the directory of its chart files.
 pub const REPORT_HTML: &str = "report.html";
 pub const REPORT_MD: &str = "report.md";

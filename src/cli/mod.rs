@@ -103,7 +103,7 @@ pub enum Command {
     /// Which assumptions decide the verdict: every assumption-labelled parameter run at a
     /// plausible low and high, one at a time, with the same seed.
     #[command(
-        after_help = "Examples:\n  bksim sensitivity scenarios/quickstart.toml\n  bksim sensitivity scenarios/data-lake-reads.toml --only s3.frontend_hosts --only s3.bucket_key_ttl\n  bksim sensitivity scenarios/quickstart.toml --metric kms_requests_per_s --json\n\nRuns each variant at its base values and, one parameter at a time, at the parameter's low\nand high (ranges listed in scenarios/README.md, section Sensitivity ranges), all with the\nsame seed so that differences come from the parameter. A parameter whose end changes the\nverdict (ok, throttled, failures) is bisected to find where it flips.\nWrites sensitivity.json (schema bksim.sensitivity.v1). Output is the same whatever the\nthread count. The output directory is written as a whole; an existing one must be empty or\nhold a sensitivity.json.\nExit codes: 0 success, 2 invalid input, 1 anything else."
+        after_help = "Examples:\n  bksim sensitivity scenarios/quickstart.toml\n  bksim sensitivity scenarios/data-lake-reads.toml --only s3.frontend_hosts --only s3.bucket_key_ttl\n  bksim sensitivity scenarios/quickstart.toml --metric kms_requests_per_s --json\n\nRuns each variant at its base values and, one parameter at a time, at the parameter's low\nand high (ranges listed in scenarios/README.md, section Sensitivity ranges), all with the\nsame seed so that differences come from the parameter. A parameter whose end changes the\nverdict (ok, throttled, failures) is bisected to find where it flips.\nWrites sensitivity.json (schema bksim.sensitivity.v1) and a tornado chart per variant and\nmetric (charts/tornado-<variant>-<metric>.svg and .png). A scenario's [sensitivity] table\nsets its own ranges. --shard I/N runs a share of the parameters into a shard file;\n--merge combines the shards into what one run writes. Output is the same whatever the\nthread count. The output directory is written as a whole; an existing one must be empty or\nhold a sensitivity.json.\nExit codes: 0 success, 2 invalid input, 1 anything else."
     )]
     Sensitivity(SensitivityArgs),
     /// Find, per variant, the highest value of a parameter that meets the constraints.
@@ -264,6 +264,11 @@ pub struct RunOptions {
     /// the trail [default: 1000000, about 100 MB].
     #[arg(long, value_name = "N")]
     pub cloudtrail_limit: Option<u64>,
+    /// Also run the sensitivity analysis (as `bksim sensitivity` does, every ranged
+    /// parameter) and add "What this verdict depends on" to the report, with
+    /// sensitivity.json and the tornado charts of KMS requests per second.
+    #[arg(long)]
+    pub sensitivity: bool,
     #[command(flatten)]
     pub scenario: ScenarioOptions,
     #[command(flatten)]
@@ -329,6 +334,15 @@ pub struct SensitivityArgs {
     /// Output directory [default: results/<scenario name>-sensitivity/].
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
+    /// Run only share I of N of the parameters (numbered across the variants, those numbered
+    /// k with k mod N = I, each with its bisection; every shard runs the variants' bases) and
+    /// write shard-I-of-N.json into --out for --merge.
+    #[arg(long, value_name = "I/N", conflicts_with = "merge")]
+    pub shard: Option<String>,
+    /// Merge shard files, or directories holding shard-I-of-N.json files, of this analysis
+    /// (same FILE and flags) instead of running it (repeatable).
+    #[arg(long, value_name = "SHARDS")]
+    pub merge: Vec<PathBuf>,
     #[command(flatten)]
     pub scenario: ScenarioOptions,
     #[command(flatten)]

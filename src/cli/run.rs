@@ -4,7 +4,9 @@
 //! (or the summary JSON). The directory is written as a staging directory and published in
 //! one step ([`crate::outdir`]): it always holds one complete run. With `--check`, a
 //! measured value (`[[expect]]`) the model misses by more than its tolerance then makes the
-//! command fail with [`super::EXIT_CHECK`].
+//! command fail with [`super::EXIT_CHECK`]. With `--sensitivity` the sensitivity analysis
+//! runs after the simulation and its `sensitivity.json` joins the directory, so the report
+//! gets the section "What this verdict depends on"; without it nothing changes.
 
 use super::{CommandError, RunArgs, RunOptions};
 use crate::engine::time::{Nanos, to_secs};
@@ -47,6 +49,10 @@ pub fn execute(
         .iter()
         .map(|name| Ok(file.variant(name)?.description.clone()))
         .collect::<Result<_, CommandError>>()?;
+    let sensitivity = match args.sensitivity {
+        true => Some(super::sensitivity::plan(file, &extra, &selected)?),
+        false => None,
+    };
     let base = &scenarios[0].1;
     let out_dir = args
         .out
@@ -138,6 +144,9 @@ pub fn execute(
     facts.calibration_profile = Some(base.crypto.profile.clone());
     report::write_outputs(stage.path(), &results, &facts)
         .map_err(|e| super::in_target(&stage, e.to_string()))?;
+    if let Some(plan) = &sensitivity {
+        super::sensitivity::into_run_dir(plan, &stage, &pool, show_progress)?;
+    }
     // Charts, report.html and report.md, from the files just written (as `bksim report`
     // builds them). Every error names its file.
     // Inside the pool, so `--threads` caps the chart drawing too.

@@ -84,7 +84,7 @@ impl Kind {
             }
             Kind::Sweep => "sweep.json or sweep.csv",
             Kind::CloudTrail => crate::cloudtrail::MANIFEST_FILE,
-            Kind::Sensitivity => "sensitivity.json",
+            Kind::Sensitivity => crate::layout::SENSITIVITY_FILE,
         }
     }
 
@@ -100,13 +100,17 @@ impl Kind {
                     report::REPORT_MD,
                     report::CHARTS_DIR,
                     crate::layout::LIVE_FILE,
+                    // `bksim run --sensitivity`.
+                    crate::layout::SENSITIVITY_FILE,
                 ]
                 .contains(&name)
                     || report::is_hgrm_file_name(name)
             }
             Kind::Sweep => matches!(name, "sweep.csv" | "sweep.json" | "charts"),
             Kind::CloudTrail => true,
-            Kind::Sensitivity => matches!(name, "sensitivity.json" | "charts"),
+            Kind::Sensitivity => {
+                name == crate::layout::SENSITIVITY_FILE || name == crate::layout::CHARTS_DIR
+            }
         }
     }
 
@@ -129,7 +133,7 @@ impl Kind {
                 .iter()
                 .any(|f| dir.join(f).is_file()),
             Kind::CloudTrail => dir.join(crate::cloudtrail::MANIFEST_FILE).is_file(),
-            Kind::Sensitivity => dir.join("sensitivity.json").is_file(),
+            Kind::Sensitivity => dir.join(crate::layout::SENSITIVITY_FILE).is_file(),
         }
     }
 }

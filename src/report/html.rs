@@ -12,6 +12,7 @@ use crate::metrics::results::VariantSummary;
 use crate::report::charts::Chart;
 use crate::report::load::LoadedRun;
 use crate::report::markdown::run_line;
+use crate::report::sensitivity::tornado::TornadoFile;
 use crate::report::sources::{self, Span};
 use crate::report::table;
 use crate::report::verdict::verdicts;
@@ -53,8 +54,10 @@ dl.facts { display: grid; grid-template-columns: max-content auto; gap: 4px 16px
 dl.facts dt { color: #555; } dl.facts dd { margin: 0; }
 ";
 
-/// The text of `report.html`. `charts` pairs each chart with its SVG text.
-pub fn report_html(run: &LoadedRun, charts: &[(&Chart, &str)]) -> String {
+/// The text of `report.html`. `charts` pairs each chart with its SVG text; `tornados` are
+/// the tornado charts of the section "What this verdict depends on" (when the directory has
+/// a `sensitivity.json`).
+pub fn report_html(run: &LoadedRun, charts: &[(&Chart, &str)], tornados: &[TornadoFile]) -> String {
     let s = &run.summary;
     let vs: Vec<&VariantSummary> = s.variants.iter().collect();
     let mut o = String::with_capacity(64 * 1024);
@@ -101,6 +104,11 @@ pub fn report_html(run: &LoadedRun, charts: &[(&Chart, &str)]) -> String {
         let _ = writeln!(o, "<p>{}</p>\n</article>", esc(&v.sentences.join(" ")));
     }
     o.push_str("</section>\n");
+    o.push_str(&crate::report::sensitivity::html_section(
+        run.sensitivity.as_ref(),
+        tornados,
+        esc,
+    ));
 
     // Comparison table.
     o.push_str("<section id=\"comparison\">\n<h2>Comparison</h2>\n<table class=\"compare\">\n<thead><tr><th></th>");
@@ -316,7 +324,7 @@ mod tests {
     #[test]
     fn assumptions_say_where_the_facts_document_is() {
         let run = crate::report::charts::tests::synthetic(&["a"], 5, 100, false);
-        let html = report_html(&run, &[]);
+        let html = report_html(&run, &[], &[]);
         let start = html.find("<section id=\"assumptions\">").unwrap();
         let section = &html[start..start + html[start..].find("</section>").unwrap()];
         assert!(

@@ -1,5 +1,5 @@
 //! Reading a results directory back: `summary.json`, `timeseries.csv`, the
-//! `latency-<variant>-<op>.hgrm` files and (optionally) `run.json`, as `bksim report` and the
+//! `latency-<variant>-<op>.hgrm` files and (optionally) `run.json` and `sensitivity.json`, as `bksim report` and the
 //! report writer after `bksim run` need them. Each file is parsed by its format's module in
 //! [`crate::report::formats`] (the same types its writer writes); this module reads the
 //! files and checks them against each other.
@@ -29,6 +29,7 @@ pub use crate::report::formats::summary::SummaryFile;
 use crate::report::formats::summary::parse_summary;
 use crate::report::formats::timeseries::parse_timeseries;
 use crate::report::plausible::MAX_DRAIN_SECONDS;
+use crate::report::sensitivity::output::{self as sensitivity, SensitivityResults};
 use crate::report::{RUN_FILE, SUMMARY_FILE, TIMESERIES_FILE, hgrm_file_name};
 
 /// Latency distributions of one variant.
@@ -54,6 +55,8 @@ pub struct LoadedRun {
     /// A live run's comparison with the model (`live.json`, from `bksim live`); `None` for a
     /// simulated run.
     pub live: Option<crate::report::formats::live::LiveFile>,
+    /// `sensitivity.json` (`bksim run --sensitivity`); `None` when the directory has none.
+    pub sensitivity: Option<SensitivityResults>,
 }
 
 /// Reads a results directory. `run.json` may be absent (the report then says the run facts
@@ -151,6 +154,8 @@ pub fn load_results(dir: &Path) -> Result<LoadedRun, LoadError> {
         Err(e) => return Err(e),
     };
 
+    let sensitivity = load_sensitivity(dir, &summary)?;
+
     Ok(LoadedRun {
         summary,
         timeseries,
@@ -158,7 +163,53 @@ pub fn load_results(dir: &Path) -> Result<LoadedRun, LoadError> {
         latency,
         run,
         live: crate::report::live::load(dir)?,
+        sensitivity,
     })
+}
+
+/// Reads `sensitivity.json` when the directory has one: its schema, and its variants must be
+/// variants of `summary.json` (the analysis of this run, not of another scenario).
+fn load_sensitivity(
+    dir: &Path,
+    summary: &SummaryFile,
+) -> Result<Option<SensitivityResults>, LoadError> {
+    let path = dir.join(sensitivity::FILE);
+    let text = match read(&path) {
+        Ok(text) => text,
+        Err(LoadError::Missing { .. }) => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    let s: SensitivityResults = serde_json::from_str(&text).map_err(|e| {
+        LoadError::corrupt(
+            &path,
+            e.line(),
+            format!("not a bksim sensitivity file (column {}): {e}", e.column()),
+        )
+    })?;
+    if s.schema != sensitivity::SCHEMA {
+        return Err(LoadError::corrupt(
+            &path,
+            0,
+            format!(
+                "schema '{}': expected '{}'",
+                crate::input::clip(&s.schema, 60),
+                sensitivity::SCHEMA
+            ),
+        ));
+    }
+    for v in &s.variants {
+        if !summary.variants.iter().any(|x| x.name == v.name) {
+            return Err(LoadError::corrupt(
+                &path,
+                0,
+                format!(
+                    "variant '{}' is not in {SUMMARY_FILE}",
+                    crate::input::clip(&v.name, 60)
+                ),
+            ));
+        }
+    }
+    Ok(Some(s))
 }
 
 /// Reads a file of a results directory through [`crate::input`]: a missing file is
@@ -234,6 +285,7 @@ mod tests {
         assert_eq!(loaded.latency, curves);
         assert_eq!(loaded.latency[1].put.max_ms, 2.0);
         assert_eq!(loaded.run, None);
+        assert_eq!(loaded.sensitivity, None);
 
         let facts = RunFacts {
             bksim_version: summary.bksim_version.clone(),

@@ -34,6 +34,10 @@ pub fn report_md(run: &LoadedRun, charts: &[Chart]) -> String {
         );
     }
     out.push('\n');
+    out.push_str(&crate::report::sensitivity::markdown_section(
+        run.sensitivity.as_ref(),
+        cell,
+    ));
 
     out.push_str("## Comparison\n\n");
     let vs: Vec<&VariantSummary> = s.variants.iter().collect();

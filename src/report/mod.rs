@@ -21,8 +21,9 @@
 //!
 //! The design-review report is built from those files, read back by [`load`]: charts ([`charts`], SVG
 //! and PNG in `charts/`), `report.html` ([`html`]) and `report.md` ([`markdown`]), with the
-//! verdicts ([`verdict`]) and parameter sources ([`sources`]) they share; [`write_report`]
-//! writes them ([`render`]).
+//! verdicts ([`verdict`]) and parameter sources ([`sources`]) they share, and the section
+//! "What this verdict depends on" ([`sensitivity`]) when the directory has a
+//! `sensitivity.json`; [`write_report`] writes them ([`render`]).
 
 use std::path::{Path, PathBuf};
 
@@ -42,6 +43,7 @@ pub mod plausible;
 pub mod render;
 pub mod replay;
 pub mod replication;
+pub mod sensitivity;
 pub mod sources;
 pub mod table;
 pub mod verdict;

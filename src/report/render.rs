@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 use crate::chart::{self, ChartError, ChartFormats, Rendered};
 use crate::report::charts::{ChartKind, RunCharts};
 use crate::report::load::{LoadError, LoadedRun, load_results};
+use crate::report::sensitivity::tornado;
 use crate::report::{ReportError, html, markdown, write_atomic};
 
 /// The report's file names (defined with the other file names in [`crate::report`]).
@@ -88,6 +89,20 @@ pub fn render_report(run: &LoadedRun, formats: Formats) -> Result<RenderedReport
         },
     )?;
     let mut documents = Vec::new();
+    // The tornado charts of "What this verdict depends on", when there is a sensitivity.json.
+    let tornados = match &run.sensitivity {
+        Some(s) => crate::report::sensitivity::render_charts(s, formats.png)?,
+        None => Vec::new(),
+    };
+    for (path, bytes) in tornado::files(&tornados) {
+        if path.ends_with(".svg") && !formats.svg {
+            continue;
+        }
+        documents.push(OutputFile {
+            path,
+            bytes: bytes.to_vec(),
+        });
+    }
     if formats.md {
         documents.push(OutputFile {
             path: REPORT_MD.to_string(),
@@ -102,7 +117,7 @@ pub fn render_report(run: &LoadedRun, formats: Formats) -> Result<RenderedReport
             .collect();
         documents.push(OutputFile {
             path: REPORT_HTML.to_string(),
-            bytes: html::report_html(run, &inline).into_bytes(),
+            bytes: html::report_html(run, &inline, &tornados).into_bytes(),
         });
     }
     Ok(RenderedReport {
@@ -115,6 +130,25 @@ pub fn render_report(run: &LoadedRun, formats: Formats) -> Result<RenderedReport
     })
 }
 
+/// Removes the tornado charts in `dir/charts/`, in the formats asked for, that `documents` do
+/// not have (those of a sensitivity analysis that is gone or had other variants); nothing
+/// else.
+fn remove_stale_tornados(dir: &Path, documents: &[OutputFile], formats: Formats) {
+    let Ok(entries) = std::fs::read_dir(dir.join(chart::CHARTS_DIR)) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let rel = format!("{}/{name}", chart::CHARTS_DIR);
+        let asked =
+            (formats.svg && name.ends_with(".svg")) || (formats.png && name.ends_with(".png"));
+        if asked && tornado::is_tornado_file(&name) && !documents.iter().any(|d| d.path == rel) {
+            // Not removable: left as it was, like the other chart sets' stale files.
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+}
+
 /// Reads the results in `dir` and writes the requested outputs into it, each file atomically
 /// ([`chart::write`] for the charts). Chart files of a requested format that the new report
 /// no longer has (a latency chart for an operation without traffic) are removed. Returns the
@@ -123,8 +157,15 @@ pub fn write_report(dir: &Path, formats: Formats) -> Result<Vec<PathBuf>, Report
     let run = load_results(dir)?;
     let report = render_report(&run, formats)?;
     let mut written = chart::write(dir, &report.charts, report.chart_formats)?;
+    remove_stale_tornados(dir, &report.documents, formats);
     for f in &report.documents {
         let path = dir.join(&f.path);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(|error| ReportError::CreateDir {
+                path: parent.to_path_buf(),
+                error,
+            })?;
+        }
         write_atomic(&path, &f.bytes)?;
         written.push(path);
     }

@@ -13,6 +13,7 @@ mod model;
 mod overrides;
 pub mod presets;
 mod raw;
+mod sensitivity_table;
 mod units;
 mod validate;
 
@@ -20,6 +21,7 @@ pub use error::{ErrorKind, ScenarioError, Site, Via};
 pub use model::*;
 pub use overrides::Override;
 pub use presets::{RegionPreset, is_region_name, region_preset};
+pub use sensitivity_table::SensitivityEntry;
 pub use units::{format_duration, format_size, parse_byte_rate, parse_duration, parse_size};
 pub use validate::{KeyInfo, MAX_NAME_LEN, MAX_RUN, key_table, name_problem};
 

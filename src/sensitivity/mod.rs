@@ -3,11 +3,13 @@
 //! time with the same seed, and the metrics ([`metrics`]) are written as
 //! `sensitivity.json` ([`output`]).
 
-pub mod metrics;
-pub mod output;
 pub mod ranges;
 pub mod runner;
+pub mod shard;
 pub mod values;
+
+/// The results' format, metrics and tornado charts, which the report reads too.
+pub use crate::report::sensitivity::{metrics, output, tornado};
 
 pub use output::SensitivityResults;
 pub use runner::Sensitivity;

@@ -11,7 +11,7 @@ use super::values;
 use crate::model::run_variant;
 use crate::prepare;
 use crate::scenario::ValueSource;
-use crate::scenario::{Override, ScenarioError, ScenarioFile};
+use crate::scenario::{ErrorKind, Override, ScenarioError, ScenarioFile};
 use rayon::prelude::*;
 use toml_edit::Value;
 
@@ -21,6 +21,8 @@ pub const BISECTION_STEPS: u32 = 7;
 
 /// Who an override of a sensitivity run is attributed to in messages.
 const ORIGIN: &str = "sensitivity range";
+/// ... when the range is the scenario's own (`[sensitivity]`).
+const FILE_ORIGIN: &str = "[sensitivity]";
 
 /// What to analyse.
 pub struct Sensitivity<'a> {
@@ -60,50 +62,114 @@ fn source_label(s: &ValueSource) -> String {
 
 impl Sensitivity<'_> {
     fn overrides(&self, extra: Option<(&str, &Value)>) -> Vec<Override> {
+        self.overrides_at(extra, None)
+    }
+
+    /// The overrides of a run; an end set in the file's `[sensitivity]` (at `line`) is
+    /// attributed to it, so an error names its line.
+    fn overrides_at(&self, extra: Option<(&str, &Value)>, line: Option<usize>) -> Vec<Override> {
         let mut o = self.base.clone();
-        if let Some((path, v)) = extra {
-            o.push(Override::new(path, v.clone(), ORIGIN));
+        match (extra, line) {
+            (Some((path, v)), Some(l)) => {
+                let by = format!("{FILE_ORIGIN} line {l}");
+                o.push(Override::with_line(path, v, &by, line));
+            }
+            (Some((path, v)), None) => o.push(Override::new(path, v.clone(), ORIGIN)),
+            (None, _) => {}
         }
         o
     }
 
     /// The parameters varied for `variant`: every parameter of the resolved scenario that has
-    /// a range, in the scenario's provenance order (dotted paths sorted). Every run is
-    /// resolved here, so a range the scenario rejects is reported before anything runs.
+    /// a range (the scenario's own `[sensitivity]` entry first, else [`ranges::RANGES`]), in
+    /// the scenario's provenance order (dotted paths sorted). Every run is resolved here, so
+    /// a range the scenario rejects is reported before anything runs.
     pub fn parameters(&self, variant: &str) -> Result<Vec<Param>, ScenarioError> {
         let sc = prepare::variant(self.file, Some(variant), &self.overrides(None))?;
+        let own = self.file.sensitivity()?;
         let mut out = Vec::new();
         for p in &sc.provenance {
-            let Some(range) = ranges::range_for(&p.path) else {
-                continue;
-            };
             if !self.only.is_empty() && !self.only.iter().any(|o| ranges::matches(o, &p.path)) {
                 continue;
             }
             let base = values::parse(&p.value);
-            let (Some(low), Some(high)) = (
-                values::apply(range.low, &base),
-                values::apply(range.high, &base),
-            ) else {
-                continue;
+            let (low, high, reason, line) = match own
+                .iter()
+                .find(|e| ranges::matches(&e.path, &p.path))
+            {
+                Some(e) => (
+                    e.low.clone(),
+                    e.high.clone(),
+                    match e.line {
+                        Some(l) => format!("range set by the scenario ([sensitivity], line {l})"),
+                        None => "range set by the scenario ([sensitivity])".into(),
+                    },
+                    e.line,
+                ),
+                None => {
+                    let Some(range) = ranges::range_for(&p.path) else {
+                        continue;
+                    };
+                    let (Some(low), Some(high)) = (
+                        values::apply(range.low, &base),
+                        values::apply(range.high, &base),
+                    ) else {
+                        continue;
+                    };
+                    (low, high, range.reason.to_string(), None)
+                }
             };
             for v in [&low, &high] {
                 prepare::variant(
                     self.file,
                     Some(variant),
-                    &self.overrides(Some((&p.path, v))),
+                    &self.overrides_at(Some((&p.path, v)), line),
                 )?;
             }
             out.push(Param {
                 path: p.path.clone(),
                 source: source_label(&p.source),
-                reason: range.reason.into(),
+                reason,
                 base,
                 low,
                 high,
             });
         }
         Ok(out)
+    }
+
+    /// Checks the scenario's `[sensitivity]` table: every entry names a parameter of at least
+    /// one variant analysed (a misspelt path would silently vary nothing).
+    pub fn check_own_ranges(&self) -> Result<(), ScenarioError> {
+        let own = self.file.sensitivity()?;
+        if own.is_empty() {
+            return Ok(());
+        }
+        let mut paths = Vec::new();
+        for v in &self.variants {
+            let sc = prepare::variant(self.file, Some(v), &self.overrides(None))?;
+            paths.extend(sc.provenance.into_iter().map(|p| p.path));
+        }
+        for e in &own {
+            if !paths.iter().any(|p| ranges::matches(&e.path, p)) {
+                let err = ScenarioError::new(
+                    ErrorKind::Invalid,
+                    self.file.path(),
+                    format!(
+                        "'{}' is not a parameter of this scenario (a dotted path as the \
+                         assumptions table of the report lists them, e.g. kms.quota_rps or \
+                         bucket.<name>.prefixes)",
+                        e.path
+                    ),
+                )
+                .with_key(format!("sensitivity.{}", e.path));
+                return Err(match e.line {
+                    Some(l) => err.at_line(l),
+                    None => err,
+                });
+            }
+        }
+        Ok(())
     }
 
     /// One run of `variant` with `path` set to `value` (or the base run).
@@ -116,10 +182,42 @@ impl Sensitivity<'_> {
 
     /// Runs everything; `done` is called after each run.
     pub fn run(&self, done: &(dyn Fn() + Sync)) -> Result<SensitivityResults, ScenarioError> {
+        self.run_shard(0, 1, done)
+    }
+
+    /// The parameters of every variant that shard `index` of `count` varies: numbered across
+    /// the variants in order, those numbered k with k mod count = index.
+    pub fn shard_parameters(
+        &self,
+        index: usize,
+        count: usize,
+    ) -> Result<Vec<Vec<Param>>, ScenarioError> {
+        let mut k = 0usize;
         let mut params = Vec::new();
         for v in &self.variants {
-            params.push(self.parameters(v)?);
+            let mut mine = Vec::new();
+            for p in self.parameters(v)? {
+                if k % count == index {
+                    mine.push(p);
+                }
+                k += 1;
+            }
+            params.push(mine);
         }
+        Ok(params)
+    }
+
+    /// Runs shard `index` of `count`: every variant's base run and the parameters of
+    /// [`Self::shard_parameters`], each with its bisection. A parameter's results do not
+    /// depend on the others', so the shards merged ([`super::shard::merge`]) are the
+    /// unsharded results byte for byte.
+    pub fn run_shard(
+        &self,
+        index: usize,
+        count: usize,
+        done: &(dyn Fn() + Sync),
+    ) -> Result<SensitivityResults, ScenarioError> {
+        let params = self.shard_parameters(index, count)?;
         let first = prepare::variant(self.file, Some(&self.variants[0]), &self.overrides(None))?;
         // Jobs: (variant, None) is the base run; (variant, Some((param, high?))) an end.
         let mut jobs: Vec<(usize, Option<(usize, bool)>)> = Vec::new();
@@ -189,12 +287,7 @@ impl Sensitivity<'_> {
             for (row, f) in rows.iter_mut().zip(flips) {
                 row.flip = f;
             }
-            let primary = self
-                .metrics
-                .first()
-                .map(String::as_str)
-                .unwrap_or(metrics::KMS_RPS);
-            sort_by_spread(&mut rows, &base.values, primary, base.verdict);
+            sort_by_spread(&mut rows, &base.values, self.primary(), base.verdict);
             let keep = |m: &mut metrics::Values| {
                 if !self.metrics.is_empty() {
                     m.retain(|k, _| self.metrics.contains(k));
@@ -223,6 +316,34 @@ impl Sensitivity<'_> {
             ),
             variants,
         })
+    }
+
+    /// The metric parameters are ordered by: the first `--metric`, else KMS requests/s.
+    pub fn primary(&self) -> &str {
+        self.metrics
+            .first()
+            .map(String::as_str)
+            .unwrap_or(metrics::KMS_RPS)
+    }
+
+    /// Identifies the analysis: shards are merged only when they agree on it. It covers the
+    /// bksim version, the scenario text, the base overrides, the variants, `--only` and
+    /// `--metric`.
+    pub fn fingerprint(&self) -> String {
+        let base: Vec<String> = self
+            .base
+            .iter()
+            .map(|o| format!("{}={}", o.path, o.value_toml()))
+            .collect();
+        let h = crate::engine::rng::stable_hash(&[
+            env!("CARGO_PKG_VERSION").as_bytes(),
+            self.file.text().as_bytes(),
+            base.join("\n").as_bytes(),
+            self.variants.join("\n").as_bytes(),
+            self.only.join("\n").as_bytes(),
+            self.metrics.join("\n").as_bytes(),
+        ]);
+        format!("{h:016x}")
     }
 
     /// The flip between `p.base` (verdict `from`) and `end` (verdict `to`), when the values
@@ -263,7 +384,12 @@ impl Sensitivity<'_> {
 /// Orders parameters: those that change the verdict first, then by the spread of the
 /// primary metric (highest minus lowest of base, low and high, over the base value; the
 /// plain difference when the base is 0), then by path.
-fn sort_by_spread(rows: &mut [ParamResult], base: &metrics::Values, primary: &str, v: Verdict) {
+pub(crate) fn sort_by_spread(
+    rows: &mut [ParamResult],
+    base: &metrics::Values,
+    primary: &str,
+    v: Verdict,
+) {
     let b = base.get(primary).copied().unwrap_or(0.0);
     let spread = |r: &ParamResult| {
         let l = r.at_low.get(primary).copied().unwrap_or(b);

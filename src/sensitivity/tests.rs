@@ -155,3 +155,107 @@ fn range_keys_match_element_names() {
     );
     assert!(ranges::range_for("workload.w.sessions").is_none());
 }
+
+#[test]
+fn the_scenarios_own_ranges_replace_and_add_parameters() {
+    // Below the offered 1,000 PUT/s at both ends: throttled at both.
+    let text = format!(
+        "{PUTS}[sensitivity]\n\"kms.quota_rps\" = [500, 900]\n\"workload.w.sessions\" = [1, 8]\n"
+    );
+    // The quota's entry is the file's last line but one.
+    let line = text.lines().count() - 1;
+    let f = file(&text);
+    let r = analyse(&f, &["kms.quota_rps", "workload.w.sessions"], 2);
+    let v = &r.variants[0];
+    let p = |path: &str| v.parameters.iter().find(|p| p.path == path).unwrap();
+    let q = p("kms.quota_rps");
+    assert_eq!((q.low.as_str(), q.high.as_str()), ("500", "900"));
+    assert_eq!(
+        q.reason,
+        format!("range set by the scenario ([sensitivity], line {line})")
+    );
+    // Half the offered rate: retries cannot hide it; 90 %: throttled at least.
+    assert_eq!(q.verdict_at_low, Verdict::Failures);
+    assert_ne!(q.verdict_at_high, Verdict::Ok);
+    // Sessions have no range of their own: the scenario adds one.
+    let s = p("workload.w.sessions");
+    assert_eq!((s.low.as_str(), s.high.as_str()), ("1", "8"));
+    assert_eq!(s.source, "scenario line 17");
+    assert_eq!(s.at_low[KMS_RPS], 1000.0);
+}
+
+fn in_pool<T: Send>(threads: usize, f: impl FnOnce() -> T + Send) -> T {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .unwrap()
+        .install(f)
+}
+
+#[test]
+fn shards_merged_give_the_unsharded_bytes() {
+    use super::shard::{self, SHARD_SCHEMA, ShardFile};
+    let f = file(PUTS);
+    let s = Sensitivity {
+        file: &f,
+        base: Vec::new(),
+        variants: vec!["per-object".into()],
+        only: ["kms.quota_rps", "s3.latency", "client.retry", "kms.limiter"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect(),
+        metrics: Vec::new(),
+    };
+    let whole = in_pool(1, || s.run(&|| {})).unwrap().to_json();
+    let shard = |i: usize, n: usize| {
+        let results = in_pool(2, || s.run_shard(i, n, &|| {})).unwrap();
+        let text = ShardFile {
+            schema: SHARD_SCHEMA.into(),
+            shard: i,
+            shards: n,
+            fingerprint: s.fingerprint(),
+            results,
+        }
+        .to_json();
+        let path = std::path::PathBuf::from(format!("shard-{i}-of-{n}.json"));
+        let parsed = shard::parse(&path, &text).unwrap();
+        (path, parsed)
+    };
+    let (a, b, c) = (shard(0, 3), shard(1, 3), shard(2, 3));
+    // Four parameters over three shards: 2, 1 and 1.
+    let count = |x: &(std::path::PathBuf, ShardFile)| x.1.results.variants[0].parameters.len();
+    assert_eq!((count(&a), count(&b), count(&c)), (2, 1, 1));
+    // In any order.
+    let merged = shard::merge(&s, &[c.clone(), a.clone(), b.clone()]).unwrap();
+    assert_eq!(merged.to_json(), whole);
+
+    // A shard missing, given twice, or of another analysis: refused.
+    let e = shard::merge(&s, &[a.clone(), c.clone()]).unwrap_err();
+    assert_eq!(e.to_string(), "shards missing: [1] of 3");
+    let e = shard::merge(&s, &[a.clone(), a.clone(), b.clone(), c.clone()]).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "shard-0-of-3.json: shard 0 of 3 is also shard-0-of-3.json"
+    );
+    let other = Sensitivity {
+        only: vec!["kms.quota_rps".into()],
+        ..Sensitivity {
+            file: &f,
+            base: Vec::new(),
+            variants: vec!["per-object".into()],
+            only: Vec::new(),
+            metrics: Vec::new(),
+        }
+    };
+    let e = shard::merge(&other, &[a.clone(), b.clone(), c.clone()]).unwrap_err();
+    assert!(
+        e.to_string()
+            .starts_with("shard-0-of-3.json: belongs to another analysis"),
+        "{e}"
+    );
+    // A shard whose parameters were swapped for another's.
+    let mut wrong = b.clone();
+    wrong.1.results.variants[0].parameters = c.1.results.variants[0].parameters.clone();
+    let e = shard::merge(&s, &[a, wrong, c]).unwrap_err();
+    assert!(e.to_string().contains("but shard 1 of 3 varies"), "{e}");
+}

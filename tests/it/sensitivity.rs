@@ -114,3 +114,276 @@ fn unknown_metric_or_parameter_is_invalid_input() {
     );
     assert!(!out.exists());
 }
+
+/// A small scenario: 200 SSE-KMS PUT/s without bucket keys for 4 s against a 1,500 rps quota.
+const TINY: &str = r#"
+name = "tiny"
+seed = 11
+duration = "4s"
+warmup = "1s"
+[kms]
+region = "eu-central-1"
+quota_rps = 1500
+[[bucket]]
+name = "b"
+encryption = "sse-kms"
+[[workload]]
+name = "w"
+bucket = "b"
+op = "put"
+arrival = { kind = "constant", rate = 200 }
+sessions = 2
+[[variant]]
+name = "per-object"
+set = { "bucket.b.bucket_key" = false }
+"#;
+
+fn files_under(dir: &std::path::Path) -> Vec<String> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let e = e.unwrap();
+        let name = e.file_name().to_string_lossy().into_owned();
+        if e.file_type().unwrap().is_dir() {
+            for f in files_under(&e.path()) {
+                out.push(format!("{name}/{f}"));
+            }
+        } else {
+            out.push(name);
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn run_with_sensitivity_adds_the_section_and_changes_nothing_else() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = dir.path().join("tiny.toml");
+    std::fs::write(&scenario, TINY).unwrap();
+    let f = scenario.to_str().unwrap();
+    let plain = dir.path().join("plain");
+    let with = dir.path().join("with");
+    let r = bksim(&["run", f, "--out", plain.to_str().unwrap(), "-q", "-j", "2"]);
+    assert!(r.status.success(), "{}", text(&r.stderr));
+    let r = bksim(&[
+        "run",
+        f,
+        "--sensitivity",
+        "--out",
+        with.to_str().unwrap(),
+        "-q",
+        "-j",
+        "2",
+    ]);
+    assert!(r.status.success(), "{}", text(&r.stderr));
+    let (a, b) = (files_under(&plain), files_under(&with));
+    let added: Vec<&String> = b.iter().filter(|n| !a.contains(n)).collect();
+    assert_eq!(
+        added,
+        [
+            "charts/tornado-per-object-kms-requests-per-s.png",
+            "charts/tornado-per-object-kms-requests-per-s.svg",
+            "sensitivity.json"
+        ]
+    );
+    // Every file of the plain run is there with the same bytes, but the reports (and the
+    // wall-clock facts).
+    for n in &a {
+        if ["report.md", "report.html", "run.json"].contains(&n.as_str()) {
+            continue;
+        }
+        assert_eq!(read(&plain.join(n)), read(&with.join(n)), "{n}");
+    }
+    let plain_md = text(&read(&plain.join("report.md")));
+    let md = text(&read(&with.join("report.md")));
+    assert!(!plain_md.contains("What this verdict depends on"));
+    assert!(md.contains("## What this verdict depends on"), "{md}");
+    // The quota flips the verdict (200 PUT/s: at 750, 1,500 x 0.5, nothing throttles; the
+    // section lists the parameters the verdict rests on or says none does).
+    assert!(md.contains("![Tornado of KMS requests per second for variant per-object"));
+    // Removing the section's lines gives the plain report back.
+    let start = md.find("## What this verdict depends on").unwrap();
+    let end = md.find("## Comparison").unwrap();
+    assert_eq!(format!("{}{}", &md[..start], &md[end..]), plain_md);
+    let html = text(&read(&with.join("report.html")));
+    assert!(html.contains("<figure id=\"chart-tornado-per-object-kms-requests-per-s\""));
+
+    // `bksim report` rebuilds the same Markdown and charts from the directory.
+    let before = read(&with.join("charts/tornado-per-object-kms-requests-per-s.svg"));
+    std::fs::remove_file(with.join("report.md")).unwrap();
+    // A tornado of a variant the analysis no longer has goes; other files stay.
+    let stale = with.join("charts/tornado-gone-kms-requests-per-s.svg");
+    std::fs::write(&stale, "old").unwrap();
+    std::fs::write(with.join("charts/mine.svg"), "mine").unwrap();
+    let r = bksim(&["report", with.to_str().unwrap(), "-q"]);
+    assert!(r.status.success(), "{}", text(&r.stderr));
+    assert!(!stale.exists());
+    assert_eq!(read(&with.join("charts/mine.svg")), b"mine");
+    std::fs::remove_file(with.join("charts/mine.svg")).unwrap();
+    assert_eq!(text(&read(&with.join("report.md"))), md);
+    assert_eq!(
+        read(&with.join("charts/tornado-per-object-kms-requests-per-s.svg")),
+        before
+    );
+
+    // `bksim sensitivity` on one thread writes the same sensitivity.json, and a tornado per
+    // metric.
+    let sens = dir.path().join("sens");
+    let r = bksim(&[
+        "sensitivity",
+        f,
+        "--out",
+        sens.to_str().unwrap(),
+        "-q",
+        "-j",
+        "1",
+    ]);
+    assert!(r.status.success(), "{}", text(&r.stderr));
+    assert_eq!(
+        read(&sens.join("sensitivity.json")),
+        read(&with.join("sensitivity.json"))
+    );
+    let charts = files_under(&sens.join("charts"));
+    assert_eq!(charts.len(), 16, "{charts:?}");
+    assert!(charts.contains(&"tornado-per-object-p99-ms-put.svg".to_string()));
+
+    // A plain run over the directory removes the analysis with its section.
+    let r = bksim(&["run", f, "--out", with.to_str().unwrap(), "-q"]);
+    assert!(r.status.success(), "{}", text(&r.stderr));
+    assert_eq!(files_under(&with), a);
+}
+
+#[test]
+fn a_bad_sensitivity_table_is_invalid_input_naming_file_line_and_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.toml");
+    let out = dir.path().join("o");
+    // TINY is 20 lines: the entry is on line 22.
+    assert_eq!(TINY.lines().count(), 20);
+    for (entry, message) in [
+        (
+            r#""kms.quota_rps" = [1]"#,
+            "t.toml:22:19: sensitivity.kms.quota_rps: expected [low, high]: two values, found 1",
+        ),
+        (
+            r#""kms.quota_rps" = 5"#,
+            "t.toml:22:19: sensitivity.kms.quota_rps: expected [low, high], found an integer",
+        ),
+        (
+            r#""kms.nope" = [1, 2]"#,
+            "t.toml:22: sensitivity.kms.nope: 'kms.nope' is not a parameter of this scenario",
+        ),
+        (
+            r#""kms.quota_rps" = ["fast", 2]"#,
+            "t.toml: [sensitivity] line 22 sets kms.quota_rps: expected a whole number of \
+             requests per second, found \"fast\"",
+        ),
+        (
+            r#"kms = { quota_rps = [[1], 2] }"#,
+            "t.toml:22:22: sensitivity.kms.quota_rps: low and high are single values, not arrays",
+        ),
+    ] {
+        std::fs::write(&path, format!("{TINY}[sensitivity]\n{entry}\n")).unwrap();
+        for cmd in [
+            vec!["sensitivity", path.to_str().unwrap()],
+            vec!["run", path.to_str().unwrap(), "--sensitivity"],
+        ] {
+            let mut args = cmd.clone();
+            args.extend(["--out", out.to_str().unwrap(), "-q"]);
+            let r = bksim(&args);
+            assert_eq!(r.status.code(), Some(2), "{entry}: {}", text(&r.stderr));
+            let err = text(&r.stderr);
+            assert!(err.contains(message), "{entry}: {err}");
+            assert!(!out.exists(), "{entry}: nothing written");
+        }
+    }
+    // A plain run ignores the table (as it ignores [sweep]).
+    let r = bksim(&[
+        "run",
+        path.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "-q",
+    ]);
+    assert!(r.status.success(), "{}", text(&r.stderr));
+}
+
+#[test]
+fn shards_merged_write_what_the_unsharded_run_writes() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = dir.path().join("tiny.toml");
+    std::fs::write(&scenario, TINY).unwrap();
+    let f = scenario.to_str().unwrap();
+    let only = [
+        "--only",
+        "kms.quota_rps",
+        "--only",
+        "s3.latency",
+        "--only",
+        "kms.limiter",
+    ];
+    let run = |extra: &[&str]| {
+        let mut args = vec!["sensitivity", f, "-q"];
+        args.extend(only);
+        args.extend(extra);
+        let r = bksim(&args);
+        assert!(r.status.success(), "{extra:?}: {}", text(&r.stderr));
+    };
+    let whole = dir.path().join("whole");
+    let shards = dir.path().join("shards");
+    let merged = dir.path().join("merged");
+    run(&["--out", whole.to_str().unwrap(), "-j", "1"]);
+    for s in ["1/2", "0/2"] {
+        run(&["--shard", s, "--out", shards.to_str().unwrap(), "-j", "2"]);
+    }
+    assert_eq!(
+        files_under(&shards),
+        ["shard-0-of-2.json", "shard-1-of-2.json"]
+    );
+    run(&[
+        "--merge",
+        shards.to_str().unwrap(),
+        "--out",
+        merged.to_str().unwrap(),
+    ]);
+    assert_eq!(files_under(&whole), files_under(&merged));
+    for n in files_under(&whole) {
+        assert_eq!(read(&whole.join(&n)), read(&merged.join(&n)), "{n}");
+    }
+    // Merging with other flags than the shards had: invalid input, nothing written.
+    let other = dir.path().join("other");
+    let r = bksim(&[
+        "sensitivity",
+        f,
+        "--only",
+        "kms.quota_rps",
+        "--merge",
+        shards.to_str().unwrap(),
+        "--out",
+        other.to_str().unwrap(),
+    ]);
+    assert_eq!(r.status.code(), Some(2));
+    assert!(
+        text(&r.stderr).contains("shard-0-of-2.json: belongs to another analysis"),
+        "{}",
+        text(&r.stderr)
+    );
+    assert!(!other.exists());
+    // One shard missing.
+    std::fs::remove_file(shards.join("shard-1-of-2.json")).unwrap();
+    let mut args = vec!["sensitivity", f];
+    args.extend(only);
+    args.extend([
+        "--merge",
+        shards.to_str().unwrap(),
+        "--out",
+        other.to_str().unwrap(),
+    ]);
+    let r = bksim(&args);
+    assert_eq!(r.status.code(), Some(2));
+    assert!(
+        text(&r.stderr).contains("shards missing: [1] of 2"),
+        "{}",
+        text(&r.stderr)
+    );
+}

@@ -308,6 +308,7 @@ pub(crate) mod tests {
         }
         LoadedRun {
             live: None,
+            sensitivity: None,
             timeseries_step: 1,
             summary: SummaryFile {
                 schema: crate::report::formats::summary::SUMMARY_SCHEMA.into(),

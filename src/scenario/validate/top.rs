@@ -81,6 +81,8 @@ pub(super) const REPLICATION: KeyDef = KeyDef::new(
 );
 /// A parameter grid, not the model: `ScenarioFile::sweep` reads it.
 const SWEEP: KeyDef = KeyDef::new("sweep", Special("none"), "table", Source::None);
+/// Sensitivity ranges, not the model: `ScenarioFile::sensitivity` reads it.
+const SENSITIVITY: KeyDef = KeyDef::new("sensitivity", Special("none"), "table", Source::None);
 
 pub(super) const KEYS: &[KeyDef] = &[
     NAME,
@@ -97,6 +99,7 @@ pub(super) const KEYS: &[KeyDef] = &[
     REPLICATION,
     VARIANT,
     SWEEP,
+    SENSITIVITY,
     EXPECT,
 ];
 

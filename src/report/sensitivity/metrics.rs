@@ -88,3 +88,19 @@ pub fn of(s: &VariantSummary, sc: &Scenario) -> Metrics {
     };
     Metrics { values: v, verdict }
 }
+
+/// What a metric measures, as an axis or a sentence names it.
+pub fn describe(name: &str) -> String {
+    let op = |s: &str| s.to_uppercase();
+    match name.split_once('.') {
+        Some(("failed_fraction", o)) => format!("share of {}s failed", op(o)),
+        Some(("p99_ms", o)) => format!("{} p99 latency (ms)", op(o)),
+        _ => match name {
+            KMS_RPS => "KMS requests per second".into(),
+            "kms_peak_over_quota" => "KMS peak second / quota".into(),
+            "kms_throttled_fraction" => "share of KMS calls throttled".into(),
+            "kms_cost_per_month_usd" => "KMS cost per month (USD)".into(),
+            other => other.into(),
+        },
+    }
+}

@@ -6,9 +6,9 @@ use super::metrics::{Values, Verdict};
 use serde::{Deserialize, Serialize};
 
 pub const SCHEMA: &str = "bksim.sensitivity.v1";
-pub const FILE: &str = "sensitivity.json";
+pub const FILE: &str = crate::layout::SENSITIVITY_FILE;
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SensitivityResults {
     pub schema: String,
     pub scenario: String,
@@ -18,7 +18,7 @@ pub struct SensitivityResults {
     pub variants: Vec<VariantResult>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct VariantResult {
     pub name: String,
     /// The verdict at the base values.
@@ -27,7 +27,7 @@ pub struct VariantResult {
     pub parameters: Vec<ParamResult>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ParamResult {
     pub path: String,
     /// Where the base value comes from: assumption, fact (UNCERTAIN), scenario line N...
