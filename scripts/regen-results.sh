@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Regenerates the reference results: runs every bundled scenario (scenarios/*.toml) with its
 # own seed into a scratch directory, then copies what the repository tracks of each run (the
-# reports and the SVG charts) into reference-results/<scenario>/.
+# reports and the SVG charts, with the sensitivity section: `run --sensitivity`) into
+# reference-results/<scenario>/.
 #
 # reference-results/ is apart from results/ (where `bksim run` writes by default and which git
 # ignores), so a user's runs never change a tracked file. A change to the model or the charts
@@ -29,7 +30,7 @@ for f in "${files[@]}"; do
   name="$(basename "$f" .toml)"
   echo "== $name"
   start=$(date +%s)
-  "$bksim" run "$f" --out "$scratch/$name" --quiet
+  "$bksim" run "$f" --sensitivity --out "$scratch/$name" --quiet
   dest="reference-results/$name"
   rm -rf "$dest"
   mkdir -p "$dest/charts"
