@@ -188,7 +188,8 @@ pub fn rows(live: &VariantSummary, sims: &[VariantSummary]) -> Vec<Row> {
     out
 }
 
-/// Where the live run and the simulation disagree beyond the tolerances (empty: they agree).
+/// Where the live run and the simulation disagree beyond the tolerances and beyond the
+/// simulation's own spread over its seeds (empty: they agree).
 pub fn disagreements(rows: &[Row]) -> Vec<String> {
     let mut out = Vec::new();
     for r in rows {
@@ -198,13 +199,19 @@ pub fn disagreements(rows: &[Row]) -> Vec<String> {
             m if m.ends_with(".p50_ms") => P50_TOLERANCE,
             _ => continue,
         };
-        let ok = r.difference.is_some_and(|d| d.abs() <= tol);
+        // Within the tolerance of the simulated median, or within the simulation's own
+        // spread over its seeds (small counts, such as a dozen bucket keys, move by more than
+        // 5 % from one seed to the next).
+        let [lo, hi] = r.simulated_range;
+        let ok = r.difference.is_some_and(|d| d.abs() <= tol) || (lo..=hi).contains(&r.live);
         if !ok {
             out.push(format!(
-                "{}: live {:.3}, simulated {:.3} (tolerance {}{})",
+                "{}: live {:.3}, simulated {:.3}, {:.3} to {:.3} over the seeds (tolerance {}{})",
                 r.metric,
                 r.live,
                 r.simulated,
+                lo,
+                hi,
                 if r.kind == "points" { tol } else { tol * 100.0 },
                 if r.kind == "points" { " points" } else { " %" }
             ));
@@ -271,6 +278,7 @@ mod tests {
             summary(120, 30, 25.0),
         ];
         let r = rows(&summary(106, 35, 27.5), &sims);
+        let r_out = rows(&summary(126, 45, 27.5), &sims);
         let get = |m: &str| r.iter().find(|x| x.metric == m).unwrap().clone();
         let k = get("kms.requests");
         assert_eq!((k.simulated, k.simulated_range), (100.0, [90.0, 120.0]));
@@ -283,13 +291,14 @@ mod tests {
         assert!((get("put.p50_ms").difference.unwrap() - 0.1).abs() < 1e-12);
         // No GET traffic anywhere: no GET rows.
         assert!(r.iter().all(|x| !x.metric.starts_with("get.")));
-        let d = disagreements(&r);
+        // 106 is 6 % over the median but inside the seeds' 90 to 120, and the throttled
+        // fraction 3.02 points over it but inside their 25 % to 40 %: no disagreement. 126
+        // requests are out of the seeds' range; 45 of them throttled (35.7 %) are not.
+        assert!(disagreements(&r).is_empty(), "{:?}", disagreements(&r));
         assert_eq!(
-            d,
+            disagreements(&r_out),
             vec![
-                "kms.requests: live 106.000, simulated 100.000 (tolerance 5 %)".to_string(),
-                "kms.throttled_fraction_%: live 33.019, simulated 30.000 (tolerance 3 points)"
-                    .to_string()
+                "kms.requests: live 126.000, simulated 100.000, 90.000 to 120.000 over the seeds (tolerance 5 %)".to_string(),
             ]
         );
         let t = table(&r);
