@@ -19,6 +19,7 @@ use crate::crypto::CryptoError;
 use crate::crypto::sse_kms::bucket_arn;
 use crate::engine::time::Nanos;
 use crate::model::objects::ObjectRecord;
+use crate::model::sim::replay::offered_at;
 use crate::replay::entry::LogOp;
 use crate::replay::order::StoreReader;
 use crate::replay::record::{NO_SIZE, NO_SOURCE, Rec};
@@ -51,15 +52,11 @@ struct Source {
 
 impl Source {
     fn advance(&mut self, duration: Nanos) {
-        self.next = self.reader.next_rec().and_then(|r| {
-            let since = r.t.saturating_sub(self.start_ns).max(0) as u64;
-            let t = if self.speed == 1.0 {
-                since
-            } else {
-                crate::engine::time::from_secs(since as f64 / 1e9 / self.speed)
-            };
-            (t < duration).then_some((t, r))
-        });
+        let (start_ns, speed) = (self.start_ns, self.speed);
+        self.next = self
+            .reader
+            .next_rec()
+            .and_then(|r| offered_at(r.t, start_ns, speed, duration).map(|t| (t, r)));
     }
 }
 

@@ -35,7 +35,7 @@ pub(crate) mod policy_gate;
 pub(crate) mod pool;
 mod principals;
 pub mod regions;
-mod replay;
+pub(crate) mod replay;
 pub mod replication;
 mod request;
 pub(crate) mod sequence;

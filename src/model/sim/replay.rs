@@ -294,16 +294,24 @@ impl Replay {
 impl Source {
     /// Reads the next request offered before `duration` into `next`.
     fn advance(&mut self, duration: Nanos) {
-        self.next = self.reader.next_rec().and_then(|r| {
-            let since = r.t.saturating_sub(self.start_ns).max(0) as u64;
-            let t = if self.speed == 1.0 {
-                since
-            } else {
-                crate::engine::time::from_secs(since as f64 / 1e9 / self.speed)
-            };
-            (t < duration).then_some((t, r))
-        });
+        let (start_ns, speed) = (self.start_ns, self.speed);
+        self.next = self
+            .reader
+            .next_rec()
+            .and_then(|r| offered_at(r.t, start_ns, speed, duration).map(|t| (t, r)));
     }
+}
+
+/// When a request logged at `t` (ns since the epoch) is offered in a replay of a log that
+/// starts at `start_ns`, at `speed`: None when that is not before `duration`.
+pub(crate) fn offered_at(t: i64, start_ns: i64, speed: f64, duration: Nanos) -> Option<Nanos> {
+    let since = t.saturating_sub(start_ns).max(0) as u64;
+    let at = if speed == 1.0 {
+        since
+    } else {
+        crate::engine::time::from_secs(since as f64 / 1e9 / speed)
+    };
+    (at < duration).then_some(at)
 }
 
 impl super::Simulation<'_> {

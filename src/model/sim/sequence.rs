@@ -34,21 +34,23 @@ struct Progress {
 /// The objects a put workload wrote that some get workload reads by position: positions
 /// `first..=last` (1-based, in the order its PUTs completed), the union of its readers'
 /// ranges, so memory is bounded by the ranges (validation caps them at 1,000,000).
-struct Kept {
+/// `O` is what is kept of an object: its record in the simulation, the stored object (with its
+/// bytes) in the live harness, which keeps its sequence with this type.
+struct Kept<O> {
     first: u64,
     last: u64,
     completed: u64,
-    objects: Vec<ObjectRecord>,
+    objects: Vec<O>,
 }
 
-pub(super) struct Sequence {
+pub(crate) struct Sequence<O = ObjectRecord> {
     w: Vec<Progress>,
     /// By writer workload: what its readers need kept (None for other workloads).
-    kept: Vec<Option<Kept>>,
+    kept: Vec<Option<Kept<O>>>,
 }
 
-impl Sequence {
-    pub(super) fn new(sc: &Scenario) -> Sequence {
+impl<O: Clone> Sequence<O> {
+    pub(crate) fn new(sc: &Scenario) -> Sequence<O> {
         let mut w: Vec<Progress> = sc
             .workloads
             .iter()
@@ -63,7 +65,7 @@ impl Sequence {
                 reads: 0,
             })
             .collect();
-        let mut kept: Vec<Option<Kept>> = sc.workloads.iter().map(|_| None).collect();
+        let mut kept: Vec<Option<Kept<O>>> = sc.workloads.iter().map(|_| None).collect();
         for (i, x) in sc.workloads.iter().enumerate() {
             if let Some(a) = x.after {
                 w[a].followers.push(i as u32);
@@ -90,26 +92,26 @@ impl Sequence {
 
     /// Whether workload `w` may offer another request (started, budget not used up).
     #[inline]
-    pub(super) fn may_offer(&self, w: u32) -> bool {
+    pub(crate) fn may_offer(&self, w: u32) -> bool {
         let p = &self.w[w as usize];
         p.start.is_some() && p.budget.is_none_or(|b| p.offered < b)
     }
 
     /// Workload `w` offers a request.
     #[inline]
-    pub(super) fn offer(&mut self, w: u32) {
+    pub(crate) fn offer(&mut self, w: u32) {
         self.w[w as usize].offered += 1;
     }
 
     /// A request of workload `w` was sent (it is in flight until [`Simulation::request_over`]).
     #[inline]
-    pub(super) fn sent(&mut self, w: u32) {
+    pub(crate) fn sent(&mut self, w: u32) {
         self.w[w as usize].in_flight += 1;
     }
 
     /// Workload `w` completed a PUT of `o`: kept when a reader's range holds its position.
     #[inline]
-    pub(super) fn written(&mut self, w: u32, o: ObjectRecord) {
+    pub(crate) fn written(&mut self, w: u32, o: O) {
         if let Some(k) = self.kept[w as usize].as_mut() {
             k.completed += 1;
             if (k.first..=k.last).contains(&k.completed) {
@@ -120,13 +122,44 @@ impl Sequence {
 
     /// The next object get workload `w` reads from its writer (positions in order, cycling),
     /// or None when that position has not been written yet.
-    pub(super) fn read(&mut self, w: u32) -> Option<ObjectRecord> {
+    pub(crate) fn read(&mut self, w: u32) -> Option<O> {
         let p = &mut self.w[w as usize];
         let (writer, first, count) = p.read?;
         let pos = first + p.reads % count;
         p.reads += 1;
         let k = self.kept[writer as usize].as_ref()?;
-        k.objects.get((pos - k.first) as usize).copied()
+        k.objects.get((pos - k.first) as usize).cloned()
+    }
+
+    /// Workload `w` starts at `now`.
+    pub(crate) fn start(&mut self, w: u32, now: Nanos) {
+        self.w[w as usize].start = Some(now);
+    }
+
+    /// When workload `w` started (None: not yet).
+    pub(crate) fn started(&self, w: u32) -> Option<Nanos> {
+        self.w[w as usize].start
+    }
+
+    /// A request of workload `w` is over (finished, or found no object, `was_sent` telling
+    /// which): the workloads that start now, when that was its last (it has then ended).
+    pub(crate) fn over(&mut self, w: u32, was_sent: bool) -> Vec<u32> {
+        let p = &mut self.w[w as usize];
+        if was_sent {
+            p.in_flight = p.in_flight.saturating_sub(1);
+        }
+        if p.ended || p.in_flight > 0 || p.budget.is_none_or(|b| p.offered < b) {
+            return Vec::new();
+        }
+        p.ended = true;
+        std::mem::take(&mut p.followers)
+    }
+
+    /// Notes for the summary (see [`workload_notes`]).
+    pub(crate) fn notes(&self, sc: &Scenario) -> Vec<String> {
+        let start: Vec<Option<Nanos>> = self.w.iter().map(|p| p.start).collect();
+        let offered: Vec<u64> = self.w.iter().map(|p| p.offered).collect();
+        workload_notes(sc, &start, &offered)
     }
 }
 
@@ -134,7 +167,7 @@ impl Simulation<'_> {
     /// Starts workload `wi` at `now`: its closed-loop clients send, or its arrival process
     /// begins (its time 0 at `now`).
     pub(super) fn start_workload(&mut self, now: Nanos, wi: usize) {
-        self.seq.w[wi].start = Some(now);
+        self.seq.start(wi as u32, now);
         match self.sc.workloads[wi].arrival {
             Arrival::Closed { concurrency, .. } => {
                 for c in 0..concurrency {
@@ -154,7 +187,7 @@ impl Simulation<'_> {
     /// Schedules the next open-loop arrival of workload `wi`, if there is one before the end
     /// of the run.
     pub(super) fn schedule_arrival(&mut self, wi: u32) {
-        let start = self.seq.w[wi as usize].start.unwrap_or(0);
+        let start = self.seq.started(wi).unwrap_or(0);
         let until = self.sc.duration.saturating_sub(start);
         let ws = &mut self.workloads[wi as usize];
         if let Some(a) = ws.arrivals.as_mut()
@@ -168,36 +201,21 @@ impl Simulation<'_> {
     /// A request of workload `wi` is over (finished, or found no object, `was_sent` telling
     /// which): when that was its last, the workload has ended and its followers start.
     pub(super) fn request_over(&mut self, now: Nanos, wi: u32, was_sent: bool) {
-        let p = &mut self.seq.w[wi as usize];
-        if was_sent {
-            p.in_flight -= 1;
-        }
-        if p.ended || p.in_flight > 0 || p.budget.is_none_or(|b| p.offered < b) {
-            return;
-        }
-        p.ended = true;
-        let followers = std::mem::take(&mut p.followers);
-        for f in followers {
+        for f in self.seq.over(wi, was_sent) {
             self.start_workload(now, f as usize);
         }
     }
 
     /// Notes for the summary (see [`workload_notes`]).
     pub(super) fn sequence_notes(&self) -> Vec<String> {
-        let start: Vec<Option<Nanos>> = self.seq.w.iter().map(|p| p.start).collect();
-        let offered: Vec<u64> = self.seq.w.iter().map(|p| p.offered).collect();
-        workload_notes(self.sc, &start, &offered)
+        self.seq.notes(self.sc)
     }
 }
 
 /// Notes for the summary: finite workloads that did not offer all their requests, and
 /// followers that never started (or only after the run's `duration`), from when each
 /// workload started and how many requests it offered (the live harness's too).
-pub(crate) fn workload_notes(
-    sc: &Scenario,
-    start: &[Option<Nanos>],
-    offered: &[u64],
-) -> Vec<String> {
+fn workload_notes(sc: &Scenario, start: &[Option<Nanos>], offered: &[u64]) -> Vec<String> {
     let mut notes = Vec::new();
     let duration = sc.duration;
     for (i, w) in sc.workloads.iter().enumerate() {
