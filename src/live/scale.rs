@@ -92,6 +92,15 @@ pub fn unsupported(sc: &Scenario) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_scale_that_fits_has_two_significant_digits_rounded_down() {
+        let f = |offered: f64, capacity: f64| Fit { offered, capacity };
+        assert_eq!(f(30_000.0, 20_994.0).scale_that_fits(1.0), 0.69);
+        assert_eq!(f(30_000.0, 6_568.0).scale_that_fits(1.0), 0.21);
+        assert_eq!(f(24_000.0, 688.0).scale_that_fits(1.0), 0.028);
+        assert_eq!(f(100.0, 50.0).scale_that_fits(10.0), 5.0);
+    }
     use crate::scenario::ScenarioFile;
 
     pub(crate) fn parse(text: &str) -> Scenario {
@@ -165,7 +174,11 @@ impl Fit {
     pub fn scale_that_fits(&self, scale: f64) -> f64 {
         let s = scale * self.capacity / self.offered.max(1e-9);
         let mag = 10f64.powi(s.log10().floor() as i32 - 1);
-        (s / mag).floor() * mag
+        // Written with the decimals two significant digits need (no 0.6900000000000001).
+        let decimals = (-(mag.log10().round() as i32)).max(0) as usize;
+        format!("{:.*}", decimals, (s / mag).floor() * mag)
+            .parse()
+            .unwrap_or(s)
     }
 }
 
