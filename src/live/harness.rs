@@ -134,6 +134,14 @@ fn percentiles(h: &Histogram<u64>) -> [u64; 3] {
 pub fn run(name: &str, sc: &Scenario, settings: &Settings) -> LiveRun {
     let retry = RetryPolicy::new(&sc.client);
     let conns = sc.client.connections_per_session.max(1);
+    let new_session = || {
+        Mutex::new(Session {
+            conns: Connections::new(conns),
+            s3: Client::new(&retry),
+            pool_wait: VecDeque::new(),
+            token_wait: VecDeque::new(),
+        })
+    };
     let mut sessions = Vec::new();
     let mut workloads = Vec::new();
     for w in &sc.workloads {
@@ -145,12 +153,7 @@ pub fn run(name: &str, sc: &Scenario, settings: &Settings) -> LiveRun {
             w.sessions.max(1)
         };
         for _ in 0..own {
-            sessions.push(Mutex::new(Session {
-                conns: Connections::new(conns),
-                s3: Client::new(&retry),
-                pool_wait: VecDeque::new(),
-                token_wait: VecDeque::new(),
-            }));
+            sessions.push(new_session());
         }
         // The simulation's own arrival stream: the live run offers the requests at the times the
         // simulation with the same seed does (while the harness keeps up).
@@ -185,12 +188,7 @@ pub fn run(name: &str, sc: &Scenario, settings: &Settings) -> LiveRun {
     // Each trace workload's sessions (one per requester), after the planned workloads'.
     let trace_first = sessions.len() as u32;
     for _ in 0..super::replay::Replayer::sessions(sc) {
-        sessions.push(Mutex::new(Session {
-            conns: Connections::new(conns),
-            s3: Client::new(&retry),
-            pool_wait: VecDeque::new(),
-            token_wait: VecDeque::new(),
-        }));
+        sessions.push(new_session());
     }
     let sessions_len = sessions.len();
     let per_bucket = STORE_BUDGET / sc.buckets.len().max(1) as u64;

@@ -19,13 +19,12 @@ use crate::crypto::CryptoError;
 use crate::crypto::sse_kms::bucket_arn;
 use crate::engine::time::Nanos;
 use crate::model::objects::ObjectRecord;
-use crate::model::sim::replay::offered_at;
+use crate::model::sim::replay::Source;
 use crate::replay::entry::LogOp;
-use crate::replay::order::StoreReader;
 use crate::replay::record::{NO_SIZE, NO_SOURCE, Rec};
 use crate::scenario::Scenario;
 use rustc_hash::FxHashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 
 /// What a replayed request is about.
@@ -35,29 +34,6 @@ pub struct TraceInfo {
     /// A copy whose source is read first: the destination bucket.
     pub dst_bucket: u32,
     pub op: LogOp,
-}
-
-struct Source {
-    reader: StoreReader,
-    start_ns: i64,
-    speed: f64,
-    buckets: Vec<u32>,
-    first_session: u32,
-    /// The caller index (workload slot) of its requests: after the planned workloads.
-    workload: u32,
-    total: u64,
-    offered: u64,
-    next: Option<(Nanos, Rec)>,
-}
-
-impl Source {
-    fn advance(&mut self, duration: Nanos) {
-        let (start_ns, speed) = (self.start_ns, self.speed);
-        self.next = self
-            .reader
-            .next_rec()
-            .and_then(|r| offered_at(r.t, start_ns, speed, duration).map(|t| (t, r)));
-    }
 }
 
 /// Objects the replay wrote (and has not deleted since) and uploads in progress.
@@ -75,7 +51,6 @@ pub struct Replayer {
     /// Most bodies kept for reads.
     bodies: u64,
     error: Mutex<Option<String>>,
-    cut: Vec<AtomicU64>,
 }
 
 impl Replayer {
@@ -84,31 +59,17 @@ impl Replayer {
         let mut sources = Vec::new();
         let mut session = first_session;
         for (i, tw) in sc.traces.iter().enumerate() {
-            let Some(t) = tw.trace.as_ref() else {
-                continue;
-            };
-            let mut s = Source {
-                reader: t.store.reader(),
-                start_ns: t.start_ns,
-                speed: tw.speed,
-                buckets: tw.buckets.iter().map(|&b| b as u32).collect(),
-                first_session: session,
-                workload: (sc.workloads.len() + i) as u32,
-                total: t.store.len(),
-                offered: 0,
-                next: None,
-            };
-            session += t.sessions.max(1);
-            s.advance(sc.duration);
-            sources.push(Mutex::new(s));
+            let workload = (sc.workloads.len() + i) as u32;
+            if let Some(s) = Source::new(tw, session, workload, sc.duration) {
+                session += tw.trace.as_ref().map_or(1, |t| t.sessions.max(1));
+                sources.push(Mutex::new(s));
+            }
         }
-        let cut = (0..sources.len()).map(|_| AtomicU64::new(0)).collect();
         Replayer {
             sources,
             objects: Mutex::new(Objects::default()),
             bodies,
             error: Mutex::new(None),
-            cut,
         }
     }
 
@@ -124,14 +85,7 @@ impl Replayer {
     /// Requests of each trace not offered because the run ended first, and why reading a
     /// trace failed, if it did.
     pub fn outcome(&self) -> (Vec<u64>, Option<String>) {
-        let cut = self
-            .sources
-            .iter()
-            .map(|s| {
-                let s = lock(s);
-                s.total - s.offered
-            })
-            .collect();
+        let cut = self.sources.iter().map(|s| lock(s).cut()).collect();
         (cut, lock(&self.error).clone())
     }
 }
@@ -148,7 +102,7 @@ pub fn start(sh: &Shared) {
 }
 
 fn schedule(sh: &Shared, source: u32) {
-    if let Some((t, _)) = lock(&sh.replay.sources[source as usize]).next {
+    if let Some(t) = lock(&sh.replay.sources[source as usize]).next_time() {
         sh.at(t, Task::Trace { source });
     }
 }
@@ -157,13 +111,10 @@ fn schedule(sh: &Shared, source: u32) {
 pub fn request(sh: &Shared, now: Nanos, source: u32) -> Option<Box<Req>> {
     let (rec, workload, first_session, buckets) = {
         let mut s = lock(&sh.replay.sources[source as usize]);
-        let (_, rec) = s.next.take()?;
-        s.offered += 1;
-        s.advance(sh.sc.duration);
-        if let Some(e) = s.reader.error() {
+        let rec = s.take(sh.sc.duration)?;
+        if let Some(e) = s.error() {
             lock(&sh.replay.error).get_or_insert_with(|| e.to_string());
         }
-        sh.replay.cut[source as usize].store(s.total - s.offered, Ordering::Relaxed);
         (rec, s.workload, s.first_session, s.buckets.clone())
     };
     schedule(sh, source);

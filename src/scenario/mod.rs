@@ -265,23 +265,36 @@ impl ScenarioFile {
     /// dotted paths (quoted, or unquoted dotted keys, which mean the same); values are arrays
     /// of values or LIST strings.
     pub fn sweep(&self) -> Result<Vec<SweepEntry>, ScenarioError> {
-        let Some(entry) = self.root.get("sweep") else {
+        let Some(table) = self.top_table("sweep", "dotted path = values")? else {
             return Ok(Vec::new());
-        };
-        let Some(table) = entry.value.as_table() else {
-            return Err(located(
-                &self.path,
-                &entry.value.origin,
-                "sweep",
-                format!(
-                    "expected a table of dotted path = values, found {}",
-                    entry.value.kind.type_name()
-                ),
-            ));
         };
         let mut out = Vec::new();
         flatten_sweep(&self.path, "", table, &mut out)?;
         Ok(out)
+    }
+
+    /// The top-level table `[name]` (None when the file has none); anything else there is an
+    /// error naming the file, line and key, saying it expected a table of `entries`.
+    pub(crate) fn top_table(
+        &self,
+        name: &str,
+        entries: &str,
+    ) -> Result<Option<&raw::RawTable>, ScenarioError> {
+        let Some(entry) = self.root.get(name) else {
+            return Ok(None);
+        };
+        match entry.value.as_table() {
+            Some(t) => Ok(Some(t)),
+            None => Err(located(
+                &self.path,
+                &entry.value.origin,
+                name,
+                format!(
+                    "expected a table of {entries}, found {}",
+                    entry.value.kind.type_name()
+                ),
+            )),
+        }
     }
 
     /// The variant called `name`, or an error listing the known names.

@@ -23,19 +23,8 @@ impl ScenarioFile {
     /// Keys are dotted paths (quoted, or unquoted dotted keys, which mean the same); each
     /// value is an array of two values, the low and the high, as the key takes them.
     pub fn sensitivity(&self) -> Result<Vec<SensitivityEntry>, ScenarioError> {
-        let Some(entry) = self.root.get("sensitivity") else {
+        let Some(table) = self.top_table("sensitivity", "\"dotted.path\" = [low, high]")? else {
             return Ok(Vec::new());
-        };
-        let Some(table) = entry.value.as_table() else {
-            return Err(located(
-                &self.path,
-                &entry.value.origin,
-                "sensitivity",
-                format!(
-                    "expected a table of \"dotted.path\" = [low, high], found {}",
-                    entry.value.kind.type_name()
-                ),
-            ));
         };
         let mut out = Vec::new();
         flatten(&self.path, "", table, &mut out)?;

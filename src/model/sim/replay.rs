@@ -14,16 +14,17 @@ use crate::scenario::TraceWorkload;
 use rustc_hash::FxHashMap;
 
 /// One trace workload being replayed.
-pub(super) struct Source {
+/// One trace workload's log, read in order (the live harness replays with it too).
+pub(crate) struct Source {
     reader: StoreReader,
     start_ns: i64,
     speed: f64,
     /// The scenario bucket of each trace bucket.
-    buckets: Vec<u32>,
+    pub(crate) buckets: Vec<u32>,
     /// Global index of the trace's first session.
-    pub(super) first_session: u32,
+    pub(crate) first_session: u32,
     /// Index of the workload slot its requests carry.
-    pub(super) workload: u32,
+    pub(crate) workload: u32,
     /// Requests in the log, and those offered before the end of the run.
     total: u64,
     offered: u64,
@@ -66,22 +67,7 @@ impl Replay {
     pub(super) fn new(traces: &[TraceWorkload], slots: &[(u32, u32)], duration: Nanos) -> Replay {
         let mut sources = Vec::new();
         for (tw, &(first_session, workload)) in traces.iter().zip(slots) {
-            let Some(t) = tw.trace.as_ref() else {
-                continue;
-            };
-            let mut s = Source {
-                reader: t.store.reader(),
-                start_ns: t.start_ns,
-                speed: tw.speed,
-                buckets: tw.buckets.iter().map(|&b| b as u32).collect(),
-                first_session,
-                workload,
-                total: t.store.len(),
-                offered: 0,
-                next: None,
-            };
-            s.advance(duration);
-            sources.push(s);
+            sources.extend(Source::new(tw, first_session, workload, duration));
         }
         Replay {
             sources,
@@ -94,22 +80,18 @@ impl Replay {
 
     /// Requests of trace `i` never offered because the run ended first.
     pub(super) fn cut(&self, i: usize) -> u64 {
-        let s = &self.sources[i];
-        s.total - s.offered
+        self.sources[i].cut()
     }
 
     /// When trace `i`'s next request is offered, if before the end of the run.
     pub(super) fn next_time(&self, i: usize) -> Option<Nanos> {
-        self.sources[i].next.map(|(t, _)| t)
+        self.sources[i].next_time()
     }
 
     /// Takes trace `i`'s next request and reads the one after it.
     pub(super) fn take(&mut self, i: usize, duration: Nanos) -> Option<Rec> {
-        let s = &mut self.sources[i];
-        let (_, r) = s.next.take()?;
-        s.offered += 1;
-        s.advance(duration);
-        if let Some(e) = s.reader.error()
+        let r = self.sources[i].take(duration)?;
+        if let Some(e) = self.sources[i].error()
             && self.error.is_none()
         {
             self.error = Some(e.to_string());
@@ -292,6 +274,52 @@ impl Replay {
 }
 
 impl Source {
+    /// Trace workload `tw`'s log, its first request read (None when the log is not loaded).
+    pub(crate) fn new(
+        tw: &TraceWorkload,
+        first_session: u32,
+        workload: u32,
+        duration: Nanos,
+    ) -> Option<Source> {
+        let t = tw.trace.as_ref()?;
+        let mut s = Source {
+            reader: t.store.reader(),
+            start_ns: t.start_ns,
+            speed: tw.speed,
+            buckets: tw.buckets.iter().map(|&b| b as u32).collect(),
+            first_session,
+            workload,
+            total: t.store.len(),
+            offered: 0,
+            next: None,
+        };
+        s.advance(duration);
+        Some(s)
+    }
+
+    /// When the next request is offered, if before the end of the run.
+    pub(crate) fn next_time(&self) -> Option<Nanos> {
+        self.next.map(|(t, _)| t)
+    }
+
+    /// Takes the next request and reads the one after it.
+    pub(crate) fn take(&mut self, duration: Nanos) -> Option<Rec> {
+        let (_, r) = self.next.take()?;
+        self.offered += 1;
+        self.advance(duration);
+        Some(r)
+    }
+
+    /// Requests of the log not offered (yet, or because the run ended first).
+    pub(crate) fn cut(&self) -> u64 {
+        self.total - self.offered
+    }
+
+    /// Why reading the log failed, if it did.
+    pub(crate) fn error(&self) -> Option<&str> {
+        self.reader.error()
+    }
+
     /// Reads the next request offered before `duration` into `next`.
     fn advance(&mut self, duration: Nanos) {
         let (start_ns, speed) = (self.start_ns, self.speed);
@@ -304,7 +332,7 @@ impl Source {
 
 /// When a request logged at `t` (ns since the epoch) is offered in a replay of a log that
 /// starts at `start_ns`, at `speed`: None when that is not before `duration`.
-pub(crate) fn offered_at(t: i64, start_ns: i64, speed: f64, duration: Nanos) -> Option<Nanos> {
+fn offered_at(t: i64, start_ns: i64, speed: f64, duration: Nanos) -> Option<Nanos> {
     let since = t.saturating_sub(start_ns).max(0) as u64;
     let at = if speed == 1.0 {
         since
