@@ -12,22 +12,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 [ "$#" -ge 1 ] || { echo "usage: $0 BASE_REV [SCENARIO...]" >&2; exit 2; }
 base_rev="$1"; shift
-base_commit="$(git rev-parse --verify "$base_rev^{commit}")"
-
-work="$(mktemp -d)"
-cleanup() { git worktree remove --force "$work/base-src" >/dev/null 2>&1 || true; rm -rf "$work"; }
-trap cleanup EXIT
-
-target="${CARGO_TARGET_DIR:-$(pwd)/target}"
-echo "== building the working tree"
-cargo build --release --quiet
-new_bin="$target/release/bksim"
-cp "$new_bin" "$work/bksim-new"
-
-echo "== building $base_rev ($(git rev-parse --short "$base_commit"))"
-git worktree add --quiet --detach "$work/base-src" "$base_commit"
-(cd "$work/base-src" && CARGO_TARGET_DIR="$target/compare-base" cargo build --release --quiet)
-cp "$target/compare-base/release/bksim" "$work/bksim-base"
+. scripts/lib/two-builds.sh
+two_builds "$base_rev"
 
 if [ "$#" -gt 0 ]; then
   names=("$@")
