@@ -61,14 +61,19 @@ impl WrittenObjects {
     pub fn new(seed: u64, bucket: &str, capacity: usize) -> Self {
         WrittenObjects {
             sample: Vec::new(),
-            capacity: capacity.max(1),
+            capacity,
             seen: 0,
             rng: Stream::new(seed, &format!("written/{bucket}")),
         }
     }
 
+    /// Counts an object written and keeps it in the sample with the probability Algorithm R
+    /// gives it (a capacity of 0 keeps none and draws nothing).
     pub fn record(&mut self, o: ObjectRecord) {
         self.seen += 1;
+        if self.capacity == 0 {
+            return;
+        }
         if self.sample.len() < self.capacity {
             self.sample.push(o);
         } else {
@@ -241,6 +246,22 @@ mod tests {
             .filter(|o| matches!(o.key, KeyRef::BucketKey(i) if i >= 5000))
             .count();
         assert!((30..=70).contains(&late), "{late}");
+    }
+
+    #[test]
+    fn a_bucket_nobody_reads_keeps_no_sample_but_counts() {
+        let mut w = WrittenObjects::new(1, "b", 0);
+        let o = ObjectRecord {
+            key: KeyRef::NoKms,
+            size: 1,
+            prefix: 0,
+            client_key: 0,
+        };
+        w.record(o);
+        w.record(o);
+        assert_eq!(w.written(), 2);
+        assert!(w.sample.is_empty());
+        assert!(w.pick(&mut Stream::new(1, "picks")).is_none());
     }
 
     #[test]

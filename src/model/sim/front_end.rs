@@ -17,7 +17,7 @@ use crate::engine::rng::Stream;
 use crate::engine::time::{Nanos, from_secs};
 use crate::metrics::collector::{Collector, Context, KmsOpKind};
 use crate::mode::{KmsCaller, Mode};
-use crate::scenario::Scenario;
+use crate::scenario::{Op, ReadFrom, Scenario};
 
 pub(super) struct BucketState {
     pub(super) encryption: Mode,
@@ -53,7 +53,7 @@ impl FrontEnd {
         let hosts = sc.s3.frontend_hosts.max(1);
         let mut prefix_limiters = Vec::new();
         let mut buckets = Vec::new();
-        for b in &sc.buckets {
+        for (bi, b) in sc.buckets.iter().enumerate() {
             let limiter_base = prefix_limiters.len();
             for _ in 0..b.prefixes {
                 for rps in [sc.s3.prefix_put_rps, sc.s3.prefix_get_rps] {
@@ -91,7 +91,21 @@ impl FrontEnd {
                 },
                 prefixes: b.prefixes.max(1),
                 limiter_base,
-                written: WrittenObjects::new(seed, &b.name, WRITTEN_SAMPLE_CAPACITY),
+                // Only reads of written objects draw from the sample: a bucket no workload
+                // reads that way keeps none (its stream is its own, so nothing else changes).
+                written: WrittenObjects::new(
+                    seed,
+                    &b.name,
+                    if sc.workloads.iter().any(|w| {
+                        w.op != Op::Put
+                            && w.read_from == ReadFrom::Written
+                            && w.copy_from.unwrap_or(w.bucket) == bi
+                    }) {
+                        WRITTEN_SAMPLE_CAPACITY
+                    } else {
+                        0
+                    },
+                ),
                 population,
             });
         }
