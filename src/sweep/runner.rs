@@ -5,9 +5,11 @@
 use super::grid::Grid;
 use super::row::{Headline, SweepRow};
 use crate::engine::rng::stable_hash;
+use crate::engine::time::{NANOS_PER_MILLI, to_secs};
+use crate::model::dist::profile_max_rate;
 use crate::model::run_variant;
 use crate::prepare;
-use crate::scenario::{Override, ScenarioError, ScenarioFile};
+use crate::scenario::{Arrival, Override, Scenario, ScenarioError, ScenarioFile};
 use rayon::prelude::*;
 
 /// What to sweep: a scenario file, overrides applied to every point (`--set`, `--seed`), the
@@ -81,25 +83,44 @@ impl Sweep<'_> {
     }
 
     /// Runs the jobs of `shard` on the current rayon pool; `done` is called after each run.
+    /// The longest runs start first (by [`weight`]), so the last run to finish is a short
+    /// one and no core idles at the end; the rows come back in job order whatever the order
+    /// of the runs, and the first error in job order is the one returned.
     pub fn run(
         &self,
         shard: Shard,
         done: &(dyn Fn() + Sync),
     ) -> Result<Vec<SweepRow>, ScenarioError> {
-        self.jobs(shard)
-            .par_iter()
-            .map(|&(point, vi)| {
+        let jobs = self.jobs(shard);
+        let mut order: Vec<(f64, usize)> = Vec::with_capacity(jobs.len());
+        for (i, &(point, vi)) in jobs.iter().enumerate() {
+            let sc = prepare::variant(self.file, Some(&self.variants[vi]), &self.overrides(point))?;
+            order.push((weight(&sc), i));
+        }
+        // Heaviest first; equal weights in job order.
+        order.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+        let mut rows: Vec<(usize, Result<SweepRow, ScenarioError>)> = order
+            .into_iter()
+            // Threads take the next run as they come free, in this order.
+            .par_bridge()
+            .map(|(_, i)| {
+                let (point, vi) = jobs[i];
                 let name = &self.variants[vi];
-                let sc = prepare::variant(self.file, Some(name), &self.overrides(point))?;
-                let r = run_variant(name, &sc, None);
+                let row =
+                    prepare::variant(self.file, Some(name), &self.overrides(point)).map(|sc| {
+                        let r = run_variant(name, &sc, None);
+                        SweepRow {
+                            point,
+                            variant: name.clone(),
+                            metrics: Headline::from_summary(&r.summary),
+                        }
+                    });
                 done();
-                Ok(SweepRow {
-                    point,
-                    variant: name.clone(),
-                    metrics: Headline::from_summary(&r.summary),
-                })
+                (i, row)
             })
-            .collect()
+            .collect();
+        rows.sort_unstable_by_key(|&(i, _)| i);
+        rows.into_iter().map(|(_, row)| row).collect()
     }
 
     /// Identifies the sweep: shards are merged only when they agree on it. It covers the
@@ -120,6 +141,26 @@ impl Sweep<'_> {
         ]);
         format!("{h:016x}")
     }
+}
+
+/// A run's rough cost, only to start the longest runs first (results do not depend on it):
+/// the requests its workloads offer at their peak rates over the run. A closed-loop client
+/// counts as one request per think time (at least 10 ms: its own latency); a replayed log,
+/// whose rate is not known before it is read, as one request per second.
+fn weight(sc: &Scenario) -> f64 {
+    let per_second: f64 = sc
+        .workloads
+        .iter()
+        .map(|w| match &w.arrival {
+            Arrival::Poisson { rate, profile } | Arrival::Constant { rate, profile } => {
+                profile_max_rate(*rate, profile)
+            }
+            Arrival::Closed { concurrency, think } => {
+                *concurrency as f64 / to_secs((*think).max(10 * NANOS_PER_MILLI))
+            }
+        })
+        .sum();
+    (per_second + sc.traces.len() as f64) * to_secs(sc.duration)
 }
 
 #[cfg(test)]
@@ -146,5 +187,38 @@ mod tests {
         for p in 0..100 {
             assert_eq!(shards.iter().filter(|s| s.owns(p)).count(), 1);
         }
+    }
+
+    /// Offered requests at peak rates over the run: 2 open-loop workloads (one with a burst
+    /// to 300/s) and a closed loop of 4 clients thinking 0.5 s, for 10 s.
+    #[test]
+    fn weight_counts_peak_offered_requests() {
+        let text = r#"
+name = "w"
+duration = "10s"
+[kms]
+region = "eu-west-1"
+[[bucket]]
+name = "b"
+encryption = "sse-kms"
+[[workload]]
+name = "steady"
+bucket = "b"
+op = "put"
+arrival = { kind = "poisson", rate = 100 }
+[[workload]]
+name = "bursty"
+bucket = "b"
+op = "put"
+arrival = { kind = "constant", rate = 50, profile = { kind = "burst", rate = 300, at = "2s", length = "1s" } }
+[[workload]]
+name = "loop"
+bucket = "b"
+op = "put"
+arrival = { kind = "closed", concurrency = 4, think = "500ms" }
+"#;
+        let file = ScenarioFile::parse(std::path::Path::new("w.toml"), text).unwrap();
+        let sc = prepare::variant(&file, None, &[]).unwrap();
+        assert_eq!(weight(&sc), (100.0 + 300.0 + 8.0) * 10.0);
     }
 }
