@@ -145,8 +145,8 @@ impl Sweep<'_> {
 
 /// A run's rough cost, only to start the longest runs first (results do not depend on it):
 /// the requests its workloads offer at their peak rates over the run. A closed-loop client
-/// counts as one request per think time (at least 10 ms: its own latency); a replayed log,
-/// whose rate is not known before it is read, as one request per second.
+/// counts as one request per think time (at least 10 ms: its own latency); a replayed log
+/// counts the requests it holds.
 fn weight(sc: &Scenario) -> f64 {
     let per_second: f64 = sc
         .workloads
@@ -160,7 +160,13 @@ fn weight(sc: &Scenario) -> f64 {
             }
         })
         .sum();
-    (per_second + sc.traces.len() as f64) * to_secs(sc.duration)
+    let replayed: u64 = sc
+        .traces
+        .iter()
+        .filter_map(|tw| tw.trace.as_ref())
+        .map(|t| t.bucket_requests.iter().sum::<u64>())
+        .sum();
+    per_second * to_secs(sc.duration) + replayed as f64
 }
 
 #[cfg(test)]
@@ -220,5 +226,17 @@ arrival = { kind = "closed", concurrency = 4, think = "500ms" }
         let file = ScenarioFile::parse(std::path::Path::new("w.toml"), text).unwrap();
         let sc = prepare::variant(&file, None, &[]).unwrap();
         assert_eq!(weight(&sc), (100.0 + 300.0 + 8.0) * 10.0);
+    }
+
+    /// A replayed log weighs the requests it holds.
+    #[test]
+    fn weight_of_a_replayed_log_is_its_requests() {
+        let path = std::path::Path::new("scenarios/replay-web-app.toml");
+        let file = ScenarioFile::load(path).unwrap();
+        let sc = prepare::variant(&file, None, &[]).unwrap();
+        let trace = sc.traces[0].trace.as_ref().unwrap();
+        let requests: u64 = trace.bucket_requests.iter().sum();
+        assert!(requests > 1_000, "{requests}");
+        assert_eq!(weight(&sc), requests as f64);
     }
 }
