@@ -92,10 +92,16 @@ impl Sweep<'_> {
         done: &(dyn Fn() + Sync),
     ) -> Result<Vec<SweepRow>, ScenarioError> {
         let jobs = self.jobs(shard);
+        let weights: Vec<Result<f64, ScenarioError>> = jobs
+            .par_iter()
+            .map(|&(point, vi)| {
+                prepare::variant(self.file, Some(&self.variants[vi]), &self.overrides(point))
+                    .map(|sc| weight(&sc))
+            })
+            .collect();
         let mut order: Vec<(f64, usize)> = Vec::with_capacity(jobs.len());
-        for (i, &(point, vi)) in jobs.iter().enumerate() {
-            let sc = prepare::variant(self.file, Some(&self.variants[vi]), &self.overrides(point))?;
-            order.push((weight(&sc), i));
+        for (i, w) in weights.into_iter().enumerate() {
+            order.push((w?, i));
         }
         // Heaviest first; equal weights in job order.
         order.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
