@@ -347,4 +347,55 @@ mod tests {
         assert_eq!(rest, pending);
         assert!(q.is_empty());
     }
+
+    use proptest::prelude::*;
+
+    /// An operation on the queue: schedule at `now + offset`, or pop.
+    fn op() -> impl Strategy<Value = Option<Nanos>> {
+        let wheel = TICK_NANOS * SLOTS as Nanos;
+        prop_oneof![
+            2 => Just(None),
+            1 => (0..4u64).prop_map(|k| Some(k * 1_000)),
+            1 => (0..TICK_NANOS).prop_map(Some),
+            1 => (0..wheel).prop_map(Some),
+            1 => (0..8u64).prop_map(|k| Some(k * TICK_NANOS)),
+            1 => (wheel - 2 * TICK_NANOS..3 * wheel).prop_map(Some),
+            1 => (0..u64::MAX / 4).prop_map(Some),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig {
+            cases: 256,
+            failure_persistence: None,
+            ..ProptestConfig::default()
+        })]
+
+        /// Any interleaving of schedules and pops, then a drain, pops exactly what a sorted
+        /// set of (time, sequence) gives.
+        #[test]
+        fn any_interleaving_pops_in_time_then_sequence_order(
+            ops in prop::collection::vec(op(), 0..400),
+        ) {
+            let mut q = EventQueue::new();
+            let mut reference = std::collections::BTreeSet::new();
+            let mut seq = 0u64;
+            for o in ops {
+                match o {
+                    Some(offset) => {
+                        let at = q.now().saturating_add(offset);
+                        q.schedule(at, seq);
+                        reference.insert((at, seq));
+                        seq += 1;
+                    }
+                    None => prop_assert_eq!(q.pop(), reference.pop_first()),
+                }
+                prop_assert_eq!(q.len(), reference.len());
+            }
+            while let Some(expected) = reference.pop_first() {
+                prop_assert_eq!(q.pop(), Some(expected));
+            }
+            prop_assert_eq!(q.pop(), None);
+        }
+    }
 }
