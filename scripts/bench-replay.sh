@@ -37,7 +37,7 @@ echo "== generating $LINES access-log lines into $log"
 "$GEN" --out "$log" --requests "$LINES" --span 24h --buckets 3 --files 8 --seed 1 | head -2
 echo "   $(du -sh "$log" | cut -f1) in $(ls "$log" | wc -l) files"
 
-median() { sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
+. scripts/lib/bench.sh
 
 # wall seconds and peak RSS (KiB) of a command: "SECONDS KIB" on stdout.
 if [ -x /usr/bin/time ] && /usr/bin/time -f '%e %M' true >/dev/null 2>&1; then
@@ -77,9 +77,8 @@ done
 replay_median=$(cut -d' ' -f1 "$tmp/replay.txt" | median)
 rss_max=$(cut -d' ' -f2 "$tmp/replay.txt" | sort -g | tail -1)
 
-cpu=$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)
 echo
-echo "CPU:            ${cpu:-unknown} ($(nproc) CPUs available; load average $(cut -d' ' -f1-3 /proc/loadavg))"
+echo "CPU:            $(cpu_model) ($(nproc) CPUs available; load average $(load_average))"
 echo "log:            $LINES access-log lines, $(du -sh "$log" | cut -f1), $(ls "$log" | wc -l) files"
 echo "read (cat):     median ${cat_median} s"
 echo "bksim replay:   median ${replay_median} s, peak RSS $((rss_max / 1024)) MiB (max of 3; ${RSS_SOURCE})"

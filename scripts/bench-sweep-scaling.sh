@@ -19,7 +19,7 @@ fi
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 
-median() { sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
+. scripts/lib/bench.sh
 for i in $(seq "$REPS"); do
   for threads in 1 2; do
     /usr/bin/time -o "$tmp/time" -f '%e %M' "$BKSIM" sweep scenarios/quickstart.toml \
@@ -37,8 +37,8 @@ wall2=$(awk '{print $1}' "$tmp/threads-2" | median)
 mem1=$(awk '{print $2}' "$tmp/threads-1" | median)
 mem2=$(awk '{print $2}' "$tmp/threads-2" | median)
 printf 'bksim sweep, 6 points x 2 variants, outputs and charts included, median of %s (CPU: %s, %s logical CPUs, load average %s)\n' \
-  "$REPS" "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')" "$(nproc)" \
-  "$(cut -d' ' -f1-3 /proc/loadavg)"
+  "$REPS" "$(cpu_model)" "$(nproc)" \
+  "$(load_average)"
 printf '  %-10s %10s %14s\n' "" "wall s" "peak RSS MB"
 printf '  %-10s %10.3f %14.1f\n' "1 thread" "$wall1" "$(awk -v k="$mem1" 'BEGIN {print k / 1024}')"
 printf '  %-10s %10.3f %14.1f\n' "2 threads" "$wall2" "$(awk -v k="$mem2" 'BEGIN {print k / 1024}')"

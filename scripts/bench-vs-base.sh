@@ -19,27 +19,27 @@ if [ "$#" -gt 0 ] && [ "$1" != "--" ]; then REPS="$1"; shift; fi
 args=("$@")
 [ "${#args[@]}" -gt 0 ] || args=(scripts/baseline/engine.toml --threads 1)
 . scripts/lib/two-builds.sh
+. scripts/lib/bench.sh
 two_builds "$base_rev"
 
 for i in $(seq "$REPS"); do
   for which in base new; do
-    /usr/bin/time -o "$work/time" -f '%e %U %S' "$work/bksim-$which" run "${args[@]}" \
-      --out "$work/out-$which" --quiet
-    awk '{printf "%s %.3f\n", $1, $2 + $3}' "$work/time" >> "$work/$which.time"
+    timed "$work/$which.time" "$work/bksim-$which" run "${args[@]}" --out "$work/out-$which" --quiet
     rm -rf "$work/out-$which"
   done
 done
 
-stats() { sort -g | awk '{a[NR]=$1} END {printf "%.3f %.3f\n", (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2, a[1]}'; }
-read -r base_wall base_wall_min < <(awk '{print $1}' "$work/base.time" | stats)
-read -r base_cpu base_cpu_min < <(awk '{print $2}' "$work/base.time" | stats)
-read -r new_wall new_wall_min < <(awk '{print $1}' "$work/new.time" | stats)
-read -r new_cpu new_cpu_min < <(awk '{print $2}' "$work/new.time" | stats)
+# `column N WHICH STAT`: the median or minimum of column N (1 wall, 2 CPU) of WHICH's times.
+column() { awk -v c="$1" '{print $c}' "$work/$2.time" | "$3" | awk '{printf "%.3f", $1}'; }
 printf 'bksim run %s: %s runs each, alternating (CPU: %s, %s logical CPUs, load average %s)\n' \
-  "${args[*]}" "$REPS" "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')" \
-  "$(nproc)" "$(cut -d' ' -f1-3 /proc/loadavg)"
+  "${args[*]}" "$REPS" "$(cpu_model)" "$(nproc)" "$(load_average)"
 printf '  %-22s %12s %12s %12s %12s\n' "" "wall median" "wall min" "CPU median" "CPU min"
-printf '  %-22s %12s %12s %12s %12s\n' "$base_rev" "$base_wall" "$base_wall_min" "$base_cpu" "$base_cpu_min"
-printf '  %-22s %12s %12s %12s %12s\n' "working tree" "$new_wall" "$new_wall_min" "$new_cpu" "$new_cpu_min"
-awk -v bw="$base_wall" -v nw="$new_wall" -v bc="$base_cpu" -v nc="$new_cpu" \
+for which in base new; do
+  label="$base_rev"
+  [ "$which" = base ] || label="working tree"
+  printf '  %-22s %12s %12s %12s %12s\n' "$label" "$(column 1 "$which" median)" \
+    "$(column 1 "$which" minimum)" "$(column 2 "$which" median)" "$(column 2 "$which" minimum)"
+done
+awk -v bw="$(column 1 base median)" -v nw="$(column 1 new median)" \
+  -v bc="$(column 2 base median)" -v nc="$(column 2 new median)" \
   'BEGIN {printf "  ratio of medians (base / working tree): wall %.2fx, CPU %.2fx\n", bw / nw, bc / nc}'

@@ -25,14 +25,7 @@ trap 'rm -rf "$tmp"' EXIT
 python3 -m venv "$tmp/venv"
 "$tmp/venv/bin/pip" install --quiet simpy
 
-median() { sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
-# `timed FILE CMD...`: runs CMD, appends "wall cpu" (seconds) to FILE.
-timed() {
-  local file="$1"
-  shift
-  /usr/bin/time -o "$tmp/time" -f '%e %U %S' "$@"
-  awk '{printf "%s %.3f\n", $1, $2 + $3}' "$tmp/time" >> "$file"
-}
+. scripts/lib/bench.sh
 
 for i in $(seq "$REPS"); do
   timed "$tmp/simpy.time" "$tmp/venv/bin/python" scripts/baseline/simpy_model.py "$SECONDS_SIMULATED" >> "$tmp/simpy.jsonl"
@@ -60,7 +53,7 @@ bksim_rate=$(median < "$tmp/bksim.rate")
 simpy_version=$("$tmp/venv/bin/python" -c 'import importlib.metadata as m; print(m.version("simpy"))')
 
 printf 'whole process, %s simulated seconds, one core, median of %s (CPU: %s)\n' \
-  "$SECONDS_SIMULATED" "$REPS" "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')"
+  "$SECONDS_SIMULATED" "$REPS" "$(cpu_model)"
 printf '  %-12s %10s %10s %18s\n' "" "wall s" "CPU s" "uploads/wall s"
 printf '  %-12s %10.3f %10.3f %18.0f\n' "SimPy $simpy_version" "$simpy_wall" "$simpy_cpu" "$simpy_rate"
 printf '  %-12s %10.3f %10.3f %18.0f\n' "bksim" "$bksim_wall" "$bksim_cpu" "$bksim_rate"

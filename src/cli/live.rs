@@ -119,7 +119,7 @@ pub fn live(args: &LiveArgs, out: &mut dyn Write) -> Result<(), CommandError> {
     let mut variants = Vec::new();
     let mut live_results = Vec::new();
     let mut walls = Vec::new();
-    for (i, (name, sc)) in scenarios.iter().enumerate() {
+    for (name, sc) in &scenarios {
         if !quiet {
             eprintln!(
                 "live: variant {name} for {}s on {threads} thread(s)…",
@@ -175,7 +175,6 @@ pub fn live(args: &LiveArgs, out: &mut dyn Write) -> Result<(), CommandError> {
             harness: run.harness,
         });
         live_results.push(live);
-        let _ = i;
     }
     let base = &scenarios[0].1;
     let results_cut = live_results

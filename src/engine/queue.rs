@@ -2,8 +2,8 @@
 //! simulated nanosecond come out in the order they were scheduled (FIFO tie-break) and a run
 //! is a pure function of its inputs.
 //!
-//! It is a timing wheel over integer nanoseconds. Time is cut into ticks of
-//! [`TICK_NANOS`]; the events of the current tick wait sorted, those of the next
+//! It is a timing wheel over integer nanoseconds. Time is cut into ticks of 2^[`TICK_SHIFT`]
+//! ns; the events of the current tick wait sorted, those of the next
 //! [`SLOTS`]` - 1` ticks wait unsorted in one list per tick, and those further ahead in a
 //! binary heap. A slot is sorted only when the clock reaches its tick, so scheduling an event
 //! costs a push and popping one costs a small sort shared by the tick's few events, instead of
@@ -18,11 +18,9 @@ use super::time::Nanos;
 
 /// log2 of a tick's length: 131 µs.
 const TICK_SHIFT: u32 = 17;
-/// A tick's length in nanoseconds.
-pub const TICK_NANOS: Nanos = 1 << TICK_SHIFT;
 /// Ticks the wheel holds, the current one included: 268 ms ahead, longer than most KMS and S3
 /// latencies, so most events never touch the heap.
-pub const SLOTS: usize = 2048;
+const SLOTS: usize = 2048;
 const MASK: u64 = SLOTS as u64 - 1;
 const WORDS: usize = SLOTS / 64;
 
@@ -59,7 +57,9 @@ impl<E> Ord for Far<E> {
     }
 }
 
-/// An event waiting in a wheel slot: its slot's events are a list through `next`.
+/// An event waiting in a wheel slot: its slot's events are a list through `next`. The key is
+/// kept as its two halves, so a node is 8-byte aligned (32 bytes for the simulation's events,
+/// where a `u128` would align it to 16 and pad it to 48).
 #[derive(Clone, Copy)]
 struct Node<E> {
     time: u64,
@@ -263,6 +263,8 @@ impl<E: Copy> EventQueue<E> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const TICK_NANOS: Nanos = 1 << TICK_SHIFT;
 
     #[test]
     fn pops_in_time_order_with_fifo_ties() {

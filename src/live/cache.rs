@@ -79,9 +79,7 @@ impl SharedCache {
 
     fn shard(&self, k: u128) -> std::sync::MutexGuard<'_, Shard> {
         let h = crate::engine::rng::mix64((k as u64) ^ ((k >> 64) as u64).rotate_left(17));
-        self.shards[(h % SHARDS as u64) as usize]
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
+        super::lock(&self.shards[(h % SHARDS as u64) as usize])
     }
 
     fn found(&self, e: Option<&Entry>, now: Nanos) -> Option<Got> {
@@ -146,10 +144,7 @@ impl SharedCache {
 
     /// Entries held (live or not yet swept).
     pub fn len(&self) -> usize {
-        self.shards
-            .iter()
-            .map(|s| s.lock().unwrap_or_else(|e| e.into_inner()).map.len())
-            .sum()
+        self.shards.iter().map(|s| super::lock(s).map.len()).sum()
     }
 
     pub fn is_empty(&self) -> bool {

@@ -31,6 +31,7 @@ use super::cse_cache::{Entry, KeyCaches};
 use super::envelope;
 use super::harness::Shared;
 use super::kms::Work;
+use super::lock;
 use super::request::{Phase, Req};
 use super::worker::{self, Task};
 use crate::crypto::cse::{CseObject, context_for, encrypt_with_key, envelope_parts, open_with_key};
@@ -46,7 +47,7 @@ pub use crate::report::formats::live::ClientStats;
 use crate::scenario::{CseCost, DataKeyCache, Scenario};
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 
 /// The client's envelope of one stored object, and its data key's identity (the read cache's key).
 pub struct ClientSealed {
@@ -147,10 +148,6 @@ pub fn client_keys(sc: &Scenario) -> Vec<&str> {
             .filter_map(|w| w.client_layer.as_ref().map(|l| l.kms_key.as_str())),
     );
     out
-}
-
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 impl CseLive {
@@ -484,8 +481,7 @@ fn answer(sh: &Shared, rng: &mut Stream, now: Nanos, mut r: Box<Req>, ok: bool, 
 fn cpu(sh: &Shared, rng: &mut Stream, now: Nanos, mut r: Box<Req>) {
     let c = &sh.cse;
     let t0 = sh.clock.now().max(now);
-    let (id, payload) = (r.object, r.payload);
-    let arn = super::store::arn_of(&sh.front.buckets[r.bucket as usize].store.name, id);
+    let (id, payload, bucket) = (r.object, r.payload, r.bucket);
     let cs = side(&mut r);
     let step = cs.step;
     let done_real = match step {
@@ -497,7 +493,10 @@ fn cpu(sh: &Shared, rng: &mut Stream, now: Nanos, mut r: Box<Req>) {
     sh.crypto.busy.fetch_add(real, Ordering::Relaxed);
     let bytes = match done_real {
         Ok(b) => b,
-        Err(e) => return broken(sh, now, r, CryptoError::InvalidInput(format!("{arn}: {e}"))),
+        Err(e) => {
+            let arn = super::store::arn_of(&sh.front.buckets[bucket as usize].store.name, id);
+            return broken(sh, now, r, CryptoError::InvalidInput(format!("{arn}: {e}")));
+        }
     };
     match step {
         Step::Generate => c.counts.sealed.fetch_add(1, Ordering::Relaxed),

@@ -10,6 +10,7 @@ use super::cache::{Called, Entry, Got, SharedCache};
 use super::envelope;
 use super::harness::Shared;
 use super::kms::Work;
+use super::lock;
 use super::request::{Phase, Req};
 use super::store::{BucketStore, ObjKey, arn_of};
 use crate::crypto::sse_kms::bucket_arn;
@@ -143,10 +144,7 @@ pub fn handle(sh: &Shared, rng: &mut Stream, now: Nanos, r: &mut Req) -> Result<
     let b = &f.buckets[bi];
     let class = usize::from(r.get);
     let lim = b.limiter_base + r.prefix as usize * 2 + class;
-    let admitted = f.prefix[lim]
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .admit(now);
+    let admitted = super::lock(&f.prefix[lim]).admit(now);
     if !admitted {
         return Ok(Next::Respond(now + f.s3_time(rng), Outcome::SlowdownPrefix));
     }
@@ -326,10 +324,6 @@ fn state(ok: bool, denied: bool) -> KeyState {
         (false, true) => KeyState::Denied,
         (false, false) => KeyState::Throttled,
     }
-}
-
-fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// What a KMS call for request `r` is about (its policies' subject): `object` 0 for a

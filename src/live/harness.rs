@@ -8,6 +8,7 @@
 use super::clock::Clock;
 use super::front::Front;
 use super::kms::LiveKms;
+use super::lock;
 use super::request::Req;
 use super::sequence::Sequence;
 use super::timer::Timer;
@@ -109,7 +110,7 @@ impl Shared<'_> {
     }
 
     pub fn fail(&self, what: String) {
-        let mut f = self.failures.lock().unwrap_or_else(|e| e.into_inner());
+        let mut f = lock(&self.failures);
         if f.len() < 100 {
             f.push(what);
         }
@@ -301,7 +302,7 @@ fn finish(
         }
     }
     for s in &sh.sessions {
-        let s = s.lock().unwrap_or_else(|e| e.into_inner());
+        let s = lock(s);
         s.pool_wait
             .iter()
             .chain(s.token_wait.iter())

@@ -78,7 +78,7 @@ impl LiveKms {
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
-        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+        super::lock(&self.inner)
     }
 
     /// One call to the KMS of the Region of `about`'s bucket at `now`, for a request first
@@ -102,7 +102,7 @@ impl LiveKms {
         let mut g = self.lock();
         let inner = &mut *g;
         let region = inner.regions.of_bucket[about.bucket as usize] as usize;
-        let mut c = m.lock().unwrap_or_else(|e| e.into_inner());
+        let mut c = super::lock(m);
         catch_up(&mut inner.regions, &mut c, region, now);
         inner.regions.before_call(region, now);
         let (admitted, at) = inner.regions.kms[region].call(now);
@@ -198,7 +198,7 @@ impl LiveKms {
     /// second of each peak; the Regions' counts.
     pub fn finish(&self, m: &Mutex<Collector>, end: Nanos) -> Vec<RegionCounts> {
         let mut g = self.lock();
-        let mut c = m.lock().unwrap_or_else(|e| e.into_inner());
+        let mut c = super::lock(m);
         for region in 0..g.regions.kms.len() {
             catch_up(&mut g.regions, &mut c, region, end);
         }

@@ -34,3 +34,9 @@ pub mod store;
 pub mod throughput;
 pub mod timer;
 pub mod worker;
+
+/// Locks `m`; a thread that panicked while holding it has already failed the run (the
+/// harness reports it), so its data is used as it is.
+pub(crate) fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}

@@ -12,6 +12,7 @@
 
 use super::envelope::{self, Sealed};
 use super::harness::Shared;
+use super::lock;
 use super::request::{NONE, Phase, Req};
 use super::store::{ObjKey, StoredObject, arn_of};
 use super::worker::Task;
@@ -90,10 +91,6 @@ impl Replayer {
     }
 }
 
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
-}
-
 /// Schedules every trace's first request.
 pub fn start(sh: &Shared) {
     for i in 0..sh.replay.sources.len() {
@@ -115,10 +112,20 @@ pub fn request(sh: &Shared, now: Nanos, source: u32) -> Option<Box<Req>> {
         if let Some(e) = s.error() {
             lock(&sh.replay.error).get_or_insert_with(|| e.to_string());
         }
-        (rec, s.workload, s.first_session, s.buckets.clone())
+        // The scenario's buckets of the request (and of a copy's source, when it has one).
+        let src = match rec.op {
+            LogOp::Copy if rec.src != NO_SOURCE => s.buckets[rec.src_bucket as usize],
+            _ => 0,
+        };
+        (
+            rec,
+            s.workload,
+            s.first_session,
+            (s.buckets[rec.bucket as usize], src),
+        )
     };
     schedule(sh, source);
-    match start_request(sh, now, &rec, workload, first_session, &buckets) {
+    match start_request(sh, now, &rec, workload, first_session, buckets) {
         Ok(r) => Some(r),
         Err(e) => {
             sh.fail(format!("replayed request: {e}"));
@@ -134,9 +141,8 @@ fn start_request(
     rec: &Rec,
     workload: u32,
     first_session: u32,
-    buckets: &[u32],
+    (bucket, src_bucket): (u32, u32),
 ) -> Result<Box<Req>, CryptoError> {
-    let bucket = buckets[rec.bucket as usize];
     let logged = (rec.size != NO_SIZE).then_some(rec.size);
     let prefixes = |b: u32| sh.front.buckets[b as usize].prefixes.max(1) as u64;
     let prefix = (rec.obj as u64 % prefixes(bucket)) as u32;
@@ -172,7 +178,6 @@ fn start_request(
             ObjKey::Plain,
         ),
         LogOp::Copy if rec.src != NO_SOURCE => {
-            let src_bucket = buckets[rec.src_bucket as usize];
             let (o, e) = known(src_bucket, rec.src)?;
             existing_read = e;
             let size = logged.unwrap_or(o.record.size);

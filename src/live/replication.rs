@@ -25,6 +25,7 @@
 use super::envelope::{self, Sealed};
 use super::front::{self, Next};
 use super::harness::Shared;
+use super::lock;
 use super::request::{NONE, Phase, Req};
 use super::store::{ObjKey, StoredObject, arn_of};
 use super::worker::Task;
@@ -79,7 +80,6 @@ pub struct Replicator {
     hosts: u64,
     /// The role's session of rule 0 (after the workloads' sessions); rule `i`'s is `+ i`.
     first_session: u32,
-    modes: Vec<Mode>,
     counts: Mutex<ReplicationCounts>,
     pending: AtomicU64,
 }
@@ -105,14 +105,13 @@ impl Replicator {
             rng: Mutex::new((lag_rng, Stream::new(sc.seed, "live/replication/hosts"))),
             hosts: sc.s3.frontend_hosts.max(1) as u64,
             first_session: sessions as u32,
-            modes: sc.buckets.iter().map(|b| b.encryption).collect(),
             counts: Mutex::new(ReplicationCounts::default()),
             pending: AtomicU64::new(0),
         }
     }
 
     fn counts(&self) -> std::sync::MutexGuard<'_, ReplicationCounts> {
-        self.counts.lock().unwrap_or_else(|e| e.into_inner())
+        lock(&self.counts)
     }
 
     /// What replication did, replications not finished counted pending.
@@ -202,7 +201,7 @@ pub fn written(sh: &Shared, now: Nanos, bi: u32, o: Arc<StoredObject>) {
     };
     for &rule in rules {
         let (lag, host) = {
-            let mut g = rp.rng.lock().unwrap_or_else(|e| e.into_inner());
+            let mut g = lock(&rp.rng);
             let (lags, hosts) = &mut *g;
             let lag = rp.lag[rule as usize].sample(&mut lags[rule as usize]);
             (lag, hosts.below(rp.hosts) as u32)
@@ -400,15 +399,12 @@ fn write_done(sh: &Shared, rng: &mut Stream, now: Nanos, s: Box<Step>) -> Result
         // The client's envelope travels with the object's bytes.
         client: r.read.as_ref().and_then(|o| o.client.clone()),
     });
-    let measured =
-        sh.m.lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .measured(s.written);
+    let measured = lock(&sh.m).measured(s.written);
     if measured {
         let mut c = rp.counts();
         c.replicas += 1;
         c.max_lag = c.max_lag.max(at.saturating_sub(s.written));
-        let plain_source = matches!(rp.modes[from], Mode::None | Mode::SseS3);
+        let plain_source = matches!(sh.front.buckets[from].mode, Mode::None | Mode::SseS3);
         if plain_source && bucket_key {
             c.etag_different += 1;
         }

@@ -21,7 +21,7 @@ impl Sequence {
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Plan<Arc<StoredObject>>> {
-        self.s.lock().unwrap_or_else(|e| e.into_inner())
+        super::lock(&self.s)
     }
 
     /// Workload `w` starts at `now`.

@@ -103,7 +103,7 @@ impl BucketStore {
 
     /// Keeps a shared object in the sample (or not).
     pub fn keep(&self, o: Arc<StoredObject>) {
-        let mut w = self.written.lock().unwrap_or_else(|e| e.into_inner());
+        let mut w = super::lock(&self.written);
         w.seen += 1;
         if w.sample.len() < w.capacity {
             w.sample.push(o);
@@ -118,7 +118,7 @@ impl BucketStore {
 
     /// A uniformly chosen written object, None before any was written.
     pub fn pick(&self, rng: &mut Stream) -> Option<Arc<StoredObject>> {
-        let w = self.written.lock().unwrap_or_else(|e| e.into_inner());
+        let w = super::lock(&self.written);
         if w.sample.is_empty() {
             None
         } else {
@@ -207,10 +207,7 @@ impl BucketStore {
         kms_key: &str,
         kid: u64,
     ) -> Result<PopulationKey, CryptoError> {
-        let mut keys = self
-            .population_keys
-            .lock()
-            .unwrap_or_else(|e| e.into_inner());
+        let mut keys = super::lock(&self.population_keys);
         if let Some((k, b)) = keys.get(&kid) {
             return Ok((k.clone(), b.clone()));
         }

@@ -17,6 +17,8 @@ use std::time::{Duration, Instant};
 pub use crate::report::formats::live::{ModeThroughput, Throughput};
 
 use super::envelope::{self, Sealed};
+use crate::chart::format::group;
+use crate::crypto::bench::thread_cpu_time;
 use crate::crypto::gcm::Aes256Gcm;
 use crate::crypto::kms_keys::{GeneratedDataKey, ModelledKms, s3_context};
 use crate::crypto::sse_kms::{bucket_arn, object_arn};
@@ -122,23 +124,6 @@ fn run(mode: Mode, payload_bytes: usize, threads: usize, budget: Duration) -> Mo
     ModeThroughput::from_counts(mode.name(), objects, payload_bytes, seconds, cpu)
 }
 
-/// This thread's CPU time so far (Linux `CLOCK_THREAD_CPUTIME_ID`); None elsewhere.
-fn thread_cpu() -> Option<Duration> {
-    #[cfg(target_os = "linux")]
-    {
-        let mut ts = libc::timespec {
-            tv_sec: 0,
-            tv_nsec: 0,
-        };
-        // SAFETY: clock_gettime writes one timespec, which `ts` is.
-        let r = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
-        if r == 0 {
-            return Some(Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32));
-        }
-    }
-    None
-}
-
 /// One thread's objects, the wall time it took from the common start, and its CPU time
 /// (the wall time where the platform cannot say).
 fn worker(
@@ -151,7 +136,7 @@ fn worker(
     let mut kms = thread_kms(t);
     barrier.wait();
     let start = Instant::now();
-    let cpu0 = thread_cpu();
+    let cpu0 = thread_cpu_time();
     let deadline = start + budget;
     let bucket_key = match mode {
         Mode::PerObject => None,
@@ -178,7 +163,7 @@ fn worker(
     }
     black_box(&bucket_key);
     let wall = start.elapsed();
-    let cpu = match (cpu0, thread_cpu()) {
+    let cpu = match (cpu0, thread_cpu_time()) {
         (Some(a), Some(b)) => b.saturating_sub(a),
         _ => wall,
     };
@@ -243,20 +228,6 @@ pub fn upload_bucket_key(
     let sealed =
         envelope::seal(&key, id, payload_bytes, &arn).expect("payload under the GCM limit");
     (sealed, salt)
-}
-
-/// Digit grouping, `1234567` -> `1,234,567` (not `chart::format::group`: the report will
-/// show these figures, and `live` must not depend on `chart`, which depends on `report`).
-fn group(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 /// `65536` -> `64 KiB`, `1048576` -> `1 MiB`, `1000` -> `1,000 B`.

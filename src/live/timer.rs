@@ -76,7 +76,7 @@ impl<T> Timer<T> {
 
     /// Hands `task` to the workers at `at` (clock nanoseconds).
     pub fn schedule(&self, at: Nanos, task: T) {
-        let mut s = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        let mut s = super::lock(&self.state);
         s.seq += 1;
         let seq = s.seq;
         let earliest = s.heap.peek().is_none_or(|Reverse(e)| at < e.at);
@@ -89,16 +89,12 @@ impl<T> Timer<T> {
 
     /// Tasks waiting.
     pub fn pending(&self) -> usize {
-        self.state
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .heap
-            .len()
+        super::lock(&self.state).heap.len()
     }
 
     /// Stops [`Timer::run`]; tasks still waiting are returned by it.
     pub fn stop(&self) {
-        self.state.lock().unwrap_or_else(|e| e.into_inner()).stopped = true;
+        super::lock(&self.state).stopped = true;
         self.wake.notify_one();
     }
 
@@ -107,7 +103,7 @@ impl<T> Timer<T> {
     pub fn run(&self, clock: &Clock, out: &Sender<T>) -> (TimerLag, Vec<T>) {
         set_timer_slack();
         let mut lag = Histogram::new_with_bounds(1, 3_600_000_000, 3).expect("valid bounds");
-        let mut s = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        let mut s = super::lock(&self.state);
         loop {
             if s.stopped {
                 let rest = std::mem::take(&mut s.heap)

@@ -8,6 +8,7 @@ use super::cse;
 use super::envelope;
 use super::front::{self, Next, Outcome};
 use super::harness::{Session, Shared};
+use super::lock;
 use super::request::{NONE, Phase, Req};
 use super::store::{ObjKey, StoredObject, arn_of};
 use crate::crypto::CryptoError;
@@ -19,7 +20,6 @@ use crate::model::objects::ObjectRecord;
 use crate::model::sim::pool::UNOPENED;
 use crate::scenario::{HeadCall, ReadFrom};
 use hdrhistogram::Histogram;
-use std::sync::MutexGuard;
 use std::sync::atomic::Ordering;
 
 /// What the timer hands a worker.
@@ -110,10 +110,6 @@ impl Worker {
         }
         self.busy += sh.clock.now().saturating_sub(now);
     }
-}
-
-fn lock<T>(m: &std::sync::Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// Starts workload `wi` at `now`: its closed-loop clients send, or its arrival process

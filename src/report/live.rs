@@ -3,7 +3,6 @@
 //! side, whether the harness kept up, and the machine's envelope-encryption throughput.
 //! Absent for simulated runs. Both renderers take the cell escaper of their format.
 
-use crate::input::{InputError, InputKind, read_text};
 use crate::layout::LIVE_FILE;
 use crate::report::formats::LoadError;
 use crate::report::formats::live::{LIVE_SCHEMA, LiveFile, LiveVariant, Row};
@@ -13,21 +12,8 @@ use std::path::Path;
 /// `live.json` of a results directory, if it has one.
 pub fn load(dir: &Path) -> Result<Option<LiveFile>, LoadError> {
     let path = dir.join(LIVE_FILE);
-    let text = match read_text(&path, InputKind::Result) {
-        Ok(t) => t,
-        Err(InputError::Io { error, .. }) if error.kind() == std::io::ErrorKind::NotFound => {
-            return Ok(None);
-        }
-        Err(InputError::Io { error, .. }) => {
-            return Err(LoadError::Read { path, error });
-        }
-        Err(other) => {
-            return Err(LoadError::corrupt(
-                &path,
-                other.line().unwrap_or(0),
-                other.reason(),
-            ));
-        }
+    let Some(text) = super::load::read_optional(&path)? else {
+        return Ok(None);
     };
     let f: LiveFile = serde_json::from_str(&text)
         .map_err(|e| LoadError::corrupt(&path, e.line(), e.to_string()))?;

@@ -174,10 +174,8 @@ fn load_sensitivity(
     summary: &SummaryFile,
 ) -> Result<Option<SensitivityResults>, LoadError> {
     let path = dir.join(sensitivity::FILE);
-    let text = match read(&path) {
-        Ok(text) => text,
-        Err(LoadError::Missing { .. }) => return Ok(None),
-        Err(e) => return Err(e),
+    let Some(text) = read_optional(&path)? else {
+        return Ok(None);
     };
     let s: SensitivityResults = serde_json::from_str(&text).map_err(|e| {
         LoadError::corrupt(
@@ -227,6 +225,15 @@ fn read(path: &Path) -> Result<String, LoadError> {
         },
         other => LoadError::corrupt(path, other.line().unwrap_or(0), other.reason()),
     })
+}
+
+/// [`read`] of a file a results directory may lack: `None` when it is missing.
+pub(super) fn read_optional(path: &Path) -> Result<Option<String>, LoadError> {
+    match read(path) {
+        Ok(text) => Ok(Some(text)),
+        Err(LoadError::Missing { .. }) => Ok(None),
+        Err(e) => Err(e),
+    }
 }
 
 #[cfg(test)]

@@ -47,6 +47,17 @@ pub(super) struct FrontEnd {
     transfer_rate: Option<f64>,
 }
 
+/// Whether a workload reads objects written during the run from bucket `bucket`: a GET or
+/// HEAD of it, or a copy from it, with `read_from = "written"` (what `Simulation`'s requests
+/// pick from [`WrittenObjects`]).
+fn reads_written(sc: &Scenario, bucket: usize) -> bool {
+    sc.workloads.iter().any(|w| {
+        w.op != Op::Put
+            && w.read_from == ReadFrom::Written
+            && w.copy_from.unwrap_or(w.bucket) == bucket
+    })
+}
+
 impl FrontEnd {
     pub(super) fn new(sc: &Scenario) -> FrontEnd {
         let seed = sc.seed;
@@ -91,16 +102,12 @@ impl FrontEnd {
                 },
                 prefixes: b.prefixes.max(1),
                 limiter_base,
-                // Only reads of written objects draw from the sample: a bucket no workload
-                // reads that way keeps none (its stream is its own, so nothing else changes).
+                // A bucket no workload reads by `written` keeps no sample (its stream is its
+                // own, so nothing else changes).
                 written: WrittenObjects::new(
                     seed,
                     &b.name,
-                    if sc.workloads.iter().any(|w| {
-                        w.op != Op::Put
-                            && w.read_from == ReadFrom::Written
-                            && w.copy_from.unwrap_or(w.bucket) == bi
-                    }) {
+                    if reads_written(sc, bi) {
                         WRITTEN_SAMPLE_CAPACITY
                     } else {
                         0
