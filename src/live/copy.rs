@@ -24,7 +24,6 @@ use super::store::{ObjKey, StoredObject, arn_of};
 use crate::crypto::{CryptoError, DataKey};
 use crate::engine::rng::Stream;
 use crate::engine::time::{NANOS_PER_MICRO, Nanos};
-use crate::model::dist::SizeSampler;
 use crate::model::objects::KeyRef;
 use crate::scenario::{Op, ReadFrom};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -275,12 +274,14 @@ fn next_existing(
     id: u64,
 ) -> Result<Option<Arc<StoredObject>>, CryptoError> {
     let fb = &sh.front.buckets[bi];
-    let (Some(p), Some(pop)) = (fb.store.population(), sh.sc.buckets[bi].existing.as_ref()) else {
+    let Some(p) = fb.store.population() else {
         return Ok(None);
     };
     let n = sh.copies.cursor[wi as usize].fetch_add(1, Ordering::Relaxed);
     let i = n % p.objects.max(1);
-    let size = SizeSampler::new(&pop.size).sample(rng);
+    let Some(size) = fb.store.population_size(rng) else {
+        return Ok(None);
+    };
     let payload = size.min(sh.settings.max_payload) as usize;
     Ok(Some(Arc::new(existing(sh, bi, i, size, payload, id)?)))
 }

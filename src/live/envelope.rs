@@ -32,11 +32,6 @@ impl Sealed {
     pub fn empty() -> Sealed {
         Sealed::plain(0, 0)
     }
-
-    /// Bytes held (for the store's memory budget).
-    pub fn held_bytes(&self) -> usize {
-        self.body.len() + NONCE_LEN + TAG_LEN
-    }
 }
 
 /// The payload of object `id`, `len` bytes: a pattern every byte of which depends on the id

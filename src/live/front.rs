@@ -100,7 +100,10 @@ impl Front {
                 } else {
                     PopulationKeys::PerObject
                 };
-                Population::new(&b.name, p, hosts, b.prefixes, kind)
+                (
+                    Population::new(&b.name, p, hosts, b.prefixes, kind),
+                    crate::model::dist::SizeSampler::new(&p.size),
+                )
             });
             buckets.push(FrontBucket {
                 mode: b.encryption,

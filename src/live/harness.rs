@@ -310,7 +310,7 @@ fn finish(
     }
     sh.cse.waiting(&mut count);
     m.finish(end);
-    let mut dispatch = Histogram::<u64>::new_with_bounds(1, 3_600_000_000, 3).expect("bounds");
+    let mut dispatch = crate::metrics::results::new_latency_histogram();
     let mut busy = 0;
     for w in &workers {
         dispatch.add(&w.lag_us).expect("same bounds");

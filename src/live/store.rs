@@ -8,6 +8,7 @@ use super::kms::LiveKms;
 use crate::crypto::sse_kms::{bucket_arn, object_arn};
 use crate::crypto::{CryptoError, DataKey};
 use crate::engine::rng::Stream;
+use crate::model::dist::SizeSampler;
 use crate::model::objects::{KeyRef, ObjectRecord, Population};
 use rustc_hash::FxHashMap;
 use std::sync::{Arc, Mutex};
@@ -45,13 +46,6 @@ pub struct StoredObject {
     pub client: Option<Arc<super::cse::ClientSealed>>,
 }
 
-impl StoredObject {
-    /// The object's ARN in bucket `bucket`.
-    pub fn arn(&self, bucket: &str) -> String {
-        arn_of(bucket, self.id)
-    }
-}
-
 /// The ARN of object number `id` in `bucket`.
 pub fn arn_of(bucket: &str, id: u64) -> String {
     object_arn(bucket, &format!("obj-{id:016x}"))
@@ -75,12 +69,18 @@ type PopulationKey = (Arc<DataKey>, Arc<Vec<u8>>);
 pub struct BucketStore {
     pub name: String,
     written: Mutex<Written>,
-    population: Option<Population>,
+    /// The objects there before the run and the sampler of their sizes.
+    population: Option<(Population, SizeSampler)>,
     population_keys: Mutex<FxHashMap<u64, PopulationKey>>,
 }
 
 impl BucketStore {
-    pub fn new(name: &str, seed: u64, capacity: usize, population: Option<Population>) -> Self {
+    pub fn new(
+        name: &str,
+        seed: u64,
+        capacity: usize,
+        population: Option<(Population, SizeSampler)>,
+    ) -> Self {
         BucketStore {
             name: name.to_string(),
             written: Mutex::new(Written {
@@ -127,7 +127,12 @@ impl BucketStore {
     }
 
     pub fn population(&self) -> Option<&Population> {
-        self.population.as_ref()
+        self.population.as_ref().map(|(p, _)| p)
+    }
+
+    /// The size of a population object read now (sampled as the simulation does).
+    pub fn population_size(&self, rng: &mut Stream) -> Option<u64> {
+        self.population.as_ref().map(|(_, s)| s.sample(rng))
     }
 
     /// Population object `i` of `size` bytes (`payload` of them really stored), made as
@@ -145,8 +150,7 @@ impl BucketStore {
         plain: bool,
     ) -> Result<StoredObject, CryptoError> {
         let p = self
-            .population
-            .as_ref()
+            .population()
             .ok_or_else(|| CryptoError::InvalidInput("bucket has no population".into()))?;
         let record = p.object(i, size);
         let arn = arn_of(&self.name, id);

@@ -87,11 +87,6 @@ impl<T> Timer<T> {
         }
     }
 
-    /// Tasks waiting.
-    pub fn pending(&self) -> usize {
-        super::lock(&self.state).heap.len()
-    }
-
     /// Stops [`Timer::run`]; tasks still waiting are returned by it.
     pub fn stop(&self) {
         super::lock(&self.state).stopped = true;
@@ -102,7 +97,7 @@ impl<T> Timer<T> {
     /// tasks that were still waiting.
     pub fn run(&self, clock: &Clock, out: &Sender<T>) -> (TimerLag, Vec<T>) {
         set_timer_slack();
-        let mut lag = Histogram::new_with_bounds(1, 3_600_000_000, 3).expect("valid bounds");
+        let mut lag = crate::metrics::results::new_latency_histogram();
         let mut s = super::lock(&self.state);
         loop {
             if s.stopped {

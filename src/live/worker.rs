@@ -15,7 +15,6 @@ use crate::crypto::CryptoError;
 use crate::engine::rng::Stream;
 use crate::engine::time::{NANOS_PER_MICRO, Nanos};
 use crate::metrics::collector::{Collector, SlowdownCause};
-use crate::model::dist::SizeSampler;
 use crate::model::objects::ObjectRecord;
 use crate::model::sim::pool::UNOPENED;
 use crate::scenario::{HeadCall, ReadFrom};
@@ -71,7 +70,7 @@ impl Worker {
     pub fn new(seed: u64, i: usize) -> Worker {
         Worker {
             rng: Stream::new(seed, &format!("live/worker/{i}")),
-            lag_us: Histogram::new_with_bounds(1, 3_600_000_000, 3).expect("valid bounds"),
+            lag_us: crate::metrics::results::new_latency_histogram(),
             busy: 0,
         }
     }
@@ -287,11 +286,13 @@ fn existing(
     id: u64,
 ) -> Result<Option<std::sync::Arc<StoredObject>>, CryptoError> {
     let fb = &sh.front.buckets[bi];
-    let (Some(p), Some(pop)) = (fb.store.population(), sh.sc.buckets[bi].existing.as_ref()) else {
+    let Some(p) = fb.store.population() else {
         return Ok(None);
     };
     let i = p.pick_index(rng);
-    let size = SizeSampler::new(&pop.size).sample(rng);
+    let Some(size) = fb.store.population_size(rng) else {
+        return Ok(None);
+    };
     let payload = size.min(sh.settings.max_payload) as usize;
     // As written before the run, or as a copy in place rewrote it.
     let o = super::copy::existing(sh, bi, i, size, payload, id)?;
