@@ -337,7 +337,10 @@ pub fn token_wake(sh: &Shared, _rng: &mut Stream, now: Nanos, session: u32, gene
             }
             ready.extend(s.token_wait.pop_front());
         }
-        schedule_token_wake(sh, &mut s, now, session);
+        // Nobody left waiting: no wake-up (the simulation's `token_wake` stops here too).
+        if !s.token_wait.is_empty() {
+            schedule_token_wake(sh, &mut s, now, session);
+        }
     }
     for r in ready {
         send(sh, now, r);

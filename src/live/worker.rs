@@ -348,7 +348,10 @@ fn token_wake(sh: &Shared, rng: &mut Stream, now: Nanos, session: u32, generatio
             }
             ready.extend(s.token_wait.pop_front());
         }
-        schedule_token_wake(sh, &mut s, now, session);
+        // Nobody left waiting: no wake-up (the simulation's `token_wake` stops here too).
+        if !s.token_wait.is_empty() {
+            schedule_token_wake(sh, &mut s, now, session);
+        }
     }
     for r in ready {
         send(sh, rng, now, r);
