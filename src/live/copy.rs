@@ -23,7 +23,7 @@ use super::request::{NONE, Phase, Req};
 use super::store::{ObjKey, StoredObject, arn_of};
 use crate::crypto::{CryptoError, DataKey};
 use crate::engine::rng::Stream;
-use crate::engine::time::{NANOS_PER_MICRO, Nanos};
+use crate::engine::time::Nanos;
 use crate::model::objects::KeyRef;
 use crate::scenario::{Op, ReadFrom};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -203,19 +203,7 @@ pub fn start(sh: &Shared, rng: &mut Stream, now: Nanos, wi: u32, client: u32) ->
     let o = match picked {
         Ok(Some(o)) => o,
         Ok(None) => {
-            let mut m = lock(&sh.m);
-            m.no_object(now);
-            drop(m);
-            let next = now + ws.think.max(NANOS_PER_MICRO);
-            if client != NONE && next < sh.sc.duration {
-                sh.at(
-                    next,
-                    super::worker::Task::ClientNext {
-                        workload: wi,
-                        client,
-                    },
-                );
-            }
+            super::worker::no_object(sh, now, wi, client);
             return None;
         }
         Err(e) => {

@@ -160,6 +160,24 @@ fn request_over(sh: &Shared, now: Nanos, wi: u32, was_sent: bool) {
     }
 }
 
+/// A read of workload `wi` found no object: counted as such, its closed-loop client sends
+/// its next request after its think time, and the request is over without being sent (so
+/// workloads that follow a budgeted one still start; the simulation's `start_request`).
+pub(super) fn no_object(sh: &Shared, now: Nanos, wi: u32, client: u32) {
+    lock(&sh.m).no_object(now);
+    let next = now + sh.workloads[wi as usize].think.max(NANOS_PER_MICRO);
+    if client != NONE && next < sh.sc.duration {
+        sh.at(
+            next,
+            Task::ClientNext {
+                workload: wi,
+                client,
+            },
+        );
+    }
+    request_over(sh, now, wi, false);
+}
+
 fn start_request(sh: &Shared, rng: &mut Stream, now: Nanos, wi: u32, client: u32) {
     if super::copy::is_copy(sh, wi) {
         if let Some(r) = super::copy::start(sh, rng, now, wi, client) {
@@ -186,22 +204,7 @@ fn start_request(sh: &Shared, rng: &mut Stream, now: Nanos, wi: u32, client: u32
                 Some(o.clone()),
                 o.key.clone(),
             ),
-            Ok(None) => {
-                lock(&sh.m).no_object(now);
-                if client != NONE {
-                    let next = now + ws.think.max(NANOS_PER_MICRO);
-                    if next < sh.sc.duration {
-                        sh.at(
-                            next,
-                            Task::ClientNext {
-                                workload: wi,
-                                client,
-                            },
-                        );
-                    }
-                }
-                return;
-            }
+            Ok(None) => return no_object(sh, now, wi, client),
             Err(e) => {
                 sh.fail(format!(
                     "making an existing object of bucket {}: {e}",

@@ -234,3 +234,44 @@ arrival = { kind = "constant", rate = 20 }
     let h = harness(&r.live, "baseline");
     assert!(h["objects_opened"].as_u64().unwrap() >= 200, "{h}");
 }
+
+/// A budgeted reader whose reads all find no object (nothing written yet) still ends, so the
+/// writer that follows it starts and offers its whole budget, live as simulated.
+#[test]
+fn a_reader_that_finds_nothing_still_hands_over_to_its_follower() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("reader-first.toml");
+    std::fs::write(
+        &path,
+        r#"
+name = "reader-first"
+duration = "3s"
+warmup = "0s"
+[kms]
+region = "us-east-1"
+[[bucket]]
+name = "b"
+encryption = "sse-kms"
+[[workload]]
+name = "reader"
+bucket = "b"
+op = "get"
+read_from = "written"
+arrival = { kind = "constant", rate = 20 }
+requests = 5
+[[workload]]
+name = "writer"
+bucket = "b"
+op = "put"
+after = "reader"
+arrival = { kind = "constant", rate = 20 }
+size = 100
+requests = 10
+[[variant]]
+name = "per-object"
+"#,
+    )
+    .unwrap();
+    let r = bksim_live(&[path.to_str().unwrap(), "--max-payload", "1KiB"]);
+    assert_eq!(row(&r.live, "per-object", "put.offered"), (10.0, 10.0));
+}
