@@ -396,8 +396,9 @@ fn write_done(sh: &Shared, rng: &mut Stream, now: Nanos, s: Box<Step>) -> Result
         },
         key: r.obj_key.clone(),
         sealed,
-        // The client's envelope travels with the object's bytes.
-        client: r.read.as_ref().and_then(|o| o.client.clone()),
+        // No client envelope: as in the simulation, a read of the replica makes no
+        // client-side Decrypt.
+        client: None,
     });
     let measured = lock(&sh.m).measured(s.written);
     if measured {
