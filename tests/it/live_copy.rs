@@ -26,6 +26,20 @@ fn num(v: &Value) -> f64 {
     v.as_f64().unwrap_or_else(|| panic!("not a number: {v}"))
 }
 
+/// `side`'s count of `metric` in `variant` is `expected` give or take the requests in flight
+/// at the edges of the measured window: one on the simulated side; three live, where a
+/// harness stalled by a loaded machine near an edge moves one or two more (CI once saw 62
+/// replicas of 60 uploads; six runs on a quiet machine gave 59 to 61).
+fn counted(variant: &Value, metric: &str, side: &str, expected: f64) {
+    let x = num(&row(variant, metric)[side]);
+    let edge = if side == "live" { 3.0 } else { 1.0 };
+    assert!(
+        (x - expected).abs() <= edge,
+        "{}: {side} {metric} {x}, expected {expected} ± {edge}",
+        variant["name"]
+    );
+}
+
 /// Live and simulated `metric` of `variant` differ by no more than two independent Poisson
 /// counts of the simulated size do, at four standard deviations (plus `slack` for counts
 /// that are not Poisson: bucket keys, the edges of the measured window).
@@ -87,12 +101,10 @@ fn copy_job_costs_one_decrypt_per_copy_live_as_simulated() {
     ]);
     let var = &v["variants"][0];
     for side in ["live", "simulated"] {
-        let d = num(&row(var, "kms.Decrypt")[side]);
-        assert!((79.0..=81.0).contains(&d), "{side} Decrypt {d}");
+        counted(var, "kms.Decrypt", side, 80.0);
         let g = num(&row(var, "kms.GenerateDataKey")[side]);
         assert!(g <= 5.0, "{side} GenerateDataKey {g}");
-        let put = num(&row(var, "put.completed")[side]);
-        assert!((79.0..=81.0).contains(&put), "{side} copies {put}");
+        counted(var, "put.completed", side, 80.0);
     }
     let s = &summary["variants"][0];
     assert_eq!(
@@ -169,12 +181,9 @@ fn cross_region_replication_live_agrees_with_the_simulation() {
         let s = &summary["variants"][i];
         assert_eq!(var["name"], *name);
         for side in ["live", "simulated"] {
-            let g = num(&row(var, "kms.GenerateDataKey")[side]);
-            assert!((29.0..=31.0).contains(&g), "{name} {side} GDK {g}");
-            let d = num(&row(var, "kms.Decrypt")[side]);
-            assert!((29.0..=31.0).contains(&d), "{name} {side} Decrypt {d}");
-            let r = num(&row(var, "replication.replicas")[side]);
-            assert!((29.0..=31.0).contains(&r), "{name} {side} replicas {r}");
+            counted(var, "kms.GenerateDataKey", side, 30.0);
+            counted(var, "kms.Decrypt", side, 30.0);
+            counted(var, "replication.replicas", side, 30.0);
         }
         agrees(var, "replication.replicas", 2.0);
         agrees(var, "kms.requests", 4.0);
@@ -238,11 +247,11 @@ fn unencrypted_to_kms_replication_live_agrees_with_the_simulation() {
         // 20 uploads/s for 3 s measured: 60 replicas; 10 GET/s: 30 reads of replicas.
         let p = &s["replication"];
         let replicas = p["replicas"].as_u64().unwrap();
-        assert!((59..=61).contains(&replicas), "{name} {p}");
+        counted(var, "replication.replicas", "live", 60.0);
+        counted(var, "replication.replicas", "simulated", 60.0);
         agrees(var, "replication.replicas", 2.0);
         assert_eq!(p["pending_at_end"], 0, "{p}");
-        let get = num(&row(var, "get.completed")["live"]);
-        assert!((28.0..=31.0).contains(&get), "{name} GETs {get}");
+        counted(var, "get.completed", "live", 30.0);
         if i < 2 {
             // The role's bucket key and the readers' unwraps of it: a handful of calls.
             assert_eq!(p["etag_different"].as_u64(), Some(replicas), "{p}");
@@ -254,8 +263,7 @@ fn unencrypted_to_kms_replication_live_agrees_with_the_simulation() {
             assert_eq!(p["etag_different"], 0, "{p}");
             agrees(var, "kms.GenerateDataKey", 2.0);
             agrees(var, "kms.Decrypt", 2.0);
-            let g = num(&row(var, "kms.GenerateDataKey")["live"]);
-            assert!((59.0..=61.0).contains(&g), "{name} GDK {g}");
+            counted(var, "kms.GenerateDataKey", "live", 60.0);
         }
     }
     let h = &v["variants"][0]["harness"];
@@ -398,8 +406,7 @@ fn throttled_replica_writes_are_retried_after_a_second() {
     ]);
     let var = &v["variants"][0];
     for side in ["live", "simulated"] {
-        let r = num(&row(var, "replication.replicas")[side]);
-        assert!((29.0..=31.0).contains(&r), "{side} replicas {r}");
+        counted(var, "replication.replicas", side, 30.0);
         let t = num(&row(var, "kms.throttled")[side]);
         assert!(t >= 30.0, "{side} throttled {t}");
     }
