@@ -22,11 +22,10 @@ trap 'rm -rf "$tmp"' EXIT
 . scripts/lib/bench.sh
 for i in $(seq "$REPS"); do
   for threads in 1 2; do
-    /usr/bin/time -o "$tmp/time" -f '%e %M' "$BKSIM" sweep scenarios/quickstart.toml \
+    timed "$tmp/threads-$threads" "$BKSIM" sweep scenarios/quickstart.toml \
       --set duration=60s --set warmup=10s \
       --param workload.uploads.arrival.rate=5000..30000:5000 \
       --threads "$threads" --quiet --out "$tmp/sweep-$threads"
-    cat "$tmp/time" >> "$tmp/threads-$threads"
     rm -rf "$tmp/sweep-$threads"
   done
   echo "  repetition $i done" >&2
@@ -34,8 +33,8 @@ done
 
 wall1=$(awk '{print $1}' "$tmp/threads-1" | median)
 wall2=$(awk '{print $1}' "$tmp/threads-2" | median)
-mem1=$(awk '{print $2}' "$tmp/threads-1" | median)
-mem2=$(awk '{print $2}' "$tmp/threads-2" | median)
+mem1=$(awk '{print $3}' "$tmp/threads-1" | median)
+mem2=$(awk '{print $3}' "$tmp/threads-2" | median)
 printf 'bksim sweep, 6 points x 2 variants, outputs and charts included, median of %s (CPU: %s, %s logical CPUs, load average %s)\n' \
   "$REPS" "$(cpu_model)" "$(nproc)" \
   "$(load_average)"

@@ -2,8 +2,8 @@
 # A speed change measured against the revision before it, in one command: builds BASE_REV's
 # bksim and the working tree's, then runs `bksim run` of one scenario with each, alternating,
 # REPS times, the whole process timed (outputs, charts and report included). Prints the median
-# and minimum wall-clock and CPU (user + system) seconds of each and the ratios of the medians
-# (base / working tree: above 1 is faster). The machine may be shared: the two builds run back
+# and minimum wall-clock and CPU (user + system) seconds of each, the median peak resident set,
+# and the ratios of the medians (base / working tree: above 1 is faster or smaller). The machine may be shared: the two builds run back
 # to back under the same load, and the minimum is the run least disturbed by it.
 #
 # Usage: scripts/bench-vs-base.sh BASE_REV [REPS (default 9)] [-- BKSIM RUN ARGS...]
@@ -29,17 +29,23 @@ for i in $(seq "$REPS"); do
   done
 done
 
-# `column N WHICH STAT`: the median or minimum of column N (1 wall, 2 CPU) of WHICH's times.
+# `column N WHICH STAT`: the median or minimum of column N (1 wall, 2 CPU, 3 peak RSS in KiB)
+# of WHICH's times.
 column() { awk -v c="$1" '{print $c}' "$work/$2.time" | "$3" | awk '{printf "%.3f", $1}'; }
+# `rss WHICH`: WHICH's median peak resident set in MiB.
+rss() { awk -v k="$(column 3 "$1" median)" 'BEGIN {printf "%.1f", k / 1024}'; }
 printf 'bksim run %s: %s runs each, alternating (CPU: %s, %s logical CPUs, load average %s)\n' \
   "${args[*]}" "$REPS" "$(cpu_model)" "$(nproc)" "$(load_average)"
-printf '  %-22s %12s %12s %12s %12s\n' "" "wall median" "wall min" "CPU median" "CPU min"
+printf '  %-22s %12s %12s %12s %12s %16s\n' "" "wall median" "wall min" "CPU median" "CPU min" \
+  "peak RSS MiB"
 for which in base new; do
   label="$base_rev"
   [ "$which" = base ] || label="working tree"
-  printf '  %-22s %12s %12s %12s %12s\n' "$label" "$(column 1 "$which" median)" \
-    "$(column 1 "$which" minimum)" "$(column 2 "$which" median)" "$(column 2 "$which" minimum)"
+  printf '  %-22s %12s %12s %12s %12s %16s\n' "$label" "$(column 1 "$which" median)" \
+    "$(column 1 "$which" minimum)" "$(column 2 "$which" median)" "$(column 2 "$which" minimum)" \
+    "$(rss "$which")"
 done
 awk -v bw="$(column 1 base median)" -v nw="$(column 1 new median)" \
   -v bc="$(column 2 base median)" -v nc="$(column 2 new median)" \
-  'BEGIN {printf "  ratio of medians (base / working tree): wall %.2fx, CPU %.2fx\n", bw / nw, bc / nc}'
+  -v bm="$(column 3 base median)" -v nm="$(column 3 new median)" \
+  'BEGIN {printf "  ratio of medians (base / working tree): wall %.2fx, CPU %.2fx, peak RSS %.2fx\n", bw / nw, bc / nc, bm / nm}'

@@ -6,13 +6,14 @@ median() { sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+
 # Smallest of the numbers on stdin, one per line.
 minimum() { sort -g | head -1; }
 
-# `timed FILE CMD...`: runs CMD, appends "wall cpu" (seconds; cpu = user + system) to FILE.
+# `timed FILE CMD...`: runs CMD, appends "wall cpu rss" to FILE: seconds, cpu = user + system
+# seconds, rss = peak resident set in KiB (GNU time's %M).
 timed() {
   local file="$1" t
   shift
   t="$(mktemp)"
-  /usr/bin/time -o "$t" -f '%e %U %S' "$@"
-  awk '{printf "%s %.3f\n", $1, $2 + $3}' "$t" >> "$file"
+  /usr/bin/time -o "$t" -f '%e %U %S %M' "$@"
+  awk '{printf "%s %.3f %s\n", $1, $2 + $3, $4}' "$t" >> "$file"
   rm -f "$t"
 }
 

@@ -12,7 +12,7 @@ use crate::live::{compare, output, scale};
 use crate::metrics::results::RunResults;
 use crate::prepare;
 use crate::report::{self, MachineFacts, RunFacts};
-use crate::scenario::{Scenario, ScenarioFile};
+use crate::scenario::{MAX_CONCURRENCY, Scenario, ScenarioFile};
 use crate::scenario::{parse_duration, parse_size};
 use std::io::Write;
 use std::path::PathBuf;
@@ -94,6 +94,14 @@ pub fn live(args: &LiveArgs, out: &mut dyn Write) -> Result<(), CommandError> {
             )));
         }
         let live = scale::scaled(&sc, scale_by, d, warmup);
+        let clients = scale::clients(&live);
+        if clients > MAX_CONCURRENCY {
+            return Err(CommandError::Input(format!(
+                "{}: variant {name}: at --scale {scale_by} the closed-loop workloads have {clients} clients in all, more than bksim runs (at most {MAX_CONCURRENCY}, as in a scenario file); --scale {} would fit",
+                args.file.display(),
+                scale::two_digits_down(scale_by * MAX_CONCURRENCY as f64 / clients as f64)
+            )));
+        }
         if let Some(fit) = scale::fits(&live, threads, max_payload, &costs) {
             return Err(CommandError::Input(format!(
                 "{}: variant {name}: at --scale {scale_by} the workloads offer about {:.0} requests/s, more than this machine's {threads} thread(s) can serve live (about {:.0}/s); --scale {} would fit",

@@ -62,6 +62,18 @@ pub fn scaled(sc: &Scenario, scale: f64, duration: Nanos, warmup: Option<Nanos>)
     s
 }
 
+/// The closed-loop clients of all of `sc`'s workloads together: `--scale` multiplies them, and
+/// a scaled scenario must stay within [`crate::scenario::MAX_CONCURRENCY`] as a file must.
+pub fn clients(sc: &Scenario) -> u64 {
+    sc.workloads
+        .iter()
+        .map(|w| match w.arrival {
+            Arrival::Closed { concurrency, .. } => concurrency as u64,
+            _ => 0,
+        })
+        .sum()
+}
+
 fn scale_profile(p: &mut RateProfile, scale: f64) {
     match p {
         RateProfile::Flat | RateProfile::Diurnal { .. } => {}
@@ -172,14 +184,18 @@ pub struct Fit {
 impl Fit {
     /// The largest scale (two significant digits, rounded down) at which `offered` fits.
     pub fn scale_that_fits(&self, scale: f64) -> f64 {
-        let s = scale * self.capacity / self.offered.max(1e-9);
-        let mag = 10f64.powi(s.log10().floor() as i32 - 1);
-        // Written with the decimals two significant digits need (no 0.6900000000000001).
-        let decimals = (-(mag.log10().round() as i32)).max(0) as usize;
-        format!("{:.*}", decimals, (s / mag).floor() * mag)
-            .parse()
-            .unwrap_or(s)
+        two_digits_down(scale * self.capacity / self.offered.max(1e-9))
     }
+}
+
+/// `s` rounded down to two significant digits (a `--scale` to suggest: it must still fit).
+pub fn two_digits_down(s: f64) -> f64 {
+    let mag = 10f64.powi(s.log10().floor() as i32 - 1);
+    // Written with the decimals two significant digits need (no 0.6900000000000001).
+    let decimals = (-(mag.log10().round() as i32)).max(0) as usize;
+    format!("{:.*}", decimals, (s / mag).floor() * mag)
+        .parse()
+        .unwrap_or(s)
 }
 
 /// None when `sc` fits this machine's `threads` live at the measured `costs`; else the

@@ -331,7 +331,8 @@ pub fn account_of(v: &str) -> Option<&str> {
         return Some(v);
     }
     let p: Vec<&str> = v.splitn(6, ':').collect();
-    (p.len() == 6 && p[0] == "arn" && p[2] == "iam" && p[5] == "root").then_some(p[4])
+    // `then`, not `then_some`: the index must not be evaluated when there are fewer parts.
+    (p.len() == 6 && p[0] == "arn" && p[2] == "iam" && p[5] == "root").then(|| p[4])
 }
 
 fn principal_covers(p: &Principals, caller: &Caller) -> Covers {

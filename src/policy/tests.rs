@@ -173,6 +173,42 @@ fn role_sessions_match_their_role() {
     );
 }
 
+/// A principal that is not an ARN of five or more parts (the unique ID AWS shows in place of a
+/// deleted role, or a stray word) names nobody: the other statements decide, nothing panics.
+#[test]
+fn principals_that_are_not_arns_match_no_caller() {
+    for odd in [
+        "AROAEXAMPLEID1234567",
+        "arn",
+        "arn:aws",
+        "arn:aws:iam",
+        "123",
+    ] {
+        assert_eq!(super::evaluate::account_of(odd), None, "{odd}");
+        let allow = format!(
+            r#"{{"Effect": "Allow", "Principal": {{"AWS": "{odd}"}}, "Action": "kms:Decrypt", "Resource": "*"}}"#
+        );
+        let deny = format!(
+            r#"{{"Effect": "Deny", "NotPrincipal": {{"AWS": "{odd}"}}, "Action": "kms:Encrypt", "Resource": "*"}}"#
+        );
+        let set = PolicySet {
+            key: key_policy(&[&allow, &deny]),
+            identity: vec![],
+        };
+        // Not allowed by the odd principal; denied Encrypt by NotPrincipal (it lists nobody).
+        assert_eq!(
+            eval(&set, ROLE, "kms:Decrypt", None).decision,
+            Decision::ImplicitDeny,
+            "{odd}"
+        );
+        assert_eq!(
+            eval(&set, ROLE, "kms:Encrypt", None).decision,
+            Decision::ExplicitDeny,
+            "{odd}"
+        );
+    }
+}
+
 #[test]
 fn cross_account_needs_key_policy_and_iam() {
     let ext = "arn:aws:iam::444455556666:role/reader";

@@ -9,12 +9,14 @@ use crate::report::formats::live::{LIVE_SCHEMA, LiveFile, LiveVariant, Row};
 use std::fmt::Write;
 use std::path::Path;
 
-/// `live.json` of a results directory, if it has one.
-pub fn load(dir: &Path) -> Result<Option<LiveFile>, LoadError> {
+/// `live.json` of a results directory, if it has one: every number within its bound, the
+/// contents checked, and its variants among `variants` (those of `summary.json`).
+pub fn load(dir: &Path, variants: &[&str]) -> Result<Option<LiveFile>, LoadError> {
     let path = dir.join(LIVE_FILE);
     let Some(text) = super::load::read_optional(&path)? else {
         return Ok(None);
     };
+    crate::report::formats::check_numbers(&path, &text, crate::report::plausible::live_quantity)?;
     let f: LiveFile = serde_json::from_str(&text)
         .map_err(|e| LoadError::corrupt(&path, e.line(), e.to_string()))?;
     if f.schema != LIVE_SCHEMA {
@@ -24,6 +26,23 @@ pub fn load(dir: &Path) -> Result<Option<LiveFile>, LoadError> {
             format!(
                 "schema '{}': expected '{LIVE_SCHEMA}'",
                 crate::input::clip(&f.schema, 40)
+            ),
+        ));
+    }
+    f.check_contents()
+        .map_err(|e| LoadError::corrupt(&path, 0, e))?;
+    if let Some(v) = f
+        .variants
+        .iter()
+        .find(|v| !variants.contains(&v.name.as_str()))
+    {
+        return Err(LoadError::corrupt(
+            &path,
+            0,
+            format!(
+                "variant '{}' is not in {}",
+                v.name,
+                crate::report::SUMMARY_FILE
             ),
         ));
     }

@@ -28,7 +28,7 @@ use crate::report::formats::run_facts::parse_run;
 pub use crate::report::formats::summary::SummaryFile;
 use crate::report::formats::summary::parse_summary;
 use crate::report::formats::timeseries::parse_timeseries;
-use crate::report::plausible::MAX_DRAIN_SECONDS;
+use crate::report::plausible::{self, MAX_DRAIN_SECONDS};
 use crate::report::sensitivity::output::{self as sensitivity, SensitivityResults};
 use crate::report::{RUN_FILE, SUMMARY_FILE, TIMESERIES_FILE, hgrm_file_name};
 
@@ -155,6 +155,8 @@ pub fn load_results(dir: &Path) -> Result<LoadedRun, LoadError> {
     };
 
     let sensitivity = load_sensitivity(dir, &summary)?;
+    let names: Vec<&str> = summary.variants.iter().map(|v| v.name.as_str()).collect();
+    let live = crate::report::live::load(dir, &names)?;
 
     Ok(LoadedRun {
         summary,
@@ -162,7 +164,7 @@ pub fn load_results(dir: &Path) -> Result<LoadedRun, LoadError> {
         timeseries_step,
         latency,
         run,
-        live: crate::report::live::load(dir)?,
+        live,
         sensitivity,
     })
 }
@@ -177,6 +179,7 @@ fn load_sensitivity(
     let Some(text) = read_optional(&path)? else {
         return Ok(None);
     };
+    crate::report::formats::check_numbers(&path, &text, plausible::sensitivity_quantity)?;
     let s: SensitivityResults = serde_json::from_str(&text).map_err(|e| {
         LoadError::corrupt(
             &path,
@@ -195,6 +198,8 @@ fn load_sensitivity(
             ),
         ));
     }
+    s.check_contents()
+        .map_err(|e| LoadError::corrupt(&path, 0, e))?;
     for v in &s.variants {
         if !summary.variants.iter().any(|x| x.name == v.name) {
             return Err(LoadError::corrupt(

@@ -202,6 +202,66 @@ pub fn shard_quantity(path: &[Seg<'_>]) -> Quantity {
     }
 }
 
+/// Each number in `sensitivity.json` or a sensitivity shard file, by its key path: a metric
+/// by what it measures ([`crate::report::sensitivity::metrics::NAMES`]; the file's check
+/// refuses other metric names), a shard index or count, the seed.
+pub fn sensitivity_quantity(path: &[Seg<'_>]) -> Quantity {
+    let key = last_key(path);
+    match key {
+        "seed" => Quantity::Identifier,
+        "shard" | "shards" if path.len() == 1 => Quantity::Whole(MAX_SHARDS as f64),
+        "kms_requests_per_s" => Quantity::RatePerSecond,
+        "kms_cost_per_month_usd" => Quantity::CostUsd,
+        _ if key.ends_with("_fraction") || key.starts_with("failed_fraction.") => {
+            Quantity::Fraction
+        }
+        _ if key.starts_with("p99_ms.") => Quantity::LatencyMs,
+        // The peak second over the quota, and anything else.
+        _ => Quantity::Amount,
+    }
+}
+
+/// Each number in `live.json`, by its key path: the compared figures are counts, shares in
+/// percent or latencies (amounts); their difference is signed; the harness's times are
+/// seconds; the rest counts.
+pub fn live_quantity(path: &[Seg<'_>]) -> Quantity {
+    // An array's elements (`simulated_range`, the lag percentiles) go by the array's key.
+    let key = path
+        .iter()
+        .rev()
+        .find_map(|s| match s {
+            Seg::Key(k) => Some(*k),
+            Seg::Index(_) => None,
+        })
+        .unwrap_or("");
+    match key {
+        "difference" => Quantity::ParamValue,
+        "live" | "simulated" | "simulated_range" | "scale" | "worker_busy" => Quantity::Amount,
+        "us_per_object" | "objects_per_s" | "gb_per_s" => Quantity::Amount,
+        _ if key.ends_with("seconds") => Quantity::Seconds,
+        _ => Quantity::Count,
+    }
+}
+
+/// Checks a free text read from a file (a label, a reason, a CPU model): at most
+/// [`MAX_PARAM_TEXT`] bytes and no control characters, which a report would print raw.
+pub fn check_free_text(text: &str) -> Result<(), String> {
+    if text.len() > MAX_PARAM_TEXT {
+        return Err(format!(
+            "a text of {} bytes, more than the {MAX_PARAM_TEXT} bksim writes",
+            text.len()
+        ));
+    }
+    if let Some(c) = text.chars().find(|c| c.is_control()) {
+        return Err(format!(
+            "'{}' holds the control character U+{:04X}",
+            crate::input::escape_controls(&crate::input::clip(text, 60)),
+            c as u32
+        ));
+    }
+    Ok(())
+}
+
 /// Checks a name read from a file (scenario, variant): the scenarios' own rule
 /// ([`crate::scenario::is_valid_name`]) and at most [`MAX_NAME_LEN`] bytes, so that it can
 /// never name a path outside the directory it is joined to.

@@ -8,6 +8,7 @@
 
 use super::output::{SCHEMA, SensitivityResults, VariantResult};
 use super::runner::{Sensitivity, sort_by_spread};
+use crate::report::plausible::{self, MAX_SHARDS, check_name};
 use crate::scenario::ScenarioError;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -41,8 +42,23 @@ pub enum MergeError {
     Scenario(#[from] ScenarioError),
     #[error("{}: {message}", path.display())]
     Shard { path: PathBuf, message: String },
-    #[error("shards missing: {missing:?} of {count}")]
+    #[error("shards missing: {} of {count}", list_missing(missing))]
     Missing { missing: Vec<usize>, count: usize },
+}
+
+/// The missing shard indexes for a message: the first ten, then how many in all.
+fn list_missing(missing: &[usize]) -> String {
+    const SHOWN: usize = 10;
+    let mut s = missing
+        .iter()
+        .take(SHOWN)
+        .map(|i| i.to_string())
+        .collect::<Vec<_>>()
+        .join(", ");
+    if missing.len() > SHOWN {
+        s.push_str(&format!(", … ({} in all)", missing.len()));
+    }
+    s
 }
 
 fn bad(path: &Path, message: impl Into<String>) -> MergeError {
@@ -52,8 +68,24 @@ fn bad(path: &Path, message: impl Into<String>) -> MergeError {
     }
 }
 
-/// Parses one shard file's text (read from `path`) and checks it on its own.
+/// Parses one shard file's text (read from `path`) and checks it on its own: every number
+/// within its bound ([`plausible::sensitivity_quantity`]), the schema, the shard index and
+/// count (at most [`MAX_SHARDS`]), and the results' contents.
 pub fn parse(path: &Path, text: &str) -> Result<ShardFile, MergeError> {
+    plausible::scan_numbers(text, |keys, number, line| {
+        plausible::sensitivity_quantity(keys)
+            .check_text(number)
+            .map(|_| ())
+            .map_err(|e| {
+                bad(
+                    path,
+                    format!(
+                        "line {line}: implausible value: {} = {e}",
+                        plausible::path_text(keys)
+                    ),
+                )
+            })
+    })?;
     let s: ShardFile = serde_json::from_str(text).map_err(|e| {
         bad(
             path,
@@ -73,12 +105,19 @@ pub fn parse(path: &Path, text: &str) -> Result<ShardFile, MergeError> {
             ),
         ));
     }
-    if s.shards == 0 || s.shard >= s.shards {
+    if s.shards == 0 || s.shards > MAX_SHARDS || s.shard >= s.shards {
         return Err(bad(
             path,
-            format!("shard {} of {} is impossible", s.shard, s.shards),
+            format!(
+                "shards: shard {} of {} is impossible (at most {MAX_SHARDS} shards)",
+                s.shard, s.shards
+            ),
         ));
     }
+    check_name(&s.results.scenario).map_err(|e| bad(path, format!("results.scenario: {e}")))?;
+    s.results
+        .check_contents()
+        .map_err(|e| bad(path, format!("results.{e}")))?;
     Ok(s)
 }
 

@@ -366,3 +366,39 @@ fn a_layer_on_a_read_workload_is_refused() {
         "{msg}"
     );
 }
+
+/// A layered bucket replicated into another SSE-KMS bucket: the replication role's Encrypts
+/// are S3's calls beyond its GenerateDataKey and Decrypt, and the results are written (the
+/// report's reader once refused them as not adding up, so such a run wrote nothing).
+#[test]
+fn a_replicated_layered_bucket_writes_its_results() {
+    let text = format!(
+        "{BASE}\n[[bucket]]\nname = \"dst\"\nencryption = \"sse-kms\"\n\n[[replication]]\nfrom = \"b\"\nto = \"dst\"\nlag = \"1s\"\n"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("replicated.toml");
+    std::fs::write(&f, text).unwrap();
+    let out = dir.path().join("out");
+    let o = bksim(&[
+        "run",
+        f.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--quiet",
+    ]);
+    assert!(o.status.success(), "{}", out_text(&o.stderr));
+    let summary: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap();
+    let kms = &summary["variants"][0]["kms"];
+    let n = |v: &serde_json::Value| v.as_u64().unwrap();
+    let s3 = &kms["by_caller"]["s3"];
+    // 40 replicas, each written by the role with one Encrypt under the destination's key.
+    assert_eq!(n(&kms["by_operation"]["Encrypt"]), 40, "{kms}");
+    assert_eq!(
+        n(&s3["requests"]) - n(&s3["GenerateDataKey"]) - n(&s3["Decrypt"]),
+        40,
+        "{kms}"
+    );
+    let o = bksim(&["report", out.to_str().unwrap(), "--quiet"]);
+    assert!(o.status.success(), "{}", out_text(&o.stderr));
+}

@@ -124,6 +124,44 @@ fn reads_are_decrypted_and_checked() {
     assert!(o.status.success(), "{}", text(&o.stderr));
     let md = String::from_utf8(std::fs::read(out.join("report.md")).unwrap()).unwrap();
     assert!(md.contains("### in-30-days"), "{md}");
+    // Edited as no live run writes it: each refused, naming the key (they used to be
+    // printed into the reports as they were).
+    let good: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("live.json")).unwrap()).unwrap();
+    for (key, value, says) in [
+        (
+            "scale",
+            serde_json::json!(-3),
+            "implausible value: scale = -3",
+        ),
+        (
+            "cpu_model",
+            serde_json::json!("\u{1b}[2J"),
+            "cpu_model: '\\u{1b}[2J' holds the control character U+001B",
+        ),
+        (
+            "name",
+            serde_json::json!("ghost"),
+            "variant 'ghost' is not in summary.json",
+        ),
+        (
+            "kind",
+            serde_json::json!("ratio"),
+            "variants[0].comparison[0].kind: 'ratio', expected one of relative, points",
+        ),
+    ] {
+        let mut v = good.clone();
+        match key {
+            "name" => v["variants"][0]["name"] = value,
+            "kind" => v["variants"][0]["comparison"][0]["kind"] = value,
+            _ => v[key] = value,
+        }
+        std::fs::write(out.join("live.json"), v.to_string()).unwrap();
+        let o = bksim(&["report", out.to_str().unwrap(), "--quiet"]);
+        let e = text(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{key}: {e}");
+        assert!(e.contains("live.json") && e.contains(says), "{key}: {e}");
+    }
     std::fs::write(
         out.join("live.json"),
         "{\"schema\": \"bksim.live.v1\", \"scale\": ",
@@ -146,6 +184,46 @@ fn refuses_what_it_cannot_run_before_running() {
         e.contains("can serve live") && e.contains("--scale 0."),
         "{e}"
     );
+    // A scale that multiplies closed-loop clients past the scenario limit (100,000 in all):
+    // refused as the file would be, with the scale that fits, nothing written. (It used to
+    // start 10 M clients at once and abort for memory.)
+    let dir = tempfile::tempdir().unwrap();
+    let closed = dir.path().join("closed.toml");
+    std::fs::write(
+        &closed,
+        r#"name = "closed"
+duration = "10s"
+[kms]
+region = "eu-west-1"
+[[bucket]]
+name = "b"
+encryption = "sse-kms"
+[[workload]]
+name = "w"
+bucket = "b"
+op = "put"
+arrival = { kind = "closed", concurrency = 40000, think = "1d" }
+"#,
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    let o = bksim(&[
+        "live",
+        closed.to_str().unwrap(),
+        "--scale",
+        "250",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
+    let e = text(&o.stderr);
+    assert!(
+        e.contains("closed.toml")
+            && e.contains("10000000 clients in all")
+            && e.contains("--scale 2.5 would fit"),
+        "{e}"
+    );
+    assert!(!out.exists());
     for (flag, value, says) in [
         ("--scale", "0", "--scale 0"),
         ("--scale", "nan", "--scale NaN"),

@@ -382,8 +382,145 @@ fn shards_merged_write_what_the_unsharded_run_writes() {
     let r = bksim(&args);
     assert_eq!(r.status.code(), Some(2));
     assert!(
-        text(&r.stderr).contains("shards missing: [1] of 2"),
+        text(&r.stderr).contains("shards missing: 1 of 2"),
         "{}",
         text(&r.stderr)
     );
+}
+
+/// `file`'s JSON with `edit` applied, written back.
+fn tamper(file: &std::path::Path, edit: impl FnOnce(&mut serde_json::Value)) {
+    let mut v: serde_json::Value = serde_json::from_slice(&read(file)).unwrap();
+    edit(&mut v);
+    std::fs::write(file, serde_json::to_string_pretty(&v).unwrap()).unwrap();
+}
+
+/// Shard files and a sensitivity.json edited as no run writes them: refused with exit 2,
+/// naming the file and key, before anything is drawn or allocated from them. (A shard count
+/// of 10^15 used to abort for memory, one of u64::MAX to panic, 2 * 10^7 to print every
+/// missing index; metrics spanning ±1e308 panicked the tornado chart.)
+#[test]
+fn tampered_shards_and_sensitivity_files_are_invalid_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = dir.path().join("tiny.toml");
+    std::fs::write(&scenario, TINY).unwrap();
+    let f = scenario.to_str().unwrap();
+    let shards = dir.path().join("shards");
+    for s in ["0/2", "1/2"] {
+        let r = bksim(&[
+            "sensitivity",
+            f,
+            "-q",
+            "--only",
+            "kms.quota_rps",
+            "--shard",
+            s,
+            "--out",
+            shards.to_str().unwrap(),
+        ]);
+        assert!(r.status.success(), "{}", text(&r.stderr));
+    }
+    let first =
+        |v: &mut serde_json::Value| -> serde_json::Value { v["results"]["variants"][0].clone() };
+    type Edit = Box<dyn Fn(&mut serde_json::Value)>;
+    let cases: Vec<(&str, Edit, &str)> = vec![
+        (
+            "count",
+            Box::new(|v| v["shards"] = 1_000_000_000_000_000u64.into()),
+            "implausible value: shards = 1e15",
+        ),
+        ("u64", Box::new(|v| v["shards"] = u64::MAX.into()), "shards"),
+        (
+            "span",
+            Box::new(|v| {
+                v["results"]["variants"][0]["base"]["kms_requests_per_s"] = (-1e308).into()
+            }),
+            "implausible value: results.variants[0].base.kms_requests_per_s",
+        ),
+        (
+            "metric",
+            Box::new(|v| v["results"]["variants"][0]["base"]["bogus"] = 1.into()),
+            "'bogus' is not a metric bksim computes",
+        ),
+        (
+            "label",
+            Box::new(move |v| {
+                let mut x = first(v);
+                if let Some(p) = x["parameters"].get_mut(0) {
+                    p["low"] = "\u{1b}[2J".into();
+                } else {
+                    x["name"] = "no/slash".into();
+                }
+                v["results"]["variants"][0] = x;
+            }),
+            "results.variants[0].",
+        ),
+    ];
+    for (name, edit, says) in cases {
+        let copy = dir.path().join(format!("tampered-{name}"));
+        std::fs::create_dir(&copy).unwrap();
+        for n in ["shard-0-of-2.json", "shard-1-of-2.json"] {
+            std::fs::copy(shards.join(n), copy.join(n)).unwrap();
+        }
+        tamper(&copy.join("shard-0-of-2.json"), |v| edit(v));
+        let out = dir.path().join(format!("merged-{name}"));
+        let r = bksim(&[
+            "sensitivity",
+            f,
+            "-q",
+            "--only",
+            "kms.quota_rps",
+            "--merge",
+            copy.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        let e = text(&r.stderr);
+        assert_eq!(r.status.code(), Some(2), "{name}: {e}");
+        assert!(
+            e.contains("shard-0-of-2.json") && e.contains(says),
+            "{name}: {e}"
+        );
+        assert!(!out.exists(), "{name}");
+    }
+
+    // A run's sensitivity.json edited: `bksim report` refuses it.
+    let with = dir.path().join("with");
+    let r = bksim(&[
+        "run",
+        f,
+        "--sensitivity",
+        "--out",
+        with.to_str().unwrap(),
+        "-q",
+    ]);
+    assert!(r.status.success(), "{}", text(&r.stderr));
+    let file = with.join("sensitivity.json");
+    let good = read(&file);
+    for (edit, says) in [
+        (
+            "high",
+            "implausible value: variants[0].parameters[0].at_high.kms_requests_per_s",
+        ),
+        (
+            "empty",
+            "variants[0].parameters[0].at_low: the metric 'failed_fraction.get' of the base is missing",
+        ),
+    ] {
+        std::fs::write(&file, &good).unwrap();
+        tamper(&file, |v| {
+            let p = &mut v["variants"][0]["parameters"][0];
+            match edit {
+                "high" => p["at_high"]["kms_requests_per_s"] = 1e308.into(),
+                _ => p["at_low"] = serde_json::json!({}),
+            }
+        });
+        let r = bksim(&["report", with.to_str().unwrap(), "-q"]);
+        let e = text(&r.stderr);
+        assert_eq!(r.status.code(), Some(2), "{edit}: {e}");
+        assert!(
+            e.contains("sensitivity.json") && e.contains(says),
+            "{edit}: {e}"
+        );
+    }
 }

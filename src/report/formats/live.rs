@@ -8,6 +8,11 @@ use serde::{Deserialize, Serialize};
 
 pub const LIVE_SCHEMA: &str = "bksim.live.v1";
 
+/// Most rows of a variant's comparison (bksim compares a few dozen figures).
+pub const MAX_ROWS: usize = 1_000;
+/// The kinds of difference a row states: relative, or in percentage points.
+pub const KINDS: &[&str] = &["relative", "points"];
+
 /// Seeds the scaled scenario is simulated with (its seed and the next ones): a live run is one
 /// draw, so it is compared with the model's median rather than with one draw of the model.
 pub const SIM_SEEDS: u64 = 5;
@@ -125,4 +130,64 @@ pub struct Throughput {
     pub backend: String,
     pub per_object: ModeThroughput,
     pub bucket_key: ModeThroughput,
+}
+
+impl LiveFile {
+    /// What the numbers' bounds ([`crate::report::plausible::live_quantity`]) do not cover,
+    /// for a file read back: names that are names, texts bksim could have written, the kinds
+    /// of difference it states, and no more variants or rows than it writes. The error names
+    /// the key.
+    pub fn check_contents(&self) -> Result<(), String> {
+        use crate::report::plausible::{MAX_VARIANTS, check_free_text, check_name};
+        let text = |key: &str, t: &str| check_free_text(t).map_err(|e| format!("{key}: {e}"));
+        check_name(&self.scenario).map_err(|e| format!("scenario: {e}"))?;
+        if let Some(m) = &self.cpu_model {
+            text("cpu_model", m)?;
+        }
+        text("throughput.backend", &self.throughput.backend)?;
+        text(
+            "throughput.per_object.mode",
+            &self.throughput.per_object.mode,
+        )?;
+        text(
+            "throughput.bucket_key.mode",
+            &self.throughput.bucket_key.mode,
+        )?;
+        if self.variants.len() > MAX_VARIANTS {
+            return Err(format!(
+                "variants: {} of them, more than {MAX_VARIANTS}",
+                self.variants.len()
+            ));
+        }
+        for (i, v) in self.variants.iter().enumerate() {
+            let at = |key: &str| format!("variants[{i}].{key}");
+            check_name(&v.name).map_err(|e| format!("{}: {e}", at("name")))?;
+            for (key, list) in [
+                ("invalid_because", &v.invalid_because),
+                ("disagreements", &v.disagreements),
+            ] {
+                if list.len() > MAX_ROWS {
+                    return Err(format!("{}: more than {MAX_ROWS} entries", at(key)));
+                }
+                for (j, t) in list.iter().enumerate() {
+                    text(&at(&format!("{key}[{j}]")), t)?;
+                }
+            }
+            if v.comparison.len() > MAX_ROWS {
+                return Err(format!("{}: more than {MAX_ROWS} rows", at("comparison")));
+            }
+            for (j, r) in v.comparison.iter().enumerate() {
+                text(&at(&format!("comparison[{j}].metric")), &r.metric)?;
+                if !KINDS.contains(&r.kind.as_str()) {
+                    return Err(format!(
+                        "{}: '{}', expected one of {}",
+                        at(&format!("comparison[{j}].kind")),
+                        crate::input::escape_controls(&crate::input::clip(&r.kind, 40)),
+                        KINDS.join(", ")
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
 }

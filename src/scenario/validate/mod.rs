@@ -39,7 +39,7 @@ mod workload_links;
 
 pub use expect::{Expect, Expectation, MAX_MEASURED, Tolerance};
 pub use key_list::{KeyInfo, key_table};
-pub use values::MAX_RUN;
+pub use values::{MAX_CONCURRENCY, MAX_RUN};
 
 /// The longest name (of a scenario, variant, workload or bucket): names become parts of file
 /// names (`latency-<variant>-put.hgrm`, `<scenario>-sweep/`), which most filesystems cap at

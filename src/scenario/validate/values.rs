@@ -220,7 +220,7 @@ pub(super) const MAX_PREFIXES: u64 = 100_000;
 /// Sessions of all workloads together: each keeps its own clients, connection pool and CPU.
 pub(super) const MAX_SESSIONS: u64 = 100_000;
 /// Closed-loop clients of all workloads together: each has a request in flight at all times.
-pub(super) const MAX_CONCURRENCY: u64 = 100_000;
+pub const MAX_CONCURRENCY: u64 = 100_000;
 
 /// S3's smallest part size (all parts but the last), its largest, and the most parts.
 pub(super) const MIN_PART: u64 = 5 << 20;
