@@ -74,10 +74,13 @@ pub fn begin(
         }
         opts.limit = n;
     }
-    if out == dir.as_path() {
+    // Each is published by replacing its directory whole: nested, one would take or lose
+    // the other (results reported written would be gone).
+    if crate::outdir::overlap(out, dir) {
         return Err(CommandError::Input(format!(
-            "--cloudtrail {}: the same directory as --out; give the trail its own",
-            dir.display()
+            "--cloudtrail {}: the same directory as --out {}, or one inside the other; give the trail a directory of its own",
+            dir.display(),
+            out.display()
         )));
     }
     let stage = super::begin_out_dir("--cloudtrail ", dir, Kind::CloudTrail)?;

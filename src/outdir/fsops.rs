@@ -386,3 +386,39 @@ pub(super) fn sync_dir(dir: &Path) {
         let _ = d.sync_all();
     }
 }
+
+/// Whether `a` and `b` are the same directory or one is inside the other, as they will be when
+/// created: each made absolute, its `.` and `..` taken as written, and its longest existing
+/// ancestor resolved through symbolic links. Creates nothing.
+pub fn overlap(a: &Path, b: &Path) -> bool {
+    let (a, b) = (settled(a), settled(b));
+    a.starts_with(&b) || b.starts_with(&a)
+}
+
+fn settled(p: &Path) -> PathBuf {
+    use std::path::Component;
+    let abs = std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
+    let mut path = PathBuf::new();
+    for c in abs.components() {
+        match c {
+            Component::ParentDir => {
+                path.pop();
+            }
+            Component::CurDir => {}
+            other => path.push(other),
+        }
+    }
+    let mut missing = Vec::new();
+    while fs::symlink_metadata(&path).is_err() {
+        match path.file_name() {
+            Some(n) => {
+                missing.push(n.to_owned());
+                path.pop();
+            }
+            None => break,
+        }
+    }
+    let mut out = fs::canonicalize(&path).unwrap_or(path);
+    out.extend(missing.iter().rev());
+    out
+}

@@ -36,6 +36,7 @@ use std::path::{Path, PathBuf};
 use crate::layout as report;
 
 mod fsops;
+pub use fsops::overlap;
 use fsops::*;
 pub use fsops::{pid_alive, prepare_shard_dir, remove_stale_siblings, remove_stale_temps};
 

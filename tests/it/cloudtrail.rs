@@ -274,4 +274,33 @@ fn bad_flags_and_directories_are_refused_before_any_work() {
     ]);
     assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
     assert!(text(&o.stderr).contains("need --cloudtrail DIR"));
+    // The trail and the results in one another: refused, nothing created. (With the results
+    // inside the trail's directory, the trail replaced it whole and the results said to be
+    // written were gone.)
+    let n = tempfile::tempdir().unwrap();
+    let p = |x: &str| n.path().join(x).to_str().unwrap().to_string();
+    for (out, trail) in [
+        (p("t/res"), p("t")),
+        (p("nest"), p("nest/trail")),
+        (p("a/../b"), p("b/x")),
+        (p("same"), p("./same")),
+    ] {
+        let o = bksim(&[
+            "run",
+            "scenarios/quickstart.toml",
+            "--out",
+            &out,
+            "--cloudtrail",
+            &trail,
+            "--quiet",
+        ]);
+        let e = text(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{out} {trail}: {e}");
+        assert!(e.contains("or one inside the other"), "{e}");
+        assert_eq!(
+            std::fs::read_dir(n.path()).unwrap().count(),
+            0,
+            "{out} {trail}"
+        );
+    }
 }

@@ -207,7 +207,8 @@ pub fn parse_time(b: &[u8]) -> Option<i64> {
         + i64::from(m) * 60
         + i64::from(s)
         - sign * (oh * 3600 + om * 60);
-    Some(secs * 1_000_000_000)
+    // A time past i64 nanoseconds (the year 2262) is a bad line, not a wrapped time.
+    secs.checked_mul(1_000_000_000)
 }
 
 #[cfg(test)]
@@ -221,6 +222,11 @@ mod tests {
         assert_eq!(parse_time(b"06/Feb/2019:00:00:38 +0000"), Some(utc));
         assert_eq!(parse_time(b"06/Feb/2019:01:30:38 +0130"), Some(utc));
         assert_eq!(parse_time(b"05/Feb/2019:19:00:38 -0500"), Some(utc));
+        // The last second i64 nanoseconds hold: 2262-04-11T23:47:16Z.
+        assert_eq!(
+            parse_time(b"11/Apr/2262:23:47:16 +0000"),
+            Some(9_223_372_036 * 1_000_000_000)
+        );
         for bad in [
             "06/Feb/2019:00:00:38",
             "06/feb/2019:00:00:38 +0000",
@@ -228,6 +234,8 @@ mod tests {
             "06/Feb/2019:24:00:38 +0000",
             "06/Feb/2019:00:00:38 0000+",
             "6/Feb/2019:00:00:38 +00000",
+            // Past i64 nanoseconds (2262): bad, not wrapped into 2026 (it was).
+            "15/Jun/2611:09:34:36 +0000",
         ] {
             assert_eq!(parse_time(bad.as_bytes()), None, "{bad}");
         }

@@ -177,7 +177,8 @@ fn parse_time(s: &str) -> Option<(i64, bool)> {
         return parse_rfc3339(s);
     }
     let (int, frac) = s.split_once('.').unwrap_or((s, ""));
-    // Up to 11 integer digits: to the year 5138, far from i64 nanosecond overflow.
+    // At most 11 integer digits; the nanoseconds must fit an i64 (to the year 2262), else
+    // the line is bad (checked below: a time past that must not wrap into another one).
     if int.is_empty() || int.len() > 11 || !int.bytes().all(|c| c.is_ascii_digit()) {
         return None;
     }
@@ -191,7 +192,8 @@ fn parse_time(s: &str) -> Option<(i64, bool)> {
     } else {
         i64::from(super::digits(kept.as_bytes())?) * 10i64.pow(9 - kept.len() as u32)
     };
-    Some((secs * 1_000_000_000 + ns, !frac.is_empty()))
+    let at = secs.checked_mul(1_000_000_000)?.checked_add(ns)?;
+    Some((at, !frac.is_empty()))
 }
 
 #[cfg(test)]
@@ -212,7 +214,20 @@ mod tests {
             parse_time("1549047600.0"),
             Some((1_549_047_600_000_000_000, true))
         );
-        for bad in ["", ".5", "1.", "-5", "1e9", "123456789012", "12a"] {
+        assert_eq!(parse_time("9223372036.854775807"), Some((i64::MAX, true)));
+        // Past i64 nanoseconds (2262): bad, not wrapped (20242258476.209551616 s used to
+        // wrap by exactly 2^64 ns into 1795514402.5 s, a time in 2026).
+        for bad in [
+            "",
+            ".5",
+            "1.",
+            "-5",
+            "1e9",
+            "123456789012",
+            "12a",
+            "9223372036.854775808",
+            "20242258476.209551616",
+        ] {
             assert_eq!(parse_time(bad), None, "{bad}");
         }
     }
