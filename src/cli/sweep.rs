@@ -254,17 +254,17 @@ fn check_shards_of_one_sweep(
     fingerprint: &str,
     count: usize,
 ) -> Result<(), CommandError> {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return Ok(());
-    };
-    let mut names: Vec<String> = entries
-        .filter_map(|e| e.ok())
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .filter(|n| n.starts_with("shard-") && n.ends_with(".json"))
-        .collect();
-    names.sort();
-    for name in names {
+    for name in output::shard_names(dir) {
         let path = dir.join(&name);
+        if let Some(schema) = output::schema_of(&path)
+            && schema != output::SHARD_SCHEMA
+        {
+            return Err(CommandError::Input(format!(
+                "--out {}: holds {name}, a shard file of another kind (schema '{}'); keep the shards of one sweep per directory",
+                crate::input::escape_controls(&dir.display().to_string()),
+                crate::input::escape_controls(&crate::input::clip(&schema, 60))
+            )));
+        }
         let other = output::read_shard(&path).map_err(|e| CommandError::Input(e.to_string()))?;
         if other.sweep.fingerprint != fingerprint || other.shards != count {
             return Err(CommandError::Input(format!(

@@ -78,14 +78,23 @@ impl Kind {
         }
     }
 
-    fn markers(self) -> &'static str {
+    fn markers(self) -> String {
         match self {
-            Kind::Run | Kind::Report => {
-                "summary.json, run.json, timeseries.csv, or a report.md/report.html written by bksim"
-            }
-            Kind::Sweep => "sweep.json or sweep.csv",
-            Kind::CloudTrail => crate::cloudtrail::MANIFEST_FILE,
-            Kind::Sensitivity => crate::layout::SENSITIVITY_FILE,
+            Kind::Run | Kind::Report => format!(
+                "it has no {}, {}, {}, or a {}/{} written by bksim",
+                report::SUMMARY_FILE,
+                report::RUN_FILE,
+                report::TIMESERIES_FILE,
+                report::REPORT_MD,
+                report::REPORT_HTML
+            ),
+            Kind::Sweep => "it has no sweep.json or sweep.csv".into(),
+            Kind::CloudTrail => format!("it has no {}", crate::cloudtrail::MANIFEST_FILE),
+            Kind::Sensitivity => format!(
+                "it has no {}, or it is a run's directory ({}), which an analysis alone would leave mixed",
+                crate::layout::SENSITIVITY_FILE,
+                report::SUMMARY_FILE
+            ),
         }
     }
 
@@ -134,7 +143,12 @@ impl Kind {
                 .iter()
                 .any(|f| dir.join(f).is_file()),
             Kind::CloudTrail => dir.join(crate::cloudtrail::MANIFEST_FILE).is_file(),
-            Kind::Sensitivity => dir.join(crate::layout::SENSITIVITY_FILE).is_file(),
+            // A run's directory holds sensitivity.json after `run --sensitivity`: the
+            // analysis alone would replace its charts and leave its run files beside another
+            // analysis.
+            Kind::Sensitivity => {
+                dir.join(crate::layout::SENSITIVITY_FILE).is_file() && !Kind::Run.recognises(dir)
+            }
         }
     }
 }
@@ -158,14 +172,14 @@ pub enum OutDirError {
     #[error("{}: exists and is not a directory", path.display())]
     NotADirectory { path: PathBuf },
     #[error(
-        "{}: exists, is not empty and does not look like the output of {command} (it has no {markers}); \
+        "{}: exists, is not empty and does not look like the output of {command} ({markers}); \
          bksim replaces its output directory as a whole, so it will not write there: choose a new or empty directory",
         path.display()
     )]
     NotOurs {
         path: PathBuf,
         command: &'static str,
-        markers: &'static str,
+        markers: String,
     },
     #[error(
         "{}: exists and holds neither shard files (shard-I-of-N.json) nor nothing: choose a new, empty or shard directory",

@@ -124,6 +124,31 @@ pub enum MergeError {
 /// sweep anyone ran, and rows are held in memory.
 pub const MAX_SWEEP_RUNS: usize = 10_000_000;
 
+/// The `schema` of the shard file at `path` (a sweep's or a sensitivity analysis' shard),
+/// read without checking the rest; None when it cannot be read or has none.
+pub fn schema_of(path: &Path) -> Option<String> {
+    #[derive(Deserialize)]
+    struct Schema {
+        schema: String,
+    }
+    let text = read_text(path, InputKind::Shard).ok()?;
+    serde_json::from_str::<Schema>(&text).ok().map(|s| s.schema)
+}
+
+/// The shard files (`shard-*.json`) in `dir`, by name, sorted; none when it cannot be read.
+pub fn shard_names(dir: &Path) -> Vec<String> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut names: Vec<String> = entries
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("shard-") && n.ends_with(".json"))
+        .collect();
+    names.sort();
+    names
+}
+
 /// Reads one shard file and checks it on its own (see the module documentation).
 pub fn read_shard(path: &Path) -> Result<ShardFile, MergeError> {
     let err = |message: String| MergeError::Read {

@@ -524,3 +524,97 @@ fn tampered_shards_and_sensitivity_files_are_invalid_input() {
         );
     }
 }
+
+/// An analysis does not write over a run's directory, a sweep's shards or another
+/// analysis' shards: each refused before it runs, the directory as it was. (It used to leave
+/// a run's files beside another scenario's analysis, and to overwrite the shard files.)
+#[test]
+fn an_analysis_keeps_out_of_other_outputs() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = dir.path().join("tiny.toml");
+    std::fs::write(&scenario, TINY).unwrap();
+    let f = scenario.to_str().unwrap();
+    let p = |x: &str| dir.path().join(x).to_str().unwrap().to_string();
+    let ok = |args: &[&str]| {
+        let r = bksim(args);
+        assert!(r.status.success(), "{args:?}: {}", text(&r.stderr));
+    };
+    ok(&["run", f, "--sensitivity", "--out", &p("run"), "-q"]);
+    ok(&[
+        "sweep",
+        f,
+        "--param",
+        "kms.quota_rps=1000,2000",
+        "--shard",
+        "0/2",
+        "--out",
+        &p("sweep"),
+        "-q",
+    ]);
+    ok(&[
+        "sensitivity",
+        f,
+        "--only",
+        "kms.quota_rps",
+        "--shard",
+        "0/2",
+        "--out",
+        &p("sens"),
+        "-q",
+    ]);
+    let shards: Vec<(&str, Vec<u8>)> = ["sweep/shard-0-of-2.json", "sens/shard-0-of-2.json"]
+        .into_iter()
+        .map(|s| (s, read(&dir.path().join(s))))
+        .collect();
+    for (args, says) in [
+        (
+            vec!["--out", &p("run")],
+            "it is a run's directory (summary.json)",
+        ),
+        (
+            vec!["--shard", "1/2", "--out", &p("sweep")],
+            "holds shard-0-of-2.json, a shard file of another kind (schema 'bksim.sweep-shard.v1')",
+        ),
+        (
+            vec![
+                "--only",
+                "kms.limiter",
+                "--shard",
+                "1/2",
+                "--out",
+                &p("sens"),
+            ],
+            "holds shard-0-of-2.json, a shard of another analysis",
+        ),
+        (
+            vec![
+                "--only",
+                "kms.quota_rps",
+                "--shard",
+                "0/3",
+                "--out",
+                &p("sens"),
+            ],
+            "2 shards; this one",
+        ),
+    ] {
+        let before: Vec<_> = ["run", "sweep", "sens"]
+            .iter()
+            .map(|d| files_under(&dir.path().join(d)))
+            .collect();
+        let mut all = vec!["sensitivity", f, "-q"];
+        all.extend(args.iter().copied());
+        let r = bksim(&all);
+        let e = text(&r.stderr);
+        assert_eq!(r.status.code(), Some(2), "{args:?}: {e}");
+        assert!(e.contains(says), "{args:?}: {e}");
+        let after: Vec<_> = ["run", "sweep", "sens"]
+            .iter()
+            .map(|d| files_under(&dir.path().join(d)))
+            .collect();
+        assert_eq!(before, after, "{args:?}");
+    }
+    for (shard, bytes) in shards {
+        assert_eq!(read(&dir.path().join(shard)), bytes, "{shard}");
+    }
+}
