@@ -147,6 +147,21 @@ pub(crate) fn apply(file: &Path, root: &mut RawTable, o: &Override) -> Result<()
                 "the scenario name cannot be changed by an override".into(),
             ));
         }
+        // Both tables are read from the file as written; an override would be ignored.
+        "sweep" => {
+            return Err(override_error(
+                file,
+                o,
+                "the [sweep] table cannot be changed by an override: give the grid with --param PATH=LIST".into(),
+            ));
+        }
+        "sensitivity" => {
+            return Err(override_error(
+                file,
+                o,
+                "the [sensitivity] table cannot be changed by an override: edit it in the scenario file, or choose the parameters with --only".into(),
+            ));
+        }
         _ => {}
     }
     let origin = o.origin().clone();

@@ -612,6 +612,15 @@ fn missing_array_element_lists_known_names() {
         ),
         ("variant.fast.set=1", "variants cannot be changed"),
         ("name=other", "the scenario name cannot be changed"),
+        // Read from the file as written: an override was silently ignored.
+        (
+            "sensitivity.kms.quota_rps=[1, 2]",
+            "the [sensitivity] table cannot be changed by an override",
+        ),
+        (
+            "sweep.x=5",
+            "the [sweep] table cannot be changed by an override: give the grid with --param",
+        ),
         ("bucket.ingest={}", "names a whole [[bucket]] element"),
     ] {
         let err = file
