@@ -22,6 +22,9 @@ use super::evaluate::{self, Caller, Outcome, PolicyRef, PolicySet, Request, Stat
 pub const DEFAULT_OBJECT_KEY: &str = "example-object";
 /// At most this many representative object keys are derived from the policies.
 pub const MAX_OBJECT_KEYS: usize = 16;
+/// Longest S3 object key: 1,024 bytes of UTF-8 (Amazon S3 User Guide, "Naming Amazon S3
+/// objects"). A policy pattern that only longer keys match names no object.
+pub const MAX_S3_KEY_BYTES: usize = 1024;
 
 /// A KMS operation S3 performs for a principal.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -99,7 +102,10 @@ pub fn object_keys(set: &PolicySet, bucket_arn: &str) -> Vec<String> {
                         continue;
                     }
                     let k = key_pat.replace('*', DEFAULT_OBJECT_KEY).replace('?', "x");
-                    if !keys.contains(&k) && keys.len() < MAX_OBJECT_KEYS {
+                    if k.len() <= MAX_S3_KEY_BYTES
+                        && !keys.contains(&k)
+                        && keys.len() < MAX_OBJECT_KEYS
+                    {
                         keys.push(k);
                     }
                 }

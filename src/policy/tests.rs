@@ -502,6 +502,17 @@ fn prefix_policy_breaks_for_objects_under_the_prefix() {
     };
     let keys = check::object_keys(&set, BUCKET);
     assert_eq!(keys, vec!["example-object", "uploads/example-object"]);
+    // A pattern only keys over S3's 1,024 bytes match names no object: no such key is
+    // tried (a 70,001-character one used to make the check run for minutes).
+    let long = format!(
+        r#"{{"Effect": "Allow", "Action": "kms:*", "Resource": "*", "Condition": {{"StringLike": {{"kms:EncryptionContext:aws:s3:arn": "arn:aws:s3:::amzn-s3-demo-bucket/{}z"}}}}}}"#,
+        "?".repeat(1024)
+    );
+    let set_long = PolicySet {
+        key: key_policy(&[ROOT_STATEMENT]),
+        identity: vec![iam(&[&long])],
+    };
+    assert_eq!(check::object_keys(&set_long, BUCKET), vec!["example-object"]);
     let r = check::check(&set, &spec(&keys));
     let row = &r.rows[0];
     assert_eq!(row.status, Status::Breaks);
