@@ -305,7 +305,10 @@ mod tests {
         assert!(!glob("*a*a*a*a*a*b", &long));
         // A pattern needing more characters than the text has (`?` needs one, `*` none).
         let text = "arn:aws:s3:::b/k";
-        assert!(!glob(&format!("arn:aws:s3:::b/*{}y", "x".repeat(35_000)), text));
+        assert!(!glob(
+            &format!("arn:aws:s3:::b/*{}y", "x".repeat(35_000)),
+            text
+        ));
         assert!(glob("arn:aws:s3:::b/??", "arn:aws:s3:::b/k1"));
         assert!(!glob("arn:aws:s3:::b/???", "arn:aws:s3:::b/k1"));
         assert!(glob("***arn:aws:s3:::b/k1***", "arn:aws:s3:::b/k1"));

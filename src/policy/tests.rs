@@ -512,7 +512,10 @@ fn prefix_policy_breaks_for_objects_under_the_prefix() {
         key: key_policy(&[ROOT_STATEMENT]),
         identity: vec![iam(&[&long])],
     };
-    assert_eq!(check::object_keys(&set_long, BUCKET), vec!["example-object"]);
+    assert_eq!(
+        check::object_keys(&set_long, BUCKET),
+        vec!["example-object"]
+    );
     let r = check::check(&set, &spec(&keys));
     let row = &r.rows[0];
     assert_eq!(row.status, Status::Breaks);

@@ -319,6 +319,37 @@ fn in_key(path: &[Seg<'_>], key: &str) -> bool {
     path.contains(&Seg::Key(key))
 }
 
+/// Longest string a file bksim reads back may hold, in bytes (escapes counted as written):
+/// its texts come from a scenario file (at most 4 MiB) or are bksim's own. A report copies a
+/// text several times; a string of hundreds of MiB in a 1 GiB file must not get that far.
+pub const MAX_STRING_BYTES: usize = crate::input::InputKind::Scenario.limit() as usize;
+
+/// The first string of a JSON text longer than [`MAX_STRING_BYTES`]: its line and length.
+pub fn overlong_string(text: &str) -> Option<(usize, usize)> {
+    let b = text.as_bytes();
+    let (mut i, mut line) = (0usize, 1usize);
+    while i < b.len() {
+        match b[i] {
+            b'\n' => line += 1,
+            b'"' => {
+                let start = i + 1;
+                let mut j = start;
+                while j < b.len() && b[j] != b'"' {
+                    j += if b[j] == b'\\' { 2 } else { 1 };
+                }
+                let len = j.min(b.len()) - start;
+                if len > MAX_STRING_BYTES {
+                    return Some((line, len));
+                }
+                i = j;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
 /// Deepest nesting [`scan_numbers`] follows: serde_json's own recursion limit.
 const MAX_DEPTH: usize = 128;
 

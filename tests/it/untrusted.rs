@@ -185,6 +185,20 @@ fn report_rejects_implausible_numbers_naming_file_line_and_key() {
             }),
         ),
         (
+            // A report copies the description several times: 400 MiB of it aborted for
+            // memory. Longer than a scenario file can be: refused.
+            "a description longer than a scenario file in summary.json",
+            Box::new(|d: &Path| {
+                let p = d.join("summary.json");
+                edit_json(&p, |v| v["description"] = json!("x".repeat((4 << 20) + 1)));
+                let line = line_of(&p, "\"description\"");
+                vec![
+                    format!("summary.json, line {line}"),
+                    "a string of 4194305 bytes, longer than the 4194304 bksim writes".into(),
+                ]
+            }),
+        ),
+        (
             "a negative latency in summary.json",
             Box::new(|d: &Path| {
                 let p = d.join("summary.json");

@@ -132,12 +132,23 @@ pub fn split_csv(line: &str) -> Result<Vec<String>, String> {
 }
 
 /// Every number of a JSON file must lie within the bound [`crate::report::plausible`] gives
-/// its key: charts derive axes and ticks from them. The error names the line and key.
+/// its key: charts derive axes and ticks from them. No string may be longer than
+/// [`plausible::MAX_STRING_BYTES`]. The error names the line and key.
 pub(crate) fn check_numbers(
     path: &Path,
     text: &str,
     quantity: fn(&[Seg<'_>]) -> Quantity,
 ) -> Result<(), LoadError> {
+    if let Some((line, len)) = plausible::overlong_string(text) {
+        return Err(LoadError::corrupt(
+            path,
+            line,
+            format!(
+                "a string of {len} bytes, longer than the {} bksim writes",
+                plausible::MAX_STRING_BYTES
+            ),
+        ));
+    }
     plausible::scan_numbers(text, |keys, number, line| {
         quantity(keys).check_text(number).map(|_| ()).map_err(|e| {
             LoadError::corrupt(
