@@ -84,8 +84,8 @@ fn scaling() {
         "live/scaling: {cores} cores available, load average before: {}",
         load.trim()
     );
-    let one = measure(SCALING_PAYLOAD, 1, SCALING_BUDGET);
-    let two = measure(SCALING_PAYLOAD, 2, SCALING_BUDGET);
+    let one = measure(SCALING_PAYLOAD, 1, SCALING_BUDGET).expect("threads start");
+    let two = measure(SCALING_PAYLOAD, 2, SCALING_BUDGET).expect("threads start");
     for t in [&one, &two] {
         println!();
         print!("{}", format_table(t));

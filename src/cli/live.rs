@@ -135,7 +135,13 @@ pub fn live(args: &LiveArgs, out: &mut dyn Write) -> Result<(), CommandError> {
             );
         }
         let t0 = Instant::now();
-        let run = harness::run(name, sc, &settings);
+        let run = match harness::run(name, sc, &settings) {
+            Ok(run) => run,
+            Err(e) => {
+                drop(stage);
+                return Err(CommandError::Failure(format!("variant {name}: {e}")));
+            }
+        };
         walls.push(t0.elapsed());
         if !run.failures.is_empty() {
             drop(stage);
@@ -210,7 +216,8 @@ pub fn live(args: &LiveArgs, out: &mut dyn Write) -> Result<(), CommandError> {
         max_payload as usize,
         threads,
         std::time::Duration::from_millis(THROUGHPUT_BUDGET_MS),
-    );
+    )
+    .map_err(CommandError::Failure)?;
     let machine = MachineFacts::collect();
     let lf = LiveFile {
         schema: LIVE_SCHEMA.to_string(),

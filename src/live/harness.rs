@@ -132,7 +132,7 @@ fn percentiles(h: &Histogram<u64>) -> [u64; 3] {
 }
 
 /// Runs scenario `sc` (already scaled) live as variant `name`.
-pub fn run(name: &str, sc: &Scenario, settings: &Settings) -> LiveRun {
+pub fn run(name: &str, sc: &Scenario, settings: &Settings) -> Result<LiveRun, String> {
     let retry = RetryPolicy::new(&sc.client);
     let conns = sc.client.connections_per_session.max(1);
     let new_session = || {
@@ -227,36 +227,55 @@ pub fn run(name: &str, sc: &Scenario, settings: &Settings) -> LiveRun {
     super::replay::start(&sh);
     let threads = settings.threads.max(1);
     let (tx, rx) = crossbeam::channel::unbounded::<(Nanos, Task)>();
-    let (lag, leftover, workers) = crossbeam::scope(|s| {
-        let timer = s.spawn(|_| {
+    let spawned = crossbeam::scope(|s| {
+        // Threads the system refuses (a memory or process limit) end the run with an error;
+        // those already started stop: the timer's end closes the channel the workers read.
+        let timer = s.builder().spawn(|_| {
             let out = tx;
             sh.timer.run(&sh.clock, &out)
         });
-        let handles: Vec<_> = (0..threads)
-            .map(|i| {
-                let rx = rx.clone();
-                let sh = &sh;
-                s.spawn(move |_| {
-                    let mut w = Worker::new(sc.seed, i);
-                    while let Ok((due, task)) = rx.recv() {
-                        w.handle(sh, due, task);
-                    }
-                    w
-                })
-            })
-            .collect();
-        wait_for_end(&sh);
+        let mut handles = Vec::with_capacity(threads);
+        let mut refused = timer.as_ref().err().map(|e| e.to_string());
+        for i in 0..threads {
+            if refused.is_some() {
+                break;
+            }
+            let rx = rx.clone();
+            let sh = &sh;
+            match s.builder().spawn(move |_| {
+                let mut w = Worker::new(sc.seed, i);
+                while let Ok((due, task)) = rx.recv() {
+                    w.handle(sh, due, task);
+                }
+                w
+            }) {
+                Ok(h) => handles.push(h),
+                Err(e) => refused = Some(e.to_string()),
+            }
+        }
+        drop(rx);
+        if refused.is_none() {
+            wait_for_end(&sh);
+        }
         sh.timer.stop();
-        let (lag, leftover) = timer.join().expect("the timer thread does not panic");
+        let timer = timer.map(|t| t.join().expect("the timer thread does not panic"));
         let workers: Vec<Worker> = handles
             .into_iter()
             .map(|h| h.join().expect("worker threads do not panic"))
             .collect();
-        (lag, leftover, workers)
+        match (refused, timer) {
+            (None, Ok((lag, leftover))) => Ok((lag, leftover, workers)),
+            (Some(e), _) => Err(e),
+            (None, Err(e)) => Err(e.to_string()),
+        }
     })
     .expect("harness threads do not panic");
+    let (lag, leftover, workers) =
+        spawned.map_err(|e| format!("cannot start the harness's {} threads: {e}", threads + 1))?;
     let end = sh.clock.now();
-    finish(name, sh, end, lag.lag_us, leftover, workers, threads)
+    Ok(finish(
+        name, sh, end, lag.lag_us, leftover, workers, threads,
+    ))
 }
 
 /// Sleeps until the duration, then until no request is in flight or the drain ends.

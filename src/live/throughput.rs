@@ -11,7 +11,7 @@
 //! not timed; everything else is.
 
 use std::hint::black_box;
-use std::sync::Barrier;
+use std::sync::{Barrier, RwLock};
 use std::time::{Duration, Instant};
 
 pub use crate::report::formats::live::{ModeThroughput, Throughput};
@@ -86,33 +86,65 @@ impl Mode {
 /// 1), `budget` split evenly between the modes. Each thread checks the clock every
 /// [`CHECK_EVERY`] objects, so a thread encrypts at least that many per mode, and a mode
 /// can overrun its half of `budget` by up to that many objects' time.
-pub fn measure(payload_bytes: usize, threads: usize, budget: Duration) -> Throughput {
+/// An error when the system refuses a thread.
+pub fn measure(
+    payload_bytes: usize,
+    threads: usize,
+    budget: Duration,
+) -> Result<Throughput, String> {
     let threads = threads.max(1);
     let half = budget / 2;
-    Throughput {
+    Ok(Throughput {
         threads,
         payload_bytes,
         backend: Aes256Gcm::new(&[0u8; 32]).backend().name().to_string(),
-        per_object: run(Mode::PerObject, payload_bytes, threads, half),
-        bucket_key: run(Mode::BucketKey, payload_bytes, threads, half),
-    }
+        per_object: run(Mode::PerObject, payload_bytes, threads, half)?,
+        bucket_key: run(Mode::BucketKey, payload_bytes, threads, half)?,
+    })
 }
 
-fn run(mode: Mode, payload_bytes: usize, threads: usize, budget: Duration) -> ModeThroughput {
+fn run(
+    mode: Mode,
+    payload_bytes: usize,
+    threads: usize,
+    budget: Duration,
+) -> Result<ModeThroughput, String> {
     let barrier = Barrier::new(threads);
-    let per_thread: Vec<(u64, Duration, Duration)> = crossbeam::scope(|s| {
-        let handles: Vec<_> = (0..threads)
-            .map(|t| {
-                let barrier = &barrier;
-                s.spawn(move |_| worker(mode, t, payload_bytes, budget, barrier))
-            })
-            .collect();
-        handles
+    // Held while the threads are started: they go on (to the barrier) once all are, or
+    // return at once if the system refused one (the barrier would wait for it forever).
+    let gate = RwLock::new(true);
+    let per_thread: Result<Vec<(u64, Duration, Duration)>, String> = crossbeam::scope(|s| {
+        let mut all_started = gate.write().unwrap_or_else(|e| e.into_inner());
+        let mut handles = Vec::with_capacity(threads);
+        let mut refused = None;
+        for t in 0..threads {
+            let (barrier, gate) = (&barrier, &gate);
+            match s.builder().spawn(move |_| {
+                let started = *gate.read().unwrap_or_else(|e| e.into_inner());
+                started.then(|| worker(mode, t, payload_bytes, budget, barrier))
+            }) {
+                Ok(h) => handles.push(h),
+                Err(e) => {
+                    refused = Some(format!(
+                        "cannot start {threads} threads for the throughput measurement: {e}"
+                    ));
+                    *all_started = false;
+                    break;
+                }
+            }
+        }
+        drop(all_started);
+        let results: Vec<_> = handles
             .into_iter()
             .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-            .collect()
+            .collect();
+        match refused {
+            Some(e) => Err(e),
+            None => Ok(results.into_iter().flatten().collect()),
+        }
     })
     .unwrap_or_else(|e| std::panic::resume_unwind(e));
+    let per_thread = per_thread?;
     let objects = per_thread.iter().map(|&(n, _, _)| n).sum();
     let seconds = per_thread
         .iter()
@@ -121,7 +153,13 @@ fn run(mode: Mode, payload_bytes: usize, threads: usize, budget: Duration) -> Mo
         .unwrap_or_default()
         .as_secs_f64();
     let cpu: f64 = per_thread.iter().map(|&(_, _, c)| c.as_secs_f64()).sum();
-    ModeThroughput::from_counts(mode.name(), objects, payload_bytes, seconds, cpu)
+    Ok(ModeThroughput::from_counts(
+        mode.name(),
+        objects,
+        payload_bytes,
+        seconds,
+        cpu,
+    ))
 }
 
 /// One thread's objects, the wall time it took from the common start, and its CPU time
@@ -305,7 +343,7 @@ mod tests {
 
     #[test]
     fn both_modes_encrypt_within_a_small_budget() {
-        let t = measure(4096, 2, Duration::from_millis(40));
+        let t = measure(4096, 2, Duration::from_millis(40)).expect("two threads start");
         assert_eq!((t.threads, t.payload_bytes), (2, 4096));
         assert_eq!(t.per_object.mode, "per-object");
         assert_eq!(t.bucket_key.mode, "bucket-key");
