@@ -155,7 +155,7 @@ fn harness_runs() {
                 max_payload: 64 << 10,
                 drain: 2 * NANOS_PER_SEC,
             };
-            let run = harness::run(name, &sc, &settings);
+            let run = harness::run(name, &sc, &settings).expect("the harness starts");
             let h = &run.harness;
             let measured = (HARNESS_SECONDS - 1) as f64;
             let p = |a: [u64; 3]| format!("{}/{}/{}", a[0], a[1], a[2]);

@@ -354,7 +354,7 @@ mod tests {
 
     #[test]
     fn zero_budget_does_one_batch_per_thread() {
-        let t = measure(16, 3, Duration::ZERO);
+        let t = measure(16, 3, Duration::ZERO).expect("three threads start");
         assert_eq!(t.per_object.objects, 3 * CHECK_EVERY);
         assert_eq!(t.bucket_key.objects, 3 * CHECK_EVERY);
         assert_eq!(t.per_object.bytes, 3 * CHECK_EVERY * 16);
@@ -362,7 +362,7 @@ mod tests {
 
     #[test]
     fn empty_payload_and_zero_threads() {
-        let t = measure(0, 0, Duration::from_millis(10));
+        let t = measure(0, 0, Duration::from_millis(10)).expect("one thread starts");
         assert_eq!(t.threads, 1);
         for m in [&t.per_object, &t.bucket_key] {
             check_consistent(m, 0, 1);
