@@ -144,7 +144,7 @@ pub fn profile_max_rate(base: f64, profile: &RateProfile) -> f64 {
 }
 
 /// Ramps and diurnal curves are followed in steps of this many nanoseconds (1 ms).
-const CURVE_STEP: Nanos = 1_000_000;
+const CURVE_STEP: Nanos = crate::scenario::PROFILE_STEP;
 
 /// The next instant after `t` (nanoseconds) at which a profile's rate may change: the edges
 /// of piecewise-constant profiles, and 1 ms steps through ramps and diurnal curves. `None`
@@ -152,7 +152,9 @@ const CURVE_STEP: Nanos = 1_000_000;
 fn next_change(profile: &RateProfile, t: Nanos) -> Option<Nanos> {
     match profile {
         RateProfile::Flat => None,
-        RateProfile::Steps { at, .. } => at.iter().copied().find(|&a| a > t),
+        // `at` is strictly ascending: a search, not a scan (constant arrivals ask once per
+        // step, so a scan made a long profile quadratic).
+        RateProfile::Steps { at, .. } => at.get(at.partition_point(|&a| a <= t)).copied(),
         RateProfile::Ramp { start, end, .. } => {
             if t < *start {
                 Some(*start)

@@ -443,6 +443,10 @@ pub enum Arrival {
     Closed { concurrency: u32, think: Nanos },
 }
 
+/// The finest time step of a rate profile (1 ms): ramps and diurnal curves are followed in
+/// steps of it, and bursts repeat no more often (constant arrivals walk every burst).
+pub const PROFILE_STEP: Nanos = 1_000_000;
+
 /// How an open-loop rate changes over simulated time. `base` is the arrival's `rate`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum RateProfile {

@@ -298,6 +298,14 @@ fn more_messages() {
             "every (5s) must be longer than length (5s)",
         ),
         (
+            // Constant arrivals walk every burst: 2 ns bursts took 9 s per simulated second.
+            &with(
+                "",
+                "[[workload]]\nname = \"w\"\nbucket = \"ingest\"\nop = \"put\"\narrival = { kind = \"constant\", rate = 1, profile = { kind = \"burst\", rate = 2, at = \"0s\", length = \"1ns\", every = \"2ns\" } }\n",
+            ),
+            "every (2ns) is shorter than 1ms, the finest step bksim follows a rate profile in",
+        ),
+        (
             &with(
                 "",
                 "[[workload]]\nname = \"w\"\nbucket = \"ingest\"\nop = \"put\"\narrival = { kind = \"poisson\", rate = 5, profile = { kind = \"diurnal\", trough = 1.5 } }\n",

@@ -53,7 +53,12 @@ const END: KeyDef = KeyDef::new("end", Required, "duration > start", Source::Non
 const BURST_RATE: KeyDef = KeyDef::new("rate", Required, "number", Source::None);
 const BURST_AT: KeyDef = KeyDef::new("at", Required, "duration", Source::None);
 const LENGTH: KeyDef = KeyDef::new("length", Required, "duration > 0", Source::None);
-const EVERY: KeyDef = KeyDef::new("every", Special("none"), "duration > length", Source::None);
+const EVERY: KeyDef = KeyDef::new(
+    "every",
+    Special("none"),
+    "duration > length, at least 1ms",
+    Source::None,
+);
 const PERIOD: KeyDef = KeyDef::new("period", Text(r#""24h""#), "duration > 0", Source::None);
 const TROUGH: KeyDef = KeyDef::new("trough", Text("0.25"), "0..1", Source::None);
 const PEAK_AT: KeyDef = KeyDef::new("peak_at", Text(r#""14h""#), "duration", Source::None);
@@ -226,6 +231,20 @@ pub(super) fn rate_profile(ctx: &mut Ctx, t: &Tbl) -> R<RateProfile> {
                 positive_duration,
             )?;
             let every = ctx.opt_quiet(t, EVERY.name, positive_duration)?;
+            if let Some(every) = every
+                && every < PROFILE_STEP
+            {
+                let v = t.get(EVERY.name).expect("present");
+                return Err(ctx.error(
+                    Some(&v.origin),
+                    &t.key_path(EVERY.name),
+                    problem(format!(
+                        "every ({}) is shorter than {}, the finest step bksim follows a rate profile in",
+                        format_duration(every),
+                        format_duration(PROFILE_STEP)
+                    )),
+                ));
+            }
             if let Some(every) = every
                 && every <= length
             {
