@@ -1,9 +1,11 @@
 //! Plausibility bounds for what bksim reads back from files it wrote (a results directory, the
-//! shard files of a sweep), in one place: the bounds themselves, which bound applies to which
-//! key or column of each format ([`summary_quantity`], [`run_quantity`],
-//! [`timeseries_quantity`], [`HGRM_VALUE`] / [`HGRM_COUNT`], [`shard_quantity`]), the check
-//! of names that become file names ([`check_name`]), and a scanner that visits every number of
-//! a JSON text with its key path and line ([`scan_numbers`]).
+//! shard files of a sweep or a sensitivity analysis), in one place: the bounds themselves,
+//! which bound applies to which key or column of each format ([`summary_quantity`],
+//! [`run_quantity`], [`timeseries_quantity`], [`HGRM_VALUE`] / [`HGRM_COUNT`],
+//! [`shard_quantity`], [`sensitivity_quantity`], [`live_quantity`]), the checks of names that
+//! become file names ([`check_name`]) and of free texts ([`check_free_text`]), the longest
+//! string ([`overlong_string`]), and a scanner that visits every number of a JSON text with
+//! its key path and line ([`scan_numbers`]).
 //!
 //! Charts size axes, ticks and panels from these values and the report and `merge` allocate
 //! from counts in them, so a value no run can produce (`1e308`, `-1`, `u64::MAX`, `NaN`)
@@ -241,6 +243,23 @@ pub fn live_quantity(path: &[Seg<'_>]) -> Quantity {
         _ if key.ends_with("seconds") => Quantity::Seconds,
         _ => Quantity::Count,
     }
+}
+
+/// The variant names of a file read back: at most [`MAX_VARIANTS`], each a name
+/// ([`check_name`]). The error names the key.
+pub fn check_variant_names<'a>(
+    names: impl ExactSizeIterator<Item = &'a str>,
+) -> Result<(), String> {
+    if names.len() > MAX_VARIANTS {
+        return Err(format!(
+            "variants: {} of them, more than {MAX_VARIANTS}",
+            names.len()
+        ));
+    }
+    for (i, name) in names.enumerate() {
+        check_name(name).map_err(|e| format!("variants[{i}].name: {e}"))?;
+    }
+    Ok(())
 }
 
 /// Checks a free text read from a file (a label, a reason, a CPU model): at most

@@ -138,7 +138,7 @@ impl LiveFile {
     /// of difference it states, and no more variants or rows than it writes. The error names
     /// the key.
     pub fn check_contents(&self) -> Result<(), String> {
-        use crate::report::plausible::{MAX_VARIANTS, check_free_text, check_name};
+        use crate::report::plausible::{check_free_text, check_name, check_variant_names};
         let text = |key: &str, t: &str| check_free_text(t).map_err(|e| format!("{key}: {e}"));
         check_name(&self.scenario).map_err(|e| format!("scenario: {e}"))?;
         if let Some(m) = &self.cpu_model {
@@ -153,15 +153,9 @@ impl LiveFile {
             "throughput.bucket_key.mode",
             &self.throughput.bucket_key.mode,
         )?;
-        if self.variants.len() > MAX_VARIANTS {
-            return Err(format!(
-                "variants: {} of them, more than {MAX_VARIANTS}",
-                self.variants.len()
-            ));
-        }
+        check_variant_names(self.variants.iter().map(|v| v.name.as_str()))?;
         for (i, v) in self.variants.iter().enumerate() {
             let at = |key: &str| format!("variants[{i}].{key}");
-            check_name(&v.name).map_err(|e| format!("{}: {e}", at("name")))?;
             for (key, list) in [
                 ("invalid_because", &v.invalid_because),
                 ("disagreements", &v.disagreements),

@@ -64,7 +64,7 @@ impl SensitivityResults {
     /// texts it could have written, and no more variants or parameters than it runs. The
     /// error names the key.
     pub fn check_contents(&self) -> Result<(), String> {
-        use crate::report::plausible::{MAX_VARIANTS, check_free_text, check_name};
+        use crate::report::plausible::{check_free_text, check_variant_names};
         let texts = [
             ("scenario", &self.scenario),
             ("bisection_precision", &self.bisection_precision),
@@ -72,15 +72,9 @@ impl SensitivityResults {
         for (key, text) in texts {
             check_free_text(text).map_err(|e| format!("{key}: {e}"))?;
         }
-        if self.variants.len() > MAX_VARIANTS {
-            return Err(format!(
-                "variants: {} of them, more than {MAX_VARIANTS}",
-                self.variants.len()
-            ));
-        }
+        check_variant_names(self.variants.iter().map(|v| v.name.as_str()))?;
         for (i, v) in self.variants.iter().enumerate() {
             let at = |key: &str| format!("variants[{i}].{key}");
-            check_name(&v.name).map_err(|e| format!("{}: {e}", at("name")))?;
             check_metrics(&v.base).map_err(|e| format!("{}: {e}", at("base")))?;
             if v.parameters.len() > MAX_PARAMETERS {
                 return Err(format!(
