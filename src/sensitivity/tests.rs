@@ -231,7 +231,16 @@ fn shards_merged_give_the_unsharded_bytes() {
 
     // A shard missing, given twice, or of another analysis: refused.
     let e = shard::merge(&s, &[a.clone(), c.clone()]).unwrap_err();
-    assert_eq!(e.to_string(), "shards missing: [1] of 3");
+    assert_eq!(e.to_string(), "shards missing: 1 of 3");
+    // A long list is cut after ten (a tampered count of 2 * 10^7 printed 189 MB).
+    let e = shard::MergeError::Missing {
+        missing: (1..25).collect(),
+        count: 25,
+    };
+    assert_eq!(
+        e.to_string(),
+        "shards missing: 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, … (24 in all) of 25"
+    );
     let e = shard::merge(&s, &[a.clone(), a.clone(), b.clone(), c.clone()]).unwrap_err();
     assert_eq!(
         e.to_string(),
