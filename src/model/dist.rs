@@ -5,8 +5,7 @@ use crate::engine::rng::Stream;
 use crate::engine::time::{Nanos, from_secs, to_secs};
 use crate::scenario::{LatencyDist, RateProfile, SizeDist};
 
-/// z such that P(Z <= z) = 0.99 for a standard normal.
-pub const Z99: f64 = 2.326_347_874_040_841;
+pub use crate::scenario::Z99;
 
 /// A latency distribution ready to sample, in nanoseconds.
 #[derive(Debug, Clone, Copy)]
@@ -39,7 +38,7 @@ impl LatencySampler {
             LatencySampler::LogNormal { mu, sigma } => {
                 let x = (mu + sigma * rng.normal()).exp();
                 // Cap at one simulated hour: a lognormal tail must not stall the run.
-                (x.min(3.6e12) + 0.5) as Nanos
+                (x.min(crate::scenario::MAX_DRAWN_LATENCY as f64) + 0.5) as Nanos
             }
             LatencySampler::Exponential { mean } => (mean * rng.exp1() + 0.5) as Nanos,
         }
@@ -133,14 +132,9 @@ pub fn profile_rate(base: f64, profile: &RateProfile, t: Nanos) -> f64 {
     }
 }
 
-/// The highest rate a profile ever reaches (the thinning envelope).
+/// The highest rate a profile ever reaches (the thinning envelope): [`RateProfile::peak`].
 pub fn profile_max_rate(base: f64, profile: &RateProfile) -> f64 {
-    match profile {
-        RateProfile::Flat | RateProfile::Diurnal { .. } => base,
-        RateProfile::Steps { rate, .. } => rate.iter().copied().fold(base, f64::max),
-        RateProfile::Ramp { to, .. } => base.max(*to),
-        RateProfile::Burst { rate, .. } => base.max(*rate),
-    }
+    profile.peak(base)
 }
 
 /// Ramps and diurnal curves are followed in steps of this many nanoseconds (1 ms).

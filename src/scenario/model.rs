@@ -111,6 +111,30 @@ pub enum LatencyDist {
     },
 }
 
+/// The standard normal quantile of 0.99: a lognormal's p99 is `median · e^(σ · Z99)`.
+pub const Z99: f64 = 2.326_347_874_040_841;
+
+/// Longest latency or lag a distribution draws: one simulated hour (a lognormal tail must not
+/// stall the run).
+pub const MAX_DRAWN_LATENCY: Nanos = 3_600_000_000_000;
+
+impl LatencyDist {
+    /// The mean, in nanoseconds, of the draws (each at most [`MAX_DRAWN_LATENCY`]; the
+    /// lognormal's mean `median · e^(σ²/2)` is taken uncapped, then capped, an upper bound).
+    pub fn mean_ns(&self) -> f64 {
+        let mean = match *self {
+            LatencyDist::Fixed(t) => t as f64,
+            LatencyDist::LogNormal { median, p99 } if p99 > median && median > 0 => {
+                let sigma = ((p99 as f64).ln() - (median as f64).ln()) / Z99;
+                median as f64 * (sigma * sigma / 2.0).exp()
+            }
+            LatencyDist::LogNormal { median, .. } => median as f64,
+            LatencyDist::Exponential { mean } => mean as f64,
+        };
+        mean.min(MAX_DRAWN_LATENCY as f64)
+    }
+}
+
 /// An object size distribution, in bytes.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum SizeDist {
@@ -475,6 +499,18 @@ pub enum RateProfile {
         trough: f64,
         peak_at: Nanos,
     },
+}
+
+impl RateProfile {
+    /// The highest rate the profile ever reaches over `base` (the thinning envelope).
+    pub fn peak(&self, base: f64) -> f64 {
+        match self {
+            RateProfile::Flat | RateProfile::Diurnal { .. } => base,
+            RateProfile::Steps { rate, .. } => rate.iter().copied().fold(base, f64::max),
+            RateProfile::Ramp { to, .. } => base.max(*to),
+            RateProfile::Burst { rate, .. } => base.max(*rate),
+        }
+    }
 }
 
 /// A workload that replays a log: its requests, times, buckets and sessions come from the log.

@@ -283,3 +283,32 @@ fn a_destination_key_policy_that_does_not_name_the_replication_role_fails_every_
     assert_eq!((r.replicas, r.denied), (20, 0));
     assert!(s.access_denied.is_empty());
 }
+
+/// Replications waiting their lag are held in memory: a rule whose writes per second times
+/// mean lag (at most the run's length) pass 4,000,000 is refused at its `lag`, naming the
+/// figures; `requests` bounds a workload's share. (100,000 PUT/s with a 1 h lag for 3 minutes
+/// validated, then aborted for memory at 1.6 GB.)
+#[test]
+fn replications_pending_at_once_are_bounded() {
+    let fast = scenario("sse-kms", false)
+        .replace("lag = \"1s\"", "lag = \"1h\"")
+        .replace("rate = 10 }", "rate = 100000 }")
+        .replace("duration = \"10s\"", "duration = \"3m\"");
+    let line = fast.lines().position(|l| l.starts_with("lag = ")).unwrap() + 1;
+    // Bounded by `requests = 20`: accepted. Without it: 100,000/s × 180 s (the run's length,
+    // shorter than the lag) = 18,000,000.
+    let bounded = ScenarioFile::parse(Path::new("repl-test.toml"), &fast)
+        .unwrap()
+        .resolve(None, &[]);
+    assert!(bounded.is_ok(), "{:?}", bounded.err());
+    let unbounded = fast.replace("requests = 20\n", "");
+    let err = ScenarioFile::parse(Path::new("repl-test.toml"), &unbounded)
+        .unwrap()
+        .resolve(None, &[])
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains(&format!("repl-test.toml:{line}:7: replication[0].lag: about 18000000 replications would wait at once (100000 writes/s into 'src' for a mean lag of 180.0 s), more than bksim simulates: at most 4000000")),
+        "{err}"
+    );
+}

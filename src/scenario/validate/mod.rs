@@ -136,6 +136,15 @@ pub(crate) fn validate(file: &Path, root: &RawTable, base: &RawTable) -> R<Scena
     let replicated: Vec<usize> = replication.iter().map(|r| r.to).collect();
     let (workloads, traces) =
         workload::workloads(&mut ctx, &top, &buckets, &s3, &kms.region, &replicated)?;
+    replication::check_pending(
+        &ctx,
+        &top,
+        &replication,
+        &workloads,
+        &buckets,
+        &s3.latency,
+        run.duration,
+    )?;
     let expect = expect::expectations(&ctx, &top, root)?;
 
     if client.data_key_cache.is_some()

@@ -133,3 +133,66 @@ pub(super) fn rules(ctx: &mut Ctx, top_tbl: &Tbl, buckets: &[Bucket]) -> R<Vec<R
     }
     Ok(out)
 }
+
+/// Most replications a scenario may keep pending at once: each waits its lag in the event
+/// queue (about 100 bytes with its state), so 4,000,000 hold about 400 MB.
+pub(super) const MAX_PENDING_REPLICATIONS: f64 = 4_000_000.0;
+
+/// The replications each rule keeps pending at once must stay within
+/// [`MAX_PENDING_REPLICATIONS`]: by Little's law, the writes per second into its source bucket
+/// (each workload at its peak: open loop its profile's peak, a closed loop one request per
+/// think time plus S3 latency, at least 1 ms) times the lag's mean, at most the run's length,
+/// and never more than a workload's `requests`.
+pub(super) fn check_pending(
+    ctx: &Ctx,
+    top_tbl: &Tbl,
+    rules: &[ReplicationRule],
+    workloads: &[Workload],
+    buckets: &[Bucket],
+    s3_latency: &LatencyDist,
+    duration: crate::engine::time::Nanos,
+) -> R<()> {
+    use crate::engine::time::to_secs;
+    if rules.is_empty() {
+        return Ok(());
+    }
+    let items = ctx.array_of_tables(top_tbl, top::REPLICATION.name, "")?;
+    for (i, r) in rules.iter().enumerate() {
+        let lag = r.lag.mean_ns().min(duration as f64);
+        let mut rate = 0.0;
+        let mut pending = 0.0;
+        for w in workloads
+            .iter()
+            .filter(|w| w.bucket == r.from && matches!(w.op, Op::Put | Op::Copy))
+        {
+            let peak = match &w.arrival {
+                Arrival::Poisson { rate, profile } | Arrival::Constant { rate, profile } => {
+                    profile.peak(*rate)
+                }
+                Arrival::Closed { concurrency, think } => {
+                    let cycle = (*think as f64 + s3_latency.mean_ns()).max(1e6);
+                    *concurrency as f64 * 1e9 / cycle
+                }
+            };
+            let p = peak * lag / 1e9;
+            rate += peak;
+            pending += w.requests.map_or(p, |n| p.min(n as f64));
+        }
+        if pending > MAX_PENDING_REPLICATIONS {
+            let item = items[i];
+            let t = item.as_table().expect("checked by array_of_tables");
+            let origin = t.get(LAG.name).map_or(&item.origin, |v| &v.value.origin);
+            return Err(ctx.error(
+                Some(origin),
+                &format!("{}[{i}].{}", top::REPLICATION.name, LAG.name),
+                problem(format!(
+                    "about {pending:.0} replications would wait at once ({rate:.0} writes/s into '{}' for a mean lag of {:.1} s), more than bksim simulates: at most {MAX_PENDING_REPLICATIONS:.0}",
+                    buckets[r.from].name,
+                    to_secs(lag as u64)
+                ))
+                .hint("shorten the lag, lower the writes' rate, or bound the writing workloads with `requests`"),
+            ));
+        }
+    }
+    Ok(())
+}
