@@ -16,7 +16,7 @@
 //! |-------------------|----------------------------------------------------|
 //! | latency           | 0 … 10 days in ms ([`MAX_LATENCY_MS`])              |
 //! | counter           | whole, 0 … 2^53 ([`MAX_COUNT`])                     |
-//! | cost              | 0 … 10^12 USD ([`MAX_COST_USD`])                    |
+//! | cost              | 0 … 10^15 USD ([`MAX_COST_USD`])                    |
 //! | rate              | 0 … 10^9 per second ([`MAX_RATE_PER_SECOND`])       |
 //! | per-day figure    | 0 … 10^9 × 86 400 ([`MAX_PER_DAY`])                 |
 //! | fraction          | 0 … 1                                              |
@@ -42,7 +42,8 @@ pub const MAX_LATENCY_MS: f64 = 10.0 * 86_400_000.0;
 /// Largest counter: 2^53, the largest whole number every f64 holds exactly.
 pub const MAX_COUNT: f64 = 9_007_199_254_740_992.0;
 /// Largest cost in USD (per run or per month).
-pub const MAX_COST_USD: f64 = 1e12;
+/// (Prices are at most 1,000 USD: a month at 10^8 requests per second then costs 2.6 × 10^13.)
+pub const MAX_COST_USD: f64 = 1e15;
 /// Largest rate, in requests (or events) per second; also bounds one second's counts.
 pub const MAX_RATE_PER_SECOND: f64 = 1e9;
 /// Largest per-day figure (CloudTrail events per day): the largest rate for a day.
@@ -540,8 +541,8 @@ mod tests {
         assert!(Quantity::Count.check(2.5).is_err());
         assert!(Quantity::Count.check(u64::MAX as f64).is_err());
         assert!(Quantity::Count.check(MAX_COUNT).is_ok());
-        assert!(Quantity::CostUsd.check(1e12).is_ok());
-        assert!(Quantity::CostUsd.check(1.1e12).is_err());
+        assert!(Quantity::CostUsd.check(1e15).is_ok());
+        assert!(Quantity::CostUsd.check(1.1e15).is_err());
         assert!(Quantity::Fraction.check(1.5).is_err());
         assert!(Quantity::ParamValue.check(-5.0).is_ok());
         assert!(Quantity::Whole(10_000.0).check(1e9).is_err());

@@ -145,7 +145,15 @@ fn write_toml(out: &mut String, v: &RawValue) {
             } else if x.fract() == 0.0 && x.abs() < 1e15 {
                 let _ = write!(out, "{x:.1}");
             } else {
-                let _ = write!(out, "{x}");
+                // A whole float past 2^53 displays as digits alone (1e19 as twenty digits),
+                // which TOML reads back as an integer, and one past i64 not at all: those are
+                // written in exponent form (`1e19`), still a float.
+                let plain = format!("{x}");
+                if plain.contains(['.', 'e', 'E']) {
+                    out.push_str(&plain);
+                } else {
+                    let _ = write!(out, "{x:?}");
+                }
             }
         }
         RawKind::Boolean(b) => {
@@ -462,6 +470,21 @@ mod tests {
         assert_eq!(idx.position(3), (2, 1));
         assert_eq!(idx.position(5), (2, 2));
         assert_eq!(idx.position(1000), (3, 1));
+    }
+
+    /// Floats are written back as floats TOML reads as such, whatever their size (1e19 was
+    /// written as twenty digits: an integer too large for TOML).
+    #[test]
+    fn floats_round_trip_as_floats() {
+        for x in [1e19, -1e19, 1e300, 1e15, 2.5, 1e-7, 123456789.5] {
+            let v = RawValue {
+                kind: RawKind::Float(x),
+                origin: Origin::File { line: 1, column: 1 },
+            };
+            let text = v.to_toml();
+            let back: toml_edit::Value = text.parse().unwrap_or_else(|e| panic!("{text}: {e}"));
+            assert_eq!(back.as_float(), Some(x), "{text}");
+        }
     }
 
     /// Counting on from the last position gives what counting from the line's start does,

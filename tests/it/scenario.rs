@@ -168,6 +168,16 @@ fn more_messages() {
             "kms.quota_rps: must be at least 1, found 0",
         ),
         (
+            // Costs from a price past 1,000 USD would pass what results may hold: the run
+            // failed writing its report (a cost of 6e17 USD).
+            &with("", "[kms]\nprice_per_10k = 1e19\n"),
+            "kms.price_per_10k: 1e19 USD is more than bksim prices: at most 1000 USD",
+        ),
+        (
+            &with("", "[kms]\nkey_price_per_month = 1001\n"),
+            "kms.key_price_per_month: 1001 USD is more than bksim prices: at most 1000 USD",
+        ),
+        (
             &with("", "[kms]\nlimiter = \"token-bukket\"\n"),
             "did you mean `token-bucket`?",
         ),

@@ -4,7 +4,8 @@
 
 use super::super::model::*;
 use super::super::presets::*;
-use super::ctx::{Ctx, Problem, R, Tbl};
+use super::super::raw::RawValue;
+use super::ctx::{Ctx, P, Problem, R, Tbl, problem};
 use super::keys::{Assumption, Fact, KeyDef, Source, Special, Text};
 use super::top;
 use super::values::{boolean, number, one_of, rate_value, string, whole};
@@ -51,7 +52,7 @@ const BACKGROUND_RPS: KeyDef = KeyDef::new(
 const PRICE_PER_10K: KeyDef = KeyDef::new(
     "price_per_10k",
     Text("0.03"),
-    "number ≥ 0 (USD)",
+    "number 0 to 1000 (USD)",
     Fact(REF_PRICE),
 );
 const FREE_TIER: KeyDef = KeyDef::new(
@@ -63,7 +64,7 @@ const FREE_TIER: KeyDef = KeyDef::new(
 const KEY_PRICE_PER_MONTH: KeyDef = KeyDef::new(
     "key_price_per_month",
     Text("1.0"),
-    "number ≥ 0 (USD)",
+    "number 0 to 1000 (USD)",
     Fact(REF_KEY_PRICE),
 );
 
@@ -154,9 +155,9 @@ pub(super) fn region_kms(ctx: &mut Ctx, t: &Tbl, preset: &RegionPreset) -> R<Kms
     };
     let latency = ctx.value_with(&t, &LATENCY, |ctx, v, path| ctx.latency(v, path))?;
     let background_rps = ctx.value(&t, &BACKGROUND_RPS, rate_value)?;
-    let price_per_10k = ctx.value(&t, &PRICE_PER_10K, |v| number(v, "USD"))?;
+    let price_per_10k = ctx.value(&t, &PRICE_PER_10K, price)?;
     let free_tier = ctx.value(&t, &FREE_TIER, boolean)?;
-    let key_price_per_month = ctx.value(&t, &KEY_PRICE_PER_MONTH, |v| number(v, "USD"))?;
+    let key_price_per_month = ctx.value(&t, &KEY_PRICE_PER_MONTH, price)?;
     Ok(KmsConfig {
         region: preset.region.clone(),
         quota_table: preset.quota_table.to_string(),
@@ -168,4 +169,24 @@ pub(super) fn region_kms(ctx: &mut Ctx, t: &Tbl, preset: &RegionPreset) -> R<Kms
         free_tier,
         key_price_per_month,
     })
+}
+
+/// Highest price bksim takes, in USD (per 10,000 requests, or per key and month; KMS charges
+/// cents): with the largest rates and runs, costs stay within what its results may hold
+/// ([`crate::report::plausible::MAX_COST_USD`]), so a run's report can read them back.
+const MAX_PRICE_USD: f64 = 1_000.0;
+
+fn price(v: &RawValue) -> P<f64> {
+    let x = number(v, "USD")?;
+    if x > MAX_PRICE_USD {
+        let shown = if x < 1e15 {
+            format!("{x}")
+        } else {
+            format!("{x:e}")
+        };
+        return Err(problem(format!(
+            "{shown} USD is more than bksim prices: at most {MAX_PRICE_USD} USD"
+        )));
+    }
+    Ok(x)
 }
