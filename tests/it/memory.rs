@@ -220,3 +220,53 @@ fn element_counts_that_multiply_state_are_limited() {
     let o = bksim_limited(&["validate", file.to_str().unwrap()]);
     assert!(o.status.success(), "{}", text(&o.stderr));
 }
+
+/// Reads of old objects written with bucket keys keep a cache entry per reader session, host
+/// and key for the key's lifetime: 24,000 GET/s × 5 min = 7.2 M entries is accepted; at
+/// 100,000 GET/s (30 M) validate refuses the bucket's `existing`, before any work (such a run
+/// went on to a memory abort at 1.6 GB); with few keys (one writer over an hour: 12 keys × 200
+/// sessions × 100 hosts) the same rate is accepted.
+#[test]
+fn bucket_key_cache_entries_of_old_objects_are_bounded() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("lake.toml");
+    std::fs::write(
+        &file,
+        "name = \"lake\"\nduration = \"12m\"\n[s3]\nfrontend_hosts = 100\nbucket_key_ttl = \"5m\"\n\
+         [[bucket]]\nname = \"lake\"\nencryption = \"sse-kms\"\nbucket_key = true\n\
+         existing = { objects = 50000000, written_over = \"30d\", writer_sessions = 20 }\n\
+         [[workload]]\nname = \"scan\"\nbucket = \"lake\"\nop = \"get\"\nread_from = \"existing\"\n\
+         arrival = { kind = \"poisson\", rate = 24000 }\nsessions = 200\n",
+    )
+    .unwrap();
+    let f = file.to_str().unwrap();
+    for (sets, refused) in [
+        (vec![], false),
+        (vec!["workload.scan.arrival.rate=100000"], true),
+        (
+            vec![
+                "workload.scan.arrival.rate=100000",
+                "bucket.lake.existing.written_over=1h",
+                "bucket.lake.existing.writer_sessions=1",
+            ],
+            false,
+        ),
+    ] {
+        let mut args = vec!["validate", f];
+        for s in &sets {
+            args.extend(["--set", s]);
+        }
+        let o = bksim_limited(&args);
+        let err = text(&o.stderr);
+        if refused {
+            assert_eq!(o.status.code(), Some(2), "{sets:?}: {err}");
+            assert!(
+                err.contains("bucket.lake.existing: reads of its objects written with bucket keys would keep about 30000000 bucket-key cache entries (100000 reads/s × 100 % with a bucket key × 300 s"),
+                "{err}"
+            );
+            assert!(err.contains("at most 10000000"), "{err}");
+        } else {
+            assert!(o.status.success(), "{sets:?}: {err}");
+        }
+    }
+}

@@ -16,6 +16,7 @@ use values::{QUOTE_MAX, string};
 
 mod arrival;
 mod bucket;
+mod cache_bound;
 mod client;
 mod copy;
 mod crypto;
@@ -136,6 +137,7 @@ pub(crate) fn validate(file: &Path, root: &RawTable, base: &RawTable) -> R<Scena
     let replicated: Vec<usize> = replication.iter().map(|r| r.to).collect();
     let (workloads, traces) =
         workload::workloads(&mut ctx, &top, &buckets, &s3, &kms.region, &replicated)?;
+    cache_bound::check(&ctx, &top, &buckets, &workloads, &s3, run.duration)?;
     replication::check_pending(
         &ctx,
         &top,
