@@ -501,6 +501,23 @@ pub enum RateProfile {
     },
 }
 
+impl Arrival {
+    /// Requests per second at the arrival's peak, for the bounds `validate` puts on what a
+    /// rate fills: open loop, the profile's peak; closed loop, each client one request per
+    /// think time plus a mean `latency` (at least 1 ms).
+    pub fn peak_rate(&self, latency: &LatencyDist) -> f64 {
+        match self {
+            Arrival::Poisson { rate, profile } | Arrival::Constant { rate, profile } => {
+                profile.peak(*rate)
+            }
+            Arrival::Closed { concurrency, think } => {
+                let cycle = (*think as f64 + latency.mean_ns()).max(1e6);
+                *concurrency as f64 * 1e9 / cycle
+            }
+        }
+    }
+}
+
 impl RateProfile {
     /// The highest rate the profile ever reaches over `base` (the thinning envelope).
     pub fn peak(&self, base: f64) -> f64 {

@@ -40,15 +40,7 @@ pub(super) fn check(
         });
         let (mut rate, mut sessions) = (0.0, 0.0);
         for w in readers {
-            rate += match &w.arrival {
-                Arrival::Poisson { rate, profile } | Arrival::Constant { rate, profile } => {
-                    profile.peak(*rate)
-                }
-                Arrival::Closed { concurrency, think } => {
-                    let cycle = (*think as f64 + s3.latency.mean_ns()).max(1e6);
-                    *concurrency as f64 * 1e9 / cycle
-                }
-            };
+            rate += w.arrival.peak_rate(&s3.latency);
             sessions += w.sessions.max(1) as f64;
         }
         let window = ttl.min(duration.max(1)) as f64 / 1e9;

@@ -165,15 +165,7 @@ pub(super) fn check_pending(
             .iter()
             .filter(|w| w.bucket == r.from && matches!(w.op, Op::Put | Op::Copy))
         {
-            let peak = match &w.arrival {
-                Arrival::Poisson { rate, profile } | Arrival::Constant { rate, profile } => {
-                    profile.peak(*rate)
-                }
-                Arrival::Closed { concurrency, think } => {
-                    let cycle = (*think as f64 + s3_latency.mean_ns()).max(1e6);
-                    *concurrency as f64 * 1e9 / cycle
-                }
-            };
+            let peak = w.arrival.peak_rate(s3_latency);
             let p = peak * lag / 1e9;
             rate += peak;
             pending += w.requests.map_or(p, |n| p.min(n as f64));
