@@ -243,15 +243,17 @@ fn check_shards_of_one_analysis(
     let shown = || crate::input::escape_controls(&dir.display().to_string());
     for name in crate::sweep::output::shard_names(dir) {
         let path = dir.join(&name);
-        let other = match crate::sweep::output::schema_of(&path) {
-            Some(schema) if schema != SHARD_SCHEMA => Err(format!(
-                "a shard file of another kind (schema '{}')",
-                crate::input::escape_controls(&crate::input::clip(&schema, 60))
-            )),
-            _ => crate::input::read_text(&path, crate::input::InputKind::Shard)
-                .map_err(|e| e.to_string())
-                .and_then(|text| shard::parse(&path, &text).map_err(|e| e.to_string()))
-                .and_then(|f| {
+        // Read once: its schema first (another kind of shard), then the whole of it.
+        let other = crate::input::read_text(&path, crate::input::InputKind::Shard)
+            .map_err(|e| e.to_string())
+            .and_then(|text| match crate::sweep::output::schema_in(&text) {
+                Some(schema) if schema != SHARD_SCHEMA => Err(format!(
+                    "a shard file of another kind (schema '{}')",
+                    crate::input::escape_controls(&crate::input::clip(&schema, 60))
+                )),
+                _ => shard::parse(&path, &text).map_err(|e| e.to_string()),
+            })
+            .and_then(|f| {
                     if f.fingerprint == fingerprint && f.shards == count {
                         Ok(())
                     } else {
@@ -261,8 +263,7 @@ fn check_shards_of_one_analysis(
                             f.shards
                         ))
                     }
-                }),
-        };
+                });
         if let Err(what) = other {
             return Err(CommandError::Input(format!(
                 "--out {}: holds {name}, {what}; keep the shards of one analysis per directory",

@@ -236,7 +236,7 @@ pub fn fits(
         let calls = calls + f64::from(u8::from(w.op == Op::Copy)) + 2.0 * rules.count() as f64;
         let rate = match &w.arrival {
             Arrival::Poisson { rate, profile } | Arrival::Constant { rate, profile } => {
-                crate::model::dist::profile_max_rate(*rate, profile)
+                profile.peak(*rate)
             }
             Arrival::Closed { concurrency, think } => {
                 // Each call waits for S3 (and the data it moves), the first for KMS too.

@@ -132,11 +132,6 @@ pub fn profile_rate(base: f64, profile: &RateProfile, t: Nanos) -> f64 {
     }
 }
 
-/// The highest rate a profile ever reaches (the thinning envelope): [`RateProfile::peak`].
-pub fn profile_max_rate(base: f64, profile: &RateProfile) -> f64 {
-    profile.peak(base)
-}
-
 /// Ramps and diurnal curves are followed in steps of this many nanoseconds (1 ms).
 const CURVE_STEP: Nanos = crate::scenario::PROFILE_STEP;
 
@@ -232,7 +227,7 @@ impl ArrivalProcess {
     }
 
     fn build(kind: ArrivalKind, base: f64, profile: RateProfile) -> Self {
-        let max_rate = profile_max_rate(base, &profile);
+        let max_rate = profile.peak(base);
         let piece = Piece {
             start: 0,
             end: next_change(&profile, 0),

@@ -127,12 +127,21 @@ pub const MAX_SWEEP_RUNS: usize = 10_000_000;
 /// The `schema` of the shard file at `path` (a sweep's or a sensitivity analysis' shard),
 /// read without checking the rest; None when it cannot be read or has none.
 pub fn schema_of(path: &Path) -> Option<String> {
+    schema_in(&read_text(path, InputKind::Shard).ok()?)
+}
+
+/// The `schema` of a shard file's text, without checking the rest; None when it has none.
+pub fn schema_in(text: &str) -> Option<String> {
     #[derive(Deserialize)]
     struct Schema {
         schema: String,
     }
-    let text = read_text(path, InputKind::Shard).ok()?;
-    serde_json::from_str::<Schema>(&text).ok().map(|s| s.schema)
+    serde_json::from_str::<Schema>(text).ok().map(|s| s.schema)
+}
+
+/// Whether a file name is a shard file's (`shard-*.json`, as [`shard_file_name`] writes).
+pub fn is_shard_file_name(name: &str) -> bool {
+    name.starts_with("shard-") && name.ends_with(".json")
 }
 
 /// The shard files (`shard-*.json`) in `dir`, by name, sorted; none when it cannot be read.
@@ -143,7 +152,7 @@ pub fn shard_names(dir: &Path) -> Vec<String> {
     let mut names: Vec<String> = entries
         .filter_map(|e| e.ok())
         .map(|e| e.file_name().to_string_lossy().into_owned())
-        .filter(|n| n.starts_with("shard-") && n.ends_with(".json"))
+        .filter(|n| is_shard_file_name(n))
         .collect();
     names.sort();
     names
@@ -313,10 +322,7 @@ pub fn find_shards(inputs: &[PathBuf]) -> Result<Vec<PathBuf>, MergeError> {
                     message: format!("cannot list: {e}"),
                 })?;
                 let name = e.file_name();
-                if name
-                    .to_str()
-                    .is_some_and(|n| n.starts_with("shard-") && n.ends_with(".json"))
-                {
+                if name.to_str().is_some_and(is_shard_file_name) {
                     found.push(e.path());
                     if out.len() + found.len() > MAX_SHARDS {
                         return Err(MergeError::Read {

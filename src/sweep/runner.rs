@@ -6,7 +6,6 @@ use super::grid::Grid;
 use super::row::{Headline, SweepRow};
 use crate::engine::rng::stable_hash;
 use crate::engine::time::{NANOS_PER_MILLI, to_secs};
-use crate::model::dist::profile_max_rate;
 use crate::model::run_variant;
 use crate::prepare;
 use crate::scenario::{Arrival, Override, Scenario, ScenarioError, ScenarioFile};
@@ -159,7 +158,7 @@ fn weight(sc: &Scenario) -> f64 {
         .iter()
         .map(|w| match &w.arrival {
             Arrival::Poisson { rate, profile } | Arrival::Constant { rate, profile } => {
-                profile_max_rate(*rate, profile)
+                profile.peak(*rate)
             }
             Arrival::Closed { concurrency, think } => {
                 *concurrency as f64 / to_secs((*think).max(10 * NANOS_PER_MILLI))
