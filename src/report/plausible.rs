@@ -229,14 +229,7 @@ pub fn sensitivity_quantity(path: &[Seg<'_>]) -> Quantity {
 /// seconds; the rest counts.
 pub fn live_quantity(path: &[Seg<'_>]) -> Quantity {
     // An array's elements (`simulated_range`, the lag percentiles) go by the array's key.
-    let key = path
-        .iter()
-        .rev()
-        .find_map(|s| match s {
-            Seg::Key(k) => Some(*k),
-            Seg::Index(_) => None,
-        })
-        .unwrap_or("");
+    let key = nearest_key(path);
     match key {
         "difference" => Quantity::ParamValue,
         "live" | "simulated" | "simulated_range" | "scale" | "worker_busy" => Quantity::Amount,
@@ -322,6 +315,17 @@ fn last_key<'a>(path: &[Seg<'a>]) -> &'a str {
         Some(Seg::Key(k)) => k,
         _ => "",
     }
+}
+
+/// The last key of the path, past any array indexes after it.
+fn nearest_key<'a>(path: &[Seg<'a>]) -> &'a str {
+    path.iter()
+        .rev()
+        .find_map(|s| match s {
+            Seg::Key(k) => Some(*k),
+            Seg::Index(_) => None,
+        })
+        .unwrap_or("")
 }
 
 fn parent_key<'a>(path: &[Seg<'a>]) -> &'a str {

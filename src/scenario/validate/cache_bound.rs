@@ -50,15 +50,13 @@ pub(super) fn check(
         let by_keys = keys * sessions * s3.frontend_hosts.max(1) as f64;
         let entries = by_reads.min(by_keys);
         if entries > MAX_CACHED_BUCKET_KEYS {
-            let t = top_tbl
-                .get(top::BUCKET.name)
-                .and_then(|v| match &v.kind {
-                    super::super::raw::RawKind::Array(items) => items.get(bi),
-                    _ => None,
-                })
-                .and_then(|item| item.as_table().map(|t| (item, t)));
-            let origin =
-                t.map(|(item, t)| t.get("existing").map_or(&item.origin, |e| &e.value.origin));
+            // As the replication rules' check does: the element's `existing`, else the element.
+            let items = ctx.array_of_tables(top_tbl, top::BUCKET.name, "")?;
+            let origin = items.get(bi).map(|item| {
+                item.as_table()
+                    .and_then(|t| t.get("existing"))
+                    .map_or(&item.origin, |e| &e.value.origin)
+            });
             return Err(ctx.error(
                 origin,
                 &format!("{}.{}.existing", top::BUCKET.name, b.name),
