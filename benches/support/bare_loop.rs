@@ -136,9 +136,10 @@ impl rand::TryRng for SplitMix64 {
     }
     #[inline]
     fn try_next_u64(&mut self) -> Result<u64, Self::Error> {
+        // SplitMix64: `mix64` adds the golden-ratio increment to the state and mixes it.
+        let z = mix64(self.0);
         self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        // `mix64` adds the increment again before mixing: harmless for a benchmark stream.
-        Ok(mix64(self.0))
+        Ok(z)
     }
     fn try_fill_bytes(&mut self, dest: &mut [u8]) -> Result<(), Self::Error> {
         for chunk in dest.chunks_mut(8) {
