@@ -131,6 +131,24 @@ impl ScenarioError {
         self
     }
 
+    /// This error, found in a scenario that an override changed (`by` set `path`, written at
+    /// `line` of the file when known), reported as that override's: `what` says what the
+    /// override did, then this error (its place in the file, key, message and hint) says why
+    /// that is invalid. The override is the cause even when the value found invalid is
+    /// another (a part size that makes a workload's size too many parts).
+    pub(crate) fn caused_by(
+        self,
+        by: &str,
+        path: &str,
+        line: Option<usize>,
+        what: &str,
+    ) -> ScenarioError {
+        let why = AfterFile(&self).to_string();
+        ScenarioError::new(self.kind(), self.file(), format!("{what}: {why}"))
+            .with_key(path)
+            .via(by, path, line)
+    }
+
     /// What kind of problem this is.
     pub fn kind(&self) -> ErrorKind {
         self.0.kind
@@ -186,44 +204,49 @@ struct Unescaped<'a>(&'a ScenarioError);
 
 impl fmt::Display for Unescaped<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let d = &*self.0.0;
-        write!(f, "{}", d.file.display())?;
-        match (&d.via, d.line, d.column) {
-            (Some(via), _, _) => {
-                if via.by.starts_with("--") {
-                    write!(f, ": {} {}", via.by, via.path)?;
-                } else {
-                    write!(f, ": {} sets {}", via.by, via.path)?;
-                }
-                match &d.key {
-                    Some(key) if *key != via.path => write!(f, ": {key}")?,
-                    _ => {}
-                }
-            }
-            (None, Some(line), Some(column)) => {
-                write!(f, ":{line}:{column}")?;
-                if let Some(key) = &d.key {
-                    write!(f, ": {key}")?;
-                }
-            }
-            (None, Some(line), None) => {
-                write!(f, ":{line}")?;
-                if let Some(key) = &d.key {
-                    write!(f, ": {key}")?;
-                }
-            }
-            (None, None, _) => {
-                if let Some(key) = &d.key {
-                    write!(f, ": {key}")?;
-                }
-            }
-        }
-        write!(f, ": {}", d.message)?;
-        if let Some(hint) = &d.hint {
-            write!(f, " ({hint})")?;
-        }
-        Ok(())
+        write_parts(&self.0.0, f, true)
     }
+}
+
+/// The message as assembled after the file name (`line 24: key: message`), before escaping.
+struct AfterFile<'a>(&'a ScenarioError);
+
+impl fmt::Display for AfterFile<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write_parts(&self.0.0, f, false)
+    }
+}
+
+/// The error's parts joined by `: `: the file with its line and column (`x.toml:9:1`), or
+/// without the file the line alone (`line 9`); the override that set the value; the key; the
+/// message; then the hint in parentheses.
+fn write_parts(d: &Detail, f: &mut fmt::Formatter<'_>, with_file: bool) -> fmt::Result {
+    let mut parts: Vec<String> = Vec::new();
+    let line = d.line.filter(|_| d.via.is_none());
+    match (with_file, line, d.column) {
+        (true, Some(l), Some(c)) => parts.push(format!("{}:{l}:{c}", d.file.display())),
+        (true, Some(l), None) => parts.push(format!("{}:{l}", d.file.display())),
+        (true, None, _) => parts.push(d.file.display().to_string()),
+        (false, Some(l), _) => parts.push(format!("line {l}")),
+        (false, None, _) => {}
+    }
+    if let Some(via) = &d.via {
+        parts.push(match via.by.starts_with("--") {
+            true => format!("{} {}", via.by, via.path),
+            false => format!("{} sets {}", via.by, via.path),
+        });
+    }
+    match (&d.key, &d.via) {
+        (Some(key), Some(via)) if *key == via.path => {}
+        (Some(key), _) => parts.push(key.clone()),
+        (None, _) => {}
+    }
+    parts.push(d.message.clone());
+    f.write_str(&parts.join(": "))?;
+    if let Some(hint) = &d.hint {
+        write!(f, " ({hint})")?;
+    }
+    Ok(())
 }
 
 impl std::error::Error for ScenarioError {}

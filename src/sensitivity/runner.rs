@@ -20,7 +20,7 @@ use toml_edit::Value;
 pub const BISECTION_STEPS: u32 = 7;
 
 /// Who an override of a sensitivity run is attributed to in messages.
-const ORIGIN: &str = "sensitivity range";
+const ORIGIN: &str = "the built-in sensitivity range";
 /// ... when the range is the scenario's own (`[sensitivity]`).
 const FILE_ORIGIN: &str = "[sensitivity]";
 
@@ -69,13 +69,8 @@ impl Sensitivity<'_> {
     /// attributed to it, so an error names its line.
     fn overrides_at(&self, extra: Option<(&str, &Value)>, line: Option<usize>) -> Vec<Override> {
         let mut o = self.base.clone();
-        match (extra, line) {
-            (Some((path, v)), Some(l)) => {
-                let by = format!("{FILE_ORIGIN} line {l}");
-                o.push(Override::with_line(path, v, &by, line));
-            }
-            (Some((path, v)), None) => o.push(Override::new(path, v.clone(), ORIGIN)),
-            (None, _) => {}
+        if let Some((path, v)) = extra {
+            o.push(Override::with_line(path, v, &origin(line), line));
         }
         o
     }
@@ -119,12 +114,13 @@ impl Sensitivity<'_> {
                     (low, high, range.reason.to_string(), None)
                 }
             };
-            for v in [&low, &high] {
+            for (end, v) in [("low", &low), ("high", &high)] {
                 prepare::variant(
                     self.file,
                     Some(variant),
                     &self.overrides_at(Some((&p.path, v)), line),
-                )?;
+                )
+                .map_err(|e| end_error(e, &p.path, end, (&low, &high), line))?;
             }
             out.push(Param {
                 path: p.path.clone(),
@@ -379,6 +375,57 @@ impl Sensitivity<'_> {
             verdict: hi_verdict,
         })
     }
+}
+
+/// Who a range's end is attributed to: the built-in range, or the scenario's `[sensitivity]`
+/// entry on `line`.
+fn origin(line: Option<usize>) -> String {
+    match line {
+        Some(l) => format!("{FILE_ORIGIN} line {l}"),
+        None => ORIGIN.to_string(),
+    }
+}
+
+/// The error of a run at a range's `end` (`low`, `high`) of `path`, reported as the range's
+/// (built in, or on `line` of the scenario's `[sensitivity]`) when the value found invalid is
+/// another one, which is valid in the scenario itself: the range makes it invalid, and the
+/// message says so and how to get past it.
+fn end_error(
+    e: ScenarioError,
+    path: &str,
+    end: &str,
+    (low, high): (&Value, &Value),
+    line: Option<usize>,
+) -> ScenarioError {
+    let by = origin(line);
+    let way_out = match line {
+        Some(l) => format!(
+            "to analyse this scenario, change the range of {path} on line {l}, or leave \
+             {path} out by naming the parameters to vary with --only"
+        ),
+        None => format!(
+            "to analyse this scenario, give {path} a range of its own in the scenario's \
+             [sensitivity] table (\"{path}\" = [low, high]), or leave it out by naming the \
+             parameters to vary with --only"
+        ),
+    };
+    if e.via_override()
+        .is_some_and(|v| v.path == path && v.by == by)
+    {
+        // The end is invalid for the parameter itself: the message already names the range.
+        return match (line, e.hint()) {
+            (None, None) => e.with_hint(Some(way_out)),
+            _ => e,
+        };
+    }
+    let value = if end == "low" { low } else { high };
+    let what = format!(
+        "its {end} end, {} (range {} .. {}), makes the scenario invalid",
+        values::display(value),
+        values::display(low),
+        values::display(high),
+    );
+    e.caused_by(&by, path, line, &what).with_hint(Some(way_out))
 }
 
 /// Orders parameters: those that change the verdict first, then by the spread of the

@@ -308,6 +308,87 @@ fn a_bad_sensitivity_table_is_invalid_input_naming_file_line_and_key() {
     assert!(r.status.success(), "{}", text(&r.stderr));
 }
 
+/// A valid scenario whose 60 GiB PUTs fit S3's 10,000 parts at the default 8 MiB part size,
+/// but not at the 5 MiB low end of `s3.multipart_part_size`'s built-in range.
+const BIG_PUTS: &str = r#"[[workload]]
+name = "g"
+bucket = "b"
+op = "put"
+size = "60GiB"
+arrival = { kind = "constant", rate = 1 }
+"#;
+
+#[test]
+fn a_range_end_that_makes_the_scenario_invalid_is_blamed_on_the_range() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.toml");
+    let p = path.to_str().unwrap();
+    let out = dir.path().join("o");
+    let o = out.to_str().unwrap();
+    // TINY is 20 lines: the workload's size is on line 25, a [sensitivity] entry on line 28.
+    let scenario = format!("{TINY}{BIG_PUTS}");
+    assert_eq!(scenario.lines().nth(24), Some(r#"size = "60GiB""#));
+    let own =
+        format!("{scenario}[sensitivity]\n\"s3.multipart_part_size\" = [\"6MiB\", \"64MiB\"]\n");
+    std::fs::write(&path, &scenario).unwrap();
+    let r = bksim(&["validate", p]);
+    assert!(r.status.success(), "{}", text(&r.stderr));
+    for (file, expected) in [
+        (
+            &scenario,
+            [
+                "t.toml: the built-in sensitivity range sets s3.multipart_part_size: its low \
+                 end, 5MiB (range 5MiB .. 64MiB), makes the scenario invalid: line 25: \
+                 workload.g.size: 60GiB in parts of 5MiB is 12288 parts; S3 allows at most \
+                 10,000 per upload",
+                "give s3.multipart_part_size a range of its own in the scenario's \
+                 [sensitivity] table",
+                "or leave it out by naming the parameters to vary with --only",
+            ],
+        ),
+        (
+            &own,
+            [
+                "t.toml: [sensitivity] line 28 sets s3.multipart_part_size: its low end, 6MiB \
+                 (range 6MiB .. 64MiB), makes the scenario invalid: line 25: workload.g.size: \
+                 60GiB in parts of 6MiB is 10240 parts; S3 allows at most 10,000 per upload",
+                "change the range of s3.multipart_part_size on line 28",
+                "leave s3.multipart_part_size out by naming the parameters to vary with --only",
+            ],
+        ),
+    ] {
+        std::fs::write(&path, file).unwrap();
+        for cmd in [
+            vec!["sensitivity", p, "-j", "1"],
+            vec!["run", p, "--sensitivity"],
+        ] {
+            let mut args = cmd.clone();
+            args.extend(["--out", o, "-q"]);
+            let r = bksim(&args);
+            let err = text(&r.stderr);
+            assert_eq!(r.status.code(), Some(2), "{cmd:?}: {err}");
+            for words in expected {
+                assert!(err.contains(words), "{cmd:?}: {words}\n{err}");
+            }
+            assert!(!out.exists(), "{cmd:?}: nothing written");
+        }
+    }
+    // The way out the message gives: the other parameters only.
+    std::fs::write(&path, &scenario).unwrap();
+    let r = bksim(&[
+        "sensitivity",
+        p,
+        "--only",
+        "kms.quota_rps",
+        "--out",
+        o,
+        "-q",
+        "-j",
+        "1",
+    ]);
+    assert!(r.status.success(), "{}", text(&r.stderr));
+}
+
 #[test]
 fn shards_merged_write_what_the_unsharded_run_writes() {
     let dir = tempfile::tempdir().unwrap();
