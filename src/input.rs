@@ -236,6 +236,16 @@ pub fn clip(s: &str, max: usize) -> String {
     }
 }
 
+/// A number as a one-line message shows it: in exponent form when it is very small or very
+/// large (`1e-300`, not three hundred digits), else as written (`0.5`, `20000`).
+pub fn number_text(x: f64) -> String {
+    if x != 0.0 && x.is_finite() && !(1e-6..1e15).contains(&x.abs()) {
+        format!("{x:e}")
+    } else {
+        format!("{x}")
+    }
+}
+
 /// Like [`escape_controls`] but keeps line breaks: for messages that are several lines by
 /// design (each line's content is still escaped).
 pub fn escape_controls_keep_lines(s: &str) -> String {

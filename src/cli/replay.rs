@@ -39,7 +39,9 @@ pub fn replay(args: &ReplayArgs, out: &mut dyn Write) -> Result<(), CommandError
     if days > most {
         return Err(CommandError::Input(format!(
             "the log spans {} to {}, {days:.1} days at --speed {}; bksim simulates at most {most} days: replay part of the log, or a higher --speed",
-            trace.facts.first, trace.facts.last, args.speed
+            trace.facts.first,
+            trace.facts.last,
+            crate::input::number_text(args.speed)
         )));
     }
     let generated = generated(&file, &spec, &trace, args.speed);
@@ -57,12 +59,8 @@ fn spec(args: &ReplayArgs, absolute: bool) -> Result<TraceSpec, CommandError> {
             crate::input::escape_controls(&args.format)
         ))
     })?;
-    if !(args.speed > 0.0 && args.speed <= 1e6) {
-        return Err(CommandError::Input(format!(
-            "--speed {}: expected a number above 0 and at most 1e6",
-            args.speed
-        )));
-    }
+    crate::scenario::check_speed(args.speed)
+        .map_err(|e| CommandError::Input(format!("--speed {e}")))?;
     let max_bad = BadLimit::parse(&args.max_bad_lines)
         .map_err(|e| CommandError::Input(format!("--max-bad-lines {e}")))?;
     let paths = args

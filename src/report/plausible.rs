@@ -30,6 +30,8 @@
 //! [`MAX_POINTS`] points (and `sweep::grid::MAX_PARAMS` parameters), sweeps at most
 //! [`MAX_SHARDS`] shards (the sweep module takes both bounds from here).
 
+use crate::input::number_text as show;
+
 /// Largest grid bksim will run: a typo like `1..1e9:1` must not start a billion runs.
 pub const MAX_POINTS: usize = 100_000;
 /// Most shards a sweep may be split into (`--shard I/N` with N at most this): more shards than
@@ -484,15 +486,6 @@ pub fn scan_numbers<'a, E>(
         }
     }
     Ok(())
-}
-
-/// A number for a message: plain when it is of a readable size, `1e308` when not.
-fn show(x: f64) -> String {
-    if x != 0.0 && x.is_finite() && !(1e-6..1e15).contains(&x.abs()) {
-        format!("{x:e}")
-    } else {
-        format!("{x}")
-    }
 }
 
 #[cfg(test)]

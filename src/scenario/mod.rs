@@ -23,7 +23,10 @@ pub use overrides::Override;
 pub use presets::{RegionPreset, is_region_name, region_preset};
 pub use sensitivity_table::SensitivityEntry;
 pub use units::{format_duration, format_size, parse_byte_rate, parse_duration, parse_size};
-pub use validate::{KeyInfo, MAX_CONCURRENCY, MAX_NAME_LEN, MAX_RUN, key_table, name_problem};
+pub use validate::{
+    KeyInfo, MAX_CONCURRENCY, MAX_NAME_LEN, MAX_RUN, MAX_SPEED, MIN_SPEED, check_speed, key_table,
+    name_problem,
+};
 
 use std::path::{Path, PathBuf};
 

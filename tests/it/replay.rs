@@ -424,7 +424,28 @@ fn bad_logs_and_flags_are_refused_before_any_work() {
     let e = refused(&[&path(&d, "good.csv"), "--format", "parquet"]);
     assert!(e.contains("--format parquet"), "{e}");
     let e = refused(&[&path(&d, "good.csv"), "--speed", "0"]);
-    assert!(e.contains("--speed 0"), "{e}");
+    assert!(e.contains("--speed 0: expected a number above 0"), "{e}");
+    // Both ends are checked with the flag, before the log is read: a speed so slow that a
+    // second of log outlasts the longest run is refused in a line, not with its day count.
+    let e = refused(&[&path(&d, "good.csv"), "--speed", "1e-300"]);
+    assert!(
+        e.contains(
+            "--speed 1e-300 is below the slowest replay, 1/31,622,400 or about 3.2e-8 (a second \
+             of log in 366 days, the longest run)"
+        ),
+        "{e}"
+    );
+    assert!(e.len() < 200, "{e}");
+    let e = refused(&[&path(&d, "no-such-log"), "--speed", "1e-9"]);
+    assert!(
+        e.contains("--speed 1e-9 is below the slowest replay"),
+        "{e}"
+    );
+    let e = refused(&[&path(&d, "good.csv"), "--speed", "2e6"]);
+    assert!(
+        e.contains("--speed 2000000 is above the fastest replay, 1e6"),
+        "{e}"
+    );
     let e = refused(&[&path(&d, "good.csv"), "--max-bad-lines", "5x"]);
     assert!(e.contains("--max-bad-lines"), "{e}");
     let e = refused(&[&path(&d, "good.csv"), "--scenario", &path(&d, "s.toml")]);
@@ -439,15 +460,15 @@ fn bad_logs_and_flags_are_refused_before_any_work() {
     assert!(e.contains("empty"), "{e}");
 }
 
+/// A scenario whose trace workload replays `r.csv` into a bucket the log does not name.
+const S_TOML: &[u8] = b"name = \"x\"\nduration = \"1s\"\n[[bucket]]\nname = \"b1\"\n\
+    encryption = \"sse-kms\"\n[[workload]]\nname = \"t\"\ntrace = \"r.csv\"\n";
+
 #[test]
 fn a_trace_workload_names_its_problems_at_its_line() {
     let d = logs(&[
         ("r.csv", format!("{HEADER}2026-11-24T10:00:00Z,put,nowhere,a,alice,10,\n").as_bytes()),
-        (
-            "s.toml",
-            b"name = \"x\"\nduration = \"1s\"\n[[bucket]]\nname = \"b1\"\nencryption = \"sse-kms\"\n\
-              [[workload]]\nname = \"t\"\ntrace = \"r.csv\"\n",
-        ),
+        ("s.toml", S_TOML),
         (
             "typo.toml",
             b"name = \"x\"\nduration = \"1s\"\n[[bucket]]\nname = \"b1\"\nencryption = \"sse-kms\"\n\
@@ -466,6 +487,16 @@ fn a_trace_workload_names_its_problems_at_its_line() {
     let e = text(&o.stderr);
     assert!(
         e.contains("typo.toml:9:") && e.contains("does not apply to a trace workload"),
+        "{e}"
+    );
+    // The scenario's `speed` has the bounds of --speed.
+    let slow = format!("{}speed = 1e-9\n", String::from_utf8_lossy(S_TOML));
+    std::fs::write(d.path().join("slow.toml"), slow).unwrap();
+    let o = bksim(&["validate", &path(&d, "slow.toml")]);
+    assert_eq!(o.status.code(), Some(2));
+    let e = text(&o.stderr);
+    assert!(
+        e.contains("slow.toml:9:9: workload.t.speed: speed 1e-9 is below the slowest replay"),
         "{e}"
     );
 }

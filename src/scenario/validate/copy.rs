@@ -127,7 +127,7 @@ pub(super) fn job_note(ctx: &mut Ctx, w: &Workload, buckets: &[Bucket]) {
 }
 
 /// `1234567` as `1,234,567`.
-fn grouped(n: u64) -> String {
+pub(super) fn grouped(n: u64) -> String {
     let s = n.to_string();
     let mut out = String::new();
     for (i, c) in s.chars().enumerate() {

@@ -40,6 +40,7 @@ mod workload_links;
 
 pub use expect::{Expect, Expectation, MAX_MEASURED, Tolerance};
 pub use key_list::{KeyInfo, key_table};
+pub use trace::{MAX_SPEED, MIN_SPEED, check_speed};
 pub use values::{MAX_CONCURRENCY, MAX_RUN};
 
 /// The longest name (of a scenario, variant, workload or bucket): names become parts of file

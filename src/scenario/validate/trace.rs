@@ -5,9 +5,10 @@
 use super::super::model::TraceWorkload;
 use super::super::presets::{NOTE_MAX_BAD_LINES, NOTE_SPEED, NOTE_TRACE_FORMAT};
 use super::bucket::NAME;
+use super::copy::grouped;
 use super::ctx::{Ctx, Problem, R, Tbl, problem};
 use super::keys::{Assumption, KeyDef, Required, Source, Text};
-use super::values::{found, one_of, positive_number, string};
+use super::values::{DAY, MAX_RUN, found, one_of, positive_number, string};
 use crate::replay::entry::{Format, FormatChoice};
 use crate::replay::load::{BadLimit, TraceSpec};
 use crate::scenario::error::Site;
@@ -29,7 +30,7 @@ const FORMAT: KeyDef = KeyDef::new(
 const SPEED: KeyDef = KeyDef::new(
     "speed",
     Text("1.0"),
-    "number > 0, at most 1,000,000",
+    "number from 1/31,622,400 (a second of log in 366 days, the longest run) to 1,000,000",
     Assumption(NOTE_SPEED),
 );
 const MAX_BAD_LINES: KeyDef = KeyDef::new(
@@ -45,7 +46,31 @@ pub(crate) const KEYS: &[KeyDef] = &[NAME, TRACE, FORMAT, SPEED, MAX_BAD_LINES];
 /// Most files or directories one `trace` may list.
 const MAX_PATHS: usize = 1000;
 /// The fastest replay (a day of log in under a tenth of a second).
-const MAX_SPEED: f64 = 1e6;
+pub const MAX_SPEED: f64 = 1e6;
+/// The slowest replay: a second of log in the longest run ([`MAX_RUN`], 366 days).
+pub const MIN_SPEED: f64 = 1e9 / MAX_RUN as f64;
+
+/// Checks a replay speed (a trace workload's `speed`, `bksim replay --speed`): what is wrong
+/// with it, after the number (`1e-300 is below the slowest replay, ...`).
+pub fn check_speed(x: f64) -> Result<f64, String> {
+    let shown = crate::input::number_text(x);
+    if !(x.is_finite() && x > 0.0) {
+        Err(format!("{shown}: expected a number above 0"))
+    } else if x < MIN_SPEED {
+        Err(format!(
+            "{shown} is below the slowest replay, 1/{} or about {MIN_SPEED:.1e} (a second of \
+             log in {} days, the longest run)",
+            grouped(MAX_RUN / 1_000_000_000),
+            MAX_RUN / DAY
+        ))
+    } else if x > MAX_SPEED {
+        Err(format!(
+            "{shown} is above the fastest replay, {MAX_SPEED:e}"
+        ))
+    } else {
+        Ok(x)
+    }
+}
 
 /// The names `format` accepts, `auto` first.
 fn format_names() -> Vec<&'static str> {
@@ -104,13 +129,7 @@ pub(super) fn trace_workload(ctx: &mut Ctx, t: &Tbl, name: String) -> R<TraceWor
     let format = ctx.value(t, &FORMAT, |v| one_of(v, &names))?;
     let format = FormatChoice::from_name(&format).expect("one of the format names");
     let speed = ctx.value(t, &SPEED, |v| {
-        let x = positive_number(v, "speed")?;
-        if x > MAX_SPEED {
-            return Err(problem(format!(
-                "speed {x} is above the fastest replay, {MAX_SPEED:e}"
-            )));
-        }
-        Ok(x)
+        check_speed(positive_number(v, "speed")?).map_err(|e| problem(format!("speed {e}")))
     })?;
     let max_bad = ctx.value(t, &MAX_BAD_LINES, |v| {
         let s = match &v.kind {
@@ -137,6 +156,34 @@ pub(super) fn trace_workload(ctx: &mut Ctx, t: &Tbl, name: String) -> R<TraceWor
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn speeds_are_bounded_by_the_longest_run_and_the_fastest_replay() {
+        // The key's type text states the bounds the check applies.
+        let slowest = format!("1/{}", grouped(MAX_RUN / 1_000_000_000));
+        assert_eq!(slowest, "1/31,622,400");
+        assert!(SPEED.limit.contains(&slowest), "{}", SPEED.limit);
+        assert!(SPEED.limit.contains("1,000,000"));
+        assert_eq!(MAX_SPEED, 1e6);
+        assert_eq!(check_speed(MIN_SPEED), Ok(MIN_SPEED));
+        assert_eq!(check_speed(MAX_SPEED), Ok(MAX_SPEED));
+        assert_eq!(
+            check_speed(1e-300).unwrap_err(),
+            "1e-300 is below the slowest replay, 1/31,622,400 or about 3.2e-8 (a second of log \
+             in 366 days, the longest run)"
+        );
+        assert_eq!(
+            check_speed(2e6).unwrap_err(),
+            "2000000 is above the fastest replay, 1e6"
+        );
+        for x in [0.0, -1.0, f64::NAN, f64::INFINITY] {
+            assert!(
+                check_speed(x)
+                    .unwrap_err()
+                    .contains("expected a number above 0")
+            );
+        }
+    }
 
     #[test]
     fn format_names_are_auto_and_every_format() {
