@@ -21,6 +21,7 @@
 //! | per-day figure    | 0 … 10^9 × 86 400 ([`MAX_PER_DAY`])                 |
 //! | fraction          | 0 … 1                                              |
 //! | simulated seconds | 0 … 366 days ([`MAX_SIMULATED_SECONDS`])           |
+//! | replay speed      | what a scenario accepts ([`MIN_SPEED`] … [`MAX_SPEED`]) |
 //! | swept number      | −10^15 … 10^15 ([`MAX_PARAM_VALUE`])                |
 //! | names             | `[A-Za-z0-9_-]+`, at most [`MAX_NAME_LEN`] bytes    |
 //!
@@ -31,6 +32,7 @@
 //! [`MAX_SHARDS`] shards (the sweep module takes both bounds from here).
 
 use crate::input::number_text as show;
+use crate::scenario::{MAX_SPEED, MIN_SPEED};
 
 /// Largest grid bksim will run: a typo like `1..1e9:1` must not start a billion runs.
 pub const MAX_POINTS: usize = 100_000;
@@ -85,6 +87,8 @@ pub enum Quantity {
     Fraction,
     /// Simulated seconds, 0 … [`MAX_SIMULATED_SECONDS`].
     Seconds,
+    /// A log's replay speed, [`MIN_SPEED`] … [`MAX_SPEED`] (not a whole number: `0.5`).
+    Speed,
     /// Any other non-negative amount (CPU seconds, load), 0 … [`MAX_COUNT`].
     Amount,
     /// A swept parameter's number, −[`MAX_PARAM_VALUE`] … [`MAX_PARAM_VALUE`].
@@ -105,6 +109,7 @@ impl Quantity {
             Quantity::PerDay => (0.0, MAX_PER_DAY, false, "a figure per day"),
             Quantity::Fraction => (0.0, 1.0, false, "a fraction"),
             Quantity::Seconds => (0.0, MAX_SIMULATED_SECONDS, false, "simulated seconds"),
+            Quantity::Speed => (MIN_SPEED, MAX_SPEED, false, "a replay speed"),
             Quantity::Amount => (0.0, MAX_COUNT, false, "an amount"),
             Quantity::ParamValue => (-MAX_PARAM_VALUE, MAX_PARAM_VALUE, false, "a swept value"),
             Quantity::Identifier => return Ok(()),
@@ -154,6 +159,7 @@ pub fn summary_quantity(path: &[Seg<'_>]) -> Quantity {
         _ if in_key(path, "expectations") => Quantity::ParamValue,
         "simulated_seconds" | "warmup_seconds" => Quantity::Seconds,
         "count" if parent == "put" || parent == "get" => Quantity::Count,
+        "speed" if in_key(path, "traces") => Quantity::Speed,
         _ if in_key(path, "latency_ms") => Quantity::LatencyMs,
         "max_lag_ms" => Quantity::LatencyMs,
         "cost_usd" | "cost_usd_per_month" | "key_cost_usd_per_month" => Quantity::CostUsd,
@@ -536,6 +542,11 @@ mod tests {
         assert!(Quantity::LatencyMs.check(-1.0).is_err());
         assert!(Quantity::LatencyMs.check(f64::NAN).is_err());
         assert!(Quantity::Count.check(2.5).is_err());
+        assert!(Quantity::Speed.check(0.5).is_ok());
+        assert!(Quantity::Speed.check(MIN_SPEED).is_ok());
+        assert!(Quantity::Speed.check(1e-300).is_err());
+        assert!(Quantity::Speed.check(0.0).is_err());
+        assert!(Quantity::Speed.check(MAX_SPEED * 2.0).is_err());
         assert!(Quantity::Count.check(u64::MAX as f64).is_err());
         assert!(Quantity::Count.check(MAX_COUNT).is_ok());
         assert!(Quantity::CostUsd.check(1e15).is_ok());

@@ -342,6 +342,16 @@ fn speed_divides_logged_time() {
     assert_eq!(s["simulated_seconds"], 5.0);
     assert_eq!(s["traces"][0]["speed"], 2.0);
     assert_eq!(s["variants"][0]["requests"]["put"]["offered"], 2);
+    // A speed that is not a whole number is written and read back (it was refused as an
+    // implausible count when the report was written, after the whole run).
+    let s = ok(
+        &[&path(&d, "r.csv"), "--speed", "0.5"],
+        &out.path().join("h"),
+    );
+    assert_eq!(s["simulated_seconds"], 20.0);
+    assert_eq!(s["traces"][0]["speed"], 0.5);
+    let r = bksim(&["report", out.path().join("h").to_str().unwrap(), "--quiet"]);
+    assert!(r.status.success(), "{}", text(&r.stderr));
 }
 
 #[test]
