@@ -7,6 +7,7 @@ use super::CommandError;
 use crate::policy::check::{self, CheckSpec, Operation, Report, Status};
 use crate::policy::evaluate::{self, Caller, IdentityPolicy, Outcome, PolicySet, StatementRef};
 use crate::policy::{PolicyKind, Truth};
+use crate::scenario::region_name_problem;
 use serde_json::json;
 use std::io::Write;
 use std::path::PathBuf;
@@ -137,24 +138,23 @@ fn spec(args: &PolicyCheckArgs, set: &PolicySet) -> Result<(CheckSpec, Vec<Strin
             ))
         }
     };
+    // A Region name is checked by the rule scenarios use, for the flag that gave it.
+    let region_of = |flag: &str, given: &str, region: &str| match region_name_problem(region) {
+        None => Ok(region.to_string()),
+        Some((message, hint)) => Err(bad(format!("{flag} {given}: {message} ({hint})"))),
+    };
     let region = match (&args.region, &key) {
-        (Some(r), Some((_, _, kr, _))) if r != kr => {
-            return Err(bad(format!(
-                "--region {r} differs from the region of --kms-key ({kr}): S3 uses a KMS key of the bucket's region"
-            )));
-        }
-        (Some(r), _) => r.clone(),
-        (None, Some((_, _, kr, _))) => kr.clone(),
+        (Some(r), _) => region_of("--region", r, r)?,
+        (None, Some((k, _, kr, _))) => region_of("--kms-key", k, kr)?,
         (None, None) => DEFAULT_REGION.to_string(),
     };
-    if region.is_empty()
-        || !region
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-    {
-        return Err(bad(format!(
-            "--region {region}: expected a region name such as us-east-1"
-        )));
+    if let Some((k, _, kr, _)) = &key {
+        region_of("--kms-key", k, kr)?;
+        if region != *kr {
+            return Err(bad(format!(
+                "--region {region} differs from the region of --kms-key ({kr}): S3 uses a KMS key of the bucket's region"
+            )));
+        }
     }
     let partition = key.as_ref().map_or("aws".to_string(), |k| k.1.clone());
     let bucket_arn = bucket_arn(&args.bucket, &partition)?;

@@ -20,7 +20,7 @@ mod validate;
 pub use error::{ErrorKind, ScenarioError, Site, Via};
 pub use model::*;
 pub use overrides::Override;
-pub use presets::{RegionPreset, is_region_name, region_preset};
+pub use presets::{RegionPreset, is_region_name, region_name_problem, region_preset};
 pub use sensitivity_table::SensitivityEntry;
 pub use units::{format_duration, format_size, parse_byte_rate, parse_duration, parse_size};
 pub use validate::{

@@ -117,6 +117,18 @@ pub fn is_region_name(name: &str) -> bool {
         && number.chars().all(|c| c.is_ascii_digit())
 }
 
+/// What is wrong with a Region name, if anything: the message and how to fix it, as every
+/// check of a Region name reports it (a scenario's `kms.region` and `region` keys,
+/// `bksim policy-check --region`).
+pub fn region_name_problem(name: &str) -> Option<(String, String)> {
+    (!is_region_name(name)).then(|| {
+        (
+            format!("'{name}' is not an AWS Region name"),
+            "Region names look like us-east-1, eu-central-1 or us-gov-west-1".into(),
+        )
+    })
+}
+
 /// Picks the quota preset for `kms.region`: a Region name (current table) or
 /// `legacy-2021:<region>` / `legacy-2019:<region>`. Errors are plain messages.
 pub fn region_preset(spec: &str) -> Result<RegionPreset, (String, Option<String>)> {
@@ -131,11 +143,8 @@ pub fn region_preset(spec: &str) -> Result<RegionPreset, (String, Option<String>
             ));
         }
     };
-    if !is_region_name(region) {
-        return Err((
-            format!("'{region}' is not an AWS Region name"),
-            Some("Region names look like us-east-1, eu-central-1 or us-gov-west-1".into()),
-        ));
+    if let Some((message, hint)) = region_name_problem(region) {
+        return Err((message, Some(hint)));
     }
     let tier = if TOP_TIER.contains(&region) {
         2

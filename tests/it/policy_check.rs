@@ -295,6 +295,13 @@ fn bad_input_names_file_and_json_path() {
          "--kms-key alias/aws/s3: expected a key ARN such as arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab".into()),
         (vec!["--key-policy", &good, "--bucket", BUCKET, "--kms-key", "arn:aws:kms:us-east-1:111122223333:key/k", "--region", "eu-west-1"],
          "--region eu-west-1 differs from the region of --kms-key (us-east-1): S3 uses a KMS key of the bucket's region".into()),
+        // Region names are checked by the rule a scenario's Regions are (`kms.region`).
+        (vec!["--key-policy", &good, "--bucket", BUCKET, "--region", "x"],
+         "--region x: 'x' is not an AWS Region name (Region names look like us-east-1, eu-central-1 or us-gov-west-1)".into()),
+        (vec!["--key-policy", &good, "--bucket", BUCKET, "--region", "us-east"],
+         "--region us-east: 'us-east' is not an AWS Region name (Region names look like us-east-1, eu-central-1 or us-gov-west-1)".into()),
+        (vec!["--key-policy", &good, "--bucket", BUCKET, "--kms-key", "arn:aws:kms:x:111122223333:key/k"],
+         "--kms-key arn:aws:kms:x:111122223333:key/k: 'x' is not an AWS Region name (Region names look like us-east-1, eu-central-1 or us-gov-west-1)".into()),
         (vec!["--key-policy", &only_root, "--bucket", BUCKET],
          format!("{only_root}: names no role or user (only accounts, \"*\" or services), nor does any --iam-policy ARN=FILE: give the principals that use the key through S3 with --principal ARN")),
     ];

@@ -39,11 +39,9 @@ impl BucketRegions {
     ) -> R<(u32, bool)> {
         let given = ctx.opt(t, key.name, |v| {
             let r = string(v)?;
-            if is_region_name(&r) {
-                Ok(r)
-            } else {
-                Err(problem(format!("'{r}' is not an AWS Region name"))
-                    .hint("Region names look like us-east-1, eu-central-1 or us-gov-west-1"))
+            match region_name_problem(&r) {
+                None => Ok(r),
+                Some((message, hint)) => Err(problem(message).hint(hint)),
             }
         })?;
         let set = given.is_some();
