@@ -152,14 +152,14 @@ impl Ctx<'_> {
 
 /// Parses `text`, the content of `source`, as a policy of `kind`.
 pub fn parse(source: &str, text: &str, kind: PolicyKind) -> Result<Policy, PolicyError> {
-    let value: Value = serde_json::from_str(text).map_err(|e| PolicyError {
+    let value = super::json::from_str(text).map_err(|e| PolicyError {
         source: source.to_string(),
         path: String::new(),
         message: format!(
-            "line {} column {}: not valid JSON: {}",
+            "line {} column {}: {}",
             e.line(),
             e.column(),
-            strip_position(&e.to_string())
+            json_problem(&e)
         ),
     })?;
     let ctx = Ctx {
@@ -172,6 +172,16 @@ pub fn parse(source: &str, text: &str, kind: PolicyKind) -> Result<Policy, Polic
 /// serde_json's message without its trailing " at line L column C".
 fn strip_position(msg: &str) -> &str {
     msg.find(" at line ").map_or(msg, |i| &msg[..i])
+}
+
+/// What is wrong with a document's JSON, without its position: not JSON, or (well-formed JSON)
+/// a key that one object names twice ([`super::json`]).
+fn json_problem(e: &serde_json::Error) -> String {
+    let msg = strip_position(&e.to_string()).to_string();
+    match e.is_data() {
+        true => msg,
+        false => format!("not valid JSON: {msg}"),
+    }
 }
 
 /// Finds the document inside the AWS CLI's wrappers and parses it.
@@ -237,14 +247,14 @@ fn embedded(ctx: &Ctx, path: &str, s: &str) -> Result<Value, PolicyError> {
     } else {
         s.to_string()
     };
-    serde_json::from_str(&text).map_err(|e| {
+    super::json::from_str(&text).map_err(|e| {
         ctx.err(
             path,
             format!(
-                "the embedded policy is not valid JSON (line {} column {} of the string): {}",
+                "the embedded policy, line {} column {} of the string: {}",
                 e.line(),
                 e.column(),
-                strip_position(&e.to_string())
+                json_problem(&e)
             ),
         )
     })

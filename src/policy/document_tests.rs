@@ -137,6 +137,16 @@ fn errors_name_the_json_path() {
             "kp.json: line 2 column 14: not valid JSON: expected value",
         ),
         (
+            "{\"Statement\": [{\"Effect\": \"Allow\",\n \"Effect\": \"Deny\", \"Principal\": \"*\"}]}",
+            "kp.json: line 2 column 9: Statement[0].Effect: the key appears twice in one object \
+             (IAM and KMS refuse such a document; keep one)",
+        ),
+        (
+            r#"{"Policy": "{\"Statement\": [], \"Version\": \"2012-10-17\", \"Statement\": []}"}"#,
+            "kp.json: Policy: the embedded policy, line 1 column 54 of the string: Statement: the \
+             key appears twice in one object (IAM and KMS refuse such a document; keep one)",
+        ),
+        (
             r#"{"Foo": 1}"#,
             "kp.json: no Statement: expected a policy document, or the output of `aws kms get-key-policy`, `aws iam get-role-policy` or `aws iam get-policy-version`",
         ),

@@ -33,6 +33,7 @@ pub mod check;
 pub mod condition;
 pub mod document;
 pub mod evaluate;
+mod json;
 
 pub use condition::Truth;
 pub use document::{Policy, PolicyError, PolicyKind};

@@ -273,6 +273,11 @@ fn bad_input_names_file_and_json_path() {
         "iam.json",
         r#"{"Statement": {"Effect": "Allow", "Principal": "*", "Action": "kms:*", "Resource": "*"}}"#,
     );
+    let twice = write(
+        dir.path(),
+        "twice.json",
+        "{\"Statement\": [\n  {\"Effect\": \"Allow\", \"Principal\": \"*\",\n   \"Effect\": \"Deny\", \"Action\": \"kms:*\", \"Resource\": \"*\"}]}",
+    );
     let only_root = example("default-key-policy");
     let d = dir.path().display().to_string();
     let cases: Vec<(Vec<&str>, String)> = vec![
@@ -280,6 +285,10 @@ fn bad_input_names_file_and_json_path() {
          format!("{bad_cond}: Statement[2].Condition.StringLike.kms:EncryptionContext:aws:s3:arn: expected a string or an array of strings")),
         (vec!["--key-policy", &not_json, "--bucket", BUCKET],
          format!("{not_json}: line 3 column 24: not valid JSON: trailing comma")),
+        (vec!["--key-policy", &twice, "--bucket", BUCKET],
+         format!("{twice}: line 3 column 11: Statement[0].Effect: the key appears twice in one object (IAM and KMS refuse such a document; keep one)")),
+        (vec!["--key-policy", &good, "--iam-policy", &twice, "--bucket", BUCKET],
+         format!("{twice}: line 3 column 11: Statement[0].Effect: the key appears twice in one object (IAM and KMS refuse such a document; keep one)")),
         (vec!["--key-policy", &good, "--iam-policy", &iam_with_principal, "--bucket", BUCKET],
          format!("{iam_with_principal}: Statement.Principal: an IAM identity policy has no Principal (is this the key policy? give it with --key-policy)")),
         (vec!["--key-policy", &d, "--bucket", BUCKET], format!("{d}: is not a regular file")),

@@ -196,10 +196,25 @@ fn bad_policies_are_refused_before_any_work() {
         r#"{"Statement": [{"Effect": "Allow", "Action": "kms:*", "Resource": "*"}]}"#,
     )
     .unwrap();
+    // A key twice in one object: AWS refuses the document; serde_json alone keeps the last.
+    std::fs::write(
+        d.path().join("twice.json"),
+        "{\"Statement\": [{\"Effect\": \"Allow\", \"Principal\": \"*\", \"Action\": \"kms:*\",\n\
+         \"Resource\": \"*\", \"Effect\": \"Deny\"}]}",
+    )
+    .unwrap();
     let cases = [
         (
             "key_policy = \"bad.json\"",
             vec!["bucket.app.key_policy", "bad.json", "Statement[1].Effect"],
+        ),
+        (
+            "key_policy = \"twice.json\"",
+            vec![
+                "bucket.app.key_policy",
+                "twice.json: line 2 column 25: Statement[0].Effect: the key appears twice in \
+                 one object",
+            ],
         ),
         (
             "key_policy = \"missing.json\"",
