@@ -35,16 +35,43 @@ pub(super) fn resolve(target: &Path) -> Result<PathBuf, OutDirError> {
         }
     };
     let parent = abs.parent().ok_or_else(no_name)?;
-    fs::create_dir_all(parent).map_err(|error| OutDirError::CreateParent {
-        path: parent.to_path_buf(),
-        error,
-    })?;
+    create_dirs(target, parent)?;
     let parent = fs::canonicalize(parent).map_err(|error| OutDirError::Io {
         path: parent.to_path_buf(),
         what: "cannot resolve",
         error,
     })?;
     Ok(parent.join(name))
+}
+
+/// Creates `dir` and its missing parents, for the output directory `target` (as the user
+/// named it). When a part of `target`'s path is a file, the error names that part.
+fn create_dirs(target: &Path, dir: &Path) -> Result<(), OutDirError> {
+    fs::create_dir_all(dir).map_err(|error| match not_a_directory_on_the_way(target) {
+        Some((file, what)) => OutDirError::UnderAFile {
+            path: target.to_path_buf(),
+            file,
+            what,
+        },
+        None => OutDirError::CreateParent {
+            path: dir.to_path_buf(),
+            error,
+        },
+    })
+}
+
+/// The part of `path` (itself or a parent, as written) that stands where a directory must be:
+/// the longest one that exists, when it is not a directory, and what it is instead.
+fn not_a_directory_on_the_way(path: &Path) -> Option<(PathBuf, &'static str)> {
+    let existing = path
+        .ancestors()
+        .filter(|p| !p.as_os_str().is_empty())
+        .find_map(|p| fs::metadata(p).ok().map(|m| (p, m)))?;
+    match existing {
+        (_, m) if m.is_dir() => None,
+        (p, m) if m.is_file() => Some((p.to_path_buf(), "a file, not a directory")),
+        (p, _) => Some((p.to_path_buf(), "not a directory")),
+    }
 }
 
 pub(super) fn split_ok(target: &Path, real: PathBuf) -> Result<PathBuf, OutDirError> {
@@ -247,10 +274,7 @@ pub fn prepare_shard_dir(dir: &Path) -> Result<bool, OutDirError> {
             false
         }
         Err(_) => {
-            fs::create_dir_all(dir).map_err(|error| OutDirError::CreateParent {
-                path: dir.to_path_buf(),
-                error,
-            })?;
+            create_dirs(dir, dir)?;
             true
         }
     };

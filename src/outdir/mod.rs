@@ -27,7 +27,8 @@
 //!
 //! The target must not be a mount point (it could not be renamed) and its parent directory
 //! must be writable: both are checked, and the stage created, before the command starts its
-//! work, so an unusable `--out` is found at once.
+//! work, so an unusable `--out` is found at once (one under a file names that file:
+//! `od/file/sub: od/file is a file, not a directory`).
 
 use std::fs::{self, File};
 use std::io;
@@ -193,6 +194,12 @@ pub enum OutDirError {
     MountPoint { path: PathBuf },
     #[error("{}: has no directory name", path.display())]
     NoName { path: PathBuf },
+    #[error("{}: {} is {what}", path.display(), file.display())]
+    UnderAFile {
+        path: PathBuf,
+        file: PathBuf,
+        what: &'static str,
+    },
     #[error("{}: cannot create the directory: {error}", path.display())]
     CreateParent { path: PathBuf, error: io::Error },
     #[error("{}: cannot write there (creating {}: {error})", target.display(), stage.display())]

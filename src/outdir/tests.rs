@@ -106,6 +106,18 @@ fn foreign_directories_and_files_are_refused() {
     fs::write(&f, "x").unwrap();
     let e = Stage::begin(&f, Kind::Run).unwrap_err();
     assert!(matches!(e, OutDirError::NotADirectory { .. }), "{e}");
+    // A path under the file: the message names the file, for a stage and a shard directory.
+    let under = f.join("sub").join("deeper");
+    let want = format!(
+        "{}: {} is a file, not a directory",
+        under.display(),
+        f.display()
+    );
+    let e = Stage::begin(&under, Kind::Run).unwrap_err();
+    assert!(e.is_input(), "{e}");
+    assert_eq!(e.to_string(), want);
+    let e = prepare_shard_dir(&under).unwrap_err();
+    assert_eq!(e.to_string(), want);
     assert_eq!(names(d.path()), ["file", "out"]);
 }
 

@@ -2,7 +2,7 @@
 //! `--shard`) and `merge` killed at random moments, or failing half-way (a name too long, a
 //! full disk), leave either the previous set or the new one and no leftovers once the next
 //! bksim has written there; a directory that is not bksim's is refused and left untouched;
-//! an unwritable `--out` is refused before anything is simulated.
+//! an unwritable `--out`, or one under a file, is refused before anything is simulated.
 //!
 //! Tests that need `mount` (a tiny or read-only tmpfs) run as root, as CI does; elsewhere they
 //! print "SKIPPED" and the reason.
@@ -624,6 +624,64 @@ fn an_unwritable_out_is_refused_before_simulating() {
     refused_fast(&shard, "shard");
     refused_fast(&["report", run_dir.to_str().unwrap()], "report");
     assert_eq!(files(&mnt), before);
+}
+
+#[test]
+fn an_out_under_a_file_is_refused_naming_the_file_before_simulating() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("file");
+    fs::write(&file, "mine").unwrap();
+    let f = file.display().to_string();
+    let under = file.join("sub").join("deeper");
+    let u = under.to_str().unwrap();
+    // An hour of simulated traffic: these must be refused before any of it is simulated.
+    let long = ["--set", "duration=1h", "--quiet"];
+    // sweep_args gives --quiet itself.
+    let sweep = sweep_args(u, "1", &long[..2]);
+    let shard = sweep_args(u, "1", &["--shard", "0/2", "--set", "duration=1h"]);
+    let mut cases: Vec<(Vec<&str>, &str)> = vec![
+        (vec!["run", QUICK, "--out", u], "--out"),
+        (sweep, "--out"),
+        (shard, "--out"),
+        (
+            vec!["sensitivity", QUICK, "--only", "kms.quota_rps", "--out", u],
+            "--out",
+        ),
+        (
+            vec![
+                "sensitivity",
+                QUICK,
+                "--only",
+                "kms.quota_rps",
+                "--shard",
+                "0/2",
+                "--out",
+                u,
+            ],
+            "--out",
+        ),
+    ];
+    let elsewhere = tmp.path().join("elsewhere");
+    let e = elsewhere.to_str().unwrap();
+    cases.push((
+        vec!["run", QUICK, "--out", e, "--cloudtrail", u],
+        "--cloudtrail",
+    ));
+    for (mut args, flag) in cases {
+        if !args.contains(&"--quiet") {
+            args.extend_from_slice(&long);
+        }
+        let r = bksim(&args);
+        let err = text(&r.stderr);
+        assert_eq!(r.status.code(), Some(2), "{args:?}: {err}");
+        assert_eq!(
+            err,
+            format!("error: {flag} {u}: {f} is a file, not a directory\n"),
+            "{args:?}"
+        );
+    }
+    assert_eq!(fs::read(&file).unwrap(), b"mine");
+    assert_eq!(names(tmp.path()), ["file"]);
 }
 
 #[test]
