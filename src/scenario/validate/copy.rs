@@ -6,6 +6,7 @@ use super::super::model::*;
 use super::ctx::{Ctx, Problem, R, Tbl, problem};
 use super::keys::{Assumption, KeyDef, Special};
 use super::values::string;
+use crate::chart::format::group;
 
 /// Why a copy without `from` copies in place.
 pub const NOTE_COPY_FROM: &str = "a copy without a source bucket rewrites objects in place \
@@ -112,31 +113,18 @@ pub(super) fn job_note(ctx: &mut Ctx, w: &Workload, buckets: &[Bucket]) {
         "into another bucket"
     };
     let which = match w.requests {
-        Some(n) if n < p.objects => format!("the first {} of the", grouped(n)),
+        Some(n) if n < p.objects => format!("the first {} of the", group(n)),
         _ => "the".to_string(),
     };
     ctx.note(format!(
         "copy workload '{}' copies {which} {} objects of bucket '{}' {what} in order at {} copies/s: all of them take {} s ({:.1} days) at that rate",
         w.name,
-        grouped(p.objects),
+        group(p.objects),
         source.name,
-        grouped(rate.round() as u64),
-        grouped(secs.round() as u64),
+        group(rate.round() as u64),
+        group(secs.round() as u64),
         secs / 86_400.0
     ));
-}
-
-/// `1234567` as `1,234,567`.
-pub(super) fn grouped(n: u64) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 #[cfg(test)]
@@ -198,8 +186,6 @@ encryption = "cse-kms"
                 "copy workload 'job' copies the 10 objects of bucket 'a' in place in order at 4 copies/s: all of them take 3 s (0.0 days) at that rate"
             ]
         );
-        assert_eq!(super::grouped(2_000_000_000), "2,000,000,000");
-        assert_eq!(super::grouped(999), "999");
     }
 
     #[test]

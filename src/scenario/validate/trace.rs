@@ -5,10 +5,10 @@
 use super::super::model::TraceWorkload;
 use super::super::presets::{NOTE_MAX_BAD_LINES, NOTE_SPEED, NOTE_TRACE_FORMAT};
 use super::bucket::NAME;
-use super::copy::grouped;
 use super::ctx::{Ctx, Problem, R, Tbl, problem};
 use super::keys::{Assumption, KeyDef, Required, Source, Text};
 use super::values::{DAY, MAX_RUN, found, one_of, positive_number, string};
+use crate::chart::format::group;
 use crate::replay::entry::{Format, FormatChoice};
 use crate::replay::load::{BadLimit, TraceSpec};
 use crate::scenario::error::Site;
@@ -60,7 +60,7 @@ pub fn check_speed(x: f64) -> Result<f64, String> {
         Err(format!(
             "{shown} is below the slowest replay, 1/{} or about {MIN_SPEED:.1e} (a second of \
              log in {} days, the longest run)",
-            grouped(MAX_RUN / 1_000_000_000),
+            group(MAX_RUN / 1_000_000_000),
             MAX_RUN / DAY
         ))
     } else if x > MAX_SPEED {
@@ -160,7 +160,7 @@ mod tests {
     #[test]
     fn speeds_are_bounded_by_the_longest_run_and_the_fastest_replay() {
         // The key's type text states the bounds the check applies.
-        let slowest = format!("1/{}", grouped(MAX_RUN / 1_000_000_000));
+        let slowest = format!("1/{}", group(MAX_RUN / 1_000_000_000));
         assert_eq!(slowest, "1/31,622,400");
         assert!(SPEED.limit.contains(&slowest), "{}", SPEED.limit);
         assert!(SPEED.limit.contains("1,000,000"));
