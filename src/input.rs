@@ -236,6 +236,19 @@ pub fn clip(s: &str, max: usize) -> String {
     }
 }
 
+/// `1234567` -> `1,234,567`.
+pub fn group(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// A number as a one-line message shows it: in exponent form when it is very small or very
 /// large (`1e-300`, not three hundred digits), else as written (`0.5`, `20000`).
 pub fn number_text(x: f64) -> String {

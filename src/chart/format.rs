@@ -104,18 +104,8 @@ pub(crate) fn fmt_usd(v: f64) -> String {
     }
 }
 
-/// `1234567` -> `1,234,567`.
-pub fn group(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
+/// `1234567` -> `1,234,567` (defined with the other message helpers in [`crate::input`]).
+pub use crate::input::group;
 
 /// A non-negative float with `decimals` decimals and a grouped integer part:
 /// `1234.5678, 3` -> `1,234.568`. Negative or non-finite values print as they are.

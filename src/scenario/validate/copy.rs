@@ -6,7 +6,7 @@ use super::super::model::*;
 use super::ctx::{Ctx, Problem, R, Tbl, problem};
 use super::keys::{Assumption, KeyDef, Special};
 use super::values::string;
-use crate::chart::format::group;
+use crate::input::group;
 
 /// Why a copy without `from` copies in place.
 pub const NOTE_COPY_FROM: &str = "a copy without a source bucket rewrites objects in place \

@@ -8,7 +8,7 @@ use super::bucket::NAME;
 use super::ctx::{Ctx, Problem, R, Tbl, problem};
 use super::keys::{Assumption, KeyDef, Required, Source, Text};
 use super::values::{DAY, MAX_RUN, found, one_of, positive_number, string};
-use crate::chart::format::group;
+use crate::input::group;
 use crate::replay::entry::{Format, FormatChoice};
 use crate::replay::load::{BadLimit, TraceSpec};
 use crate::scenario::error::Site;
