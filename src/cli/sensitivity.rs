@@ -193,12 +193,18 @@ fn run_shard(
 ) -> Result<(), CommandError> {
     let created = crate::outdir::prepare_shard_dir(dir)
         .map_err(|e| CommandError::Input(format!("--out {e}")))?;
-    if let Err(e) = check_shards_of_one_analysis(dir, &s.fingerprint(), shard.count) {
-        if created {
-            let _ = std::fs::remove_dir(dir);
-        }
-        return Err(e);
-    }
+    // (A directory just created holds no shards: nothing to remove when this fails.)
+    crate::sweep::output::check_one_set(
+        dir,
+        ("analysis", "this one"),
+        SHARD_SCHEMA,
+        (&s.fingerprint(), shard.count),
+        |path, text| {
+            let other = shard::parse(path, text).map_err(|e| e.to_string())?;
+            Ok((other.fingerprint, other.shards))
+        },
+    )
+    .map_err(CommandError::Input)?;
     let results = match pool.install(|| s.run_shard(shard.index, shard.count, &|| {})) {
         Ok(r) => r,
         Err(e) => {
@@ -229,47 +235,6 @@ fn run_shard(
             dir.display()
         )
         .map_err(|e| CommandError::Failure(format!("writing to stdout: {e}")))?;
-    }
-    Ok(())
-}
-
-/// The shard files already in `dir` must be shards of this analysis, in as many shards:
-/// another analysis' or a sweep's would be overwritten or mixed with these.
-fn check_shards_of_one_analysis(
-    dir: &Path,
-    fingerprint: &str,
-    count: usize,
-) -> Result<(), CommandError> {
-    let shown = || crate::input::escape_controls(&dir.display().to_string());
-    for name in crate::sweep::output::shard_names(dir) {
-        let path = dir.join(&name);
-        // Read once: its schema first (another kind of shard), then the whole of it.
-        let other = crate::input::read_text(&path, crate::input::InputKind::Shard)
-            .map_err(|e| e.to_string())
-            .and_then(|text| match crate::sweep::output::schema_in(&text) {
-                Some(schema) if schema != SHARD_SCHEMA => Err(format!(
-                    "a shard file of another kind (schema '{}')",
-                    crate::input::escape_controls(&crate::input::clip(&schema, 60))
-                )),
-                _ => shard::parse(&path, &text).map_err(|e| e.to_string()),
-            })
-            .and_then(|f| {
-                    if f.fingerprint == fingerprint && f.shards == count {
-                        Ok(())
-                    } else {
-                        Err(format!(
-                            "a shard of another analysis (fingerprint {}, {} shards; this one: {fingerprint}, {count} shards)",
-                            crate::input::clip(&f.fingerprint, 40),
-                            f.shards
-                        ))
-                    }
-                });
-        if let Err(what) = other {
-            return Err(CommandError::Input(format!(
-                "--out {}: holds {name}, {what}; keep the shards of one analysis per directory",
-                shown()
-            )));
-        }
     }
     Ok(())
 }

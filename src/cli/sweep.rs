@@ -72,7 +72,17 @@ pub fn sweep(args: &SweepArgs, out: &mut dyn Write) -> Result<(), CommandError> 
     let stage = if shard.count > 1 {
         let created = crate::outdir::prepare_shard_dir(&out_dir)
             .map_err(|e| CommandError::Input(format!("--out {e}")))?;
-        check_shards_of_one_sweep(&out_dir, &header.fingerprint, shard.count)?;
+        output::check_one_set(
+            &out_dir,
+            ("sweep", "this sweep"),
+            output::SHARD_SCHEMA,
+            (&header.fingerprint, shard.count),
+            |path, text| {
+                let other = output::parse_shard(path, text).map_err(|e| e.to_string())?;
+                Ok((other.sweep.fingerprint, other.shards))
+            },
+        )
+        .map_err(CommandError::Input)?;
         Dest::Shard { created }
     } else {
         Dest::Whole(super::begin_out_dir("--out ", &out_dir, Kind::Sweep)?)
@@ -242,39 +252,6 @@ pub fn merge(args: &MergeArgs, out: &mut dyn Write) -> Result<(), CommandError> 
         )
         .map_err(w)?;
         write!(out, "{}", chart_list(&out_dir, &charts)).map_err(w)?;
-    }
-    Ok(())
-}
-
-/// A shard directory holds the shards of one sweep: every `shard-*.json` already in `dir` must
-/// have this sweep's fingerprint and shard count, or the directory would mix two sweeps (found
-/// only at `merge`). Checked before any run; an unreadable shard is named.
-fn check_shards_of_one_sweep(
-    dir: &Path,
-    fingerprint: &str,
-    count: usize,
-) -> Result<(), CommandError> {
-    for name in output::shard_names(dir) {
-        let path = dir.join(&name);
-        if let Some(schema) = output::schema_of(&path)
-            && schema != output::SHARD_SCHEMA
-        {
-            return Err(CommandError::Input(format!(
-                "--out {}: holds {name}, a shard file of another kind (schema '{}'); keep the shards of one sweep per directory",
-                crate::input::escape_controls(&dir.display().to_string()),
-                crate::input::escape_controls(&crate::input::clip(&schema, 60))
-            )));
-        }
-        let other = output::read_shard(&path).map_err(|e| CommandError::Input(e.to_string()))?;
-        if other.sweep.fingerprint != fingerprint || other.shards != count {
-            return Err(CommandError::Input(format!(
-                "--out {}: holds {name}, a shard of another sweep (fingerprint {}, {} shards; this \
-                 sweep: {fingerprint}, {count} shards); keep the shards of one sweep per directory",
-                crate::input::escape_controls(&dir.display().to_string()),
-                other.sweep.fingerprint,
-                other.shards
-            )));
-        }
     }
     Ok(())
 }

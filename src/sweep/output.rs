@@ -124,12 +124,6 @@ pub enum MergeError {
 /// sweep anyone ran, and rows are held in memory.
 pub const MAX_SWEEP_RUNS: usize = 10_000_000;
 
-/// The `schema` of the shard file at `path` (a sweep's or a sensitivity analysis' shard),
-/// read without checking the rest; None when it cannot be read or has none.
-pub fn schema_of(path: &Path) -> Option<String> {
-    schema_in(&read_text(path, InputKind::Shard).ok()?)
-}
-
 /// The `schema` of a shard file's text, without checking the rest; None when it has none.
 pub fn schema_in(text: &str) -> Option<String> {
     #[derive(Deserialize)]
@@ -142,6 +136,51 @@ pub fn schema_in(text: &str) -> Option<String> {
 /// Whether a file name is a shard file's (`shard-*.json`, as [`shard_file_name`] writes).
 pub fn is_shard_file_name(name: &str) -> bool {
     name.starts_with("shard-") && name.ends_with(".json")
+}
+
+/// A shard directory holds the shards of one sweep or one analysis (`kind`, named `this` in
+/// the message, as `this sweep`): every
+/// `shard-*.json` already in `dir` must have the `schema` of this kind's shards, and
+/// `parse`d from its text, this `fingerprint` and shard `count`; else the directory would
+/// mix two (found only at the merge) or a shard would overwrite another's. Each file is read
+/// once; the first that does not belong is named, with why.
+pub fn check_one_set(
+    dir: &Path,
+    (kind, this): (&str, &str),
+    schema: &str,
+    (fingerprint, count): (&str, usize),
+    parse: impl Fn(&Path, &str) -> Result<(String, usize), String>,
+) -> Result<(), String> {
+    for name in shard_names(dir) {
+        let path = dir.join(&name);
+        let belongs = read_text(&path, InputKind::Shard)
+            .map_err(|e| e.to_string())
+            .and_then(|text| match schema_in(&text) {
+                Some(other) if other != schema => Err(format!(
+                    "a shard file of another kind (schema '{}')",
+                    crate::input::escape_controls(&crate::input::clip(&other, 60))
+                )),
+                _ => parse(&path, &text),
+            })
+            .and_then(|(theirs, shards)| {
+                if theirs == fingerprint && shards == count {
+                    Ok(())
+                } else {
+                    Err(format!(
+                        "a shard of another {kind} (fingerprint {}, {shards} shards; {this}: \
+                         {fingerprint}, {count} shards)",
+                        crate::input::escape_controls(&crate::input::clip(&theirs, 40))
+                    ))
+                }
+            });
+        if let Err(why) = belongs {
+            return Err(format!(
+                "--out {}: holds {name}, {why}; keep the shards of one {kind} per directory",
+                crate::input::escape_controls(&dir.display().to_string())
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// The shard files (`shard-*.json`) in `dir`, by name, sorted; none when it cannot be read.
@@ -160,15 +199,23 @@ pub fn shard_names(dir: &Path) -> Vec<String> {
 
 /// Reads one shard file and checks it on its own (see the module documentation).
 pub fn read_shard(path: &Path) -> Result<ShardFile, MergeError> {
+    let text = read_text(path, InputKind::Shard).map_err(|e| MergeError::Read {
+        path: path.to_path_buf(),
+        message: match e.line() {
+            Some(line) => format!("line {line}: {}", e.reason()),
+            None => e.reason(),
+        },
+    })?;
+    parse_shard(path, &text)
+}
+
+/// Parses a sweep shard file's text (read from `path`) and checks it: see [`read_shard`].
+pub fn parse_shard(path: &Path, text: &str) -> Result<ShardFile, MergeError> {
     let err = |message: String| MergeError::Read {
         path: path.to_path_buf(),
         message,
     };
-    let text = read_text(path, InputKind::Shard).map_err(|e| match e.line() {
-        Some(line) => err(format!("line {line}: {}", e.reason())),
-        None => err(e.reason()),
-    })?;
-    plausible::scan_numbers(&text, |keys, number, line| {
+    plausible::scan_numbers(text, |keys, number, line| {
         plausible::shard_quantity(keys)
             .check_text(number)
             .map(|_| ())
@@ -179,7 +226,7 @@ pub fn read_shard(path: &Path) -> Result<ShardFile, MergeError> {
                 ))
             })
     })?;
-    let shard: ShardFile = serde_json::from_str(&text).map_err(|e| {
+    let shard: ShardFile = serde_json::from_str(text).map_err(|e| {
         err(format!(
             "line {}: not a bksim shard file (column {}): {}",
             e.line(),
