@@ -143,19 +143,25 @@ fn spec(args: &PolicyCheckArgs, set: &PolicySet) -> Result<(CheckSpec, Vec<Strin
         None => Ok(region.to_string()),
         Some((message, hint)) => Err(bad(format!("{flag} {given}: {message} ({hint})"))),
     };
-    let region = match (&args.region, &key) {
-        (Some(r), _) => region_of("--region", r, r)?,
-        (None, Some((k, _, kr, _))) => region_of("--kms-key", k, kr)?,
-        (None, None) => DEFAULT_REGION.to_string(),
-    };
-    if let Some((k, _, kr, _)) = &key {
-        region_of("--kms-key", k, kr)?;
-        if region != *kr {
-            return Err(bad(format!(
-                "--region {region} differs from the region of --kms-key ({kr}): S3 uses a KMS key of the bucket's region"
-            )));
+    let given = args
+        .region
+        .as_ref()
+        .map(|r| region_of("--region", r, r))
+        .transpose()?;
+    let region = match &key {
+        Some((k, _, kr, _)) => {
+            let kr = region_of("--kms-key", k, kr)?;
+            match given {
+                Some(r) if r != kr => {
+                    return Err(bad(format!(
+                        "--region {r} differs from the region of --kms-key ({kr}): S3 uses a KMS key of the bucket's region"
+                    )));
+                }
+                _ => kr,
+            }
         }
-    }
+        None => given.unwrap_or_else(|| DEFAULT_REGION.to_string()),
+    };
     let partition = key.as_ref().map_or("aws".to_string(), |k| k.1.clone());
     let bucket_arn = bucket_arn(&args.bucket, &partition)?;
     let mut principals = Vec::new();
