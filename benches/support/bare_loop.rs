@@ -18,12 +18,12 @@ use std::collections::BinaryHeap;
 
 use bksim::engine::queue::EventQueue;
 use bksim::engine::rng::{Stream, mix64};
+use bksim::engine::time::{NANOS_PER_MICRO, NANOS_PER_SEC, Nanos, from_secs};
+use bksim::metrics::results::new_latency_histogram;
 use bksim::model::client::RetryPolicy;
+use bksim::model::dist::LatencySampler;
 use bksim::model::limiter::FixedWindow;
-use bksim::scenario::{Arrival, LatencyDist, Scenario, Z99};
-
-/// Nanoseconds.
-type Nanos = u64;
+use bksim::scenario::{Arrival, LatencyDist, MAX_DRAWN_LATENCY, Scenario};
 
 /// A pending-event structure popping in (time, insertion order).
 pub trait Pending {
@@ -166,7 +166,7 @@ impl Draws for SplitMix64 {
     }
 }
 
-/// A lognormal latency in nanoseconds (a fixed one when p99 ≤ median), as bksim draws it.
+/// A lognormal latency in nanoseconds, with the parameters and the cap bksim draws it with.
 #[derive(Clone, Copy)]
 struct Latency {
     mu: f64,
@@ -175,14 +175,8 @@ struct Latency {
 
 impl Latency {
     fn new(d: &LatencyDist) -> Latency {
-        match *d {
-            LatencyDist::LogNormal { median, p99 } if p99 > median && median > 0 => {
-                let mu = (median as f64).ln();
-                Latency {
-                    mu,
-                    sigma: ((p99 as f64).ln() - mu) / Z99,
-                }
-            }
+        match LatencySampler::new(d) {
+            LatencySampler::LogNormal { mu, sigma } => Latency { mu, sigma },
             _ => panic!("the bare loop models lognormal latencies only"),
         }
     }
@@ -190,7 +184,7 @@ impl Latency {
     #[inline]
     fn sample(&self, r: &mut impl Draws) -> Nanos {
         let x = (self.mu + self.sigma * r.normal()).exp();
-        (x.min(3.6e12) + 0.5) as Nanos
+        (x.min(MAX_DRAWN_LATENCY as f64) + 0.5) as Nanos
     }
 }
 
@@ -229,7 +223,7 @@ pub fn run<Q: Pending, R: Draws>(sc: &Scenario, mut q: Q) -> Counts {
         _ => panic!("the bare loop models fixed sizes only"),
     };
     let transfer = match sc.s3.transfer_rate {
-        Some(r) if r > 0.0 => (size as f64 / r * 1e9) as Nanos,
+        Some(r) if r > 0.0 => from_secs(size as f64 / r),
         _ => 0,
     };
     let (kms, s3) = (Latency::new(&sc.kms.latency), Latency::new(&sc.s3.latency));
@@ -245,15 +239,14 @@ pub fn run<Q: Pending, R: Draws>(sc: &Scenario, mut q: Q) -> Counts {
     let mut retry_left = vec![retry.quota; sessions as usize];
     let mut reqs: Vec<Req> = Vec::new();
     let mut free: Vec<u32> = Vec::new();
-    let mut latency = hdrhistogram::Histogram::<u64>::new_with_bounds(1, 3_600_000_000, 3)
-        .expect("histogram bounds");
-    let secs = sc.duration.div_ceil(1_000_000_000) as usize;
+    let mut latency = new_latency_histogram();
+    let secs = sc.duration.div_ceil(NANOS_PER_SEC) as usize;
     let mut per_second = vec![0u64; secs + 601];
     let mut c = Counts::default();
 
     let end = sc.duration;
     let mut t_secs = -arrivals.uniform_open0().ln() / rate;
-    let first = (t_secs * 1e9) as Nanos;
+    let first = from_secs(t_secs);
     if first < end {
         q.schedule(
             first,
@@ -268,7 +261,7 @@ pub fn run<Q: Pending, R: Draws>(sc: &Scenario, mut q: Q) -> Counts {
             Kind::Arrival => {
                 c.offered += 1;
                 t_secs += -arrivals.uniform_open0().ln() / rate;
-                let next = (t_secs * 1e9) as Nanos;
+                let next = from_secs(t_secs);
                 if next < end {
                     q.schedule(next, ev);
                 }
@@ -297,13 +290,13 @@ pub fn run<Q: Pending, R: Draws>(sc: &Scenario, mut q: Q) -> Counts {
                 if ev.kind == Kind::Ok {
                     let refund = if r.attempt == 1 { 1 } else { retry.cost };
                     retry_left[s] = (retry_left[s] + refund).min(retry.quota);
-                    latency.saturating_record(((now - r.first_send) / 1_000).max(1));
+                    latency.saturating_record(((now - r.first_send) / NANOS_PER_MICRO).max(1));
                     c.completed += 1;
                 } else if r.attempt < retry.max_attempts && retry_left[s] >= retry.cost {
                     retry_left[s] -= retry.cost;
                     let cap =
                         (retry.base_delay * 2f64.powi(r.attempt as i32 - 1)).min(retry.max_backoff);
-                    let delay = (jitter.uniform() * cap * 1e9) as Nanos;
+                    let delay = from_secs(jitter.uniform() * cap);
                     q.schedule(
                         now + delay,
                         Ev {
@@ -315,22 +308,23 @@ pub fn run<Q: Pending, R: Draws>(sc: &Scenario, mut q: Q) -> Counts {
                 } else {
                     c.failed += 1;
                 }
-                per_second[((now / 1_000_000_000) as usize).min(secs + 600)] += 1;
+                per_second[((now / NANOS_PER_SEC) as usize).min(secs + 600)] += 1;
                 free.push(ev.req);
                 continue;
             }
         };
         let r = &mut reqs[req as usize];
         r.attempt += 1;
+        // KMS decides at the send and answers after its latency; S3 answers after its own,
+        // with the transfer when the key came.
         let admitted = quota.admit(now);
         c.kms_requests += 1;
-        let (at, kind) = if admitted {
-            (now + kms.sample(&mut kms_rng), Kind::Ok)
-        } else {
-            c.kms_throttled += 1;
-            (now + kms.sample(&mut kms_rng), Kind::Throttled)
+        c.kms_throttled += !admitted as u64;
+        let at = now + kms.sample(&mut kms_rng) + s3.sample(&mut s3_rng);
+        let (at, kind) = match admitted {
+            true => (at + transfer, Kind::Ok),
+            false => (at, Kind::Throttled),
         };
-        let at = at + s3.sample(&mut s3_rng) + if admitted { transfer } else { 0 };
         q.schedule(at, Ev { req, kind });
     }
     c.median_us = latency.value_at_quantile(0.5);
