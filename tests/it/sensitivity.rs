@@ -138,6 +138,13 @@ name = "per-object"
 set = { "bucket.b.bucket_key" = false }
 "#;
 
+/// [`TINY`] written to `tiny.toml` in `dir`: its path.
+fn tiny_in(dir: &std::path::Path) -> String {
+    let scenario = dir.join("tiny.toml");
+    std::fs::write(&scenario, TINY).unwrap();
+    scenario.to_str().unwrap().to_string()
+}
+
 fn files_under(dir: &std::path::Path) -> Vec<String> {
     let mut out = Vec::new();
     for e in std::fs::read_dir(dir).unwrap() {
@@ -158,9 +165,7 @@ fn files_under(dir: &std::path::Path) -> Vec<String> {
 #[test]
 fn run_with_sensitivity_adds_the_section_and_changes_nothing_else() {
     let dir = tempfile::tempdir().unwrap();
-    let scenario = dir.path().join("tiny.toml");
-    std::fs::write(&scenario, TINY).unwrap();
-    let f = scenario.to_str().unwrap();
+    let f = &tiny_in(dir.path());
     let plain = dir.path().join("plain");
     let with = dir.path().join("with");
     let r = bksim(&["run", f, "--out", plain.to_str().unwrap(), "-q", "-j", "2"]);
@@ -392,9 +397,7 @@ fn a_range_end_that_makes_the_scenario_invalid_is_blamed_on_the_range() {
 #[test]
 fn shards_merged_write_what_the_unsharded_run_writes() {
     let dir = tempfile::tempdir().unwrap();
-    let scenario = dir.path().join("tiny.toml");
-    std::fs::write(&scenario, TINY).unwrap();
-    let f = scenario.to_str().unwrap();
+    let f = &tiny_in(dir.path());
     let only = [
         "--only",
         "kms.quota_rps",
@@ -483,9 +486,7 @@ fn tamper(file: &std::path::Path, edit: impl FnOnce(&mut serde_json::Value)) {
 #[test]
 fn tampered_shards_and_sensitivity_files_are_invalid_input() {
     let dir = tempfile::tempdir().unwrap();
-    let scenario = dir.path().join("tiny.toml");
-    std::fs::write(&scenario, TINY).unwrap();
-    let f = scenario.to_str().unwrap();
+    let f = &tiny_in(dir.path());
     let shards = dir.path().join("shards");
     for s in ["0/2", "1/2"] {
         let r = bksim(&[
@@ -612,9 +613,7 @@ fn tampered_shards_and_sensitivity_files_are_invalid_input() {
 #[test]
 fn an_analysis_keeps_out_of_other_outputs() {
     let dir = tempfile::tempdir().unwrap();
-    let scenario = dir.path().join("tiny.toml");
-    std::fs::write(&scenario, TINY).unwrap();
-    let f = scenario.to_str().unwrap();
+    let f = &tiny_in(dir.path());
     let p = |x: &str| dir.path().join(x).to_str().unwrap().to_string();
     let ok = |args: &[&str]| {
         let r = bksim(args);
